@@ -1,0 +1,85 @@
+import { cdk8s, javascript } from 'projen';
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-vllm-pd',
+  description:
+    'cdk8s constructs for vLLM disaggregated prefill/decode serving: typed tiers, KV connectors and router, validated at synth time.',
+  author: 'cdk8s-vllm-pd maintainers',
+  authorAddress: 'maintainers@cdk8s-vllm-pd.dev',
+  repositoryUrl: 'https://github.com/cdk8s-vllm-pd/cdk8s-vllm-pd.git',
+  defaultReleaseBranch: 'main',
+  keywords: ['cdk8s', 'kubernetes', 'vllm', 'llm', 'inference', 'disaggregated-serving', 'nixl'],
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  // toolchain.md: 2.70.0 is a published cdk8s; constructs 10.3.0 and jsii ~6.0.0 are known-good here.
+  cdk8sVersion: '2.70.0',
+  constructsVersion: '10.3.0',
+  jsiiVersion: '~6.0.0',
+  // The library type never adds cdk8s-plus; 2.5.6 is the last cdk8s-plus-28 release.
+  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  // Runtime deps that are not jsii modules must be bundled (and stay out of the public API).
+  bundledDeps: ['semver'],
+  devDeps: [
+    '@types/semver',
+    'cdk8s-cli',
+    'kubernetes-models@^4.5.1',
+    '@kubernetes-models/validate@^4.0.0',
+  ],
+
+  // Snapshots never update silently: `npx projen test:update` updates them on purpose.
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      // Examples import the package by its published name; tests resolve it to the sources.
+      moduleNameMapper: { '^cdk8s-vllm-pd$': '<rootDir>/src/index.ts' },
+      testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/examples/**/*.test.ts'],
+      coveragePathIgnorePatterns: ['/node_modules/', '/src/imports/'],
+    },
+  },
+  tsconfigDev: {
+    compilerOptions: {
+      paths: { 'cdk8s-vllm-pd': ['../src/index.ts'] },
+    },
+    include: ['../examples/**/*.ts', '../scripts/**/*.ts'],
+  },
+  // *.integ.ts would need a cluster (style-anchors pitfall 9).
+  integrationTestAutoDiscover: false,
+  // Publishing workflows are not used in this workplace.
+  github: false,
+  release: false,
+  docgen: true,
+});
+
+// Quiet jsii's Node 20 end-of-life banner (toolchain.md).
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+
+// Examples import `cdk8s-vllm-pd` exactly as users do; package self-reference resolves it to lib/.
+project.package.addField('exports', {
+  '.': { types: './lib/index.d.ts', default: './lib/index.js' },
+  './package.json': './package.json',
+  './.jsii': './.jsii',
+});
+
+// Packaging for Python/Java/.NET/Go needs registries this workplace cannot reach (toolchain.md).
+project.tasks.tryFind('package-all')?.reset();
+project.tasks.tryFind('package-all')?.spawn(project.tasks.tryFind('package:js')!);
+
+project.addTask('synth:examples', {
+  description: 'Synthesize every app under examples/ into dist/examples/<name>/',
+  steps: [
+    { spawn: 'compile' },
+    { exec: 'ts-node --project test/tsconfig.json scripts/synth-examples.ts' },
+  ],
+});
+
+project.addTask('benchmark', {
+  description: 'Measure synth time and output size for growing PD topologies',
+  exec: 'ts-node --project test/tsconfig.json scripts/benchmark.ts',
+});
+
+project.eslint?.addIgnorePattern('src/imports/');
+project.gitignore.exclude('/dist/');
+project.npmignore?.exclude('/examples/', '/scripts/', '/docs/', '/.ci/');
+
+project.synth();

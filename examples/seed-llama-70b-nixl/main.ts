@@ -1,0 +1,47 @@
+// The seed's Kubernetes pattern (shared/seed/disaggregated-prefill-decode.md), as a cdk8s app:
+// Llama-3.1-70B-Instruct, NixlConnector, 1 prefill replica at TP=4 and 2 decode replicas at TP=4
+// with --gpu-memory-utilization=0.95, behind one router Service.
+import { App, Chart, ChartProps, Size } from 'cdk8s';
+import { Secret } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import {
+  Accelerator, KvConnector, KvLoadFailurePolicy, Model, ModelCache, NixlBackend, PdService,
+} from 'cdk8s-vllm-pd';
+
+export class SeedLlama70bNixl extends Chart {
+  public readonly service: PdService;
+
+  constructor(scope: Construct, id: string, props: ChartProps = {}) {
+    super(scope, id, { namespace: 'llm', ...props });
+
+    this.service = new PdService(this, 'Llama70b', {
+      model: Model.LLAMA_3_1_70B_INSTRUCT,
+      // An existing Secret; the token never appears in the manifest.
+      hfToken: { secret: Secret.fromSecretName(this, 'HfToken', 'hf-token'), key: 'HF_TOKEN' },
+      // Weights downloaded once into a shared claim instead of on every pod start.
+      modelCache: ModelCache.persistentVolumeClaim('llama-70b-weights'),
+      kvConnector: KvConnector.nixl({
+        backends: [NixlBackend.UCX],
+        kvLoadFailurePolicy: KvLoadFailurePolicy.RECOMPUTE,
+      }),
+      prefill: {
+        replicas: 1,
+        accelerator: Accelerator.NVIDIA_H100_80GB,
+        tensorParallelSize: 4,
+      },
+      decode: {
+        replicas: 2,
+        accelerator: Accelerator.NVIDIA_H100_80GB,
+        // The seed's manifest uses TP=2 on decode, but NIXL needs decode TP >= prefill TP for
+        // non-MLA models; the library rejects 2 here (see README), so decode runs at TP=4.
+        tensorParallelSize: 4,
+        gpuMemoryUtilization: 0.95,
+        sharedMemorySize: Size.gibibytes(20),
+      },
+    });
+  }
+}
+
+const app = new App();
+new SeedLlama70bNixl(app, 'seed-llama-70b-nixl');
+app.synth();

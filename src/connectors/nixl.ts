@@ -1,0 +1,215 @@
+import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import type { KvConnectorCommonOptions } from '../kv-connector';
+import { AttentionKind } from '../model';
+import { Capability, requireCapability } from '../private/compat';
+import { ConnectorImpl, PairContext, TierContext } from '../private/connector-context';
+import { invalid, requireInteger, show } from '../private/errors';
+import { KvRole, TierRole } from '../roles';
+import { VllmVersion } from '../vllm-version';
+
+/**
+ * A NIXL transfer backend (plugin), rendered into `kv_connector_extra_config.backends`.
+ *
+ * @see https://github.com/ai-dynamo/nixl/blob/main/docs/BackendGuide.md
+ * @see https://docs.vllm.ai/en/latest/features/nixl_connector_usage.html
+ */
+export class NixlBackend {
+  /** UCX (the vLLM default, `["UCX"]` in nixl/base_scheduler.py). RDMA over InfiniBand/RoCE, or TCP. */
+  public static readonly UCX = new NixlBackend('UCX');
+  /** GPUDirect Storage. */
+  public static readonly GDS = new NixlBackend('GDS');
+  /** GPUDirect Storage, multi-threaded. */
+  public static readonly GDS_MT = new NixlBackend('GDS_MT');
+  /** libfabric, e.g. AWS EFA (llm-d's AWS overlay passes `{"backends":["LIBFABRIC"]}`). */
+  public static readonly LIBFABRIC = new NixlBackend('LIBFABRIC');
+  /** POSIX file I/O. */
+  public static readonly POSIX = new NixlBackend('POSIX');
+
+  /** Another NIXL plugin by its exact name. */
+  public static of(name: string): NixlBackend {
+    if (!/^[A-Z][A-Z0-9_]*$/.test(name)) {
+      throw invalid('NixlBackend', 'name', name, "must be a NIXL plugin name in upper case, e.g. 'UCX' or 'LIBFABRIC'");
+    }
+    return new NixlBackend(name);
+  }
+
+  /** The plugin name. */
+  public readonly name: string;
+
+  private constructor(name: string) {
+    this.name = name;
+  }
+}
+
+/**
+ * `KVTransferConfig.kv_buffer_device` for NIXL on CUDA (`_NIXL_SUPPORTED_DEVICE` in
+ * vllm/distributed/kv_transfer/kv_connector/v1/nixl/utils.py allows `cuda` and `cpu`).
+ */
+export enum KvBufferDevice {
+  /** KV is registered and transferred from GPU memory (GPUDirect RDMA). */
+  CUDA = 'cuda',
+  /** KV is staged through a host buffer (`use_host_buffer`), for fabrics without GPUDirect. */
+  CPU = 'cpu',
+}
+
+/**
+ * Options for `KvConnector.nixl()`.
+ */
+export interface NixlConnectorOptions extends KvConnectorCommonOptions {
+  /**
+   * NIXL backends, in order.
+   *
+   * @default [NixlBackend.UCX]
+   * @see https://docs.vllm.ai/en/latest/features/nixl_connector_usage.html
+   */
+  readonly backends?: NixlBackend[];
+
+  /**
+   * Where KV is staged for transfer.
+   *
+   * @default KvBufferDevice.CUDA
+   * @see https://docs.vllm.ai/en/latest/api/vllm/config/kv_transfer/
+   */
+  readonly kvBufferDevice?: KvBufferDevice;
+
+  /**
+   * Base port of the NIXL side channel (ZMQ handshake). Data-parallel rank `i` listens on
+   * `sideChannelPort + i` (nixl/base_scheduler.py), so each rank gets its own container port.
+   *
+   * @default 5600 (`VLLM_NIXL_SIDE_CHANNEL_PORT` default in vllm/envs.py)
+   * @see https://docs.vllm.ai/en/latest/features/nixl_connector_usage.html
+   */
+  readonly sideChannelPort?: number;
+
+  /**
+   * How long prefill holds finished KV blocks for decode to read (`kv_lease_duration`, vLLM >= 0.22.0).
+   *
+   * @default - vLLM's default (30 seconds)
+   * @see https://github.com/llm-d/llm-d/blob/main/docs/operations/disaggregation/vllm.md
+   */
+  readonly kvLeaseDuration?: Duration;
+}
+
+// vllm/envs.py: VLLM_NIXL_SIDE_CHANNEL_HOST (default "localhost") is both the bind address and the
+// address prefill advertises to decode as `remote_host`, so it must be the pod IP (llm-d uses status.podIP).
+const SIDE_CHANNEL_HOST_ENV = 'VLLM_NIXL_SIDE_CHANNEL_HOST';
+// vllm/envs.py: VLLM_NIXL_SIDE_CHANNEL_PORT, default 5600; listen port = base + data_parallel_index.
+const SIDE_CHANNEL_PORT_ENV = 'VLLM_NIXL_SIDE_CHANNEL_PORT';
+const DEFAULT_SIDE_CHANNEL_PORT = 5600;
+
+/**
+ * vLLM's NixlConnector.
+ * @see https://docs.vllm.ai/en/latest/features/nixl_connector_usage.html
+ */
+export class NixlConnectorImpl implements ConnectorImpl {
+  public readonly displayName = 'NixlConnector';
+  private readonly backends: NixlBackend[];
+  private readonly kvBufferDevice: KvBufferDevice;
+  private readonly sideChannelPort: number;
+  private readonly kvLeaseDuration?: Duration;
+
+  public constructor(options: NixlConnectorOptions) {
+    const where = 'KvConnector.nixl';
+    const backends = options.backends ?? [NixlBackend.UCX];
+    if (backends.length === 0) {
+      throw invalid(where, 'backends', [], 'must list at least one NIXL backend, e.g. [NixlBackend.UCX]');
+    }
+    const names = backends.map(b => b.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) {
+      throw invalid(where, 'backends', names, `lists '${dup}' twice`);
+    }
+    const device = options.kvBufferDevice ?? KvBufferDevice.CUDA;
+    if (!Object.values(KvBufferDevice).includes(device)) {
+      throw invalid(where, 'kvBufferDevice', device, `must be one of ${show(Object.values(KvBufferDevice))}`);
+    }
+    const port = options.sideChannelPort ?? DEFAULT_SIDE_CHANNEL_PORT;
+    requireInteger(where, 'sideChannelPort', port, 1);
+    if (port > 65535) {
+      throw invalid(where, 'sideChannelPort', port, 'must be a TCP port (1-65535)');
+    }
+    if (options.kvLeaseDuration !== undefined && options.kvLeaseDuration.toSeconds() < 1) {
+      throw invalid(where, 'kvLeaseDuration', `${options.kvLeaseDuration.toMilliseconds()}ms`, 'must be at least 1 second');
+    }
+    this.backends = backends;
+    this.kvBufferDevice = device;
+    this.sideChannelPort = port;
+    this.kvLeaseDuration = options.kvLeaseDuration;
+  }
+
+  public connectorName(_version: VllmVersion): string {
+    return 'NixlConnector';
+  }
+
+  public defaultKvRole(tier: TierRole): KvRole {
+    // The seed and vLLM docs: prefill kv_producer, decode kv_consumer.
+    return tier === TierRole.PREFILL ? KvRole.KV_PRODUCER : KvRole.KV_CONSUMER;
+  }
+
+  public allowedKvRoles(tier: TierRole): KvRole[] {
+    // NIXL "does not distinguish kv_role" (nixl_connector_usage.md); llm-d runs decode as kv_both.
+    // We keep prefill a producer so a decode-only role is never rendered on prefill.
+    return tier === TierRole.PREFILL ? [KvRole.KV_PRODUCER] : [KvRole.KV_CONSUMER, KvRole.KV_BOTH];
+  }
+
+  public topLevelFields(_ctx: TierContext): Record<string, unknown> {
+    return { kv_buffer_device: this.kvBufferDevice };
+  }
+
+  public extraConfig(_ctx: TierContext): Record<string, unknown> {
+    const extra: Record<string, unknown> = { backends: this.backends.map(b => b.name) };
+    if (this.kvLeaseDuration !== undefined) {
+      extra.kv_lease_duration = this.kvLeaseDuration.toSeconds();
+    }
+    return extra;
+  }
+
+  public env(_ctx: TierContext): k8s.EnvVar[] {
+    return [
+      { name: SIDE_CHANNEL_HOST_ENV, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+      { name: SIDE_CHANNEL_PORT_ENV, value: String(this.sideChannelPort) },
+    ];
+  }
+
+  public ports(ctx: TierContext): k8s.ContainerPort[] {
+    // One ZMQ listener per data-parallel engine; TP/PP ranks share it (nixl/base_scheduler.py).
+    return Array.from({ length: ctx.dataParallelSize }, (_, rank) => ({
+      name: `nixl-side-${rank}`,
+      containerPort: this.sideChannelPort + rank,
+      protocol: 'TCP',
+    }));
+  }
+
+  public validateTier(ctx: TierContext): void {
+    requireCapability(ctx.version, Capability.NIXL_CONNECTOR, ctx.where, 'kvConnector', this.displayName);
+    if (this.kvLeaseDuration !== undefined) {
+      requireCapability(ctx.version, Capability.NIXL_KV_LEASE_DURATION, ctx.where, 'kvLeaseDuration',
+        `${this.kvLeaseDuration.toSeconds()}s`, 'Remove kvLeaseDuration or use a newer image');
+    }
+    const last = this.sideChannelPort + ctx.dataParallelSize - 1;
+    if (last > 65535) {
+      throw invalid(ctx.where, 'sideChannelPort', this.sideChannelPort,
+        `plus dataParallelSize (${ctx.dataParallelSize}) exceeds port 65535`);
+    }
+  }
+
+  public validatePair(pair: PairContext): void {
+    const p = pair.prefill.tensorParallelSize;
+    const d = pair.decode.tensorParallelSize;
+    const attention = pair.decode.model.attention;
+    // Hybrid SSM/Mamba models need homogeneous TP (nixl_connector_compatibility.md, footnote 5).
+    if (attention === AttentionKind.HYBRID_MAMBA && p !== d) {
+      throw invalid(pair.where, 'decode.tensorParallelSize', d,
+        `must equal prefill's tensorParallelSize (${p}) for hybrid Mamba models with NixlConnector ` +
+        '(docs/features/nixl_connector_compatibility.md)');
+    }
+    // Non-MLA models: decode TP must be >= prefill TP; nixl/base_worker.py _validate_remote_agent_handshake
+    // asserts it, and llm-d docs/operations/disaggregation/vllm.md documents the limit. MLA replicates KV.
+    if (attention !== AttentionKind.MLA && d < p) {
+      throw invalid(pair.where, 'decode.tensorParallelSize', d,
+        `must be >= prefill's tensorParallelSize (${p}) with NixlConnector for non-MLA models ` +
+        '(decode would fail the NIXL handshake); raise decode TP, lower prefill TP, or declare an MLA model');
+    }
+  }
+}

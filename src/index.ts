@@ -1,0 +1,17 @@
+export * from './accelerator';
+export * from './model';
+export * from './model-cache';
+export * from './vllm-version';
+export * from './vllm-image';
+export * from './roles';
+export * from './environment-variable';
+export * from './kv-connector';
+export { NixlBackend, KvBufferDevice, NixlConnectorOptions } from './connectors/nixl';
+export * from './tier-options';
+export * from './vllm-tier';
+export * from './prefill-tier';
+export * from './decode-tier';
+export { RoutingPolicy, VllmRouterOptions } from './routers/vllm-router';
+export * from './router-strategy';
+export * from './pd-router';
+export * from './pd-service';

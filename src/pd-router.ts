@@ -1,0 +1,192 @@
+import { ApiObject, Chart, Names } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { DecodeTier } from './decode-tier';
+import { invalid, requireInteger } from './private/errors';
+import {
+  APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
+} from './private/labels';
+import { validatePair } from './private/pair-rules';
+import { DiscoveryMode, RouterContext } from './private/router-context';
+import { PrefillTier } from './prefill-tier';
+import { RouterStrategy } from './router-strategy';
+
+/**
+ * How the router finds prefill and decode pods.
+ */
+export enum RouterDiscovery {
+  /**
+   * Watch pods by label through the Kubernetes API (a ServiceAccount with a Role that can only
+   * get/list/watch pods in the namespace). Routes per pod.
+   */
+  KUBERNETES = 'kubernetes',
+  /**
+   * Static endpoints: each tier's Service. No Kubernetes API access; kube-proxy spreads load.
+   */
+  STATIC = 'static',
+}
+
+/**
+ * Router settings, shared by `PdRouterProps` and `PdServiceProps.router`.
+ */
+export interface PdRouterOptions {
+  /**
+   * The router implementation.
+   *
+   * @default RouterStrategy.vllmRouter()
+   */
+  readonly strategy?: RouterStrategy;
+
+  /**
+   * Router pods.
+   *
+   * @default 1
+   */
+  readonly replicas?: number;
+
+  /**
+   * Port of the router's container and Service (what clients call).
+   *
+   * @default 8000
+   */
+  readonly port?: number;
+
+  /**
+   * How the router finds the tiers' pods.
+   *
+   * @default RouterDiscovery.KUBERNETES
+   */
+  readonly discovery?: RouterDiscovery;
+}
+
+/**
+ * Props of a `PdRouter`.
+ */
+export interface PdRouterProps extends PdRouterOptions {
+  /** The prefill tier. */
+  readonly prefill: PrefillTier;
+  /** The decode tier. */
+  readonly decode: DecodeTier;
+}
+
+const NAMESPACE_ENV = 'POD_NAMESPACE';
+
+/**
+ * The router clients call: its own Deployment (`Resource`) and Service (`Service`), plus, with
+ * Kubernetes discovery, a ServiceAccount, a Role (get/list/watch pods) and a RoleBinding.
+ *
+ * Creating it checks that the two tiers can form a PD pair (same model, tokenizer, vLLM version,
+ * connector settings and KV dtype; the connector's own pair rules such as NIXL's TP direction) and
+ * that the router implements the connector's request flow.
+ */
+export class PdRouter extends Construct {
+  /** The router Deployment. */
+  public readonly deployment: ApiObject;
+  /** The Service clients call. */
+  public readonly service: ApiObject;
+  /** Name of the Service clients call. */
+  public readonly serviceName: string;
+  /** Port of the Service clients call. */
+  public readonly port: number;
+  /** The router implementation. */
+  public readonly strategy: RouterStrategy;
+
+  public constructor(scope: Construct, id: string, props: PdRouterProps) {
+    super(scope, id);
+    const where = `PdRouter '${this.node.path}'`;
+    if (!props?.prefill || !props?.decode) {
+      throw invalid(where, props?.prefill ? 'decode' : 'prefill', undefined, 'is required');
+    }
+    const strategy = props.strategy ?? RouterStrategy.vllmRouter();
+    const impl = strategy._impl;
+    const replicas = props.replicas ?? 1;
+    const port = props.port ?? 8000;
+    requireInteger(where, 'replicas', replicas, 1);
+    requireInteger(where, 'port', port, 1);
+    if (port > 65535) throw invalid(where, 'port', port, 'must be a TCP port (1-65535)');
+    const discovery = (props.discovery ?? RouterDiscovery.KUBERNETES) as string as DiscoveryMode;
+    if (!Object.values(DiscoveryMode).includes(discovery)) {
+      throw invalid(where, 'discovery', discovery, `must be one of ${Object.values(RouterDiscovery).join(', ')}`);
+    }
+
+    validatePair(where, props.prefill, props.decode);
+    const connector = props.prefill.kvConnector.displayName;
+    if (!impl.supportedConnectors.includes(connector)) {
+      throw invalid(where, 'strategy', impl.displayName,
+        `does not implement the request flow of ${connector}; routers for it: see RouterStrategy (supported by ${impl.displayName}: ${impl.supportedConnectors.join(', ')})`);
+    }
+    const ctx: RouterContext = { where, prefill: props.prefill, decode: props.decode, discovery, port, namespaceEnv: NAMESPACE_ENV };
+    impl.validate(ctx);
+
+    const needsApi = impl.needsKubernetesApi(discovery);
+    const chart = Chart.of(this);
+    if (needsApi && chart.namespace === undefined) {
+      throw invalid(where, 'discovery', discovery,
+        "needs the chart's namespace for the router's Role and RoleBinding: create the Chart with { namespace: '...' } or use RouterDiscovery.STATIC");
+    }
+
+    const labels = {
+      [NAME_LABEL]: APP_NAME,
+      [INSTANCE_LABEL]: Names.toLabelValue(this.node.scope ?? this),
+      [COMPONENT_LABEL]: 'router',
+    };
+    const allLabels = { ...labels, [MANAGED_BY_LABEL]: MANAGED_BY };
+
+    let serviceAccountName: string | undefined;
+    if (needsApi) {
+      const sa = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { labels: allLabels } });
+      // vllm-router's discovery runs a kube-rs watcher on pods only (src/service_discovery.rs):
+      // list + watch, and get for single reads. Nothing else.
+      const role = new k8s.KubeRole(this, 'Role', {
+        metadata: { labels: allLabels },
+        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
+      });
+      new k8s.KubeRoleBinding(this, 'RoleBinding', {
+        metadata: { labels: allLabels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name },
+        subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: chart.namespace }],
+      });
+      serviceAccountName = sa.name;
+    }
+
+    const container = impl.container(ctx);
+    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+      metadata: { labels: allLabels },
+      spec: {
+        replicas,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels: allLabels },
+          spec: {
+            serviceAccountName,
+            // The router reads the in-cluster token only when it discovers pods (kube::Client::try_default).
+            automountServiceAccountToken: needsApi,
+            containers: [{
+              ...container,
+              env: [
+                { name: NAMESPACE_ENV, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                ...(container.env ?? []),
+              ],
+            }],
+          },
+        },
+      },
+    });
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: { labels: allLabels },
+      spec: {
+        type: 'ClusterIP',
+        selector: labels,
+        ports: [{ name: 'http', port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      },
+    });
+    this.serviceName = this.service.name;
+    this.port = port;
+    this.strategy = strategy;
+  }
+
+  /** In-cluster URL of the OpenAI-compatible endpoint, e.g. `http://<service>:8000/v1`. */
+  public get url(): string {
+    return `http://${this.serviceName}:${this.port}/v1`;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * THE vLLM compatibility table: every version boundary this library knows, with its source.
+ * Nothing else in the library compares vLLM versions against literals.
+ */
+import { VllmVersion } from '../vllm-version';
+import { invalid } from './errors';
+
+/** Something that exists only in some vLLM releases. */
+export enum Capability {
+  /** Releases this library renders for at all (V1 engine, KVTransferConfig with kv_load_failure_policy). */
+  SUPPORTED_RELEASE = 'SUPPORTED_RELEASE',
+  /** `--kv-transfer-config.kv_load_failure_policy`. */
+  KV_LOAD_FAILURE_POLICY = 'KV_LOAD_FAILURE_POLICY',
+  /** `NixlConnector` registered in KVConnectorFactory (V1). */
+  NIXL_CONNECTOR = 'NIXL_CONNECTOR',
+  /** NIXL `kv_connector_extra_config.kv_lease_duration`. */
+  NIXL_KV_LEASE_DURATION = 'NIXL_KV_LEASE_DURATION',
+  /** `vllm serve --shutdown-timeout`. */
+  SHUTDOWN_TIMEOUT_FLAG = 'SHUTDOWN_TIMEOUT_FLAG',
+  /** `vllm serve --disable-log-requests` (removed). */
+  DISABLE_LOG_REQUESTS_FLAG = 'DISABLE_LOG_REQUESTS_FLAG',
+}
+
+interface Boundary {
+  /** First release that has it (inclusive). */
+  readonly since?: string;
+  /** First release that no longer has it (exclusive). */
+  readonly until?: string;
+  /** What it is, for error messages. */
+  readonly what: string;
+  /** Where the boundary comes from. */
+  readonly source: string;
+}
+
+const TABLE: Record<Capability, Boundary> = {
+  [Capability.SUPPORTED_RELEASE]: {
+    since: '0.12.0',
+    what: 'vLLM releases supported by cdk8s-vllm-pd',
+    source: 'the library always renders kv_load_failure_policy explicitly, so it needs that field (row KV_LOAD_FAILURE_POLICY)',
+  },
+  [Capability.KV_LOAD_FAILURE_POLICY]: {
+    // PR #26813 landed late Oct 2025; v0.11.0 lacks the field, v0.12.0 (Dec 2025) is the first release known to have it.
+    since: '0.12.0',
+    what: "KVTransferConfig field 'kv_load_failure_policy'",
+    source: 'vllm-project/vllm PR #26813 "[P/D] KV Load Failure Recovery/Abort Configuration", vllm/config/kv_transfer.py',
+  },
+  [Capability.NIXL_CONNECTOR]: {
+    since: '0.9.0',
+    what: "connector 'NixlConnector'",
+    source: 'vllm-project/vllm PR #17751; docs.vllm.ai/en/v0.9.0/api/vllm/distributed/kv_transfer/kv_connector/v1/nixl_connector.html',
+  },
+  [Capability.NIXL_KV_LEASE_DURATION]: {
+    since: '0.22.0',
+    what: "NIXL extra config 'kv_lease_duration'",
+    source: 'vllm-project/vllm PR #41383 (lease renewal of KV blocks on P); llm-d docs/operations/disaggregation/vllm.md ("requires vLLM >= v0.22.0")',
+  },
+  [Capability.SHUTDOWN_TIMEOUT_FLAG]: {
+    since: '0.18.0',
+    what: "flag '--shutdown-timeout'",
+    source: 'vllm-project/vllm PR #36666 (re-land of #34730, 2026-03-10), first released in v0.18.0 (llm-d issue #927)',
+  },
+  [Capability.DISABLE_LOG_REQUESTS_FLAG]: {
+    until: '0.17.0',
+    what: "flag '--disable-log-requests'",
+    source: 'deprecated by vllm-project/vllm PR #22113, engine arg removed by PR #29402 (v0.12.0); rejected as an unrecognized argument by v0.17.0 (llm-d/llm-d-benchmark PR #781)',
+  },
+};
+
+/** True when `version` has `capability`. */
+export function has(version: VllmVersion, capability: Capability): boolean {
+  const b = TABLE[capability];
+  if (b.since !== undefined && !version.isAtLeast(b.since)) return false;
+  if (b.until !== undefined && version.isAtLeast(b.until)) return false;
+  return true;
+}
+
+/** "vLLM >= 0.22.0" / "vLLM < 0.18.0" / "vLLM >= a and < b". */
+export function range(capability: Capability): string {
+  const b = TABLE[capability];
+  const parts: string[] = [];
+  if (b.since !== undefined) parts.push(`>= ${b.since}`);
+  if (b.until !== undefined) parts.push(`< ${b.until}`);
+  return `vLLM ${parts.join(' and ')}`;
+}
+
+/**
+ * Throws a prop-naming error unless `version` has `capability`.
+ */
+export function requireCapability(
+  version: VllmVersion, capability: Capability, where: string, prop: string, value: unknown, hint = '',
+): void {
+  if (has(version, capability)) return;
+  const b = TABLE[capability];
+  throw invalid(where, prop, value,
+    `needs ${b.what}, which exists in ${range(capability)} (source: ${b.source}); the image is vLLM ${version}${hint ? `. ${hint}` : ''}`);
+}

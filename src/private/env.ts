@@ -1,0 +1,37 @@
+import { k8s } from 'cdk8s-plus-28';
+import { EnvironmentVariable } from '../environment-variable';
+import { invalid } from './errors';
+
+// Names that hold credentials. A literal value for them would put a secret into the manifest.
+const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL)/i;
+// Hugging Face user access tokens start with `hf_` (https://huggingface.co/docs/hub/security-tokens).
+const HF_TOKEN_VALUE = /\bhf_[A-Za-z0-9]{20,}\b/;
+// https://kubernetes.io/docs/tasks/inject-data-application/define-environment-variable-container/
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+/**
+ * Converts user env to L1 env vars, rejecting literal secrets and names the library already renders.
+ */
+export function renderExtraEnv(where: string, extra: EnvironmentVariable[], rendered: k8s.EnvVar[]): k8s.EnvVar[] {
+  const taken = new Set(rendered.map(e => e.name));
+  const out: k8s.EnvVar[] = [];
+  for (const e of extra) {
+    if (!e || typeof e.name !== 'string' || !ENV_NAME.test(e.name)) {
+      throw invalid(where, 'extraEnv[].name', e?.name, 'must be a valid environment variable name');
+    }
+    if (!e.value || (e.value.value === undefined && e.value.valueFrom === undefined)) {
+      throw invalid(where, `extraEnv[${e.name}].value`, e.value, "must be an EnvValue, e.g. EnvValue.fromValue('1')");
+    }
+    if (taken.has(e.name)) {
+      throw invalid(where, 'extraEnv', e.name, 'is already set by the library (or listed twice); set the typed prop instead');
+    }
+    const literal = e.value.value;
+    if (literal !== undefined && (SECRET_NAME.test(e.name) || HF_TOKEN_VALUE.test(String(literal)))) {
+      throw invalid(where, `extraEnv[${e.name}]`, '<redacted literal>',
+        'is a secret given as a literal; use EnvValue.fromSecretValue({ secret, key }) so it stays in a Secret');
+    }
+    taken.add(e.name);
+    out.push(literal !== undefined ? { name: e.name, value: String(literal) } : { name: e.name, valueFrom: e.value.valueFrom });
+  }
+  return out;
+}

@@ -1,0 +1,14 @@
+/**
+ * Label keys shared by tiers and router.
+ */
+// Recommended labels: https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/
+export const NAME_LABEL = 'app.kubernetes.io/name';
+export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+export const COMPONENT_LABEL = 'app.kubernetes.io/component';
+export const VERSION_LABEL = 'app.kubernetes.io/version';
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+// llm-d's role label, understood by the llm-d EPP, KServe and WVA (llm-d-inference-scheduler docs, "Role labels").
+export const LLMD_ROLE_LABEL = 'llm-d.ai/role';
+
+export const APP_NAME = 'vllm';
+export const MANAGED_BY = 'cdk8s-vllm-pd';

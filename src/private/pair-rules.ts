@@ -1,0 +1,37 @@
+/**
+ * Rules that span prefill and decode. Called once per PD pair by `PdRouter`.
+ */
+import { invalid } from './errors';
+import { VllmTier } from '../vllm-tier';
+
+export function validatePair(where: string, prefill: VllmTier, decode: VllmTier): void {
+  const same = (prop: string, p: unknown, d: unknown, why: string) => {
+    if (p !== d) {
+      throw invalid(where, `decode.${prop}`, d, `must equal prefill's ${prop} (${p === undefined ? 'unset' : JSON.stringify(p)}): ${why}`);
+    }
+  };
+  // The seed's limitation: both instances must use the same model and tokenizer.
+  same('model', prefill.model.name, decode.model.name, 'both tiers must serve the same model');
+  same('tokenizer', prefill.tokenizer, decode.tokenizer, 'both tiers must use the same tokenizer');
+  same('servedModelName', prefill.servedModelName, decode.servedModelName, 'the router forwards one model name to both tiers');
+  // NIXL's handshake compatibility hash includes the vLLM version and --kv-cache-dtype
+  // (docs/features/nixl_connector_compatibility.md, "Must match between P and D").
+  same('image version', prefill.image.version.toString(), decode.image.version.toString(), 'KV layouts are only compatible within one vLLM release');
+  same('kvCacheDtype', prefill.kvCacheDtype, decode.kvCacheDtype, 'KV bytes are copied as-is, so the cache dtype must match');
+  // Compare everything but the role: a different connector or connector setting on one side never pairs.
+  const strip = (c: Record<string, unknown>) => JSON.stringify({ ...c, kv_role: undefined });
+  const p = strip(prefill.kvConnector._transferConfig(prefill._context));
+  const d = strip(decode.kvConnector._transferConfig(decode._context));
+  if (p !== d) {
+    throw invalid(where, 'decode.kvConnector', d, `must be configured like prefill's kvConnector (${p})`);
+  }
+  // Heterogeneous block sizes work only with prefill < decode (nixl_connector_compatibility.md, footnote 3).
+  if (prefill.blockSize !== undefined && decode.blockSize !== undefined && decode.blockSize < prefill.blockSize) {
+    throw invalid(where, 'decode.blockSize', decode.blockSize, `must be >= prefill's blockSize (${prefill.blockSize})`);
+  }
+  if ((prefill.blockSize === undefined) !== (decode.blockSize === undefined)) {
+    throw invalid(where, 'decode.blockSize', decode.blockSize,
+      `must be set on both tiers or on neither (prefill: ${prefill.blockSize ?? 'unset'}); vLLM's default differs by platform and attention backend`);
+  }
+  prefill.kvConnector._validatePair({ where, prefill: prefill._context, decode: decode._context });
+}

@@ -1,0 +1,137 @@
+/**
+ * THE module that renders `vllm serve` arguments from typed settings. Every flag the library sets,
+ * and the guard against users passing them again through `extraArgs`, lives here.
+ *
+ * Flag spellings: https://docs.vllm.ai/en/latest/cli/serve.html and vllm/engine/arg_utils.py
+ * (`EngineArgs.add_cli_args`); boolean flags are `--x` / `--no-x` (argparse BooleanOptionalAction).
+ */
+import { Capability, has, range } from './compat';
+import { invalid } from './errors';
+import { VllmVersion } from '../vllm-version';
+
+/** Resolved engine settings of one tier. */
+export interface EngineSettings {
+  readonly model: string;
+  readonly servedModelName?: string;
+  readonly tokenizer?: string;
+  readonly port: number;
+  readonly tensorParallelSize: number;
+  readonly pipelineParallelSize: number;
+  readonly dataParallelSize: number;
+  readonly gpuMemoryUtilization?: number;
+  readonly maxModelLen?: number;
+  readonly maxNumSeqs?: number;
+  readonly maxNumBatchedTokens?: number;
+  readonly blockSize?: number;
+  readonly kvCacheDtype?: string;
+  readonly enablePrefixCaching?: boolean;
+  readonly enableChunkedPrefill?: boolean;
+  readonly kvTransferConfig: Record<string, unknown>;
+  /** Undefined on releases without `--shutdown-timeout`. */
+  readonly shutdownTimeoutSeconds?: number;
+}
+
+/**
+ * Flags rendered by `renderServeArgs`, with their aliases. `extraArgs` may not repeat any of them
+ * (short aliases from vllm/engine/arg_utils.py: -tp, -pp, -dp).
+ */
+const RENDERED_FLAGS: ReadonlyArray<{ flag: string; aliases?: string[]; prop: string }> = [
+  { flag: '--model', prop: 'model' },
+  { flag: '--served-model-name', prop: 'servedModelName' },
+  { flag: '--tokenizer', prop: 'tokenizer' },
+  { flag: '--port', prop: 'port' },
+  { flag: '--tensor-parallel-size', aliases: ['-tp'], prop: 'tensorParallelSize' },
+  { flag: '--pipeline-parallel-size', aliases: ['-pp'], prop: 'pipelineParallelSize' },
+  { flag: '--data-parallel-size', aliases: ['-dp'], prop: 'dataParallelSize' },
+  { flag: '--gpu-memory-utilization', prop: 'gpuMemoryUtilization' },
+  { flag: '--max-model-len', prop: 'maxModelLen' },
+  { flag: '--max-num-seqs', prop: 'maxNumSeqs' },
+  { flag: '--max-num-batched-tokens', prop: 'maxNumBatchedTokens' },
+  { flag: '--block-size', prop: 'blockSize' },
+  { flag: '--kv-cache-dtype', prop: 'kvCacheDtype' },
+  { flag: '--enable-prefix-caching', aliases: ['--no-enable-prefix-caching'], prop: 'enablePrefixCaching' },
+  { flag: '--enable-chunked-prefill', aliases: ['--no-enable-chunked-prefill'], prop: 'enableChunkedPrefill' },
+  { flag: '--kv-transfer-config', prop: 'kvConnector' },
+  { flag: '--shutdown-timeout', prop: 'drainTimeout' },
+];
+
+/** Flags that exist only in some releases, checked when they appear in `extraArgs`. */
+const VERSIONED_FLAGS: ReadonlyArray<{ flag: string; capability: Capability; hint: string }> = [
+  {
+    flag: '--disable-log-requests',
+    capability: Capability.DISABLE_LOG_REQUESTS_FLAG,
+    hint: 'request logging is off by default; use --enable-log-requests to turn it on',
+  },
+];
+
+/** Renders the args that follow `vllm serve`: the model first, then flags in a fixed order. */
+export function renderServeArgs(s: EngineSettings): string[] {
+  const args: string[] = [s.model];
+  const flag = (name: string, value: string | number | undefined) => {
+    if (value !== undefined) args.push(`${name}=${value}`);
+  };
+  const bool = (name: string, value: boolean | undefined) => {
+    if (value !== undefined) args.push(value ? name : name.replace(/^--/, '--no-'));
+  };
+  flag('--served-model-name', s.servedModelName);
+  flag('--tokenizer', s.tokenizer);
+  flag('--port', s.port);
+  flag('--tensor-parallel-size', s.tensorParallelSize);
+  if (s.pipelineParallelSize > 1) flag('--pipeline-parallel-size', s.pipelineParallelSize);
+  if (s.dataParallelSize > 1) flag('--data-parallel-size', s.dataParallelSize);
+  flag('--gpu-memory-utilization', s.gpuMemoryUtilization);
+  flag('--max-model-len', s.maxModelLen);
+  flag('--max-num-seqs', s.maxNumSeqs);
+  flag('--max-num-batched-tokens', s.maxNumBatchedTokens);
+  flag('--block-size', s.blockSize);
+  flag('--kv-cache-dtype', s.kvCacheDtype);
+  bool('--enable-prefix-caching', s.enablePrefixCaching);
+  bool('--enable-chunked-prefill', s.enableChunkedPrefill);
+  // One array element holding the whole JSON (how llm-d and vLLM docs pass it).
+  flag('--kv-transfer-config', JSON.stringify(s.kvTransferConfig));
+  flag('--shutdown-timeout', s.shutdownTimeoutSeconds);
+  return args;
+}
+
+/** `--Tensor_Parallel_Size=2` -> `--tensor-parallel-size` (vLLM's FlexibleArgumentParser maps `_` to `-`). */
+function flagName(arg: string): string {
+  const name = arg.split('=')[0];
+  // `--kv-transfer-config.kv_role` (dotted JSON sub-keys) belongs to `--kv-transfer-config`.
+  const base = name.startsWith('--') ? name.split('.')[0] : name;
+  return base.startsWith('--') ? base.replace(/_/g, '-') : base;
+}
+
+// Hugging Face user access tokens start with `hf_` (https://huggingface.co/docs/hub/security-tokens).
+const HF_TOKEN_PATTERN = /\bhf_[A-Za-z0-9]{20,}\b/;
+
+/**
+ * Rejects extra args that repeat a rendered flag, that the targeted vLLM does not have, or that
+ * carry a secret literally.
+ */
+export function checkExtraArgs(where: string, extraArgs: string[], version: VllmVersion): void {
+  for (const arg of extraArgs) {
+    if (typeof arg !== 'string') {
+      throw invalid(where, 'extraArgs', extraArgs, 'must be a list of strings');
+    }
+    if (HF_TOKEN_PATTERN.test(arg)) {
+      throw invalid(where, 'extraArgs', '<redacted hf_ token>',
+        "contains a Hugging Face token literally; pass it as a Secret with 'hfToken'");
+    }
+    if (!arg.startsWith('-')) continue;
+    const name = flagName(arg);
+    if (name === '--api-key') {
+      throw invalid(where, 'extraArgs', name,
+        'would put an API key into the manifest; set VLLM_API_KEY in extraEnv from a Secret (EnvValue.fromSecretValue)');
+    }
+    const rendered = RENDERED_FLAGS.find(f => f.flag === name || f.aliases?.includes(name));
+    if (rendered) {
+      throw invalid(where, 'extraArgs', arg,
+        `duplicates '${rendered.flag}', which the library renders; set '${rendered.prop}' instead`);
+    }
+    const versioned = VERSIONED_FLAGS.find(f => f.flag === name);
+    if (versioned && !has(version, versioned.capability)) {
+      throw invalid(where, 'extraArgs', arg,
+        `is only accepted by ${range(versioned.capability)}; the image is vLLM ${version} (${versioned.hint})`);
+    }
+  }
+}

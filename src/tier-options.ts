@@ -1,0 +1,279 @@
+import { Duration, Size } from 'cdk8s';
+import { Cpu, SecretValue } from 'cdk8s-plus-28';
+import { Accelerator } from './accelerator';
+import { EnvironmentVariable } from './environment-variable';
+import { KvConnector } from './kv-connector';
+import { Model } from './model';
+import { ModelCache } from './model-cache';
+import { KvRole } from './roles';
+import { VllmImage } from './vllm-image';
+
+/**
+ * `--kv-cache-dtype` (vllm/config/cache.py `CacheDType`). Must be identical on prefill and decode:
+ * NIXL's handshake compatibility hash includes it (docs/features/nixl_connector_compatibility.md).
+ *
+ * @see https://docs.vllm.ai/en/latest/cli/serve.html
+ */
+export enum KvCacheDtype {
+  /** Same as the model dtype. */
+  AUTO = 'auto',
+  /** FP8 (E4M3 on CUDA). */
+  FP8 = 'fp8',
+  /** FP8 E4M3. */
+  FP8_E4M3 = 'fp8_e4m3',
+  /** FP8 E5M2. */
+  FP8_E5M2 = 'fp8_e5m2',
+}
+
+/**
+ * CPU and memory for each vLLM pod. GPUs are derived from parallelism.
+ */
+export interface TierResources {
+  /**
+   * CPU request. No CPU limit is set, so tokenization and scheduling are never throttled.
+   *
+   * @default - 4 cores per GPU
+   * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+   */
+  readonly cpu?: Cpu;
+
+  /**
+   * Memory request and limit (equal, so the pod is not the first evicted under memory pressure).
+   * It must cover the memory-backed /dev/shm, which counts against it.
+   *
+   * @default - 32 GiB per GPU, and at least sharedMemorySize + 16 GiB
+   * @see https://kubernetes.io/docs/concepts/storage/volumes/#emptydir-configuration-example
+   */
+  readonly memory?: Size;
+}
+
+/**
+ * The settings a prefill or decode tier may choose independently of the other tier.
+ */
+export interface TierOptions {
+  /**
+   * Number of pods.
+   *
+   * @default 1
+   */
+  readonly replicas?: number;
+
+  /**
+   * The GPU model the pods run on.
+   *
+   * @default Accelerator.NVIDIA_H100_80GB
+   */
+  readonly accelerator?: Accelerator;
+
+  /**
+   * `--tensor-parallel-size`.
+   *
+   * @default 1
+   * @see https://docs.vllm.ai/en/latest/serving/parallelism_scaling.html
+   */
+  readonly tensorParallelSize?: number;
+
+  /**
+   * `--pipeline-parallel-size` (within one pod until multi-node tiers exist).
+   *
+   * @default 1
+   * @see https://docs.vllm.ai/en/latest/serving/parallelism_scaling.html
+   */
+  readonly pipelineParallelSize?: number;
+
+  /**
+   * `--data-parallel-size`: engines per pod. GPUs per pod = tensor x pipeline x data.
+   * Each data-parallel rank gets its own KV side-channel port.
+   *
+   * @default 1
+   * @see https://docs.vllm.ai/en/latest/serving/data_parallel_deployment.html
+   */
+  readonly dataParallelSize?: number;
+
+  /**
+   * `--gpu-memory-utilization`, in (0, 1].
+   *
+   * @default - vLLM's default (0.9)
+   * @see https://docs.vllm.ai/en/latest/cli/serve.html
+   */
+  readonly gpuMemoryUtilization?: number;
+
+  /**
+   * `--max-model-len`.
+   *
+   * @default - from the model config
+   * @see https://docs.vllm.ai/en/latest/cli/serve.html
+   */
+  readonly maxModelLen?: number;
+
+  /**
+   * `--max-num-seqs`.
+   *
+   * @default - vLLM's default
+   * @see https://docs.vllm.ai/en/latest/cli/serve.html
+   */
+  readonly maxNumSeqs?: number;
+
+  /**
+   * `--max-num-batched-tokens`.
+   *
+   * @default - vLLM's default
+   * @see https://docs.vllm.ai/en/latest/cli/serve.html
+   */
+  readonly maxNumBatchedTokens?: number;
+
+  /**
+   * `--block-size` (tokens per KV block). Decode's may not be smaller than prefill's.
+   *
+   * @default - vLLM's platform default
+   * @see https://docs.vllm.ai/en/latest/cli/serve.html
+   */
+  readonly blockSize?: number;
+
+  /**
+   * `--kv-cache-dtype`. Must match on both tiers.
+   *
+   * @default - vLLM's default ('auto')
+   * @see https://docs.vllm.ai/en/latest/cli/serve.html
+   */
+  readonly kvCacheDtype?: KvCacheDtype;
+
+  /**
+   * `--enable-prefix-caching` / `--no-enable-prefix-caching`.
+   *
+   * @default - vLLM's default (on)
+   * @see https://docs.vllm.ai/en/latest/features/automatic_prefix_caching.html
+   */
+  readonly enablePrefixCaching?: boolean;
+
+  /**
+   * `--enable-chunked-prefill` / `--no-enable-chunked-prefill`.
+   *
+   * @default - vLLM's default (on)
+   * @see https://docs.vllm.ai/en/latest/configuration/optimization.html#chunked-prefill
+   */
+  readonly enableChunkedPrefill?: boolean;
+
+  /**
+   * `kv_role` of this tier; each connector allows only some roles per tier.
+   *
+   * @default - the connector's default: kv_producer on prefill, kv_consumer on decode
+   * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
+   */
+  readonly kvRole?: KvRole;
+
+  /**
+   * CPU and memory per pod.
+   *
+   * @default - see TierResources
+   */
+  readonly resources?: TierResources;
+
+  /**
+   * Size of the memory-backed `/dev/shm` (NCCL and torch use it between TP workers).
+   *
+   * @default Size.gibibytes(20)
+   * @see https://docs.vllm.ai/en/latest/deployment/k8s.html
+   */
+  readonly sharedMemorySize?: Size;
+
+  /**
+   * How long a pod may take to download and load the model before the startup probe gives up.
+   *
+   * @default Duration.minutes(60)
+   * @see https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/
+   */
+  readonly startupTimeout?: Duration;
+
+  /**
+   * How long in-flight requests may drain on shutdown (`--shutdown-timeout`). The pod's
+   * `terminationGracePeriodSeconds` is this plus 30 s.
+   *
+   * @default Duration.seconds(60)
+   * @see https://docs.vllm.ai/en/latest/cli/serve.html
+   */
+  readonly drainTimeout?: Duration;
+
+  /**
+   * vLLM HTTP port (`--port`).
+   *
+   * @default 8000
+   * @see https://docs.vllm.ai/en/latest/cli/serve.html
+   */
+  readonly port?: number;
+
+  /**
+   * Extra `vllm serve` arguments. They may not repeat a flag the library renders.
+   *
+   * @default []
+   * @see https://docs.vllm.ai/en/latest/cli/serve.html
+   */
+  readonly extraArgs?: string[];
+
+  /**
+   * Extra environment variables. They may not override a variable the library renders.
+   *
+   * @default []
+   */
+  readonly extraEnv?: EnvironmentVariable[];
+}
+
+/**
+ * What prefill and decode must share: model, tokenizer, image and KV connector.
+ */
+export interface ModelServingOptions {
+  /**
+   * The model to serve.
+   */
+  readonly model: Model;
+
+  /**
+   * `--served-model-name`: the name clients put in `"model"`.
+   *
+   * @default - the model name
+   * @see https://docs.vllm.ai/en/latest/cli/serve.html
+   */
+  readonly servedModelName?: string;
+
+  /**
+   * `--tokenizer`.
+   *
+   * @default - the model's own tokenizer
+   * @see https://docs.vllm.ai/en/latest/cli/serve.html
+   */
+  readonly tokenizer?: string;
+
+  /**
+   * The vLLM image and version.
+   *
+   * @default VllmImage.DEFAULT
+   */
+  readonly image?: VllmImage;
+
+  /**
+   * How KV caches move from prefill to decode.
+   *
+   * @default KvConnector.nixl()
+   */
+  readonly kvConnector?: KvConnector;
+
+  /**
+   * The Hugging Face token, as a Secret key reference (rendered as `HF_TOKEN` via `secretKeyRef`).
+   *
+   * @default - no token (public models only)
+   * @see https://huggingface.co/docs/huggingface_hub/package_reference/environment_variables#hftoken
+   */
+  readonly hfToken?: SecretValue;
+
+  /**
+   * Where model weights are cached.
+   *
+   * @default ModelCache.emptyDir()
+   */
+  readonly modelCache?: ModelCache;
+}
+
+/**
+ * Props of a standalone `PrefillTier` or `DecodeTier`.
+ */
+export interface VllmTierProps extends TierOptions, ModelServingOptions {}

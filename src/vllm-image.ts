@@ -1,0 +1,79 @@
+import { invalid } from './private/errors';
+import { VllmVersion } from './vllm-version';
+
+/**
+ * The official vLLM OpenAI-compatible server image on Docker Hub; its entrypoint is `vllm serve`.
+ * @see https://docs.vllm.ai/en/latest/deployment/docker.html
+ */
+const OFFICIAL_REPOSITORY = 'docker.io/vllm/vllm-openai';
+
+/**
+ * Default tag: see README "Choosing the vLLM version" for why this release.
+ */
+const DEFAULT_TAG = 'v0.32.0';
+
+/**
+ * Options for `VllmImage.fromRegistry`.
+ */
+export interface VllmImageOptions {
+  /**
+   * The vLLM version inside the image. Required when the tag is not a version (`latest`, a digest,
+   * a custom build); otherwise taken from the tag.
+   *
+   * @default - parsed from the image tag
+   */
+  readonly version?: string;
+}
+
+/**
+ * The vLLM container image and the vLLM version it contains.
+ */
+export class VllmImage {
+  /** The library's default image, `docker.io/vllm/vllm-openai:v0.32.0`. */
+  public static readonly DEFAULT = VllmImage.official(DEFAULT_TAG);
+
+  /**
+   * `docker.io/vllm/vllm-openai:<tag>`; the version is read from the tag.
+   */
+  public static official(tag: string): VllmImage {
+    return VllmImage.fromRegistry(`${OFFICIAL_REPOSITORY}:${tag}`);
+  }
+
+  /**
+   * Any image that runs vLLM's OpenAI server (e.g. a build with Mooncake or LMCache added).
+   */
+  public static fromRegistry(image: string, options: VllmImageOptions = {}): VllmImage {
+    const where = 'VllmImage';
+    if (!image || /\s/.test(image)) {
+      throw invalid(where, 'image', image, 'must be a non-empty image reference without whitespace');
+    }
+    if (options.version !== undefined) {
+      return new VllmImage(image, VllmVersion.of(options.version));
+    }
+    const tag = imageTag(image);
+    const version = tag === undefined ? undefined : VllmVersion.fromImageTag(tag);
+    if (!version) {
+      throw invalid(where, 'image', image,
+        "has no version tag: pass { version: '0.19.1' } so connectors and flags can be checked against that release");
+    }
+    return new VllmImage(image, version);
+  }
+
+  /** Full image reference. */
+  public readonly image: string;
+  /** vLLM version inside the image. */
+  public readonly version: VllmVersion;
+
+  private constructor(image: string, version: VllmVersion) {
+    this.image = image;
+    this.version = version;
+  }
+}
+
+/** The tag of an image reference, or undefined for digests and untagged references. */
+function imageTag(image: string): string | undefined {
+  if (image.includes('@')) return undefined;
+  const lastSlash = image.lastIndexOf('/');
+  const colon = image.indexOf(':', lastSlash + 1);
+  return colon < 0 ? undefined : image.slice(colon + 1);
+}

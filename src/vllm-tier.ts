@@ -1,0 +1,337 @@
+import { ApiObject, Chart, Duration, Names, Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { Accelerator } from './accelerator';
+import { KvConnector } from './kv-connector';
+import { Model } from './model';
+import { ModelCache } from './model-cache';
+import { Capability, has, requireCapability } from './private/compat';
+import { TierContext } from './private/connector-context';
+import { renderExtraEnv } from './private/env';
+import { invalid, requireInteger } from './private/errors';
+import {
+  APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL,
+} from './private/labels';
+import { checkExtraArgs, renderServeArgs } from './private/vllm-args';
+import { KvRole, TierRole } from './roles';
+import { KvCacheDtype, VllmTierProps } from './tier-options';
+import { VllmImage } from './vllm-image';
+
+// vLLM answers GET /health with 200 when the engine is healthy and 503 on EngineDeadError
+// (vllm/entrypoints/serve/instrumentator/health.py); the HTTP server only starts once the model is loaded.
+const HEALTH_PATH = '/health';
+const HTTP_PORT_NAME = 'http';
+const DEFAULT_PORT = 8000; // `vllm serve --port` default (docs.vllm.ai/en/latest/cli/serve.html)
+const STARTUP_PERIOD_SECONDS = 10;
+const DRAIN_MARGIN_SECONDS = 30;
+const SHM_VOLUME = 'dshm';
+const CACHE_VOLUME = 'model-cache';
+const CONTAINER_NAME = 'vllm';
+
+/**
+ * Shared implementation of `PrefillTier` and `DecodeTier`: one Deployment (`Resource`) of
+ * `vllm serve` pods and one ClusterIP Service (`Service`).
+ */
+export abstract class VllmTier extends Construct {
+  /** Prefill or decode. */
+  public readonly role: TierRole;
+  /** The served model. */
+  public readonly model: Model;
+  /** `--served-model-name`, if set. */
+  public readonly servedModelName?: string;
+  /** `--tokenizer`, if set. */
+  public readonly tokenizer?: string;
+  /** The vLLM image and version. */
+  public readonly image: VllmImage;
+  /** The KV connector. */
+  public readonly kvConnector: KvConnector;
+  /** This tier's `kv_role`. */
+  public readonly kvRole: KvRole;
+  /** Pods. */
+  public readonly replicas: number;
+  /** GPU model. */
+  public readonly accelerator: Accelerator;
+  /** `--tensor-parallel-size`. */
+  public readonly tensorParallelSize: number;
+  /** `--pipeline-parallel-size`. */
+  public readonly pipelineParallelSize: number;
+  /** `--data-parallel-size`. */
+  public readonly dataParallelSize: number;
+  /** GPUs requested by each pod: tensor x pipeline x data. */
+  public readonly gpusPerPod: number;
+  /** `--block-size`, if set. */
+  public readonly blockSize?: number;
+  /** `--kv-cache-dtype`, if set. */
+  public readonly kvCacheDtype?: KvCacheDtype;
+  /** `--enable-chunked-prefill`, if set. */
+  public readonly enableChunkedPrefill?: boolean;
+  /** vLLM HTTP port. */
+  public readonly port: number;
+  /** The tier's Deployment. */
+  public readonly deployment: ApiObject;
+  /** The tier's ClusterIP Service. */
+  public readonly service: ApiObject;
+  /** Name of the tier's Service. */
+  public readonly serviceName: string;
+  /** Labels that select exactly this tier's pods. */
+  public readonly selectorLabels: { [key: string]: string };
+
+  protected constructor(scope: Construct, id: string, role: TierRole, props: VllmTierProps) {
+    super(scope, id);
+    const where = `${role === TierRole.PREFILL ? 'PrefillTier' : 'DecodeTier'} '${this.node.path}'`;
+    if (!props || !props.model) {
+      throw invalid(where, 'model', props?.model, 'is required: pass Model.of(...) or a catalogue entry such as Model.LLAMA_3_1_8B_INSTRUCT');
+    }
+    this.role = role;
+    this.model = props.model;
+    this.servedModelName = props.servedModelName;
+    this.tokenizer = props.tokenizer;
+    this.image = props.image ?? VllmImage.DEFAULT;
+    this.kvConnector = props.kvConnector ?? KvConnector.nixl();
+    this.kvRole = props.kvRole ?? this.kvConnector._defaultKvRole(role);
+    this.replicas = props.replicas ?? 1;
+    this.accelerator = props.accelerator ?? Accelerator.NVIDIA_H100_80GB;
+    this.tensorParallelSize = props.tensorParallelSize ?? 1;
+    this.pipelineParallelSize = props.pipelineParallelSize ?? 1;
+    this.dataParallelSize = props.dataParallelSize ?? 1;
+    this.blockSize = props.blockSize;
+    this.kvCacheDtype = props.kvCacheDtype;
+    this.enableChunkedPrefill = props.enableChunkedPrefill;
+    this.port = props.port ?? DEFAULT_PORT;
+    const version = this.image.version;
+    requireCapability(version, Capability.SUPPORTED_RELEASE, where, 'image', this.image.image);
+
+    // ---- validation: every rule names the prop, the value and what is allowed
+    requireInteger(where, 'replicas', this.replicas, 1);
+    requireInteger(where, 'tensorParallelSize', this.tensorParallelSize, 1);
+    requireInteger(where, 'pipelineParallelSize', this.pipelineParallelSize, 1);
+    requireInteger(where, 'dataParallelSize', this.dataParallelSize, 1);
+    requireInteger(where, 'maxModelLen', props.maxModelLen, 1);
+    requireInteger(where, 'maxNumSeqs', props.maxNumSeqs, 1);
+    requireInteger(where, 'maxNumBatchedTokens', props.maxNumBatchedTokens, 1);
+    requireInteger(where, 'blockSize', props.blockSize, 1);
+    requireInteger(where, 'port', this.port, 1);
+    if (this.port > 65535) throw invalid(where, 'port', this.port, 'must be a TCP port (1-65535)');
+    const gmu = props.gpuMemoryUtilization;
+    if (gmu !== undefined && !(typeof gmu === 'number' && gmu > 0 && gmu <= 1)) {
+      throw invalid(where, 'gpuMemoryUtilization', gmu, 'must be a fraction in (0, 1], e.g. 0.9');
+    }
+    if (props.kvCacheDtype !== undefined && !Object.values(KvCacheDtype).includes(props.kvCacheDtype)) {
+      throw invalid(where, 'kvCacheDtype', props.kvCacheDtype, `must be one of ${Object.values(KvCacheDtype).join(', ')}`);
+    }
+    if (!Object.values(KvRole).includes(this.kvRole)) {
+      throw invalid(where, 'kvRole', this.kvRole, `must be one of ${Object.values(KvRole).join(', ')}`);
+    }
+    this.gpusPerPod = this.tensorParallelSize * this.pipelineParallelSize * this.dataParallelSize;
+    if (this.gpusPerPod > this.accelerator.gpusPerNode) {
+      throw invalid(where, 'tensorParallelSize x pipelineParallelSize x dataParallelSize', this.gpusPerPod,
+        `exceeds the ${this.accelerator.gpusPerNode} GPUs one ${this.accelerator.displayName} node has; a tier pod runs on one node`);
+    }
+    const arch = this.model.architecture;
+    if (arch && arch.numAttentionHeads % this.tensorParallelSize !== 0) {
+      throw invalid(where, 'tensorParallelSize', this.tensorParallelSize,
+        `must divide the number of attention heads of ${this.model.name} (${arch.numAttentionHeads}) ` +
+        '(vllm/config/model.py verify_with_parallel_config)');
+    }
+    if (arch?.numHiddenLayers !== undefined && this.pipelineParallelSize > arch.numHiddenLayers) {
+      throw invalid(where, 'pipelineParallelSize', this.pipelineParallelSize,
+        `must not exceed the number of layers of ${this.model.name} (${arch.numHiddenLayers})`);
+    }
+    // vllm/config/scheduler.py: without chunked prefill, max_num_batched_tokens must be >= max_model_len.
+    if (props.enableChunkedPrefill === false && props.maxNumBatchedTokens !== undefined && props.maxModelLen !== undefined
+      && props.maxNumBatchedTokens < props.maxModelLen) {
+      throw invalid(where, 'maxNumBatchedTokens', props.maxNumBatchedTokens,
+        `must be >= maxModelLen (${props.maxModelLen}) when enableChunkedPrefill is false (vllm/config/scheduler.py)`);
+    }
+    const startupTimeout = props.startupTimeout ?? Duration.minutes(60);
+    if (startupTimeout.toSeconds() < 60) {
+      throw invalid(where, 'startupTimeout', `${startupTimeout.toSeconds()}s`, 'must be at least 1 minute (model download and load)');
+    }
+    const drainTimeout = props.drainTimeout ?? Duration.seconds(60);
+    requireInteger(where, 'drainTimeout (seconds)', drainTimeout.toSeconds(), 0);
+    // Older releases reject `--shutdown-timeout`: they abort in-flight requests on SIGTERM, so an explicit
+    // drainTimeout cannot be honoured there.
+    const canDrain = has(version, Capability.SHUTDOWN_TIMEOUT_FLAG);
+    if (props.drainTimeout !== undefined) {
+      requireCapability(version, Capability.SHUTDOWN_TIMEOUT_FLAG, where, 'drainTimeout', `${drainTimeout.toSeconds()}s`);
+    }
+    const shmSize = props.sharedMemorySize ?? Size.gibibytes(20);
+    const gib = (s: Size) => s.toMebibytes() / 1024;
+    const memory = props.resources?.memory ?? Size.gibibytes(Math.max(32 * this.gpusPerPod, gib(shmSize) + 16));
+    if (gib(memory) <= gib(shmSize)) {
+      throw invalid(where, 'resources.memory', `${gib(memory)}Gi`,
+        `must exceed sharedMemorySize (${gib(shmSize)}Gi): a memory-backed /dev/shm counts against the container's memory limit`);
+    }
+    const extraArgs = props.extraArgs ?? [];
+    checkExtraArgs(where, extraArgs, version);
+
+    const ctx: TierContext = {
+      where,
+      tier: role,
+      kvRole: this.kvRole,
+      version,
+      model: this.model,
+      tensorParallelSize: this.tensorParallelSize,
+      pipelineParallelSize: this.pipelineParallelSize,
+      dataParallelSize: this.dataParallelSize,
+      port: this.port,
+      blockSize: this.blockSize,
+      enableChunkedPrefill: this.enableChunkedPrefill,
+    };
+    this._context = ctx;
+    const kvTransferConfig = this.kvConnector._transferConfig(ctx);
+
+    // ---- container
+    const ports: k8s.ContainerPort[] = [
+      { name: HTTP_PORT_NAME, containerPort: this.port, protocol: 'TCP' },
+      ...this.kvConnector._ports(ctx),
+    ];
+    const seen = new Map<number, string>();
+    for (const p of ports) {
+      const other = seen.get(p.containerPort);
+      if (other !== undefined) {
+        throw invalid(where, 'port', p.containerPort, `collides with container port '${other}'; choose another port`);
+      }
+      seen.set(p.containerPort, p.name!);
+    }
+    const modelCache = props.modelCache ?? ModelCache.emptyDir();
+    const libraryEnv: k8s.EnvVar[] = [
+      ...this.kvConnector._env(ctx),
+      ...(props.hfToken
+        ? [{ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: props.hfToken.secret.name, key: props.hfToken.key } } }]
+        : []),
+      ...modelCache._env(),
+    ];
+    const env = [...libraryEnv, ...renderExtraEnv(where, props.extraEnv ?? [], libraryEnv)];
+    const connectorVolumes = this.kvConnector._volumes(ctx);
+    const args = [
+      ...renderServeArgs({
+        model: this.model.name,
+        servedModelName: this.servedModelName,
+        tokenizer: this.tokenizer,
+        port: this.port,
+        tensorParallelSize: this.tensorParallelSize,
+        pipelineParallelSize: this.pipelineParallelSize,
+        dataParallelSize: this.dataParallelSize,
+        gpuMemoryUtilization: gmu,
+        maxModelLen: props.maxModelLen,
+        maxNumSeqs: props.maxNumSeqs,
+        maxNumBatchedTokens: props.maxNumBatchedTokens,
+        blockSize: this.blockSize,
+        kvCacheDtype: this.kvCacheDtype,
+        enablePrefixCaching: props.enablePrefixCaching,
+        enableChunkedPrefill: props.enableChunkedPrefill,
+        kvTransferConfig,
+        shutdownTimeoutSeconds: canDrain ? drainTimeout.toSeconds() : undefined,
+      }),
+      ...extraArgs,
+    ];
+    const gpus = k8s.Quantity.fromNumber(this.gpusPerPod);
+    const httpGet = { path: HEALTH_PATH, port: k8s.IntOrString.fromString(HTTP_PORT_NAME) };
+    const container: k8s.Container = {
+      name: CONTAINER_NAME,
+      image: this.image.image,
+      // Pinned tags are immutable, and vLLM images are ~10 GB: pull once per node.
+      imagePullPolicy: 'IfNotPresent',
+      // vllm-openai's entrypoint is `vllm serve` (docs/deployment/docker.md); set it explicitly, as llm-d
+      // does, so images with another entrypoint behave the same.
+      command: ['vllm', 'serve'],
+      args,
+      env,
+      ports,
+      resources: {
+        requests: {
+          'cpu': k8s.Quantity.fromString(props.resources?.cpu?.amount ?? String(4 * this.gpusPerPod)),
+          'memory': k8s.Quantity.fromString(`${gib(memory)}Gi`),
+          [this.accelerator.resourceName]: gpus,
+        },
+        limits: {
+          'memory': k8s.Quantity.fromString(`${gib(memory)}Gi`),
+          [this.accelerator.resourceName]: gpus,
+        },
+      },
+      volumeMounts: [
+        { name: SHM_VOLUME, mountPath: '/dev/shm' },
+        modelCache._mount(CACHE_VOLUME),
+        ...connectorVolumes.map(v => v.mount),
+      ],
+      startupProbe: {
+        httpGet,
+        periodSeconds: STARTUP_PERIOD_SECONDS,
+        timeoutSeconds: 5,
+        failureThreshold: Math.ceil(startupTimeout.toSeconds() / STARTUP_PERIOD_SECONDS),
+      },
+      readinessProbe: { httpGet, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
+      livenessProbe: { httpGet, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    };
+
+    // ---- labels
+    const instance = Names.toLabelValue(this.node.scope ?? this);
+    this.selectorLabels = {
+      [NAME_LABEL]: APP_NAME,
+      [INSTANCE_LABEL]: instance,
+      [COMPONENT_LABEL]: role,
+      [LLMD_ROLE_LABEL]: role,
+    };
+    const labels = {
+      ...this.selectorLabels,
+      [VERSION_LABEL]: version.toString(),
+      [MANAGED_BY_LABEL]: MANAGED_BY,
+    };
+
+    const tolerations: k8s.Toleration[] = [
+      { key: this.accelerator.tolerationKey, operator: 'Exists', effect: 'NoSchedule' },
+    ];
+    const nodeSelector = this.accelerator.nodeLabelKey
+      ? { [this.accelerator.nodeLabelKey]: this.accelerator.nodeLabelValue! }
+      : undefined;
+
+    const deployment = new k8s.KubeDeployment(this, 'Resource', {
+      metadata: { labels },
+      spec: {
+        replicas: this.replicas,
+        selector: { matchLabels: this.selectorLabels },
+        // Rolling one pod at a time without surge: a surge pod would need spare GPUs.
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+        template: {
+          metadata: { labels },
+          spec: {
+            // vLLM never talks to the Kubernetes API.
+            automountServiceAccountToken: false,
+            terminationGracePeriodSeconds: drainTimeout.toSeconds() + DRAIN_MARGIN_SECONDS,
+            nodeSelector,
+            tolerations,
+            containers: [container],
+            volumes: [
+              {
+                name: SHM_VOLUME,
+                emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(`${gib(shmSize)}Gi`) },
+              },
+              modelCache._volume(CACHE_VOLUME),
+              ...connectorVolumes.map(v => v.volume),
+            ],
+          },
+        },
+      },
+    });
+    this.deployment = deployment;
+
+    const service = new k8s.KubeService(this, 'Service', {
+      metadata: { labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: this.selectorLabels,
+        ports: [{ name: HTTP_PORT_NAME, port: this.port, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP' }],
+      },
+    });
+    this.service = service;
+    this.serviceName = service.name;
+    void Chart.of(this);
+  }
+
+  /**
+   * What connectors and pair rules know about this tier.
+   * @internal
+   */
+  public readonly _context: TierContext;
+}
