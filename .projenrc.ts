@@ -65,6 +65,10 @@ project.package.addField('exports', {
 project.tasks.tryFind('package-all')?.reset();
 project.tasks.tryFind('package-all')?.spawn(project.tasks.tryFind('package:js')!);
 
+// ts-jest only transpiles (isolatedModules); type-check tests, examples and scripts first so README
+// and example code that does not compile fails the suite.
+project.testTask.prependExec('tsc --noEmit -p test/tsconfig.json');
+
 project.addTask('synth:examples', {
   description: 'Synthesize every app under examples/ into dist/examples/<name>/',
   steps: [

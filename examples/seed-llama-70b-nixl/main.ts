@@ -42,6 +42,9 @@ export class SeedLlama70bNixl extends Chart {
   }
 }
 
-const app = new App();
-new SeedLlama70bNixl(app, 'seed-llama-70b-nixl');
-app.synth();
+// `cdk8s synth` runs this file; tests import the chart class without synthesizing to disk.
+if (require.main === module) {
+  const app = new App();
+  new SeedLlama70bNixl(app, 'seed-llama-70b-nixl');
+  app.synth();
+}

@@ -1,0 +1,70 @@
+import { Testing } from 'cdk8s';
+import { Secret } from 'cdk8s-plus-28';
+import { argValue, chart, container, env, find, kvTransferConfig, synth } from './util';
+import { KvConnector, Model, PdService, RouterDiscovery, VllmImage } from '../src';
+
+describe('PdService', () => {
+  test('minimal service: prefill, decode and router with Kubernetes discovery', () => {
+    const c = chart();
+    new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT });
+    const objects = synth(c);
+    expect(objects).toMatchSnapshot();
+    expect(objects.map(o => `${o.kind}/${o.metadata.labels['app.kubernetes.io/component']}`)).toEqual([
+      'Deployment/prefill', 'Service/prefill', 'Deployment/decode', 'Service/decode',
+      'ServiceAccount/router', 'Role/router', 'RoleBinding/router', 'Deployment/router', 'Service/router',
+    ]);
+  });
+
+  test('both tiers share model, image, connector and token', () => {
+    const c = chart();
+    const svc = new PdService(c, 'Svc', {
+      model: Model.LLAMA_3_1_70B_INSTRUCT,
+      servedModelName: 'llama-70b',
+      image: VllmImage.official('v0.26.0'),
+      hfToken: { secret: Secret.fromSecretName(c, 'Hf', 'hf-token'), key: 'token' },
+      prefill: { tensorParallelSize: 4 },
+      decode: { tensorParallelSize: 4, replicas: 2 },
+    });
+    expect(svc.prefill.kvConnector).toBe(svc.decode.kvConnector);
+    const objects = synth(c);
+    for (const role of ['prefill', 'decode']) {
+      const dep = find(objects, 'Deployment', role);
+      expect(container(dep).args[0]).toBe('meta-llama/Llama-3.1-70B-Instruct');
+      expect(argValue(dep, '--served-model-name')).toBe('llama-70b');
+      expect(container(dep).image).toBe('docker.io/vllm/vllm-openai:v0.26.0');
+      expect(env(dep, 'HF_TOKEN')).toEqual({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf-token', key: 'token' } } });
+    }
+    expect(kvTransferConfig(find(objects, 'Deployment', 'prefill')).kv_role).toBe('kv_producer');
+    expect(kvTransferConfig(find(objects, 'Deployment', 'decode')).kv_role).toBe('kv_consumer');
+    expect(svc.url).toMatch(/^http:\/\/test-svc-router-service-[0-9a-f]+:8000\/v1$/);
+  });
+
+  test('static discovery needs no namespace and no RBAC', () => {
+    const c = chart({});
+    new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, router: { discovery: RouterDiscovery.STATIC } });
+    const objects = synth(c);
+    expect(objects.map(o => o.kind)).not.toContain('Role');
+    expect(objects.map(o => o.kind)).not.toContain('ServiceAccount');
+  });
+
+  test('output is byte-identical across runs', () => {
+    const render = () => {
+      const c = chart();
+      new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvConnector: KvConnector.nixl() });
+      return JSON.stringify(Testing.synth(c));
+    };
+    expect(render()).toBe(render());
+  });
+
+  test('fails without a model', () => {
+    expect(() => new PdService(chart(), 'Svc', {} as any)).toThrow(/PdService 'test\/Svc': 'model' \(undefined\) is required/);
+  });
+
+  test('fails when the seed topology puts decode TP (2) below prefill TP (4) with NIXL', () => {
+    expect(() => new PdService(chart(), 'Svc', {
+      model: Model.LLAMA_3_1_70B_INSTRUCT,
+      prefill: { tensorParallelSize: 4 },
+      decode: { tensorParallelSize: 2, replicas: 2, gpuMemoryUtilization: 0.95 },
+    })).toThrow(/'decode.tensorParallelSize' \(2\) must be >= prefill's tensorParallelSize \(4\) with NixlConnector for non-MLA models/);
+  });
+});
