@@ -1,13 +1,22 @@
 import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { ExampleConnectorImpl, ExampleConnectorOptions } from './connectors/example';
+import { LmcacheConnectorImpl, LmcacheConnectorOptions } from './connectors/lmcache';
+import { MooncakeConnectorImpl, MooncakeConnectorOptions } from './connectors/mooncake';
+import { MultiConnectorImpl } from './connectors/multi';
 import { NixlConnectorImpl, NixlConnectorOptions } from './connectors/nixl';
+import { OffloadingConnectorImpl, OffloadingConnectorOptions } from './connectors/offloading';
+import { P2pNcclConnectorImpl, P2pNcclConnectorOptions } from './connectors/p2p-nccl';
 import { Capability, requireCapability } from './private/compat';
-import { ConnectorImpl, ConnectorVolume, PairContext, TierContext } from './private/connector-context';
+import {
+  ConnectorImpl, ConnectorPodSettings, ConnectorVolume, PairContext, RouterBinding, TierContext, Transport,
+} from './private/connector-context';
 import { invalid, show } from './private/errors';
 import { KvRole, TierRole } from './roles';
 
 /**
  * `KVTransferConfig.kv_load_failure_policy`: what decode does when loading remote KV fails
- * (vllm/config/kv_transfer.py; PR #19330 added it, PR #34896 changed the default to `fail`).
+ * (vllm/config/kv_transfer.py; added by PR #26813, default changed to `fail` by PR #34896).
  *
  * @see https://docs.vllm.ai/en/latest/api/vllm/config/kv_transfer/
  */
@@ -24,7 +33,8 @@ export enum KvLoadFailurePolicy {
 export interface KvConnectorCommonOptions {
   /**
    * What decode does when loading remote KV fails. Always rendered, so behaviour does not change
-   * with vLLM's default (which flipped from `recompute` to `fail` in PR #34896).
+   * with vLLM's default (which flipped from `recompute` to `fail` in PR #34896). Inside
+   * `KvConnector.multi()` it may only be set on the chain, not on its members.
    *
    * @default KvLoadFailurePolicy.FAIL
    * @see https://docs.vllm.ai/en/latest/api/vllm/config/kv_transfer/
@@ -35,19 +45,81 @@ export interface KvConnectorCommonOptions {
 /**
  * A KV connector: how prefill hands KV caches to decode.
  *
- * Each connector owns its `--kv-transfer-config` JSON, environment, container ports, volumes and
- * rules (one file per connector under `src/connectors/`). Pick one with a static factory, e.g.
- * `KvConnector.nixl({ backends: [NixlBackend.UCX] })`.
+ * Each connector owns its `--kv-transfer-config` JSON, environment, container ports, volumes, extra
+ * objects and rules (one file per connector under `src/connectors/`). Pick one with a static
+ * factory, e.g. `KvConnector.nixl({ backends: [NixlBackend.UCX] })`.
+ *
+ * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
  */
 export class KvConnector {
   /**
-   * NIXL (`NixlConnector`): fully asynchronous RDMA/UCX transfer, decode pulls KV from prefill.
-   * The production default.
+   * NIXL (`NixlConnector`, or `NixlPullConnector` / `NixlPushConnector` on vLLM >= 0.24): fully
+   * asynchronous RDMA/UCX transfer. The production default.
    *
    * @see https://docs.vllm.ai/en/latest/features/nixl_connector_usage.html
    */
   public static nixl(options: NixlConnectorOptions = {}): KvConnector {
     return new KvConnector(new NixlConnectorImpl(options), options);
+  }
+
+  /**
+   * LMCache (`LMCacheConnectorV1`) in PD mode over NIXL: an LMCache config file per tier from a
+   * ConfigMap, sender on prefill and receiver on decode. Needs an image with LMCache installed.
+   *
+   * @see https://docs.lmcache.ai/disaggregated_prefill/nixl/index.html
+   */
+  public static lmcache(options: LmcacheConnectorOptions = {}): KvConnector {
+    return new KvConnector(new LmcacheConnectorImpl(options), options);
+  }
+
+  /**
+   * P2pNccl (`P2pNcclConnector`): NCCL point-to-point between GPUs of one node. Removed in vLLM 0.24.
+   *
+   * @see https://docs.vllm.ai/en/v0.23.0/design/p2p_nccl_connector.html
+   */
+  public static p2pNccl(options: P2pNcclConnectorOptions = {}): KvConnector {
+    return new KvConnector(new P2pNcclConnectorImpl(options), options);
+  }
+
+  /**
+   * Mooncake (`MooncakeConnector`): Mooncake Transfer Engine over RDMA. Needs an image with the
+   * Mooncake transfer engine installed (the official vllm-openai image may not have it).
+   *
+   * @see https://docs.vllm.ai/en/latest/features/mooncake_connector_usage.html
+   */
+  public static mooncake(options: MooncakeConnectorOptions = {}): KvConnector {
+    return new KvConnector(new MooncakeConnectorImpl(options), options);
+  }
+
+  /**
+   * Offloading (`OffloadingConnector`): KV offload to CPU memory. It moves no KV between prefill and
+   * decode by itself; chain it after a transport with `KvConnector.multi()` for PD.
+   *
+   * @see https://docs.vllm.ai/en/latest/features/kv_offloading_usage.html
+   */
+  public static offloading(options: OffloadingConnectorOptions): KvConnector {
+    return new KvConnector(new OffloadingConnectorImpl(options), options);
+  }
+
+  /**
+   * An ordered chain of connectors (`MultiConnector`), e.g. NIXL for PD plus Offloading to CPU.
+   * Members are validated like standalone connectors; the failure policy is set on the chain only.
+   *
+   * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
+   */
+  public static multi(connectors: KvConnector[], options: KvConnectorCommonOptions = {}): KvConnector {
+    return new KvConnector(new MultiConnectorImpl(connectors ?? []), options);
+  }
+
+  /**
+   * The shared-storage example connector (`ExampleConnector`; `SharedStorageConnector` before
+   * vLLM 0.13): prefill writes KV files to a ReadWriteMany volume, decode reads them.
+   * Development and testing only.
+   *
+   * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
+   */
+  public static example(options: ExampleConnectorOptions): KvConnector {
+    return new KvConnector(new ExampleConnectorImpl(options), options);
   }
 
   /** The connector's name for messages, e.g. `NixlConnector`. */
@@ -59,23 +131,80 @@ export class KvConnector {
   /** @internal */
   public readonly _impl: ConnectorImpl;
 
+  /**
+   * Whether the failure policy was given explicitly (MultiConnector members may not set it).
+   * @internal
+   */
+  public readonly _explicitPolicy: boolean;
+
   private constructor(impl: ConnectorImpl, options: KvConnectorCommonOptions) {
-    const policy = options.kvLoadFailurePolicy ?? KvLoadFailurePolicy.FAIL;
+    const policy = options?.kvLoadFailurePolicy ?? KvLoadFailurePolicy.FAIL;
     if (!Object.values(KvLoadFailurePolicy).includes(policy)) {
       throw invalid(`KvConnector (${impl.displayName})`, 'kvLoadFailurePolicy', policy,
         `must be one of ${show(Object.values(KvLoadFailurePolicy))}`);
     }
     this._impl = impl;
+    this._explicitPolicy = options?.kvLoadFailurePolicy !== undefined;
     this.displayName = impl.displayName;
     this.kvLoadFailurePolicy = policy;
   }
 
   /**
-   * The `kv_role` a tier gets when it does not choose one.
-   * @internal
+   * The request flow this connector needs from a router, or undefined when it moves no KV between tiers.
    */
+  public get transport(): string | undefined {
+    return this._impl.transport();
+  }
+
+  /** @internal */
+  public _transport(): Transport | undefined {
+    return this._impl.transport();
+  }
+
+  /** @internal */
   public _defaultKvRole(tier: TierRole): KvRole {
     return this._impl.defaultKvRole(tier);
+  }
+
+  /** @internal */
+  public _allowedKvRoles(tier: TierRole): KvRole[] {
+    return this._impl.allowedKvRoles(tier);
+  }
+
+  /**
+   * Validates the connector for one tier: role, version, the connector's own rules.
+   * @internal
+   */
+  public _validate(ctx: TierContext): void {
+    const allowed = this._impl.allowedKvRoles(ctx.tier);
+    if (!allowed.includes(ctx.kvRole)) {
+      throw invalid(ctx.where, 'kvRole', ctx.kvRole,
+        `is not allowed for ${this.displayName} on a ${ctx.tier} tier; allowed: ${allowed.join(', ') || 'none'}`);
+    }
+    requireCapability(ctx.version, Capability.KV_LOAD_FAILURE_POLICY, ctx.where, 'kvLoadFailurePolicy', this.kvLoadFailurePolicy);
+    this._impl.validateTier?.(ctx);
+  }
+
+  /**
+   * The KVTransferConfig object for one tier. Field order is fixed so output is byte-identical.
+   * `topLevel: false` renders a MultiConnector member (no failure policy).
+   * @internal
+   */
+  public _transferConfig(ctx: TierContext, topLevel = true): Record<string, unknown> {
+    const impl = this._impl;
+    const config: Record<string, unknown> = {
+      kv_connector: impl.connectorName(ctx.version),
+      kv_role: ctx.kvRole,
+      ...(impl.topLevelFields?.(ctx) ?? {}),
+    };
+    if (topLevel) {
+      config.kv_load_failure_policy = this.kvLoadFailurePolicy;
+    }
+    const extra = impl.extraConfig?.(ctx);
+    if (extra !== undefined) {
+      config.kv_connector_extra_config = extra;
+    }
+    return config;
   }
 
   /** @internal */
@@ -93,6 +222,31 @@ export class KvConnector {
     return this._impl.volumes?.(ctx) ?? [];
   }
 
+  /** @internal */
+  public _pod(ctx: TierContext): ConnectorPodSettings {
+    return this._impl.pod?.(ctx) ?? {};
+  }
+
+  /** @internal */
+  public _extraMemoryBytes(ctx: TierContext): number {
+    return this._impl.extraMemoryBytes?.(ctx) ?? 0;
+  }
+
+  /** @internal */
+  public _engineDefaults(ctx: TierContext): { enableChunkedPrefill?: boolean } {
+    return this._impl.engineDefaults?.(ctx) ?? {};
+  }
+
+  /** @internal */
+  public _objects(scope: Construct, ctx: TierContext, router: () => RouterBinding | undefined): ConnectorVolume[] {
+    return this._impl.objects?.(scope, ctx, router) ?? [];
+  }
+
+  /** @internal */
+  public _needsRouterAddress(): boolean {
+    return this._impl.needsRouterAddress?.() ?? false;
+  }
+
   /**
    * Rules spanning prefill and decode.
    * @internal
@@ -102,29 +256,10 @@ export class KvConnector {
   }
 
   /**
-   * The whole KVTransferConfig object for one tier, validated. Field order is fixed so output is
-   * byte-identical across runs.
+   * A role-independent description: two connectors with equal signatures render the same config.
    * @internal
    */
-  public _transferConfig(ctx: TierContext): Record<string, unknown> {
-    const impl = this._impl;
-    const allowed = impl.allowedKvRoles(ctx.tier);
-    if (!allowed.includes(ctx.kvRole)) {
-      throw invalid(ctx.where, 'kvRole', ctx.kvRole,
-        `is not allowed for ${impl.displayName} on a ${ctx.tier} tier; allowed: ${allowed.join(', ')}`);
-    }
-    requireCapability(ctx.version, Capability.KV_LOAD_FAILURE_POLICY, ctx.where, 'kvLoadFailurePolicy', this.kvLoadFailurePolicy);
-    impl.validateTier?.(ctx);
-    const config: Record<string, unknown> = {
-      kv_connector: impl.connectorName(ctx.version),
-      kv_role: ctx.kvRole,
-      ...(impl.topLevelFields?.(ctx) ?? {}),
-      kv_load_failure_policy: this.kvLoadFailurePolicy,
-    };
-    const extra = impl.extraConfig?.(ctx);
-    if (extra !== undefined) {
-      config.kv_connector_extra_config = extra;
-    }
-    return config;
+  public _signature(): string {
+    return JSON.stringify({ connector: this.displayName, policy: this.kvLoadFailurePolicy, options: this._impl.options });
   }
 }

@@ -1,6 +1,7 @@
 import { Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { invalid } from './private/errors';
+import { bytesOf, quantity } from './private/size';
 
 /**
  * Options for `ModelCache.emptyDir`.
@@ -40,7 +41,7 @@ export class ModelCache {
    * A per-pod emptyDir: weights are downloaded again whenever a pod starts. Simple, slow to restart.
    */
   public static emptyDir(options: EmptyDirModelCacheOptions = {}): ModelCache {
-    return new ModelCache({ emptyDir: { sizeLimit: options.sizeLimit ? k8s.Quantity.fromString(`${options.sizeLimit.toGibibytes()}Gi`) : undefined } }, false);
+    return new ModelCache({ emptyDir: { sizeLimit: options.sizeLimit ? k8s.Quantity.fromString(quantity(bytesOf(options.sizeLimit))) : undefined } }, false);
   }
 
   /**

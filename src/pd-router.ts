@@ -4,11 +4,12 @@ import { Construct } from 'constructs';
 import { DecodeTier } from './decode-tier';
 import { invalid, requireInteger } from './private/errors';
 import {
-  APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
+  COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
 } from './private/labels';
 import { validatePair } from './private/pair-rules';
-import { DiscoveryMode, RouterContext } from './private/router-context';
+import { bindingFor, DiscoveryMode, RouterContext } from './private/router-context';
 import { PrefillTier } from './prefill-tier';
+import { TierRole } from './roles';
 import { RouterStrategy } from './router-strategy';
 
 /**
@@ -70,6 +71,8 @@ export interface PdRouterProps extends PdRouterOptions {
 }
 
 const NAMESPACE_ENV = 'POD_NAMESPACE';
+// A separate app name keeps router pods out of selectors that pick the vLLM pods of a deployment.
+const ROUTER_APP_NAME = 'vllm-router';
 
 /**
  * The router clients call: its own Deployment (`Resource`) and Service (`Service`), plus, with
@@ -110,15 +113,23 @@ export class PdRouter extends Construct {
     }
 
     validatePair(where, props.prefill, props.decode);
-    const connector = props.prefill.kvConnector.displayName;
-    if (!impl.supportedConnectors.includes(connector)) {
-      throw invalid(where, 'strategy', impl.displayName,
-        `does not implement the request flow of ${connector}; routers for it: see RouterStrategy (supported by ${impl.displayName}: ${impl.supportedConnectors.join(', ')})`);
+    const connector = props.prefill.kvConnector;
+    const transport = connector._transport();
+    if (transport === undefined) {
+      throw invalid(where, 'kvConnector', connector.displayName,
+        'moves no KV between prefill and decode; chain it after a transport, e.g. KvConnector.multi([KvConnector.nixl(), ...])');
     }
-    const ctx: RouterContext = { where, prefill: props.prefill, decode: props.decode, discovery, port, namespaceEnv: NAMESPACE_ENV };
+    if (!impl.supportedTransports.includes(transport)) {
+      throw invalid(where, 'strategy', impl.displayName,
+        `does not implement the ${transport} request flow that ${connector.displayName} needs ` +
+        `(${impl.displayName} implements: ${impl.supportedTransports.join(', ')}); see the RouterStrategy table`);
+    }
+    const ctx: RouterContext = {
+      where, prefill: props.prefill, decode: props.decode, discovery, transport, port, replicas, namespaceEnv: NAMESPACE_ENV,
+    };
     impl.validate(ctx);
 
-    const needsApi = impl.needsKubernetesApi(discovery);
+    const needsApi = impl.needsKubernetesApi(ctx);
     const chart = Chart.of(this);
     if (needsApi && chart.namespace === undefined) {
       throw invalid(where, 'discovery', discovery,
@@ -126,7 +137,7 @@ export class PdRouter extends Construct {
     }
 
     const labels = {
-      [NAME_LABEL]: APP_NAME,
+      [NAME_LABEL]: ROUTER_APP_NAME,
       [INSTANCE_LABEL]: Names.toLabelValue(this.node.scope ?? this),
       [COMPONENT_LABEL]: 'router',
     };
@@ -172,15 +183,23 @@ export class PdRouter extends Construct {
         },
       },
     });
+    const connectorPort = impl.connectorPort(ctx);
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: { labels: allLabels },
       spec: {
         type: 'ClusterIP',
         selector: labels,
-        ports: [{ name: 'http', port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+        ports: [
+          { name: 'http', port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' },
+          ...(connectorPort !== undefined
+            ? [{ name: 'kv-side', port: connectorPort, targetPort: k8s.IntOrString.fromNumber(connectorPort), protocol: 'TCP' }]
+            : []),
+        ],
       },
     });
     this.serviceName = this.service.name;
+    props.prefill._bindRouter(bindingFor(impl, ctx, this.serviceName, TierRole.PREFILL), this.node.path);
+    props.decode._bindRouter(bindingFor(impl, ctx, this.serviceName, TierRole.DECODE), this.node.path);
     this.port = port;
     this.strategy = strategy;
   }

@@ -1,18 +1,35 @@
 import { RouterImpl } from './private/router-context';
+import { ProductionStackRouterImpl, ProductionStackRouterOptions } from './routers/production-stack';
 import { VllmRouterImpl, VllmRouterOptions } from './routers/vllm-router';
 
 /**
  * Which router implements the prefill-then-decode request flow. Each strategy declares the KV
- * connectors whose flow it implements; an unsupported pair fails synth.
+ * connector flows it implements; an unsupported pair fails synth.
+ *
+ * | Strategy | Connector flows |
+ * |---|---|
+ * | `vllmRouter()` | NIXL (pull), Mooncake, P2pNccl, shared storage (ExampleConnector) |
+ * | `productionStackRouter()` | LMCache PD |
  */
 export class RouterStrategy {
   /**
-   * vllm-router (vllm-project/router) in PD mode, with Kubernetes pod discovery or static endpoints.
+   * vllm-router (vllm-project/router) in PD mode, with Kubernetes pod discovery or static endpoints;
+   * for P2pNccl it takes engine registrations over ZMQ instead.
    *
    * @see https://github.com/vllm-project/router/blob/main/docs/model-routing/pd-disaggregation.md
    */
   public static vllmRouter(options: VllmRouterOptions = {}): RouterStrategy {
     return new RouterStrategy(new VllmRouterImpl(options));
+  }
+
+  /**
+   * The vLLM production-stack router with `--routing-logic disaggregated_prefill`, the LMCache PD
+   * flow. It routes to one prefill and one decode pod (1P1D).
+   *
+   * @see https://github.com/vllm-project/production-stack/blob/main/tutorials/16-disagg-prefill.md
+   */
+  public static productionStackRouter(options: ProductionStackRouterOptions = {}): RouterStrategy {
+    return new RouterStrategy(new ProductionStackRouterImpl(options));
   }
 
   /** Name for messages. */
@@ -26,8 +43,8 @@ export class RouterStrategy {
     this.displayName = impl.displayName;
   }
 
-  /** Connector names whose request flow this router implements. */
-  public get supportedConnectors(): string[] {
-    return [...this._impl.supportedConnectors];
+  /** The connector request flows this router implements. */
+  public get supportedTransports(): string[] {
+    return [...this._impl.supportedTransports];
   }
 }

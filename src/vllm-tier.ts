@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Duration, Names, Size } from 'cdk8s';
+import { ApiObject, Duration, Lazy, Names, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Accelerator } from './accelerator';
@@ -6,12 +6,13 @@ import { KvConnector } from './kv-connector';
 import { Model } from './model';
 import { ModelCache } from './model-cache';
 import { Capability, has, requireCapability } from './private/compat';
-import { TierContext } from './private/connector-context';
+import { RouterBinding, TierContext } from './private/connector-context';
 import { renderExtraEnv } from './private/env';
 import { invalid, requireInteger } from './private/errors';
 import {
   APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL,
 } from './private/labels';
+import { bytesOf, quantity } from './private/size';
 import { checkExtraArgs, renderServeArgs } from './private/vllm-args';
 import { KvRole, TierRole } from './roles';
 import { KvCacheDtype, VllmTierProps } from './tier-options';
@@ -27,6 +28,8 @@ const DRAIN_MARGIN_SECONDS = 30;
 const SHM_VOLUME = 'dshm';
 const CACHE_VOLUME = 'model-cache';
 const CONTAINER_NAME = 'vllm';
+
+
 
 /**
  * Shared implementation of `PrefillTier` and `DecodeTier`: one Deployment (`Resource`) of
@@ -63,7 +66,7 @@ export abstract class VllmTier extends Construct {
   public readonly blockSize?: number;
   /** `--kv-cache-dtype`, if set. */
   public readonly kvCacheDtype?: KvCacheDtype;
-  /** `--enable-chunked-prefill`, if set. */
+  /** `--enable-chunked-prefill`, if set by the user or forced by the connector. */
   public readonly enableChunkedPrefill?: boolean;
   /** vLLM HTTP port. */
   public readonly port: number;
@@ -96,7 +99,6 @@ export abstract class VllmTier extends Construct {
     this.dataParallelSize = props.dataParallelSize ?? 1;
     this.blockSize = props.blockSize;
     this.kvCacheDtype = props.kvCacheDtype;
-    this.enableChunkedPrefill = props.enableChunkedPrefill;
     this.port = props.port ?? DEFAULT_PORT;
     const version = this.image.version;
     requireCapability(version, Capability.SUPPORTED_RELEASE, where, 'image', this.image.image);
@@ -156,15 +158,17 @@ export abstract class VllmTier extends Construct {
       requireCapability(version, Capability.SHUTDOWN_TIMEOUT_FLAG, where, 'drainTimeout', `${drainTimeout.toSeconds()}s`);
     }
     const shmSize = props.sharedMemorySize ?? Size.gibibytes(20);
-    const gib = (s: Size) => s.toMebibytes() / 1024;
-    const memory = props.resources?.memory ?? Size.gibibytes(Math.max(32 * this.gpusPerPod, gib(shmSize) + 16));
-    if (gib(memory) <= gib(shmSize)) {
-      throw invalid(where, 'resources.memory', `${gib(memory)}Gi`,
+    const gib = (s: Size) => bytesOf(s) / 1024 ** 3;
+    const baseMemory = props.resources?.memory ?? Size.gibibytes(Math.max(32 * this.gpusPerPod, gib(shmSize) + 16));
+    if (gib(baseMemory) <= gib(shmSize)) {
+      throw invalid(where, 'resources.memory', `${gib(baseMemory)}Gi`,
         `must exceed sharedMemorySize (${gib(shmSize)}Gi): a memory-backed /dev/shm counts against the container's memory limit`);
     }
     const extraArgs = props.extraArgs ?? [];
     checkExtraArgs(where, extraArgs, version);
 
+    const instance = Names.toLabelValue(this.node.scope ?? this);
+    const instanceLabels = { [NAME_LABEL]: APP_NAME, [INSTANCE_LABEL]: instance };
     const ctx: TierContext = {
       where,
       tier: role,
@@ -176,10 +180,18 @@ export abstract class VllmTier extends Construct {
       dataParallelSize: this.dataParallelSize,
       port: this.port,
       blockSize: this.blockSize,
-      enableChunkedPrefill: this.enableChunkedPrefill,
+      enableChunkedPrefill: props.enableChunkedPrefill,
+      gpusPerPod: this.gpusPerPod,
+      memoryExplicit: props.resources?.memory !== undefined,
+      instanceLabels,
     };
     this._context = ctx;
-    const kvTransferConfig = this.kvConnector._transferConfig(ctx);
+    this.kvConnector._validate(ctx);
+    // Connectors may force engine settings the user left unset (LMCache PD: chunked prefill off).
+    this.enableChunkedPrefill = props.enableChunkedPrefill ?? this.kvConnector._engineDefaults(ctx).enableChunkedPrefill;
+    // Host memory a connector allocates (offload store, pinned pools) is added so the kubelet does not OOM-kill the pod.
+    const memoryBytes = bytesOf(baseMemory) + this.kvConnector._extraMemoryBytes(ctx);
+    const podSettings = this.kvConnector._pod(ctx);
 
     // ---- container
     const ports: k8s.ContainerPort[] = [
@@ -203,8 +215,12 @@ export abstract class VllmTier extends Construct {
       ...modelCache._env(),
     ];
     const env = [...libraryEnv, ...renderExtraEnv(where, props.extraEnv ?? [], libraryEnv)];
-    const connectorVolumes = this.kvConnector._volumes(ctx);
-    const args = [
+    const connectorVolumes = [
+      ...this.kvConnector._volumes(ctx),
+      ...this.kvConnector._objects(this, ctx, () => this._router),
+    ];
+    // Rendered at synth time: some connectors' JSON needs the router's address, bound by PdRouter later.
+    const args = Lazy.any({ produce: () => [
       ...renderServeArgs({
         model: this.model.name,
         servedModelName: this.servedModelName,
@@ -220,12 +236,12 @@ export abstract class VllmTier extends Construct {
         blockSize: this.blockSize,
         kvCacheDtype: this.kvCacheDtype,
         enablePrefixCaching: props.enablePrefixCaching,
-        enableChunkedPrefill: props.enableChunkedPrefill,
-        kvTransferConfig,
+        enableChunkedPrefill: this.enableChunkedPrefill,
+        kvTransferConfig: this.kvConnector._transferConfig({ ...ctx, router: this._router }),
         shutdownTimeoutSeconds: canDrain ? drainTimeout.toSeconds() : undefined,
       }),
       ...extraArgs,
-    ];
+    ] }) as unknown as string[];
     const gpus = k8s.Quantity.fromNumber(this.gpusPerPod);
     const httpGet = { path: HEALTH_PATH, port: k8s.IntOrString.fromString(HTTP_PORT_NAME) };
     const container: k8s.Container = {
@@ -242,16 +258,17 @@ export abstract class VllmTier extends Construct {
       resources: {
         requests: {
           'cpu': k8s.Quantity.fromString(props.resources?.cpu?.amount ?? String(4 * this.gpusPerPod)),
-          'memory': k8s.Quantity.fromString(`${gib(memory)}Gi`),
+          'memory': k8s.Quantity.fromString(quantity(memoryBytes)),
           [this.accelerator.resourceName]: gpus,
         },
         limits: {
-          'memory': k8s.Quantity.fromString(`${gib(memory)}Gi`),
+          'memory': k8s.Quantity.fromString(quantity(memoryBytes)),
           [this.accelerator.resourceName]: gpus,
         },
       },
       volumeMounts: [
-        { name: SHM_VOLUME, mountPath: '/dev/shm' },
+        // With hostIPC the host's /dev/shm is shared on purpose (NCCL across pods); do not hide it.
+        ...(podSettings.hostIpc ? [] : [{ name: SHM_VOLUME, mountPath: '/dev/shm' }]),
         modelCache._mount(CACHE_VOLUME),
         ...connectorVolumes.map(v => v.mount),
       ],
@@ -266,10 +283,8 @@ export abstract class VllmTier extends Construct {
     };
 
     // ---- labels
-    const instance = Names.toLabelValue(this.node.scope ?? this);
     this.selectorLabels = {
-      [NAME_LABEL]: APP_NAME,
-      [INSTANCE_LABEL]: instance,
+      ...instanceLabels,
       [COMPONENT_LABEL]: role,
       [LLMD_ROLE_LABEL]: role,
     };
@@ -294,7 +309,11 @@ export abstract class VllmTier extends Construct {
         // Rolling one pod at a time without surge: a surge pod would need spare GPUs.
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) } },
         template: {
-          metadata: { labels },
+          metadata: {
+            // Routers may need extra pod labels (production-stack matches a `model` label); bound later.
+            labels: Lazy.any({ produce: () => ({ ...labels, ...this._router?.podLabels }) }) as unknown as { [key: string]: string },
+            annotations: podSettings.annotations && Object.keys(podSettings.annotations).length > 0 ? podSettings.annotations : undefined,
+          },
           spec: {
             // vLLM never talks to the Kubernetes API.
             automountServiceAccountToken: false,
@@ -302,11 +321,13 @@ export abstract class VllmTier extends Construct {
             nodeSelector,
             tolerations,
             containers: [container],
+            hostIpc: podSettings.hostIpc,
+            affinity: podSettings.affinity,
             volumes: [
-              {
+              ...(podSettings.hostIpc ? [] : [{
                 name: SHM_VOLUME,
-                emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(`${gib(shmSize)}Gi`) },
-              },
+                emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(quantity(bytesOf(shmSize))) },
+              }]),
               modelCache._volume(CACHE_VOLUME),
               ...connectorVolumes.map(v => v.volume),
             ],
@@ -326,8 +347,29 @@ export abstract class VllmTier extends Construct {
     });
     this.service = service;
     this.serviceName = service.name;
-    void Chart.of(this);
+
+    this.node.addValidation({
+      validate: () => this.kvConnector._needsRouterAddress() && this._router === undefined
+        ? [`${where}: 'kvConnector' ('${this.kvConnector.displayName}') needs a PdRouter for this tier: its config carries the router's address`]
+        : [],
+    });
   }
+
+  /**
+   * Called by PdRouter: the router's address and the pod labels it needs.
+   * @internal
+   */
+  public _bindRouter(binding: RouterBinding, routerPath: string): void {
+    if (this._routerPath !== undefined && this._routerPath !== routerPath) {
+      throw invalid(`PdRouter '${routerPath}'`, this.role, this.node.path,
+        `is already routed by PdRouter '${this._routerPath}'; a tier belongs to one router`);
+    }
+    this._router = binding;
+    this._routerPath = routerPath;
+  }
+
+  private _router?: RouterBinding;
+  private _routerPath?: string;
 
   /**
    * What connectors and pair rules know about this tier.

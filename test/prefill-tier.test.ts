@@ -13,7 +13,7 @@ describe('PrefillTier', () => {
     const dep = find(objects, 'Deployment', 'prefill');
     expect(dep.metadata.labels['llm-d.ai/role']).toBe('prefill');
     expect(kvTransferConfig(dep)).toEqual({
-      kv_connector: 'NixlConnector',
+      kv_connector: 'NixlPullConnector',
       kv_role: 'kv_producer',
       kv_buffer_device: 'cuda',
       kv_load_failure_policy: 'fail',
@@ -21,8 +21,14 @@ describe('PrefillTier', () => {
     });
   });
 
+  test('kv_both is allowed on prefill (NIXL does not distinguish roles)', () => {
+    const c = chart();
+    new PrefillTier(c, 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvRole: KvRole.KV_BOTH });
+    expect(kvTransferConfig(find(synth(c), 'Deployment', 'prefill')).kv_role).toBe('kv_both');
+  });
+
   test('fails when given a decode-only kv role', () => {
-    expect(() => new PrefillTier(chart(), 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvRole: KvRole.KV_BOTH }))
-      .toThrow(/'kvRole' \('kv_both'\) is not allowed for NixlConnector on a prefill tier/);
+    expect(() => new PrefillTier(chart(), 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvRole: KvRole.KV_CONSUMER }))
+      .toThrow(/'kvRole' \('kv_consumer'\) is not allowed for NixlConnector on a prefill tier; allowed: kv_producer, kv_both/);
   });
 });

@@ -239,7 +239,7 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
 
   test('fails when kvRole is not allowed by the connector', () => {
     expect(() => new PrefillTier(chart(), 'P', { model, kvConnector: KvConnector.nixl(), kvRole: 'kv_consumer' as any }))
-      .toThrow(/'kvRole' \('kv_consumer'\) is not allowed for NixlConnector on a prefill tier; allowed: kv_producer/);
+      .toThrow(/'kvRole' \('kv_consumer'\) is not allowed for NixlConnector on a prefill tier; allowed: kv_producer, kv_both/);
   });
 
   test('fails without a model', () => {

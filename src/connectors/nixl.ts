@@ -2,8 +2,8 @@ import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import type { KvConnectorCommonOptions } from '../kv-connector';
 import { AttentionKind } from '../model';
-import { Capability, requireCapability } from '../private/compat';
-import { ConnectorImpl, PairContext, TierContext } from '../private/connector-context';
+import { Capability, has, requireCapability } from '../private/compat';
+import { ConnectorImpl, PairContext, TierContext, Transport } from '../private/connector-context';
 import { invalid, requireInteger, show } from '../private/errors';
 import { KvRole, TierRole } from '../roles';
 import { VllmVersion } from '../vllm-version';
@@ -54,9 +54,36 @@ export enum KvBufferDevice {
 }
 
 /**
+ * Who initiates the NIXL transfer.
+ */
+export enum NixlTransferMode {
+  /** Decode reads prefill's blocks with RDMA READ (`NixlConnector` / `NixlPullConnector`). */
+  PULL = 'pull',
+  /** Prefill writes into blocks decode registered (`NixlPushConnector`, vLLM >= 0.24); needs a push-aware proxy. */
+  PUSH = 'push',
+}
+
+/**
  * Options for `KvConnector.nixl()`.
  */
 export interface NixlConnectorOptions extends KvConnectorCommonOptions {
+  /**
+   * Pull (decode reads) or push (prefill writes).
+   *
+   * @default NixlTransferMode.PULL
+   * @see https://docs.vllm.ai/en/latest/features/nixl_connector_usage.html
+   */
+  readonly transferMode?: NixlTransferMode;
+
+  /**
+   * `enforce_handshake_compat`: refuse peers whose compatibility hash (vLLM version, model, dtype,
+   * attention backend) differs. Turning it off is at your own risk.
+   *
+   * @default - vLLM's default (true)
+   * @see https://docs.vllm.ai/en/latest/features/nixl_connector_compatibility.html
+   */
+  readonly enforceHandshakeCompat?: boolean;
+
   /**
    * NIXL backends, in order.
    *
@@ -103,7 +130,9 @@ const DEFAULT_SIDE_CHANNEL_PORT = 5600;
  * @see https://docs.vllm.ai/en/latest/features/nixl_connector_usage.html
  */
 export class NixlConnectorImpl implements ConnectorImpl {
-  public readonly displayName = 'NixlConnector';
+  public readonly displayName: string;
+  public readonly options: NixlConnectorOptions;
+  private readonly mode: NixlTransferMode;
   private readonly backends: NixlBackend[];
   private readonly kvBufferDevice: KvBufferDevice;
   private readonly sideChannelPort: number;
@@ -111,6 +140,12 @@ export class NixlConnectorImpl implements ConnectorImpl {
 
   public constructor(options: NixlConnectorOptions) {
     const where = 'KvConnector.nixl';
+    this.options = options;
+    this.mode = options.transferMode ?? NixlTransferMode.PULL;
+    if (!Object.values(NixlTransferMode).includes(this.mode)) {
+      throw invalid(where, 'transferMode', this.mode, `must be one of ${show(Object.values(NixlTransferMode))}`);
+    }
+    this.displayName = this.mode === NixlTransferMode.PUSH ? 'NixlPushConnector' : 'NixlConnector';
     const backends = options.backends ?? [NixlBackend.UCX];
     if (backends.length === 0) {
       throw invalid(where, 'backends', [], 'must list at least one NIXL backend, e.g. [NixlBackend.UCX]');
@@ -138,8 +173,14 @@ export class NixlConnectorImpl implements ConnectorImpl {
     this.kvLeaseDuration = options.kvLeaseDuration;
   }
 
-  public connectorName(_version: VllmVersion): string {
-    return 'NixlConnector';
+  public transport(): Transport {
+    return this.mode === NixlTransferMode.PUSH ? Transport.NIXL_PUSH : Transport.NIXL_PULL;
+  }
+
+  public connectorName(version: VllmVersion): string {
+    if (this.mode === NixlTransferMode.PUSH) return 'NixlPushConnector';
+    // Since PR #35264 `NixlConnector = NixlPullConnector` (nixl/connector.py); render the canonical name.
+    return has(version, Capability.NIXL_PULL_PUSH_CONNECTORS) ? 'NixlPullConnector' : 'NixlConnector';
   }
 
   public defaultKvRole(tier: TierRole): KvRole {
@@ -148,9 +189,10 @@ export class NixlConnectorImpl implements ConnectorImpl {
   }
 
   public allowedKvRoles(tier: TierRole): KvRole[] {
-    // NIXL "does not distinguish kv_role" (nixl_connector_usage.md); llm-d runs decode as kv_both.
-    // We keep prefill a producer so a decode-only role is never rendered on prefill.
-    return tier === TierRole.PREFILL ? [KvRole.KV_PRODUCER] : [KvRole.KV_CONSUMER, KvRole.KV_BOTH];
+    // NIXL "does not distinguish kv_role" (nixl_connector_usage.md); llm-d runs decode as kv_both and the
+    // seed's MultiConnector example runs NIXL as kv_both. A consumer-only prefill or producer-only decode
+    // contradicts the tier, so those are refused.
+    return tier === TierRole.PREFILL ? [KvRole.KV_PRODUCER, KvRole.KV_BOTH] : [KvRole.KV_CONSUMER, KvRole.KV_BOTH];
   }
 
   public topLevelFields(_ctx: TierContext): Record<string, unknown> {
@@ -161,6 +203,9 @@ export class NixlConnectorImpl implements ConnectorImpl {
     const extra: Record<string, unknown> = { backends: this.backends.map(b => b.name) };
     if (this.kvLeaseDuration !== undefined) {
       extra.kv_lease_duration = this.kvLeaseDuration.toSeconds();
+    }
+    if (this.options.enforceHandshakeCompat !== undefined) {
+      extra.enforce_handshake_compat = this.options.enforceHandshakeCompat;
     }
     return extra;
   }
@@ -183,6 +228,10 @@ export class NixlConnectorImpl implements ConnectorImpl {
 
   public validateTier(ctx: TierContext): void {
     requireCapability(ctx.version, Capability.NIXL_CONNECTOR, ctx.where, 'kvConnector', this.displayName);
+    if (this.mode === NixlTransferMode.PUSH) {
+      requireCapability(ctx.version, Capability.NIXL_PULL_PUSH_CONNECTORS, ctx.where, 'transferMode', this.mode,
+        'Use NixlTransferMode.PULL on this release');
+    }
     if (this.kvLeaseDuration !== undefined) {
       requireCapability(ctx.version, Capability.NIXL_KV_LEASE_DURATION, ctx.where, 'kvLeaseDuration',
         `${this.kvLeaseDuration.toSeconds()}s`, 'Remove kvLeaseDuration or use a newer image');

@@ -18,10 +18,9 @@ export function validatePair(where: string, prefill: VllmTier, decode: VllmTier)
   // (docs/features/nixl_connector_compatibility.md, "Must match between P and D").
   same('image version', prefill.image.version.toString(), decode.image.version.toString(), 'KV layouts are only compatible within one vLLM release');
   same('kvCacheDtype', prefill.kvCacheDtype, decode.kvCacheDtype, 'KV bytes are copied as-is, so the cache dtype must match');
-  // Compare everything but the role: a different connector or connector setting on one side never pairs.
-  const strip = (c: Record<string, unknown>) => JSON.stringify({ ...c, kv_role: undefined });
-  const p = strip(prefill.kvConnector._transferConfig(prefill._context));
-  const d = strip(decode.kvConnector._transferConfig(decode._context));
+  // A different connector or connector setting on one side never pairs.
+  const p = prefill.kvConnector._signature();
+  const d = decode.kvConnector._signature();
   if (p !== d) {
     throw invalid(where, 'decode.kvConnector', d, `must be configured like prefill's kvConnector (${p})`);
   }

@@ -1,4 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
+import { RouterBinding, Transport } from './connector-context';
+import { TierRole } from '../roles';
 import { VllmTier } from '../vllm-tier';
 
 /** How the router finds prefill and decode pods. */
@@ -13,8 +15,11 @@ export interface RouterContext {
   readonly prefill: VllmTier;
   readonly decode: VllmTier;
   readonly discovery: DiscoveryMode;
+  /** The connector's request flow. */
+  readonly transport: Transport;
   /** The router's HTTP port. */
   readonly port: number;
+  readonly replicas: number;
   /** Name of an env var holding the pod's namespace (downward API), for args. */
   readonly namespaceEnv: string;
 }
@@ -22,12 +27,21 @@ export interface RouterContext {
 /** What one router implementation provides. */
 export interface RouterImpl {
   readonly displayName: string;
-  /** Connector display names whose request flow this router implements. */
-  readonly supportedConnectors: string[];
-  /** Whether it needs the Kubernetes API (ServiceAccount token + pod RBAC) in this mode. */
-  needsKubernetesApi(discovery: DiscoveryMode): boolean;
+  /** The request flows this router implements. */
+  readonly supportedTransports: Transport[];
+  /** Whether it needs the Kubernetes API (ServiceAccount token + pod RBAC). */
+  needsKubernetesApi(ctx: RouterContext): boolean;
   /** Rules for this router and pair; throws with a prop-naming message. */
   validate(ctx: RouterContext): void;
-  /** The router container (without env for the namespace, which PdRouter adds). */
+  /** The port where connectors send side traffic to the router, if any. */
+  connectorPort(ctx: RouterContext): number | undefined;
+  /** Extra pod labels the router needs on a tier. */
+  podLabels?(ctx: RouterContext, tier: TierRole): { [key: string]: string };
+  /** The router container (PdRouter adds the namespace env). */
   container(ctx: RouterContext): k8s.Container;
+}
+
+/** What PdRouter binds into each tier. */
+export function bindingFor(impl: RouterImpl, ctx: RouterContext, serviceName: string, tier: TierRole): RouterBinding {
+  return { serviceName, connectorPort: impl.connectorPort(ctx), podLabels: impl.podLabels?.(ctx, tier) };
 }

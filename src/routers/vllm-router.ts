@@ -1,5 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { invalid } from '../private/errors';
+import { BOOTSTRAP_PORT_ANNOTATION } from '../connectors/mooncake';
+import { Transport } from '../private/connector-context';
 import { DiscoveryMode, RouterContext, RouterImpl } from '../private/router-context';
 
 /**
@@ -56,6 +58,9 @@ const DEFAULT_IMAGE = 'docker.io/vllm/vllm-router:v0.1.17';
 // vllm-router's Prometheus exporter listens on --prometheus-port (default 29000), bound to
 // --prometheus-host (default 127.0.0.1, so it must be 0.0.0.0 to be scraped) (docs/cli_reference.md).
 const METRICS_PORT = 29000;
+// The vllm-router docs' NCCL mode binds the ZMQ registry on 0.0.0.0:30001, the port of vLLM's P2pNccl proxy
+// (disagg_proxy_p2p_nccl_xpyd.py).
+const ZMQ_DISCOVERY_PORT = 30001;
 
 /**
  * vllm-router in PD mode (`--vllm-pd-disaggregation`): sends each request to a prefill worker with
@@ -65,8 +70,10 @@ const METRICS_PORT = 29000;
  */
 export class VllmRouterImpl implements RouterImpl {
   public readonly displayName = 'vllm-router';
-  // `--kv-connector nixl|mooncake|moriio` (docs/cli_reference.md); this library wires NIXL here.
-  public readonly supportedConnectors = ['NixlConnector'];
+  // `--kv-connector nixl|mooncake|moriio` (docs/cli_reference.md); P2pNccl through ZMQ registration
+  // (`--vllm-discovery-address`, docs/model-routing/pd-disaggregation.md "NCCL Connector Mode"); shared storage
+  // needs only prefill-then-decode, which the NIXL flow is (the connector ignores kv_transfer_params).
+  public readonly supportedTransports = [Transport.NIXL_PULL, Transport.MOONCAKE, Transport.P2P_NCCL, Transport.SHARED_STORAGE];
   private readonly image: string;
   private readonly prefillPolicy: RoutingPolicy;
   private readonly decodePolicy: RoutingPolicy;
@@ -86,12 +93,22 @@ export class VllmRouterImpl implements RouterImpl {
     }
   }
 
-  public needsKubernetesApi(discovery: DiscoveryMode): boolean {
-    return discovery === DiscoveryMode.KUBERNETES;
+  public needsKubernetesApi(ctx: RouterContext): boolean {
+    // P2pNccl engines register themselves over ZMQ; no pod discovery then.
+    return ctx.transport !== Transport.P2P_NCCL && ctx.discovery === DiscoveryMode.KUBERNETES;
+  }
+
+  public connectorPort(ctx: RouterContext): number | undefined {
+    return ctx.transport === Transport.P2P_NCCL ? ZMQ_DISCOVERY_PORT : undefined;
   }
 
   public validate(ctx: RouterContext): void {
     const { prefill, decode } = ctx;
+    if (ctx.transport === Transport.P2P_NCCL && ctx.replicas !== 1) {
+      // Each engine keeps one ZMQ connection to the Service, so registrations would split across replicas.
+      throw invalid(ctx.where, 'replicas', ctx.replicas,
+        'must be 1 with P2pNcclConnector: engines register over one ZMQ connection with a single router');
+    }
     // --service-discovery-port is one port for every discovered worker (docs/cli_reference.md).
     if (ctx.discovery === DiscoveryMode.KUBERNETES && prefill.port !== decode.port) {
       throw invalid(ctx.where, 'decode.port', decode.port,
@@ -118,11 +135,17 @@ export class VllmRouterImpl implements RouterImpl {
       '--host', '0.0.0.0',
       '--port', String(ctx.port),
       '--vllm-pd-disaggregation',
-      '--kv-connector', 'nixl',
-      '--prefill-policy', this.prefillPolicy,
-      '--decode-policy', this.decodePolicy,
     ];
-    if (ctx.discovery === DiscoveryMode.KUBERNETES) {
+    if (ctx.transport !== Transport.P2P_NCCL) {
+      args.push('--kv-connector', ctx.transport === Transport.MOONCAKE ? 'mooncake' : 'nixl');
+    }
+    args.push('--prefill-policy', this.prefillPolicy, '--decode-policy', this.decodePolicy);
+    const bootstrap = prefill.kvConnector._pod(prefill._context).annotations?.[BOOTSTRAP_PORT_ANNOTATION];
+    if (ctx.transport === Transport.P2P_NCCL) {
+      // Engines register {type, http_address, zmq_address} over ZMQ (src/routers/http/vllm_service_discovery.rs).
+      args.push('--vllm-discovery-address', `0.0.0.0:${ZMQ_DISCOVERY_PORT}`);
+    } else if (ctx.discovery === DiscoveryMode.KUBERNETES) {
+      // Mooncake's bootstrap port is read from the prefill pods' `vllm.ai/bootstrap-port` annotation.
       const selector = (labels: { [k: string]: string }) => Object.entries(labels).map(([k, v]) => `${k}=${v}`);
       args.push(
         '--service-discovery',
@@ -133,10 +156,10 @@ export class VllmRouterImpl implements RouterImpl {
         '--decode-selector', ...selector(decode.selectorLabels),
       );
     } else {
-      args.push(
-        '--prefill', `http://${prefill.serviceName}:${prefill.port}`,
-        '--decode', `http://${decode.serviceName}:${decode.port}`,
-      );
+      // `--prefill URL [BOOTSTRAP_PORT|none]` (docs/cli_reference.md).
+      args.push('--prefill', `http://${prefill.serviceName}:${prefill.port}`);
+      if (bootstrap !== undefined) args.push(bootstrap);
+      args.push('--decode', `http://${decode.serviceName}:${decode.port}`);
     }
     if (prefill.dataParallelSize > 1) {
       args.push('--intra-node-data-parallel-size', String(prefill.dataParallelSize));
@@ -152,6 +175,7 @@ export class VllmRouterImpl implements RouterImpl {
       ports: [
         { name: 'http', containerPort: ctx.port, protocol: 'TCP' },
         { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
+        ...(ctx.transport === Transport.P2P_NCCL ? [{ name: 'kv-registry', containerPort: ZMQ_DISCOVERY_PORT, protocol: 'TCP' }] : []),
       ],
       resources: {
         requests: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('1Gi') },
@@ -163,10 +187,14 @@ export class VllmRouterImpl implements RouterImpl {
         httpGet: { path: '/liveness', port: k8s.IntOrString.fromString('http') },
         periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3,
       },
-      readinessProbe: {
-        httpGet: { path: '/readiness', port: k8s.IntOrString.fromString('http') },
-        periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3,
-      },
+      // In ZMQ-registration mode workers live in a separate registry, so /readiness would stay 503;
+      // use a TCP check there.
+      readinessProbe: ctx.transport === Transport.P2P_NCCL
+        ? { tcpSocket: { port: k8s.IntOrString.fromString('http') }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 }
+        : {
+          httpGet: { path: '/readiness', port: k8s.IntOrString.fromString('http') },
+          periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3,
+        },
     };
   }
 }

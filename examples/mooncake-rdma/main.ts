@@ -1,0 +1,28 @@
+// MooncakeConnector over RDMA, equal TP on both tiers, vllm-router in Mooncake mode.
+import { App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { KvConnector, Model, MooncakeProtocol, PdService, VllmImage } from 'cdk8s-vllm-pd';
+
+export class MooncakeRdma extends Chart {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, { namespace: 'llm' });
+    new PdService(this, 'Llama70b', {
+      model: Model.LLAMA_3_1_70B_INSTRUCT,
+      // vllm-openai does not ship the Mooncake transfer engine: build
+      // `FROM vllm/vllm-openai:v0.32.0` + `pip install mooncake-transfer-engine-cuda13` and push it.
+      image: VllmImage.fromRegistry('registry.example.com/vllm-openai-mooncake:v0.32.0'),
+      kvConnector: KvConnector.mooncake({
+        protocol: MooncakeProtocol.RDMA,
+        deviceNames: ['mlx5_0', 'mlx5_1'],
+      }),
+      prefill: { tensorParallelSize: 4, replicas: 2 },
+      decode: { tensorParallelSize: 4, replicas: 2 },
+    });
+  }
+}
+
+if (require.main === module) {
+  const app = new App();
+  new MooncakeRdma(app, 'mooncake-rdma');
+  app.synth();
+}

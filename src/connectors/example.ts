@@ -1,0 +1,87 @@
+import type { KvConnectorCommonOptions } from '../kv-connector';
+import { Capability, has } from '../private/compat';
+import { ConnectorImpl, ConnectorPodSettings, ConnectorVolume, TierContext, Transport } from '../private/connector-context';
+import { invalid } from '../private/errors';
+import { KvRole, TierRole } from '../roles';
+import { VllmVersion } from '../vllm-version';
+
+/**
+ * Options for `KvConnector.example()`.
+ */
+export interface ExampleConnectorOptions extends KvConnectorCommonOptions {
+  /**
+   * An existing ReadWriteMany PersistentVolumeClaim mounted into both tiers.
+   */
+  readonly claimName: string;
+
+  /**
+   * `shared_storage_path`: where the claim is mounted and KV files are written.
+   *
+   * @default '/kv-shared-storage'
+   * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
+   */
+  readonly sharedStoragePath?: string;
+}
+
+const VOLUME = 'kv-shared-storage';
+const DEFAULT_PATH = '/kv-shared-storage';
+/** Annotation that marks manifests using a development-only connector. */
+export const DEVELOPMENT_ONLY_ANNOTATION = 'vllm-pd.cdk8s.io/development-only';
+
+/**
+ * vLLM's ExampleConnector (SharedStorageConnector before PR #30201): prefill writes one safetensors file
+ * per layer under `<shared_storage_path>/<prompt hash>/`, decode loads them when they exist
+ * (`get_from_extra_config("shared_storage_path", "/tmp")`, v1/example_connector.py). Debug only.
+ */
+export class ExampleConnectorImpl implements ConnectorImpl {
+  public readonly options: ExampleConnectorOptions;
+  public readonly displayName = 'ExampleConnector';
+  private readonly path: string;
+
+  public constructor(options: ExampleConnectorOptions) {
+    const where = 'KvConnector.example';
+    this.options = options ?? ({} as ExampleConnectorOptions);
+    if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(this.options.claimName ?? '')) {
+      throw invalid(where, 'claimName', this.options.claimName, 'must name an existing ReadWriteMany PersistentVolumeClaim (RFC 1123 subdomain)');
+    }
+    this.path = this.options.sharedStoragePath ?? DEFAULT_PATH;
+    if (!this.path.startsWith('/') || this.path === '/' || /\s/.test(this.path)) {
+      throw invalid(where, 'sharedStoragePath', this.path, "must be an absolute directory other than '/', e.g. '/kv-shared-storage'");
+    }
+  }
+
+  public transport(): Transport {
+    return Transport.SHARED_STORAGE;
+  }
+
+  public connectorName(version: VllmVersion): string {
+    return has(version, Capability.EXAMPLE_CONNECTOR_NAME) ? 'ExampleConnector' : 'SharedStorageConnector';
+  }
+
+  public defaultKvRole(tier: TierRole): KvRole {
+    return tier === TierRole.PREFILL ? KvRole.KV_PRODUCER : KvRole.KV_CONSUMER;
+  }
+
+  public allowedKvRoles(tier: TierRole): KvRole[] {
+    return tier === TierRole.PREFILL ? [KvRole.KV_PRODUCER, KvRole.KV_BOTH] : [KvRole.KV_CONSUMER, KvRole.KV_BOTH];
+  }
+
+  public extraConfig(_ctx: TierContext): Record<string, unknown> {
+    return { shared_storage_path: this.path };
+  }
+
+  public volumes(_ctx: TierContext): ConnectorVolume[] {
+    return [{
+      volume: { name: VOLUME, persistentVolumeClaim: { claimName: this.options.claimName } },
+      mount: { name: VOLUME, mountPath: this.path },
+    }];
+  }
+
+  public pod(_ctx: TierContext): ConnectorPodSettings {
+    return {
+      annotations: {
+        [DEVELOPMENT_ONLY_ANNOTATION]: 'ExampleConnector writes KV caches to shared storage; for development and testing only',
+      },
+    };
+  }
+}

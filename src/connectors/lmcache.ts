@@ -1,0 +1,215 @@
+import { ApiObject, Lazy, Size, Yaml } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { KvConnectorCommonOptions } from '../kv-connector';
+import { Capability, requireCapability } from '../private/compat';
+import { ConnectorImpl, ConnectorVolume, RouterBinding, TierContext, Transport } from '../private/connector-context';
+import { invalid, requireInteger } from '../private/errors';
+import { bytesOf } from '../private/size';
+import { KvRole, TierRole } from '../roles';
+import { VllmVersion } from '../vllm-version';
+import { KvBufferDevice, NixlBackend } from './nixl';
+
+/**
+ * Options for `KvConnector.lmcache()`.
+ *
+ * @see https://docs.lmcache.ai/api_reference/configurations.html
+ */
+export interface LmcacheConnectorOptions extends KvConnectorCommonOptions {
+  /**
+   * `PYTHONHASHSEED` on both tiers: LMCache chunk keys are Python hashes, so prefill and decode must
+   * hash alike. A fixed seed disables hash randomisation in the vLLM process (the LMCache example warns).
+   *
+   * @default 0
+   * @see https://github.com/vllm-project/vllm/blob/main/examples/disaggregated/lmcache/disagg_prefill_lmcache_v1/disagg_vllm_launcher.sh
+   */
+  readonly pythonHashSeed?: number;
+
+  /**
+   * `pd_buffer_size` on prefill (the sender).
+   *
+   * @default Size.gibibytes(1) (the LMCache example's 1073741824)
+   */
+  readonly prefillBufferSize?: Size;
+
+  /**
+   * `pd_buffer_size` on decode (the receiver).
+   *
+   * @default Size.gibibytes(2) (the LMCache example's 2147483648)
+   */
+  readonly decodeBufferSize?: Size;
+
+  /**
+   * `pd_buffer_device`.
+   *
+   * @default KvBufferDevice.CUDA
+   */
+  readonly bufferDevice?: KvBufferDevice;
+
+  /**
+   * `nixl_backends`.
+   *
+   * @default [NixlBackend.UCX]
+   */
+  readonly nixlBackends?: NixlBackend[];
+
+  /**
+   * `pd_peer_init_port` base on decode: TP rank `i` listens on `peerInitPort + i`.
+   *
+   * @default 7300
+   */
+  readonly peerInitPort?: number;
+
+  /**
+   * `pd_peer_alloc_port` base on decode: TP rank `i` listens on `peerAllocPort + i`.
+   *
+   * @default 7400
+   */
+  readonly peerAllocPort?: number;
+}
+
+const CONFIG_DIR = '/etc/lmcache';
+const CONFIG_FILE = 'lmcache-config.yaml';
+const VOLUME = 'lmcache-config';
+
+/**
+ * vLLM's LMCacheConnectorV1 doing PD through LMCache's NIXL channel. Prefill is the LMCache `sender`
+ * and notifies the proxy on `pd_proxy_host:pd_proxy_port` when a transfer is done; decode is the
+ * `receiver` and listens on `pd_peer_init_port` / `pd_peer_alloc_port` (lists indexed by TP rank).
+ * Keys: LMCache docs/source/api_reference/configurations.rst and the vLLM example configs
+ * (examples/others/lmcache/disagg_prefill_lmcache_v1/configs/lmcache-*-config.yaml).
+ */
+export class LmcacheConnectorImpl implements ConnectorImpl {
+  public readonly displayName = 'LMCacheConnectorV1';
+  public readonly options: LmcacheConnectorOptions;
+  private readonly initPort: number;
+  private readonly allocPort: number;
+
+  public constructor(options: LmcacheConnectorOptions) {
+    const where = 'KvConnector.lmcache';
+    this.options = options ?? {};
+    const o = this.options;
+    requireInteger(where, 'pythonHashSeed', o.pythonHashSeed, 0);
+    // PYTHONHASHSEED accepts 0..4294967295 (https://docs.python.org/3/using/cmdline.html#envvar-PYTHONHASHSEED).
+    if ((o.pythonHashSeed ?? 0) > 4294967295) throw invalid(where, 'pythonHashSeed', o.pythonHashSeed, 'must be <= 4294967295');
+    if (o.bufferDevice !== undefined && !Object.values(KvBufferDevice).includes(o.bufferDevice)) {
+      throw invalid(where, 'bufferDevice', o.bufferDevice, `must be one of ${Object.values(KvBufferDevice).join(', ')}`);
+    }
+    if (o.nixlBackends !== undefined && o.nixlBackends.length === 0) {
+      throw invalid(where, 'nixlBackends', [], 'must list at least one NIXL backend');
+    }
+    this.initPort = o.peerInitPort ?? 7300;
+    this.allocPort = o.peerAllocPort ?? 7400;
+    requireInteger(where, 'peerInitPort', this.initPort, 1);
+    requireInteger(where, 'peerAllocPort', this.allocPort, 1);
+    if (Math.abs(this.initPort - this.allocPort) < 64) {
+      throw invalid(where, 'peerAllocPort', this.allocPort, `must be at least 64 away from peerInitPort (${this.initPort}): each TP rank takes one port of each`);
+    }
+  }
+
+  public transport(): Transport {
+    return Transport.LMCACHE;
+  }
+
+  public connectorName(_version: VllmVersion): string {
+    return 'LMCacheConnectorV1';
+  }
+
+  public defaultKvRole(tier: TierRole): KvRole {
+    return tier === TierRole.PREFILL ? KvRole.KV_PRODUCER : KvRole.KV_CONSUMER;
+  }
+
+  public allowedKvRoles(tier: TierRole): KvRole[] {
+    return [this.defaultKvRole(tier)];
+  }
+
+  public needsRouterAddress(): boolean {
+    return true;
+  }
+
+  public extraConfig(ctx: TierContext): Record<string, unknown> {
+    // disagg_vllm_launcher.sh: discard_partial_chunks false, lmcache_rpc_port producer1 / consumer1.
+    return {
+      discard_partial_chunks: false,
+      lmcache_rpc_port: ctx.tier === TierRole.PREFILL ? 'producer1' : 'consumer1',
+    };
+  }
+
+  public env(_ctx: TierContext): k8s.EnvVar[] {
+    return [
+      { name: 'LMCACHE_CONFIG_FILE', value: `${CONFIG_DIR}/${CONFIG_FILE}` },
+      { name: 'LMCACHE_USE_EXPERIMENTAL', value: 'True' },
+      { name: 'PYTHONHASHSEED', value: String(this.options.pythonHashSeed ?? 0) },
+    ];
+  }
+
+  public ports(ctx: TierContext): k8s.ContainerPort[] {
+    if (ctx.tier !== TierRole.DECODE) return [];
+    const ranks = Array.from({ length: ctx.tensorParallelSize }, (_, i) => i);
+    return [
+      ...ranks.map(i => ({ name: `lmc-init-${i}`, containerPort: this.initPort + i, protocol: 'TCP' })),
+      ...ranks.map(i => ({ name: `lmc-alloc-${i}`, containerPort: this.allocPort + i, protocol: 'TCP' })),
+    ];
+  }
+
+  public engineDefaults(_ctx: TierContext): { enableChunkedPrefill?: boolean } {
+    // The seed's limitation: LMCache PD is not compatible with chunked prefill.
+    return { enableChunkedPrefill: false };
+  }
+
+  public objects(scope: Construct, ctx: TierContext, router: () => RouterBinding | undefined): ConnectorVolume[] {
+    const cm = new ApiObject(scope, 'LmcacheConfig', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      data: Lazy.any({ produce: () => ({ [CONFIG_FILE]: Yaml.stringify(this.config(ctx, router())) }) }),
+    });
+    return [{
+      volume: { name: VOLUME, configMap: { name: cm.name } },
+      mount: { name: VOLUME, mountPath: CONFIG_DIR, readOnly: true },
+    }];
+  }
+
+  public validateTier(ctx: TierContext): void {
+    requireCapability(ctx.version, Capability.LMCACHE_CONNECTOR_V1, ctx.where, 'kvConnector', this.displayName);
+    if (ctx.enableChunkedPrefill === true) {
+      throw invalid(ctx.where, 'enableChunkedPrefill', true,
+        'must be false or unset with LMCacheConnectorV1: LMCache PD is not compatible with chunked prefill');
+    }
+  }
+
+  /** The LMCache YAML for one tier. */
+  private config(ctx: TierContext, router: RouterBinding | undefined): Record<string, unknown> {
+    const o = this.options;
+    const device = o.bufferDevice ?? KvBufferDevice.CUDA;
+    const gib = (s: Size | undefined, d: number) => (s ? bytesOf(s) : d * 1024 ** 3);
+    const common = {
+      local_cpu: false,
+      max_local_cpu_size: 0,
+      max_local_disk_size: 0,
+      enable_pd: true,
+      transfer_channel: 'nixl',
+      nixl_backends: (o.nixlBackends ?? [NixlBackend.UCX]).map(b => b.name),
+    };
+    if (ctx.tier === TierRole.PREFILL) {
+      return {
+        ...common,
+        pd_role: 'sender',
+        pd_proxy_host: router?.serviceName ?? '',
+        pd_proxy_port: router?.connectorPort ?? 0,
+        pd_buffer_size: gib(o.prefillBufferSize, 1),
+        pd_buffer_device: device,
+      };
+    }
+    const ranks = Array.from({ length: ctx.tensorParallelSize }, (_, i) => i);
+    return {
+      ...common,
+      pd_role: 'receiver',
+      // Decode binds here; the proxy tells prefill the decode pod's IP per request (disagg_spec.receiver_host).
+      pd_peer_host: '0.0.0.0',
+      pd_peer_init_port: ranks.map(i => this.initPort + i),
+      pd_peer_alloc_port: ranks.map(i => this.allocPort + i),
+      pd_buffer_size: gib(o.decodeBufferSize, 2),
+      pd_buffer_device: device,
+    };
+  }
+}

@@ -1,0 +1,137 @@
+import { k8s } from 'cdk8s-plus-28';
+import type { KvConnectorCommonOptions } from '../kv-connector';
+import { Capability, requireCapability } from '../private/compat';
+import { ConnectorImpl, ConnectorPodSettings, PairContext, TierContext, Transport } from '../private/connector-context';
+import { invalid, requireInteger, show } from '../private/errors';
+import { KvRole, TierRole } from '../roles';
+import { VllmVersion } from '../vllm-version';
+
+/**
+ * `mooncake_protocol` (docs/features/mooncake_connector_usage.md).
+ */
+export enum MooncakeProtocol {
+  /** RDMA (the default). */
+  RDMA = 'rdma',
+  /** TCP, for testing without RDMA NICs. */
+  TCP = 'tcp',
+}
+
+/**
+ * Options for `KvConnector.mooncake()`.
+ *
+ * @see https://docs.vllm.ai/en/latest/features/mooncake_connector_usage.html
+ */
+export interface MooncakeConnectorOptions extends KvConnectorCommonOptions {
+  /**
+   * Transfer protocol.
+   *
+   * @default MooncakeProtocol.RDMA
+   */
+  readonly protocol?: MooncakeProtocol;
+
+  /**
+   * RDMA devices Mooncake may use (`device_name`, comma-joined), e.g. `['mlx5_0', 'mlx5_1']`.
+   *
+   * @default - all devices
+   */
+  readonly deviceNames?: string[];
+
+  /**
+   * Transfer threads per prefill worker (`num_workers`).
+   *
+   * @default - vLLM's default (10)
+   */
+  readonly numWorkers?: number;
+
+  /**
+   * Port of the bootstrap HTTP server that global rank 0 of each prefill pod runs
+   * (`VLLM_MOONCAKE_BOOTSTRAP_PORT`).
+   *
+   * @default 8998
+   */
+  readonly bootstrapPort?: number;
+}
+
+// vllm/envs.py: VLLM_MOONCAKE_BOOTSTRAP_PORT, default 8998, needed on prefill only.
+const BOOTSTRAP_PORT_ENV = 'VLLM_MOONCAKE_BOOTSTRAP_PORT';
+const DEFAULT_BOOTSTRAP_PORT = 8998;
+/** vllm-router reads a prefill pod's Mooncake bootstrap port from this annotation (src/service_discovery.rs). */
+export const BOOTSTRAP_PORT_ANNOTATION = 'vllm.ai/bootstrap-port';
+
+/**
+ * vLLM's MooncakeConnector: Mooncake Transfer Engine P2P. Prefill `kv_producer`, decode `kv_consumer`;
+ * the same TP on both tiers (llm-d guides/pd-disaggregation). The image must contain the Mooncake
+ * transfer engine (`mooncake-transfer-engine`), which the official vllm-openai image may lack.
+ */
+export class MooncakeConnectorImpl implements ConnectorImpl {
+  public readonly displayName = 'MooncakeConnector';
+  public readonly options: MooncakeConnectorOptions;
+  private readonly bootstrapPort: number;
+
+  public constructor(options: MooncakeConnectorOptions) {
+    const where = 'KvConnector.mooncake';
+    this.options = options ?? {};
+    const protocol = this.options.protocol ?? MooncakeProtocol.RDMA;
+    if (!Object.values(MooncakeProtocol).includes(protocol)) {
+      throw invalid(where, 'protocol', protocol, `must be one of ${show(Object.values(MooncakeProtocol))}`);
+    }
+    for (const d of this.options.deviceNames ?? []) {
+      if (!/^[A-Za-z0-9_.:-]+$/.test(d)) {
+        throw invalid(where, 'deviceNames', d, "must be RDMA device names such as 'mlx5_0'");
+      }
+    }
+    requireInteger(where, 'numWorkers', this.options.numWorkers, 1);
+    this.bootstrapPort = this.options.bootstrapPort ?? DEFAULT_BOOTSTRAP_PORT;
+    requireInteger(where, 'bootstrapPort', this.bootstrapPort, 1);
+    if (this.bootstrapPort > 65535) throw invalid(where, 'bootstrapPort', this.bootstrapPort, 'must be a TCP port (1-65535)');
+  }
+
+  public transport(): Transport {
+    return Transport.MOONCAKE;
+  }
+
+  public connectorName(_version: VllmVersion): string {
+    return 'MooncakeConnector';
+  }
+
+  public defaultKvRole(tier: TierRole): KvRole {
+    return tier === TierRole.PREFILL ? KvRole.KV_PRODUCER : KvRole.KV_CONSUMER;
+  }
+
+  public allowedKvRoles(tier: TierRole): KvRole[] {
+    return [this.defaultKvRole(tier)];
+  }
+
+  public extraConfig(_ctx: TierContext): Record<string, unknown> {
+    const extra: Record<string, unknown> = { mooncake_protocol: this.options.protocol ?? MooncakeProtocol.RDMA };
+    if (this.options.deviceNames?.length) extra.device_name = this.options.deviceNames.join(',');
+    if (this.options.numWorkers !== undefined) extra.num_workers = this.options.numWorkers;
+    return extra;
+  }
+
+  public env(ctx: TierContext): k8s.EnvVar[] {
+    return ctx.tier === TierRole.PREFILL ? [{ name: BOOTSTRAP_PORT_ENV, value: String(this.bootstrapPort) }] : [];
+  }
+
+  public ports(ctx: TierContext): k8s.ContainerPort[] {
+    return ctx.tier === TierRole.PREFILL
+      ? [{ name: 'mooncake-boot', containerPort: this.bootstrapPort, protocol: 'TCP' }]
+      : [];
+  }
+
+  public pod(ctx: TierContext): ConnectorPodSettings {
+    return ctx.tier === TierRole.PREFILL ? { annotations: { [BOOTSTRAP_PORT_ANNOTATION]: String(this.bootstrapPort) } } : {};
+  }
+
+  public validateTier(ctx: TierContext): void {
+    requireCapability(ctx.version, Capability.MOONCAKE_CONNECTOR, ctx.where, 'kvConnector', this.displayName);
+  }
+
+  public validatePair(pair: PairContext): void {
+    // llm-d guides/pd-disaggregation/README.md: Mooncake needs the same TP size on prefill and decode.
+    if (pair.prefill.tensorParallelSize !== pair.decode.tensorParallelSize) {
+      throw invalid(pair.where, 'decode.tensorParallelSize', pair.decode.tensorParallelSize,
+        `must equal prefill's tensorParallelSize (${pair.prefill.tensorParallelSize}) with MooncakeConnector`);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import { Size } from 'cdk8s';
+import type { KvConnectorCommonOptions } from '../kv-connector';
+import { Capability, has, range, requireCapability } from '../private/compat';
+import { ConnectorImpl, TierContext, Transport } from '../private/connector-context';
+import { invalid, requireInteger } from '../private/errors';
+import { bytesOf } from '../private/size';
+import { KvRole, TierRole } from '../roles';
+import { VllmVersion } from '../vllm-version';
+
+/**
+ * Options for `KvConnector.offloading()`.
+ *
+ * @see https://docs.vllm.ai/en/latest/features/kv_offloading_usage.html
+ */
+export interface OffloadingConnectorOptions extends KvConnectorCommonOptions {
+  /**
+   * `cpu_bytes_to_use`: CPU memory for offloaded KV per vLLM instance, in total across its workers
+   * (vLLM >= 0.14). The pod's memory request and limit grow by this amount per data-parallel engine.
+   *
+   * @default - required unless numCpuBlocks is given (older vLLM)
+   */
+  readonly cpuBytesToUse?: Size;
+
+  /**
+   * `num_cpu_blocks`: the pre-0.14 sizing, in offloaded blocks per worker. The library cannot derive
+   * bytes from it, so the tier must set `resources.memory` explicitly.
+   *
+   * @default - use cpuBytesToUse
+   */
+  readonly numCpuBlocks?: number;
+
+  /**
+   * `block_size`: tokens per offloaded block, a multiple of the tier's `blockSize`
+   * (`assert offloaded_block_size % gpu_block_size == 0`, vllm/v1/kv_offload/spec.py).
+   *
+   * @default - the GPU block size
+   */
+  readonly blockSize?: number;
+}
+
+/**
+ * vLLM's OffloadingConnector: CPU (or tiered) KV offload, a prefix-cache extension. It does not move
+ * KV between prefill and decode. Roles: always `kv_both` (docs/features/kv_offloading_usage.md).
+ */
+export class OffloadingConnectorImpl implements ConnectorImpl {
+  public readonly displayName = 'OffloadingConnector';
+  public readonly options: OffloadingConnectorOptions;
+
+  public constructor(options: OffloadingConnectorOptions) {
+    const where = 'KvConnector.offloading';
+    this.options = options ?? {};
+    const o = this.options;
+    if ((o.cpuBytesToUse === undefined) === (o.numCpuBlocks === undefined)) {
+      throw invalid(where, 'cpuBytesToUse', o.cpuBytesToUse ? `${bytesOf(o.cpuBytesToUse)} bytes` : undefined,
+        'must be given, or numCpuBlocks on vLLM < 0.14, but not both');
+    }
+    if (o.cpuBytesToUse !== undefined && bytesOf(o.cpuBytesToUse) < 1024 ** 2) {
+      throw invalid(where, 'cpuBytesToUse', `${bytesOf(o.cpuBytesToUse)} bytes`, 'must be at least 1 MiB');
+    }
+    requireInteger(where, 'numCpuBlocks', o.numCpuBlocks, 1);
+    requireInteger(where, 'blockSize', o.blockSize, 1);
+  }
+
+  public transport(): Transport | undefined {
+    return undefined;
+  }
+
+  public connectorName(_version: VllmVersion): string {
+    return 'OffloadingConnector';
+  }
+
+  public defaultKvRole(_tier: TierRole): KvRole {
+    return KvRole.KV_BOTH;
+  }
+
+  public allowedKvRoles(_tier: TierRole): KvRole[] {
+    return [KvRole.KV_BOTH];
+  }
+
+  public extraConfig(_ctx: TierContext): Record<string, unknown> {
+    const o = this.options;
+    const extra: Record<string, unknown> = {};
+    if (o.blockSize !== undefined) extra.block_size = o.blockSize;
+    if (o.cpuBytesToUse !== undefined) extra.cpu_bytes_to_use = bytesOf(o.cpuBytesToUse);
+    if (o.numCpuBlocks !== undefined) extra.num_cpu_blocks = o.numCpuBlocks;
+    return extra;
+  }
+
+  public extraMemoryBytes(ctx: TierContext): number {
+    // One offloading store per vLLM engine; a pod runs one engine per data-parallel rank.
+    return this.options.cpuBytesToUse ? bytesOf(this.options.cpuBytesToUse) * ctx.dataParallelSize : 0;
+  }
+
+  public validateTier(ctx: TierContext): void {
+    requireCapability(ctx.version, Capability.OFFLOADING_CONNECTOR, ctx.where, 'kvConnector', this.displayName);
+    const usesBytes = has(ctx.version, Capability.OFFLOADING_CPU_BYTES);
+    if (usesBytes && this.options.numCpuBlocks !== undefined) {
+      throw invalid(ctx.where, 'numCpuBlocks', this.options.numCpuBlocks,
+        `is not read by vLLM ${ctx.version} (it uses cpu_bytes_to_use since ${range(Capability.OFFLOADING_CPU_BYTES)}); set cpuBytesToUse instead`);
+    }
+    if (!usesBytes && this.options.cpuBytesToUse !== undefined) {
+      throw invalid(ctx.where, 'cpuBytesToUse', `${bytesOf(this.options.cpuBytesToUse)} bytes`,
+        `needs ${range(Capability.OFFLOADING_CPU_BYTES)}; vLLM ${ctx.version} reads num_cpu_blocks: set numCpuBlocks instead`);
+    }
+    if (this.options.numCpuBlocks !== undefined && !ctx.memoryExplicit) {
+      throw invalid(ctx.where, 'resources.memory', undefined,
+        `must be set explicitly with numCpuBlocks (${this.options.numCpuBlocks}): block bytes depend on the model, so the offload memory cannot be added for you`);
+    }
+    const gpuBlock = ctx.blockSize;
+    if (this.options.blockSize !== undefined && gpuBlock !== undefined && this.options.blockSize % gpuBlock !== 0) {
+      throw invalid(ctx.where, 'kvConnector.blockSize', this.options.blockSize,
+        `must be a multiple of the tier's blockSize (${gpuBlock}) (vllm/v1/kv_offload/spec.py)`);
+    }
+    if (this.options.blockSize !== undefined && gpuBlock === undefined) {
+      throw invalid(ctx.where, 'blockSize', undefined,
+        `must be set on the tier when the OffloadingConnector's blockSize (${this.options.blockSize}) is, so the multiple can be checked`);
+    }
+  }
+}
+

@@ -1,0 +1,196 @@
+import { Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import type { KvConnectorCommonOptions } from '../kv-connector';
+import { Capability, requireCapability } from '../private/compat';
+import { ConnectorImpl, ConnectorPodSettings, TierContext, Transport } from '../private/connector-context';
+import { invalid, requireInteger, show } from '../private/errors';
+import { bytesOf } from '../private/size';
+import { KvRole, TierRole } from '../roles';
+import { VllmVersion } from '../vllm-version';
+
+/**
+ * How P2pNccl moves KV (`send_type`, docs/design/p2p_nccl_connector.md).
+ */
+export enum P2pNcclSendType {
+  /** Prefill sends synchronously. */
+  PUT = 'PUT',
+  /** Prefill sends from a background thread (vLLM's default). */
+  PUT_ASYNC = 'PUT_ASYNC',
+  /** Decode pulls after prefill finished. */
+  GET = 'GET',
+}
+
+/**
+ * Options for `KvConnector.p2pNccl()`.
+ *
+ * @see https://docs.vllm.ai/en/v0.23.0/design/p2p_nccl_connector.html
+ */
+export interface P2pNcclConnectorOptions extends KvConnectorCommonOptions {
+  /**
+   * `send_type`.
+   *
+   * @default P2pNcclSendType.PUT_ASYNC
+   */
+  readonly sendType?: P2pNcclSendType;
+
+  /**
+   * `nccl_num_channels` (sets NCCL_MAX_NCHANNELS; one NCCL group uses ~100 MB at 16, ~52 MB at 8).
+   *
+   * @default 8
+   */
+  readonly ncclNumChannels?: number;
+
+  /**
+   * `kv_port`: base ZMQ port; worker `i` of a pod listens on `kvPort + i`.
+   *
+   * @default 14579 (KVTransferConfig.kv_port default)
+   */
+  readonly kvPort?: number;
+
+  /**
+   * `kv_buffer_size` on prefill.
+   *
+   * @default - 10 bytes (1e1), the documented practice for a PUT_ASYNC prefill
+   */
+  readonly prefillKvBufferSize?: Size;
+
+  /**
+   * `kv_buffer_size` on decode: GPU memory that receives KV (5-10% of GPU memory is the documented practice).
+   *
+   * @default Size.gibibytes(8) (the documented 8e9 example)
+   */
+  readonly decodeKvBufferSize?: Size;
+
+  /**
+   * `mem_pool_size_gb`: pinned host memory pool per worker. The pod's memory request and limit grow
+   * by this amount per GPU.
+   *
+   * @default Size.gibibytes(32) (vLLM's default)
+   */
+  readonly memPoolSize?: Size;
+
+  /**
+   * Schedule every prefill and decode pod of this service onto one node (required pod affinity on
+   * `kubernetes.io/hostname`), which is what the seed calls P2pNccl: same-node GPU transfer.
+   * Set false to allow NCCL across nodes.
+   *
+   * @default true
+   */
+  readonly sameNode?: boolean;
+}
+
+const DEFAULT_KV_PORT = 14579; // vllm/config/kv_transfer.py: kv_port default
+const DEFAULT_CHANNELS = 8; // p2p_nccl_engine.py: get_from_extra_config("nccl_num_channels", "8")
+const DEFAULT_POOL_GIB = 32; // p2p_nccl_engine.py: get_from_extra_config("mem_pool_size_gb", 32)
+
+/**
+ * vLLM's P2pNcclConnector (removed in 0.24 by PR #44854). Each engine's rank 0 registers with the proxy
+ * over ZMQ (`proxy_ip`:`proxy_port`, msgpack every 3 s) announcing `<ip>:<http_port>`, where ip comes from
+ * `VLLM_HOST_IP`; `http_port` must equal `--port` (p2p_nccl_engine.py, docs/design/p2p_nccl_connector.md).
+ */
+export class P2pNcclConnectorImpl implements ConnectorImpl {
+  public readonly displayName = 'P2pNcclConnector';
+  public readonly options: P2pNcclConnectorOptions;
+  private readonly kvPort: number;
+
+  public constructor(options: P2pNcclConnectorOptions) {
+    const where = 'KvConnector.p2pNccl';
+    this.options = options ?? {};
+    const o = this.options;
+    if (o.sendType !== undefined && !Object.values(P2pNcclSendType).includes(o.sendType)) {
+      throw invalid(where, 'sendType', o.sendType, `must be one of ${show(Object.values(P2pNcclSendType))}`);
+    }
+    requireInteger(where, 'ncclNumChannels', o.ncclNumChannels, 1);
+    if ((o.ncclNumChannels ?? 0) > 32) throw invalid(where, 'ncclNumChannels', o.ncclNumChannels, 'must be <= 32 (NCCL_MAX_NCHANNELS)');
+    this.kvPort = o.kvPort ?? DEFAULT_KV_PORT;
+    requireInteger(where, 'kvPort', this.kvPort, 1);
+    if (this.kvPort > 65535 - 64) throw invalid(where, 'kvPort', this.kvPort, 'must leave room for one port per GPU below 65535');
+    if (o.memPoolSize !== undefined && bytesOf(o.memPoolSize) < 1024 ** 3) {
+      throw invalid(where, 'memPoolSize', `${bytesOf(o.memPoolSize)} bytes`, 'must be at least 1 GiB (mem_pool_size_gb is in GiB)');
+    }
+  }
+
+  public transport(): Transport {
+    return Transport.P2P_NCCL;
+  }
+
+  public connectorName(_version: VllmVersion): string {
+    return 'P2pNcclConnector';
+  }
+
+  public defaultKvRole(tier: TierRole): KvRole {
+    return tier === TierRole.PREFILL ? KvRole.KV_PRODUCER : KvRole.KV_CONSUMER;
+  }
+
+  public allowedKvRoles(tier: TierRole): KvRole[] {
+    return [this.defaultKvRole(tier)];
+  }
+
+  public needsRouterAddress(): boolean {
+    return true;
+  }
+
+  public topLevelFields(ctx: TierContext): Record<string, unknown> {
+    const o = this.options;
+    const buffer = ctx.tier === TierRole.PREFILL
+      ? (o.prefillKvBufferSize ? bytesOf(o.prefillKvBufferSize) : 10)
+      : (o.decodeKvBufferSize ? bytesOf(o.decodeKvBufferSize) : 8e9);
+    return { kv_buffer_size: buffer, kv_port: this.kvPort };
+  }
+
+  public extraConfig(ctx: TierContext): Record<string, unknown> {
+    const router = ctx.router;
+    return {
+      proxy_ip: router?.serviceName ?? '',
+      proxy_port: router?.connectorPort !== undefined ? String(router.connectorPort) : '',
+      http_port: String(ctx.port),
+      send_type: this.options.sendType ?? P2pNcclSendType.PUT_ASYNC,
+      // The engine assigns it to os.environ["NCCL_MAX_NCHANNELS"], so it must be a string.
+      nccl_num_channels: String(this.options.ncclNumChannels ?? DEFAULT_CHANNELS),
+      mem_pool_size_gb: this.poolGib(),
+    };
+  }
+
+  public env(_ctx: TierContext): k8s.EnvVar[] {
+    // vllm.utils.get_ip() honours VLLM_HOST_IP; the engine announces this address to the proxy.
+    return [{ name: 'VLLM_HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }];
+  }
+
+  public ports(ctx: TierContext): k8s.ContainerPort[] {
+    return Array.from({ length: ctx.gpusPerPod }, (_, rank) => ({
+      name: `p2p-kv-${rank}`,
+      containerPort: this.kvPort + rank,
+      protocol: 'TCP',
+    }));
+  }
+
+  public pod(ctx: TierContext): ConnectorPodSettings {
+    // NCCL P2P/SHM between processes of different pods needs a shared IPC namespace; production-stack sets
+    // hostIPC when PD is on (helm/templates/deployment-vllm-multi.yaml).
+    const sameNode = this.options.sameNode ?? true;
+    return {
+      hostIpc: true,
+      affinity: sameNode ? {
+        podAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [{
+            labelSelector: { matchLabels: ctx.instanceLabels },
+            topologyKey: 'kubernetes.io/hostname',
+          }],
+        },
+      } : undefined,
+    };
+  }
+
+  public extraMemoryBytes(ctx: TierContext): number {
+    return this.poolGib() * 1024 ** 3 * ctx.gpusPerPod;
+  }
+
+  public validateTier(ctx: TierContext): void {
+    requireCapability(ctx.version, Capability.P2P_NCCL_CONNECTOR, ctx.where, 'kvConnector', this.displayName,
+      'vLLM removed it in PR #44854; use KvConnector.nixl() instead');
+  }
+
+  private poolGib(): number {
+    return this.options.memPoolSize ? Math.floor(bytesOf(this.options.memPoolSize) / 1024 ** 3) : DEFAULT_POOL_GIB;
+  }
+}

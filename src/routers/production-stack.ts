@@ -1,0 +1,117 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Transport } from '../private/connector-context';
+import { invalid } from '../private/errors';
+import { COMPONENT_LABEL } from '../private/labels';
+import { DiscoveryMode, RouterContext, RouterImpl } from '../private/router-context';
+import { TierRole } from '../roles';
+
+/**
+ * Options for `RouterStrategy.productionStackRouter()`.
+ */
+export interface ProductionStackRouterOptions {
+  /**
+   * The router image (its ENTRYPOINT is the router, so only args are set).
+   *
+   * @default 'docker.io/lmcache/lmstack-router:v0.1.12'
+   * @see https://github.com/vllm-project/production-stack
+   */
+  readonly image?: string;
+}
+
+// production-stack's weekly release publishes lmcache/lmstack-router:v<chart version>
+// (.github/workflows/scheduled-release.yml); v0.1.12 is pinned by third-party manifests.
+const DEFAULT_IMAGE = 'docker.io/lmcache/lmstack-router:v0.1.12';
+// The production-stack Helm values for LMCache PD point the prefill's LMCache sender at the router Service
+// on 7500 (tutorials/assets/values-16-disagg-prefill.yaml: nixlProxyHost vllm-router-service, nixlProxyPort 7500).
+const LMCACHE_NOTIFY_PORT = 7500;
+/** production-stack matches prefill/decode pods by the value of this pod label (service_discovery.py `_get_model_label`). */
+const MODEL_LABEL = 'model';
+
+/**
+ * The vLLM production-stack router (`vllm_router.app`) with `--routing-logic disaggregated_prefill`, the
+ * LMCache PD flow (src/vllm_router/parsers/parser.py, routers/routing_logic.py).
+ * @see https://github.com/vllm-project/production-stack/tree/main/tutorials
+ */
+export class ProductionStackRouterImpl implements RouterImpl {
+  public readonly displayName = 'production-stack router';
+  public readonly supportedTransports = [Transport.LMCACHE];
+  private readonly image: string;
+
+  public constructor(options: ProductionStackRouterOptions) {
+    this.image = options.image ?? DEFAULT_IMAGE;
+    if (!this.image || /\s/.test(this.image)) {
+      throw invalid('RouterStrategy.productionStackRouter', 'image', this.image, 'must be an image reference without whitespace');
+    }
+  }
+
+  public needsKubernetesApi(_ctx: RouterContext): boolean {
+    return true;
+  }
+
+  public connectorPort(_ctx: RouterContext): number {
+    return LMCACHE_NOTIFY_PORT;
+  }
+
+  public podLabels(_ctx: RouterContext, tier: TierRole): { [key: string]: string } {
+    return { [MODEL_LABEL]: tier };
+  }
+
+  public validate(ctx: RouterContext): void {
+    if (ctx.discovery !== DiscoveryMode.KUBERNETES) {
+      throw invalid(ctx.where, 'discovery', ctx.discovery, 'must be RouterDiscovery.KUBERNETES with the production-stack router');
+    }
+    // The router keeps one prefill and one decode client; with more endpoints the last one discovered wins
+    // (src/vllm_router/services/request_service/request.py, initialize_client_sessions), i.e. 1P1D.
+    for (const tier of [ctx.prefill, ctx.decode]) {
+      if (tier.replicas !== 1) {
+        throw invalid(ctx.where, `${tier.role}.replicas`, tier.replicas,
+          'must be 1 with the production-stack router: it routes to a single prefill and a single decode endpoint');
+      }
+    }
+    if (ctx.replicas !== 1) {
+      throw invalid(ctx.where, 'replicas', ctx.replicas, 'must be 1: LMCache transfer notifications go to one router');
+    }
+    if (ctx.prefill.port !== ctx.decode.port) {
+      throw invalid(ctx.where, 'decode.port', ctx.decode.port, `must equal prefill's port (${ctx.prefill.port}): --k8s-port applies to both tiers`);
+    }
+  }
+
+  public container(ctx: RouterContext): k8s.Container {
+    const { prefill } = ctx;
+    // Set-based selector: only this deployment's vLLM pods (k8s label selector syntax).
+    const selector = [
+      ...Object.entries(prefill._context.instanceLabels).map(([k, v]) => `${k}=${v}`),
+      `${COMPONENT_LABEL} in (${TierRole.PREFILL},${TierRole.DECODE})`,
+    ].join(',');
+    return {
+      name: 'router',
+      image: this.image,
+      imagePullPolicy: 'IfNotPresent',
+      // Flags: src/vllm_router/parsers/parser.py.
+      args: [
+        '--host', '0.0.0.0',
+        '--port', String(ctx.port),
+        '--service-discovery', 'k8s',
+        '--k8s-service-discovery-type', 'pod-ip',
+        '--k8s-namespace', `$(${ctx.namespaceEnv})`,
+        '--k8s-port', String(prefill.port),
+        '--k8s-label-selector', selector,
+        '--routing-logic', 'disaggregated_prefill',
+        '--prefill-model-labels', TierRole.PREFILL,
+        '--decode-model-labels', TierRole.DECODE,
+      ],
+      ports: [
+        { name: 'http', containerPort: ctx.port, protocol: 'TCP' },
+        { name: 'lmcache-notify', containerPort: LMCACHE_NOTIFY_PORT, protocol: 'TCP' },
+      ],
+      resources: {
+        requests: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('1Gi') },
+        limits: { memory: k8s.Quantity.fromString('2Gi') },
+      },
+      // GET /health answers 200 while discovery and stats threads live (routers/main_router.py); the Helm
+      // chart probes it for liveness and readiness.
+      livenessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+      readinessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString('http') }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
+    };
+  }
+}
