@@ -176,13 +176,14 @@ export class KvConnector {
    * @internal
    */
   public _validate(ctx: TierContext): void {
+    // Version and connector rules first: "this release has no such connector" beats a role complaint.
+    requireCapability(ctx.version, Capability.KV_LOAD_FAILURE_POLICY, ctx.where, 'kvLoadFailurePolicy', this.kvLoadFailurePolicy);
+    this._impl.validateTier?.(ctx);
     const allowed = this._impl.allowedKvRoles(ctx.tier);
     if (!allowed.includes(ctx.kvRole)) {
       throw invalid(ctx.where, 'kvRole', ctx.kvRole,
-        `is not allowed for ${this.displayName} on a ${ctx.tier} tier; allowed: ${allowed.join(', ') || 'none'}`);
+        `is not allowed for ${this.displayName} on a ${ctx.tier} tier; allowed: ${allowed.join(', ')}`);
     }
-    requireCapability(ctx.version, Capability.KV_LOAD_FAILURE_POLICY, ctx.where, 'kvLoadFailurePolicy', this.kvLoadFailurePolicy);
-    this._impl.validateTier?.(ctx);
   }
 
   /**
@@ -256,10 +257,20 @@ export class KvConnector {
   }
 
   /**
-   * A role-independent description: two connectors with equal signatures render the same config.
+   * Everything this connector renders into a tier with context `ctx`. Two connectors with equal
+   * signatures in the same context are interchangeable, however their options were spelled.
    * @internal
    */
-  public _signature(): string {
-    return JSON.stringify({ connector: this.displayName, policy: this.kvLoadFailurePolicy, options: this._impl.options });
+  public _signature(ctx: TierContext): string {
+    return JSON.stringify({
+      config: this._transferConfig(ctx),
+      env: this._env(ctx),
+      ports: this._ports(ctx),
+      volumes: this._volumes(ctx),
+      pod: this._pod(ctx),
+      memory: this._extraMemoryBytes(ctx),
+      engine: this._engineDefaults(ctx),
+      extra: this._impl.pairSignature?.(ctx),
+    });
   }
 }

@@ -41,7 +41,8 @@ export class ModelCache {
    * A per-pod emptyDir: weights are downloaded again whenever a pod starts. Simple, slow to restart.
    */
   public static emptyDir(options: EmptyDirModelCacheOptions = {}): ModelCache {
-    return new ModelCache({ emptyDir: { sizeLimit: options.sizeLimit ? k8s.Quantity.fromString(quantity(bytesOf(options.sizeLimit))) : undefined } }, false);
+    const sizeLimit = options.sizeLimit ? k8s.Quantity.fromString(quantity(bytesOf(options.sizeLimit))) : undefined;
+    return new ModelCache({ emptyDir: { sizeLimit } }, false);
   }
 
   /**

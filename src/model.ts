@@ -115,6 +115,9 @@ export class Model {
       requireInteger(where, 'architecture.numAttentionHeads', architecture.numAttentionHeads, 1);
       requireInteger(where, 'architecture.numHiddenLayers', architecture.numHiddenLayers, 1);
       requireInteger(where, 'architecture.numKeyValueHeads', architecture.numKeyValueHeads, 1);
+      if (architecture.attention !== undefined && !Object.values(AttentionKind).includes(architecture.attention)) {
+        throw invalid(where, 'architecture.attention', architecture.attention, `must be one of ${Object.values(AttentionKind).join(', ')}`);
+      }
     }
     this.name = name;
     this.architecture = architecture;

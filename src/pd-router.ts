@@ -2,13 +2,13 @@ import { ApiObject, Chart, Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DecodeTier } from './decode-tier';
+import { PrefillTier } from './prefill-tier';
 import { invalid, requireInteger } from './private/errors';
 import {
   COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
 } from './private/labels';
 import { validatePair } from './private/pair-rules';
 import { bindingFor, DiscoveryMode, RouterContext } from './private/router-context';
-import { PrefillTier } from './prefill-tier';
 import { TierRole } from './roles';
 import { RouterStrategy } from './router-strategy';
 

@@ -47,11 +47,17 @@ export class VllmImage {
     if (!image || /\s/.test(image)) {
       throw invalid(where, 'image', image, 'must be a non-empty image reference without whitespace');
     }
-    if (options.version !== undefined) {
-      return new VllmImage(image, VllmVersion.of(options.version));
-    }
     const tag = imageTag(image);
-    const version = tag === undefined ? undefined : VllmVersion.fromImageTag(tag);
+    const tagVersion = tag === undefined ? undefined : VllmVersion.fromImageTag(tag);
+    if (options.version !== undefined) {
+      const explicit = VllmVersion.of(options.version);
+      // On the official image the tag is the vLLM version; other images (lmcache/vllm-openai:v0.5.4) tag their own.
+      if (isOfficial(image) && tagVersion && tagVersion.toString() !== explicit.toString()) {
+        throw invalid(where, 'version', options.version, `contradicts the image tag '${tag}' (vLLM ${tagVersion}); drop 'version' or fix the tag`);
+      }
+      return new VllmImage(image, explicit);
+    }
+    const version = tagVersion;
     if (!version) {
       throw invalid(where, 'image', image,
         "has no version tag: pass { version: '0.19.1' } so connectors and flags can be checked against that release");
@@ -70,10 +76,17 @@ export class VllmImage {
   }
 }
 
-/** The tag of an image reference, or undefined for digests and untagged references. */
+/** Whether the reference is the official vllm/vllm-openai repository. */
+function isOfficial(image: string): boolean {
+  const repo = image.split('@')[0].replace(/:[^/]*$/, '');
+  return repo === OFFICIAL_REPOSITORY || repo === 'vllm/vllm-openai';
+}
+
+/** The tag of an image reference, or undefined for digest-only and untagged references. */
 function imageTag(image: string): string | undefined {
-  if (image.includes('@')) return undefined;
-  const lastSlash = image.lastIndexOf('/');
-  const colon = image.indexOf(':', lastSlash + 1);
-  return colon < 0 ? undefined : image.slice(colon + 1);
+  // `repo:tag@sha256:...`: the tag is what precedes the digest.
+  const ref = image.split('@')[0];
+  const lastSlash = ref.lastIndexOf('/');
+  const colon = ref.indexOf(':', lastSlash + 1);
+  return colon < 0 ? undefined : ref.slice(colon + 1);
 }

@@ -8,7 +8,7 @@ import { ModelCache } from './model-cache';
 import { Capability, has, requireCapability } from './private/compat';
 import { RouterBinding, TierContext } from './private/connector-context';
 import { renderExtraEnv } from './private/env';
-import { invalid, requireInteger } from './private/errors';
+import { invalid, requireInteger, wholeSeconds } from './private/errors';
 import {
   APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL,
 } from './private/labels';
@@ -28,7 +28,6 @@ const DRAIN_MARGIN_SECONDS = 30;
 const SHM_VOLUME = 'dshm';
 const CACHE_VOLUME = 'model-cache';
 const CONTAINER_NAME = 'vllm';
-
 
 
 /**
@@ -79,11 +78,27 @@ export abstract class VllmTier extends Construct {
   /** Labels that select exactly this tier's pods. */
   public readonly selectorLabels: { [key: string]: string };
 
+  /**
+   * What connectors and pair rules know about this tier.
+   * @internal
+   */
+  public readonly _context: TierContext;
+
+  private _router?: RouterBinding;
+  private _routerPath?: string;
+
   protected constructor(scope: Construct, id: string, role: TierRole, props: VllmTierProps) {
     super(scope, id);
     const where = `${role === TierRole.PREFILL ? 'PrefillTier' : 'DecodeTier'} '${this.node.path}'`;
     if (!props || !props.model) {
       throw invalid(where, 'model', props?.model, 'is required: pass Model.of(...) or a catalogue entry such as Model.LLAMA_3_1_8B_INSTRUCT');
+    }
+    // Tiers of one PD deployment share their parent's instance label; a second tier of the same role there
+    // would share selectors with the first, so each Service would pick both Deployments' pods.
+    const twin = this.node.scope?.node.children.find(c => c !== this && c instanceof VllmTier && c.role === role);
+    if (twin) {
+      throw invalid(where, 'scope', this.node.scope?.node.path || '<root>',
+        `already holds ${role} tier '${twin.node.path}': put each PD deployment in its own scope (a Construct or a PdService)`);
     }
     this.role = role;
     this.model = props.model;
@@ -145,17 +160,14 @@ export abstract class VllmTier extends Construct {
       throw invalid(where, 'maxNumBatchedTokens', props.maxNumBatchedTokens,
         `must be >= maxModelLen (${props.maxModelLen}) when enableChunkedPrefill is false (vllm/config/scheduler.py)`);
     }
-    const startupTimeout = props.startupTimeout ?? Duration.minutes(60);
-    if (startupTimeout.toSeconds() < 60) {
-      throw invalid(where, 'startupTimeout', `${startupTimeout.toSeconds()}s`, 'must be at least 1 minute (model download and load)');
-    }
-    const drainTimeout = props.drainTimeout ?? Duration.seconds(60);
-    requireInteger(where, 'drainTimeout (seconds)', drainTimeout.toSeconds(), 0);
+    // A model download and load takes minutes; probes count whole seconds.
+    const startupSeconds = wholeSeconds(where, 'startupTimeout', props.startupTimeout ?? Duration.minutes(60), 60);
+    const drainSeconds = wholeSeconds(where, 'drainTimeout', props.drainTimeout ?? Duration.seconds(60), 0);
     // Older releases reject `--shutdown-timeout`: they abort in-flight requests on SIGTERM, so an explicit
     // drainTimeout cannot be honoured there.
     const canDrain = has(version, Capability.SHUTDOWN_TIMEOUT_FLAG);
     if (props.drainTimeout !== undefined) {
-      requireCapability(version, Capability.SHUTDOWN_TIMEOUT_FLAG, where, 'drainTimeout', `${drainTimeout.toSeconds()}s`);
+      requireCapability(version, Capability.SHUTDOWN_TIMEOUT_FLAG, where, 'drainTimeout', `${drainSeconds}s`);
     }
     const shmSize = props.sharedMemorySize ?? Size.gibibytes(20);
     const gib = (s: Size) => bytesOf(s) / 1024 ** 3;
@@ -202,7 +214,8 @@ export abstract class VllmTier extends Construct {
     for (const p of ports) {
       const other = seen.get(p.containerPort);
       if (other !== undefined) {
-        throw invalid(where, 'port', p.containerPort, `collides with container port '${other}'; choose another port`);
+        throw invalid(where, `container port '${p.name}'`, p.containerPort,
+          `collides with container port '${other}'; change 'port' or the connector's port options`);
       }
       seen.set(p.containerPort, p.name!);
     }
@@ -220,28 +233,30 @@ export abstract class VllmTier extends Construct {
       ...this.kvConnector._objects(this, ctx, () => this._router),
     ];
     // Rendered at synth time: some connectors' JSON needs the router's address, bound by PdRouter later.
-    const args = Lazy.any({ produce: () => [
-      ...renderServeArgs({
-        model: this.model.name,
-        servedModelName: this.servedModelName,
-        tokenizer: this.tokenizer,
-        port: this.port,
-        tensorParallelSize: this.tensorParallelSize,
-        pipelineParallelSize: this.pipelineParallelSize,
-        dataParallelSize: this.dataParallelSize,
-        gpuMemoryUtilization: gmu,
-        maxModelLen: props.maxModelLen,
-        maxNumSeqs: props.maxNumSeqs,
-        maxNumBatchedTokens: props.maxNumBatchedTokens,
-        blockSize: this.blockSize,
-        kvCacheDtype: this.kvCacheDtype,
-        enablePrefixCaching: props.enablePrefixCaching,
-        enableChunkedPrefill: this.enableChunkedPrefill,
-        kvTransferConfig: this.kvConnector._transferConfig({ ...ctx, router: this._router }),
-        shutdownTimeoutSeconds: canDrain ? drainTimeout.toSeconds() : undefined,
-      }),
-      ...extraArgs,
-    ] }) as unknown as string[];
+    const args = Lazy.any({
+      produce: () => [
+        ...renderServeArgs({
+          model: this.model.name,
+          servedModelName: this.servedModelName,
+          tokenizer: this.tokenizer,
+          port: this.port,
+          tensorParallelSize: this.tensorParallelSize,
+          pipelineParallelSize: this.pipelineParallelSize,
+          dataParallelSize: this.dataParallelSize,
+          gpuMemoryUtilization: gmu,
+          maxModelLen: props.maxModelLen,
+          maxNumSeqs: props.maxNumSeqs,
+          maxNumBatchedTokens: props.maxNumBatchedTokens,
+          blockSize: this.blockSize,
+          kvCacheDtype: this.kvCacheDtype,
+          enablePrefixCaching: props.enablePrefixCaching,
+          enableChunkedPrefill: this.enableChunkedPrefill,
+          kvTransferConfig: this.kvConnector._transferConfig({ ...ctx, router: this._router }),
+          shutdownTimeoutSeconds: canDrain ? drainSeconds : undefined,
+        }),
+        ...extraArgs,
+      ],
+    }) as unknown as string[];
     const gpus = k8s.Quantity.fromNumber(this.gpusPerPod);
     const httpGet = { path: HEALTH_PATH, port: k8s.IntOrString.fromString(HTTP_PORT_NAME) };
     const container: k8s.Container = {
@@ -257,12 +272,12 @@ export abstract class VllmTier extends Construct {
       ports,
       resources: {
         requests: {
-          'cpu': k8s.Quantity.fromString(props.resources?.cpu?.amount ?? String(4 * this.gpusPerPod)),
-          'memory': k8s.Quantity.fromString(quantity(memoryBytes)),
+          cpu: k8s.Quantity.fromString(props.resources?.cpu?.amount ?? String(4 * this.gpusPerPod)),
+          memory: k8s.Quantity.fromString(quantity(memoryBytes)),
           [this.accelerator.resourceName]: gpus,
         },
         limits: {
-          'memory': k8s.Quantity.fromString(quantity(memoryBytes)),
+          memory: k8s.Quantity.fromString(quantity(memoryBytes)),
           [this.accelerator.resourceName]: gpus,
         },
       },
@@ -276,7 +291,7 @@ export abstract class VllmTier extends Construct {
         httpGet,
         periodSeconds: STARTUP_PERIOD_SECONDS,
         timeoutSeconds: 5,
-        failureThreshold: Math.ceil(startupTimeout.toSeconds() / STARTUP_PERIOD_SECONDS),
+        failureThreshold: Math.ceil(startupSeconds / STARTUP_PERIOD_SECONDS),
       },
       readinessProbe: { httpGet, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
       livenessProbe: { httpGet, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
@@ -317,7 +332,7 @@ export abstract class VllmTier extends Construct {
           spec: {
             // vLLM never talks to the Kubernetes API.
             automountServiceAccountToken: false,
-            terminationGracePeriodSeconds: drainTimeout.toSeconds() + DRAIN_MARGIN_SECONDS,
+            terminationGracePeriodSeconds: drainSeconds + DRAIN_MARGIN_SECONDS,
             nodeSelector,
             tolerations,
             containers: [container],
@@ -367,13 +382,4 @@ export abstract class VllmTier extends Construct {
     this._router = binding;
     this._routerPath = routerPath;
   }
-
-  private _router?: RouterBinding;
-  private _routerPath?: string;
-
-  /**
-   * What connectors and pair rules know about this tier.
-   * @internal
-   */
-  public readonly _context: TierContext;
 }

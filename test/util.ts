@@ -36,8 +36,8 @@ export function validateManifests(objects: Manifest[]): void {
 }
 
 /** Synthesizes a chart, validates every object against the schemas and returns them. */
-export function synth(chart: Chart): Manifest[] {
-  const objects = Testing.synth(chart) as Manifest[];
+export function synth(subject: Chart): Manifest[] {
+  const objects = Testing.synth(subject) as Manifest[];
   validateManifests(objects);
   return objects;
 }

@@ -5,6 +5,7 @@ import type { KvConnectorCommonOptions } from '../kv-connector';
 import { Capability, requireCapability } from '../private/compat';
 import { ConnectorImpl, ConnectorVolume, RouterBinding, TierContext, Transport } from '../private/connector-context';
 import { invalid, requireInteger } from '../private/errors';
+import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from '../private/labels';
 import { bytesOf } from '../private/size';
 import { KvRole, TierRole } from '../roles';
 import { VllmVersion } from '../vllm-version';
@@ -161,6 +162,7 @@ export class LmcacheConnectorImpl implements ConnectorImpl {
     const cm = new ApiObject(scope, 'LmcacheConfig', {
       apiVersion: 'v1',
       kind: 'ConfigMap',
+      metadata: { labels: { ...ctx.instanceLabels, [COMPONENT_LABEL]: ctx.tier, [MANAGED_BY_LABEL]: MANAGED_BY } },
       data: Lazy.any({ produce: () => ({ [CONFIG_FILE]: Yaml.stringify(this.config(ctx, router())) }) }),
     });
     return [{
@@ -169,8 +171,18 @@ export class LmcacheConnectorImpl implements ConnectorImpl {
     }];
   }
 
+  public pairSignature(ctx: TierContext): unknown {
+    return this.config(ctx, undefined);
+  }
+
   public validateTier(ctx: TierContext): void {
     requireCapability(ctx.version, Capability.LMCACHE_CONNECTOR_V1, ctx.where, 'kvConnector', this.displayName);
+    // LMCache's peer ports are lists indexed by TP rank (configurations.rst); how data-parallel engines in one
+    // pod would share them is not documented, so only one engine per pod is rendered.
+    if (ctx.dataParallelSize !== 1) {
+      throw invalid(ctx.where, 'dataParallelSize', ctx.dataParallelSize,
+        'must be 1 with LMCacheConnectorV1: its PD peer ports are per TP rank of one engine');
+    }
     if (ctx.enableChunkedPrefill === true) {
       throw invalid(ctx.where, 'enableChunkedPrefill', true,
         'must be false or unset with LMCacheConnectorV1: LMCache PD is not compatible with chunked prefill');

@@ -34,7 +34,14 @@ export class MultiConnectorImpl implements ConnectorImpl {
       }
     });
     const names = members.map(m => m.displayName);
-    const transports = [...new Set(members.map(m => m._transport()).filter((t): t is Transport => t !== undefined))];
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) {
+      throw invalid(where, 'connectors', names, `chains ${dup} twice; chain each connector once`);
+    }
+    let transports = [...new Set(members.map(m => m._transport()).filter((t): t is Transport => t !== undefined))];
+    // Shared storage works under any prefill-then-decode flow (the docs chain NIXL + ExampleConnector), so it
+    // does not compete with another transport for the router.
+    if (transports.length > 1) transports = transports.filter(t => t !== Transport.SHARED_STORAGE);
     if (transports.length > 1) {
       throw invalid(where, 'connectors', names,
         `chains ${transports.length} transports (${transports.join(', ')}); a router implements one request flow, so keep one`);
@@ -44,7 +51,23 @@ export class MultiConnectorImpl implements ConnectorImpl {
   }
 
   public transport(): Transport | undefined {
-    return this.members.map(m => m._transport()).find(t => t !== undefined);
+    const ts = this.members.map(m => m._transport()).filter((t): t is Transport => t !== undefined);
+    return ts.find(t => t !== Transport.SHARED_STORAGE) ?? ts[0];
+  }
+
+  /** The member whose request flow the chain uses, if any. */
+  private transportMember(): KvConnector | undefined {
+    const t = this.transport();
+    return t === undefined ? undefined : this.members.find(m => m._transport() === t);
+  }
+
+  /** Each member carries its own kv_role in vLLM: the chain's role where the member allows it, else its own default. */
+  private memberRole(m: KvConnector, ctx: TierContext): KvRole {
+    return m._allowedKvRoles(ctx.tier).includes(ctx.kvRole) ? ctx.kvRole : m._defaultKvRole(ctx.tier);
+  }
+
+  private memberContext(m: KvConnector, i: number, ctx: TierContext): TierContext {
+    return { ...ctx, kvRole: this.memberRole(m, ctx), where: `${ctx.where} kvConnector.connectors[${i}]` };
   }
 
   public connectorName(_version: VllmVersion): string {
@@ -52,22 +75,29 @@ export class MultiConnectorImpl implements ConnectorImpl {
   }
 
   public allowedKvRoles(tier: TierRole): KvRole[] {
-    // The chain's role must suit every member (e.g. NIXL + Offloading on prefill: only kv_both).
-    return Object.values(KvRole).filter(r => this.members.every(m => m._allowedKvRoles(tier).includes(r)));
+    // The chain's top-level role follows its transport member (the one that moves KV between tiers).
+    const lead = this.transportMember() ?? this.members[0];
+    return lead._allowedKvRoles(tier);
   }
 
   public defaultKvRole(tier: TierRole): KvRole {
+    // Prefer a role every member accepts (the seed's NIXL + Offloading chain is kv_both throughout).
     const allowed = this.allowedKvRoles(tier);
-    const first = this.members[0]._defaultKvRole(tier);
-    return allowed.includes(first) ? first : (allowed[0] ?? first);
+    const common = allowed.filter(r => this.members.every(m => m._allowedKvRoles(tier).includes(r)));
+    const lead = (this.transportMember() ?? this.members[0])._defaultKvRole(tier);
+    return common.includes(lead) ? lead : (common[0] ?? lead);
   }
 
   public extraConfig(ctx: TierContext): Record<string, unknown> {
-    return { connectors: this.members.map(m => m._transferConfig(ctx, false)) };
+    return { connectors: this.members.map((m, i) => m._transferConfig(this.memberContext(m, i, ctx), false)) };
+  }
+
+  public pairSignature(ctx: TierContext): unknown {
+    return this.members.map((m, i) => m._impl.pairSignature?.(this.memberContext(m, i, ctx)));
   }
 
   public env(ctx: TierContext): k8s.EnvVar[] {
-    const env = this.members.flatMap(m => m._env(ctx));
+    const env = this.members.flatMap((m, i) => m._env(this.memberContext(m, i, ctx)));
     const names = env.map(e => e.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw invalid(ctx.where, 'kvConnector', this.members.map(m => m.displayName), `sets env '${dup}' twice; chain each connector once`);
@@ -75,15 +105,15 @@ export class MultiConnectorImpl implements ConnectorImpl {
   }
 
   public ports(ctx: TierContext): k8s.ContainerPort[] {
-    return this.members.flatMap(m => m._ports(ctx));
+    return this.members.flatMap((m, i) => m._ports(this.memberContext(m, i, ctx)));
   }
 
   public volumes(ctx: TierContext): ConnectorVolume[] {
-    return this.members.flatMap(m => m._volumes(ctx));
+    return this.members.flatMap((m, i) => m._volumes(this.memberContext(m, i, ctx)));
   }
 
   public pod(ctx: TierContext): ConnectorPodSettings {
-    const pods = this.members.map(m => m._pod(ctx));
+    const pods = this.members.map((m, i) => m._pod(this.memberContext(m, i, ctx)));
     const affinities = pods.filter(p => p.affinity !== undefined);
     return {
       hostIpc: pods.some(p => p.hostIpc) || undefined,
@@ -93,15 +123,15 @@ export class MultiConnectorImpl implements ConnectorImpl {
   }
 
   public extraMemoryBytes(ctx: TierContext): number {
-    return this.members.reduce((sum, m) => sum + m._extraMemoryBytes(ctx), 0);
+    return this.members.reduce((sum, m, i) => sum + m._extraMemoryBytes(this.memberContext(m, i, ctx)), 0);
   }
 
   public engineDefaults(ctx: TierContext): { enableChunkedPrefill?: boolean } {
-    return Object.assign({}, ...this.members.map(m => m._engineDefaults(ctx)));
+    return Object.assign({}, ...this.members.map((m, i) => m._engineDefaults(this.memberContext(m, i, ctx))));
   }
 
   public objects(scope: Construct, ctx: TierContext, router: () => RouterBinding | undefined): ConnectorVolume[] {
-    return this.members.flatMap((m, i) => m._objects(new Construct(scope, `Member${i}`), ctx, router));
+    return this.members.flatMap((m, i) => m._objects(new Construct(scope, `Member${i}`), this.memberContext(m, i, ctx), router));
   }
 
   public needsRouterAddress(): boolean {
@@ -110,8 +140,8 @@ export class MultiConnectorImpl implements ConnectorImpl {
 
   public validateTier(ctx: TierContext): void {
     requireCapability(ctx.version, Capability.MULTI_CONNECTOR, ctx.where, 'kvConnector', this.displayName);
-    // Members are validated recursively, each with the chain's role.
-    this.members.forEach((m, i) => m._validate({ ...ctx, where: `${ctx.where} kvConnector.connectors[${i}]` }));
+    // Members are validated recursively, each with the role it is rendered with.
+    this.members.forEach((m, i) => m._validate(this.memberContext(m, i, ctx)));
   }
 
   public validatePair(pair: PairContext): void {

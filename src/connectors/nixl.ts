@@ -2,9 +2,9 @@ import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import type { KvConnectorCommonOptions } from '../kv-connector';
 import { AttentionKind } from '../model';
-import { Capability, has, requireCapability } from '../private/compat';
+import { Capability, requireCapability } from '../private/compat';
 import { ConnectorImpl, PairContext, TierContext, Transport } from '../private/connector-context';
-import { invalid, requireInteger, show } from '../private/errors';
+import { invalid, requireInteger, show, wholeSeconds } from '../private/errors';
 import { KvRole, TierRole } from '../roles';
 import { VllmVersion } from '../vllm-version';
 
@@ -164,8 +164,9 @@ export class NixlConnectorImpl implements ConnectorImpl {
     if (port > 65535) {
       throw invalid(where, 'sideChannelPort', port, 'must be a TCP port (1-65535)');
     }
-    if (options.kvLeaseDuration !== undefined && options.kvLeaseDuration.toSeconds() < 1) {
-      throw invalid(where, 'kvLeaseDuration', `${options.kvLeaseDuration.toMilliseconds()}ms`, 'must be at least 1 second');
+    if (options.kvLeaseDuration !== undefined) {
+      // kv_lease_duration is an integer number of seconds (nixl/base_scheduler.py).
+      wholeSeconds(where, 'kvLeaseDuration', options.kvLeaseDuration, 1);
     }
     this.backends = backends;
     this.kvBufferDevice = device;
@@ -177,10 +178,10 @@ export class NixlConnectorImpl implements ConnectorImpl {
     return this.mode === NixlTransferMode.PUSH ? Transport.NIXL_PUSH : Transport.NIXL_PULL;
   }
 
-  public connectorName(version: VllmVersion): string {
-    if (this.mode === NixlTransferMode.PUSH) return 'NixlPushConnector';
-    // Since PR #35264 `NixlConnector = NixlPullConnector` (nixl/connector.py); render the canonical name.
-    return has(version, Capability.NIXL_PULL_PUSH_CONNECTORS) ? 'NixlPullConnector' : 'NixlConnector';
+  public connectorName(_version: VllmVersion): string {
+    // Since PR #35264 `NixlConnector = NixlPullConnector` (nixl/connector.py): the old name means pull in
+    // every release, while the exact first release with the new names is only estimated (compat.ts).
+    return this.mode === NixlTransferMode.PUSH ? 'NixlPushConnector' : 'NixlConnector';
   }
 
   public defaultKvRole(tier: TierRole): KvRole {

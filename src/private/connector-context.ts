@@ -111,6 +111,8 @@ export interface ConnectorImpl {
   objects?(scope: Construct, ctx: TierContext, router: () => RouterBinding | undefined): ConnectorVolume[];
   /** True when the connector's config needs the router's address (so the tier needs a PdRouter). */
   needsRouterAddress?(): boolean;
+  /** Rendered state not covered by the other methods (e.g. LMCache's config file), for pair comparison. */
+  pairSignature?(ctx: TierContext): unknown;
   /** Rules about one tier; throws with a prop-naming message. */
   validateTier?(ctx: TierContext): void;
   /** Rules spanning prefill and decode; throws with a prop-naming message. */

@@ -3,7 +3,8 @@ import { EnvironmentVariable } from '../environment-variable';
 import { invalid } from './errors';
 
 // Names that hold credentials. A literal value for them would put a secret into the manifest.
-const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL)/i;
+// Whole name parts only, so TOKENIZERS_PARALLELISM is not a secret.
+const SECRET_NAME = /(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)(_|$)/i;
 // Hugging Face user access tokens start with `hf_` (https://huggingface.co/docs/hub/security-tokens).
 const HF_TOKEN_VALUE = /\bhf_[A-Za-z0-9]{20,}\b/;
 // https://kubernetes.io/docs/tasks/inject-data-application/define-environment-variable-container/

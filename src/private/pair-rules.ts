@@ -18,11 +18,17 @@ export function validatePair(where: string, prefill: VllmTier, decode: VllmTier)
   // (docs/features/nixl_connector_compatibility.md, "Must match between P and D").
   same('image version', prefill.image.version.toString(), decode.image.version.toString(), 'KV layouts are only compatible within one vLLM release');
   same('kvCacheDtype', prefill.kvCacheDtype, decode.kvCacheDtype, 'KV bytes are copied as-is, so the cache dtype must match');
-  // A different connector or connector setting on one side never pairs.
-  const p = prefill.kvConnector._signature();
-  const d = decode.kvConnector._signature();
-  if (p !== d) {
-    throw invalid(where, 'decode.kvConnector', d, `must be configured like prefill's kvConnector (${p})`);
+  // A different connector or connector setting on one side never pairs. Both connectors are rendered in
+  // the same tier context, so options spelled differently but rendering alike still pair.
+  for (const ctx of [prefill._context, decode._context]) {
+    const p = prefill.kvConnector._signature(ctx);
+    const d = decode.kvConnector._signature(ctx);
+    if (p !== d) {
+      const diff = firstDifference(JSON.parse(p), JSON.parse(d), '');
+      throw invalid(where, 'decode.kvConnector', decode.kvConnector.displayName,
+        `must be configured like prefill's kvConnector (${prefill.kvConnector.displayName}): rendered on the ${ctx.tier} tier, ` +
+        `${diff.path} is ${JSON.stringify(diff.decode)} for decode's connector but ${JSON.stringify(diff.prefill)} for prefill's`);
+    }
   }
   // Heterogeneous block sizes work only with prefill < decode (nixl_connector_compatibility.md, footnote 3).
   if (prefill.blockSize !== undefined && decode.blockSize !== undefined && decode.blockSize < prefill.blockSize) {
@@ -33,4 +39,18 @@ export function validatePair(where: string, prefill: VllmTier, decode: VllmTier)
       `must be set on both tiers or on neither (prefill: ${prefill.blockSize ?? 'unset'}); vLLM's default differs by platform and attention backend`);
   }
   prefill.kvConnector._validatePair({ where, prefill: prefill._context, decode: decode._context });
+}
+
+/** The first path where two JSON values differ, for a readable error. */
+function firstDifference(prefill: any, decode: any, path: string): { path: string; prefill: unknown; decode: unknown } {
+  if (typeof prefill === 'object' && prefill !== null && typeof decode === 'object' && decode !== null
+    && Array.isArray(prefill) === Array.isArray(decode)) {
+    const keys = [...new Set([...Object.keys(prefill), ...Object.keys(decode)])];
+    for (const k of keys) {
+      if (JSON.stringify(prefill[k]) !== JSON.stringify(decode[k])) {
+        return firstDifference(prefill[k], decode[k], path ? `${path}.${k}` : k);
+      }
+    }
+  }
+  return { path: path || 'the connector', prefill, decode };
 }

@@ -93,7 +93,7 @@ export function renderServeArgs(s: EngineSettings): string[] {
   return args;
 }
 
-/** `--Tensor_Parallel_Size=2` -> `--tensor-parallel-size` (vLLM's FlexibleArgumentParser maps `_` to `-`). */
+/** `--tensor_parallel_size=2` -> `--tensor-parallel-size` (vLLM's FlexibleArgumentParser maps `_` to `-`). */
 function flagName(arg: string): string {
   const name = arg.split('=')[0];
   // `--kv-transfer-config.kv_role` (dotted JSON sub-keys) belongs to `--kv-transfer-config`.
@@ -119,6 +119,9 @@ export function checkExtraArgs(where: string, extraArgs: string[], version: Vllm
     }
     if (!arg.startsWith('-')) continue;
     const name = flagName(arg);
+    if (name === '--hf-token') {
+      throw invalid(where, 'extraArgs', name, "would put a Hugging Face token into the manifest; set 'hfToken' (a Secret reference) instead");
+    }
     if (name === '--api-key') {
       throw invalid(where, 'extraArgs', name,
         'would put an API key into the manifest; set VLLM_API_KEY in extraEnv from a Secret (EnvValue.fromSecretValue)');

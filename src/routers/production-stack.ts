@@ -57,6 +57,9 @@ export class ProductionStackRouterImpl implements RouterImpl {
   }
 
   public validate(ctx: RouterContext): void {
+    if (ctx.port === LMCACHE_NOTIFY_PORT) {
+      throw invalid(ctx.where, 'port', ctx.port, `collides with the LMCache notification port (${LMCACHE_NOTIFY_PORT}); choose another port`);
+    }
     if (ctx.discovery !== DiscoveryMode.KUBERNETES) {
       throw invalid(ctx.where, 'discovery', ctx.discovery, 'must be RouterDiscovery.KUBERNETES with the production-stack router');
     }

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
-import { invalid } from '../private/errors';
 import { BOOTSTRAP_PORT_ANNOTATION } from '../connectors/mooncake';
 import { Transport } from '../private/connector-context';
+import { invalid } from '../private/errors';
 import { DiscoveryMode, RouterContext, RouterImpl } from '../private/router-context';
 
 /**
@@ -104,6 +104,11 @@ export class VllmRouterImpl implements RouterImpl {
 
   public validate(ctx: RouterContext): void {
     const { prefill, decode } = ctx;
+    for (const [name, taken] of [['metrics', METRICS_PORT], ['ZMQ registry', ZMQ_DISCOVERY_PORT]] as const) {
+      if (ctx.port === taken && (name === 'metrics' || ctx.transport === Transport.P2P_NCCL)) {
+        throw invalid(ctx.where, 'port', ctx.port, `collides with the router's ${name} port (${taken}); choose another port`);
+      }
+    }
     if (ctx.transport === Transport.P2P_NCCL && ctx.replicas !== 1) {
       // Each engine keeps one ZMQ connection to the Service, so registrations would split across replicas.
       throw invalid(ctx.where, 'replicas', ctx.replicas,
@@ -185,7 +190,9 @@ export class VllmRouterImpl implements RouterImpl {
       // are healthy (src/server.rs, src/routers/http/pd_router.rs). /health would fail on any one bad worker.
       livenessProbe: {
         httpGet: { path: '/liveness', port: k8s.IntOrString.fromString('http') },
-        periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3,
+        periodSeconds: 10,
+        timeoutSeconds: 5,
+        failureThreshold: 3,
       },
       // In ZMQ-registration mode workers live in a separate registry, so /readiness would stay 503;
       // use a TCP check there.
@@ -193,7 +200,9 @@ export class VllmRouterImpl implements RouterImpl {
         ? { tcpSocket: { port: k8s.IntOrString.fromString('http') }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 }
         : {
           httpGet: { path: '/readiness', port: k8s.IntOrString.fromString('http') },
-          periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3,
+          periodSeconds: 5,
+          timeoutSeconds: 2,
+          failureThreshold: 3,
         },
     };
   }
