@@ -1,6 +1,6 @@
 import { argValue, chart, container, find, synth } from './util';
 import {
-  AttentionKind, DecodeTier, KvCacheDtype, KvConnector, KvLoadFailurePolicy, Model, PdRouter, PrefillTier,
+  AttentionKind, DecodeTier, KvCacheDtype, KvConnector, KvLoadFailurePolicy, Model, NixlTransferMode, PdRouter, PrefillTier,
   RouterDiscovery, RouterStrategy, RoutingPolicy, VllmImage,
 } from '../src';
 
@@ -168,5 +168,29 @@ describe('PdRouter', () => {
   test.each([0, 70000])('fails when the router port is %p', (port) => {
     const { c, prefill, decode } = tiers();
     expect(() => new PdRouter(c, 'Router', { prefill, decode, port })).toThrow(/'port' \(\d+\) must be/);
+  });
+});
+
+describe('PdRouter and connector request flows', () => {
+  test('fails when the router does not implement the connector flow (NIXL push on vllm-router)', () => {
+    const kvConnector = KvConnector.nixl({ transferMode: NixlTransferMode.PUSH });
+    const { c, prefill, decode } = tiers(chart(), { kvConnector }, { kvConnector });
+    expect(() => new PdRouter(c, 'Router', { prefill, decode }))
+      .toThrow(/'strategy' \('vllm-router'\) does not implement the NIXL \(push\) request flow that NixlPushConnector needs/);
+  });
+
+  test('fails when a tier is already routed by another PdRouter', () => {
+    const { c, prefill, decode } = tiers();
+    new PdRouter(c, 'Router', { prefill, decode });
+    expect(() => new PdRouter(c, 'Router2', { prefill, decode }))
+      .toThrow(/PdRouter 'test\/Router2': 'prefill' \('test\/Prefill'\) is already routed by PdRouter 'test\/Router'/);
+  });
+});
+
+describe('PdRouter port rules', () => {
+  test("fails when the router port is vllm-router's metrics port", () => {
+    const { c, prefill, decode } = tiers();
+    expect(() => new PdRouter(c, 'Router', { prefill, decode, port: 29000 }))
+      .toThrow(/'port' \(29000\) collides with the router's metrics port \(29000\); choose another port/);
   });
 });

@@ -13,7 +13,7 @@ describe('PrefillTier', () => {
     const dep = find(objects, 'Deployment', 'prefill');
     expect(dep.metadata.labels['llm-d.ai/role']).toBe('prefill');
     expect(kvTransferConfig(dep)).toEqual({
-      kv_connector: 'NixlPullConnector',
+      kv_connector: 'NixlConnector',
       kv_role: 'kv_producer',
       kv_buffer_device: 'cuda',
       kv_load_failure_policy: 'fail',

@@ -198,8 +198,10 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
   test('fails when a secret is given as a literal', () => {
     expect(() => new PrefillTier(chart(), 'P', { model, extraEnv: [{ name: 'HF_TOKEN', value: EnvValue.fromValue('hf_abcdefghijklmnopqrstuvwxyz0123') }] }))
       .toThrow(/'extraEnv\[HF_TOKEN\]' \('<redacted literal>'\) is a secret given as a literal; use EnvValue.fromSecretValue/);
-    expect(() => new PrefillTier(chart(), 'P', { model, extraArgs: ['--hf-token', 'hf_abcdefghijklmnopqrstuvwxyz0123'] }))
+    expect(() => new PrefillTier(chart(), 'P', { model, extraArgs: ['--tokenizer-revision', 'hf_abcdefghijklmnopqrstuvwxyz0123'] }))
       .toThrow(/contains a Hugging Face token literally; pass it as a Secret with 'hfToken'/);
+    expect(() => new PrefillTier(chart(), 'P', { model, extraArgs: ['--hf-token', 'secret'] }))
+      .toThrow(/'extraArgs' \('--hf-token'\) would put a Hugging Face token into the manifest; set 'hfToken'/);
   });
 
   test('fails when extra env overrides a library variable', () => {
@@ -214,7 +216,7 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
 
   test('fails when the HTTP port collides with the NIXL side channel', () => {
     expect(() => new PrefillTier(chart(), 'P', { model, port: 5600 }))
-      .toThrow(/'port' \(5600\) collides with container port 'http'/);
+      .toThrow(/'container port 'nixl-side-0'' \(5600\) collides with container port 'http'; change 'port' or the connector's port options/);
   });
 
   test('fails when maxNumBatchedTokens < maxModelLen without chunked prefill', () => {
@@ -224,7 +226,25 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
 
   test('fails when startupTimeout is too short for a model load', () => {
     expect(() => new PrefillTier(chart(), 'P', { model, startupTimeout: Duration.seconds(30) }))
-      .toThrow(/'startupTimeout' \('30s'\) must be at least 1 minute/);
+      .toThrow(/'startupTimeout' \('30000ms'\) must be a whole number of seconds >= 60/);
+  });
+
+  test('fails when timeouts are not whole seconds', () => {
+    expect(() => new PrefillTier(chart(), 'P', { model, startupTimeout: Duration.millis(90500) }))
+      .toThrow(/'startupTimeout' \('90500ms'\) must be a whole number of seconds >= 60/);
+    expect(() => new PrefillTier(chart(), 'P', { model, drainTimeout: Duration.millis(1500) }))
+      .toThrow(/'drainTimeout' \('1500ms'\) must be a whole number of seconds >= 0/);
+  });
+
+  test('fails when a scope already holds a tier of the same role', () => {
+    const c = chart();
+    new PrefillTier(c, 'A', { model });
+    expect(() => new PrefillTier(c, 'B', { model }))
+      .toThrow(/PrefillTier 'test\/B': 'scope' \('test'\) already holds prefill tier 'test\/A': put each PD deployment in its own scope/);
+  });
+
+  test('TOKENIZERS_PARALLELISM is not mistaken for a secret', () => {
+    expect(() => new PrefillTier(chart(), 'P', { model, extraEnv: [{ name: 'TOKENIZERS_PARALLELISM', value: EnvValue.fromValue('false') }] })).not.toThrow();
   });
 
   test('fails when drainTimeout is set on a vLLM without --shutdown-timeout', () => {

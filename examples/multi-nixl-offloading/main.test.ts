@@ -13,7 +13,7 @@ describe('example multi-nixl-offloading', () => {
       kv_load_failure_policy: 'recompute',
       kv_connector_extra_config: {
         connectors: [
-          { kv_connector: 'NixlPullConnector', kv_role: 'kv_both', kv_buffer_device: 'cuda', kv_connector_extra_config: { backends: ['UCX'] } },
+          { kv_connector: 'NixlConnector', kv_role: 'kv_both', kv_buffer_device: 'cuda', kv_connector_extra_config: { backends: ['UCX'] } },
           { kv_connector: 'OffloadingConnector', kv_role: 'kv_both', kv_connector_extra_config: { block_size: 64, cpu_bytes_to_use: 10_000_000_000 } },
         ],
       },

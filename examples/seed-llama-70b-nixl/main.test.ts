@@ -16,8 +16,8 @@ describe('example seed-llama-70b-nixl', () => {
     expect(argValue(prefill, '--tensor-parallel-size')).toBe('4');
     expect(container(prefill).resources.limits['nvidia.com/gpu']).toBe(4);
     expect(argValue(decode, '--gpu-memory-utilization')).toBe('0.95');
-    expect(kvTransferConfig(prefill)).toMatchObject({ kv_connector: 'NixlPullConnector', kv_role: 'kv_producer' });
-    expect(kvTransferConfig(decode)).toMatchObject({ kv_connector: 'NixlPullConnector', kv_role: 'kv_consumer' });
+    expect(kvTransferConfig(prefill)).toMatchObject({ kv_connector: 'NixlConnector', kv_role: 'kv_producer' });
+    expect(kvTransferConfig(decode)).toMatchObject({ kv_connector: 'NixlConnector', kv_role: 'kv_consumer' });
     expect(find(objects, 'Deployment', 'router').metadata.namespace).toBe('llm');
   });
 });

@@ -1,0 +1,183 @@
+import {
+  DecodeTier, KvConnector, KvRole, Model, MooncakeProtocol, PdRouter, PdService, PrefillTier, RouterDiscovery,
+  RouterStrategy, VllmImage,
+} from '../../src';
+import { chart, container, env, find, kvTransferConfig, synth } from '../util';
+
+/** Every KVTransferConfig field (vllm/config/kv_transfer.py; reference vllm-pd.md §1). */
+const KV_TRANSFER_CONFIG_FIELDS = [
+  'kv_connector', 'engine_id', 'kv_buffer_device', 'kv_buffer_size', 'kv_role', 'kv_rank', 'kv_parallel_size',
+  'kv_ip', 'kv_port', 'kv_connector_extra_config', 'kv_connector_module_path', 'enable_permute_local_kv',
+  'kv_load_failure_policy',
+];
+
+/** The documented MooncakeConnector `kv_connector_extra_config` keys (reference vllm-pd.md §2.3). */
+const MOONCAKE_EXTRA_CONFIG_KEYS = ['num_workers', 'mooncake_protocol', 'device_name', 'bootstrap_server_address', 'prefill_side_swa_replay'];
+
+function expectOnlyDocumentedKeys(config: any): void {
+  for (const key of Object.keys(config)) {
+    expect(KV_TRANSFER_CONFIG_FIELDS).toContain(key);
+  }
+  for (const key of Object.keys(config.kv_connector_extra_config ?? {})) {
+    expect(MOONCAKE_EXTRA_CONFIG_KEYS).toContain(key);
+  }
+}
+
+const model = Model.LLAMA_3_1_70B_INSTRUCT;
+/** Mooncake needs an image with the transfer engine installed. */
+const image = VllmImage.fromRegistry('registry.example.com/vllm-mooncake:v0.32.0');
+
+function service(props: any = {}, c = chart()) {
+  const svc = new PdService(c, 'Svc', {
+    model,
+    image,
+    kvConnector: KvConnector.mooncake(),
+    prefill: { tensorParallelSize: 4 },
+    decode: { tensorParallelSize: 4 },
+    ...props,
+  });
+  return { c, svc };
+}
+
+describe('MooncakeConnector', () => {
+  test('PdService with vllm-router: bootstrap server on prefill only, router in Mooncake mode', () => {
+    const { c, svc } = service({
+      kvConnector: KvConnector.mooncake({ protocol: MooncakeProtocol.RDMA, deviceNames: ['mlx5_0', 'mlx5_1'], numWorkers: 16 }),
+      router: { strategy: RouterStrategy.vllmRouter() },
+    });
+    const objects = synth(c);
+    expect(objects).toMatchSnapshot();
+    const prefill = find(objects, 'Deployment', 'prefill');
+    const decode = find(objects, 'Deployment', 'decode');
+    const extra = { mooncake_protocol: 'rdma', device_name: 'mlx5_0,mlx5_1', num_workers: 16 };
+    expect(kvTransferConfig(prefill)).toEqual({
+      kv_connector: 'MooncakeConnector',
+      kv_role: 'kv_producer',
+      kv_load_failure_policy: 'fail',
+      kv_connector_extra_config: extra,
+    });
+    expect(kvTransferConfig(decode)).toEqual({
+      kv_connector: 'MooncakeConnector',
+      kv_role: 'kv_consumer',
+      kv_load_failure_policy: 'fail',
+      kv_connector_extra_config: extra,
+    });
+
+    // Prefill: bootstrap port in the env, as a container port and as the annotation vllm-router reads.
+    expect(env(prefill, 'VLLM_MOONCAKE_BOOTSTRAP_PORT')).toEqual({ name: 'VLLM_MOONCAKE_BOOTSTRAP_PORT', value: '8998' });
+    expect(container(prefill).ports).toEqual([
+      { name: 'http', containerPort: 8000, protocol: 'TCP' },
+      { name: 'mooncake-boot', containerPort: 8998, protocol: 'TCP' },
+    ]);
+    expect(prefill.spec.template.metadata.annotations).toEqual({ 'vllm.ai/bootstrap-port': '8998' });
+    // Decode: none of it.
+    expect(env(decode, 'VLLM_MOONCAKE_BOOTSTRAP_PORT')).toBeUndefined();
+    expect(container(decode).ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
+    expect(decode.spec.template.metadata.annotations?.['vllm.ai/bootstrap-port']).toBeUndefined();
+
+    const args: string[] = container(find(objects, 'Deployment', 'router')).args;
+    expect(args.slice(args.indexOf('--kv-connector'), args.indexOf('--kv-connector') + 2)).toEqual(['--kv-connector', 'mooncake']);
+    expect(args).toContain('--service-discovery');
+    // Kubernetes discovery selects prefill pods, which carry the bootstrap annotation.
+    const i = args.indexOf('--prefill-selector');
+    const selector = Object.fromEntries(args.slice(i + 1, i + 5).map(a => a.split('=')));
+    expect(selector).toEqual(svc.prefill.selectorLabels);
+  });
+
+  test('the rendered JSON uses only KVTransferConfig fields and documented Mooncake extra-config keys', () => {
+    const { c } = service({ kvConnector: KvConnector.mooncake({ deviceNames: ['mlx5_0'], numWorkers: 4, protocol: MooncakeProtocol.TCP }) });
+    const objects = synth(c);
+    for (const role of ['prefill', 'decode']) {
+      expectOnlyDocumentedKeys(kvTransferConfig(find(objects, 'Deployment', role)));
+    }
+  });
+
+  test('defaults render only mooncake_protocol rdma', () => {
+    const { c } = service();
+    const objects = synth(c);
+    expect(kvTransferConfig(find(objects, 'Deployment', 'prefill')).kv_connector_extra_config).toEqual({ mooncake_protocol: 'rdma' });
+  });
+
+  test('static discovery passes the bootstrap port after the prefill URL', () => {
+    const { c, svc } = service({ router: { discovery: RouterDiscovery.STATIC } });
+    const objects = synth(c);
+    const args: string[] = container(find(objects, 'Deployment', 'router')).args;
+    const p = args.indexOf('--prefill');
+    expect(args.slice(p, p + 3)).toEqual(['--prefill', `http://${svc.prefill.serviceName}:8000`, '8998']);
+    const d = args.indexOf('--decode');
+    expect(args.slice(d, d + 2)).toEqual(['--decode', `http://${svc.decode.serviceName}:8000`]);
+    expect(args.slice(args.indexOf('--kv-connector'), args.indexOf('--kv-connector') + 2)).toEqual(['--kv-connector', 'mooncake']);
+    expect(objects.filter(o => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind))).toEqual([]);
+  });
+
+  test('a custom bootstrap port reaches the env, the container port, the annotation and the static router args', () => {
+    const { c, svc } = service({ kvConnector: KvConnector.mooncake({ bootstrapPort: 9100 }), router: { discovery: RouterDiscovery.STATIC } });
+    const objects = synth(c);
+    const prefill = find(objects, 'Deployment', 'prefill');
+    expect(env(prefill, 'VLLM_MOONCAKE_BOOTSTRAP_PORT').value).toBe('9100');
+    expect(container(prefill).ports).toContainEqual({ name: 'mooncake-boot', containerPort: 9100, protocol: 'TCP' });
+    expect(prefill.spec.template.metadata.annotations['vllm.ai/bootstrap-port']).toBe('9100');
+    const args: string[] = container(find(objects, 'Deployment', 'router')).args;
+    expect(args.slice(args.indexOf('--prefill'), args.indexOf('--prefill') + 3))
+      .toEqual(['--prefill', `http://${svc.prefill.serviceName}:8000`, '9100']);
+  });
+
+  test('fails when decode TP differs from prefill TP', () => {
+    expect(() => service({ prefill: { tensorParallelSize: 2 }, decode: { tensorParallelSize: 4 } }))
+      .toThrow(/^PdRouter 'test\/Svc\/Router': 'decode\.tensorParallelSize' \(4\) must equal prefill's tensorParallelSize \(2\) with MooncakeConnector$/);
+  });
+
+  test('fails when standalone tiers with different TP are routed', () => {
+    const c = chart();
+    const kvConnector = KvConnector.mooncake();
+    const prefill = new PrefillTier(c, 'Prefill', { model, image, kvConnector, tensorParallelSize: 8 });
+    const decode = new DecodeTier(c, 'Decode', { model, image, kvConnector, tensorParallelSize: 4 });
+    expect(() => new PdRouter(c, 'Router', { prefill, decode }))
+      .toThrow(/'decode\.tensorParallelSize' \(4\) must equal prefill's tensorParallelSize \(8\) with MooncakeConnector/);
+  });
+
+  test('fails on vLLM 0.14.0, before the HTTP bootstrap server', () => {
+    expect(() => service({ image: VllmImage.official('v0.14.0') }))
+      .toThrow(/^PrefillTier 'test\/Svc\/Prefill': 'kvConnector' \('MooncakeConnector'\) needs connector 'MooncakeConnector' with the HTTP bootstrap server, which exists in vLLM >= 0\.15\.0 \(source: .*\); the image is vLLM 0\.14\.0$/);
+  });
+
+  test('works from vLLM 0.15.0', () => {
+    const { c } = service({ image: VllmImage.official('v0.15.0') });
+    expect(kvTransferConfig(find(synth(c), 'Deployment', 'decode')).kv_connector).toBe('MooncakeConnector');
+  });
+
+  test('fails with the production-stack router', () => {
+    expect(() => service({ prefill: { tensorParallelSize: 4, replicas: 1 }, router: { strategy: RouterStrategy.productionStackRouter() } }))
+      .toThrow(/^PdRouter 'test\/Svc\/Router': 'strategy' \('production-stack router'\) does not implement the Mooncake request flow that MooncakeConnector needs \(production-stack router implements: LMCache PD\)/);
+  });
+
+  test('fails when decode kvRole is kv_both', () => {
+    expect(() => new DecodeTier(chart(), 'Decode', { model, image, kvConnector: KvConnector.mooncake(), kvRole: KvRole.KV_BOTH }))
+      .toThrow(/^DecodeTier 'test\/Decode': 'kvRole' \('kv_both'\) is not allowed for MooncakeConnector on a decode tier; allowed: kv_consumer$/);
+  });
+
+  test('fails when protocol is unknown', () => {
+    expect(() => KvConnector.mooncake({ protocol: 'ib' as MooncakeProtocol }))
+      .toThrow(/^KvConnector\.mooncake: 'protocol' \('ib'\) must be one of \["rdma","tcp"\]$/);
+  });
+
+  test('fails when a device name is not an RDMA device name', () => {
+    expect(() => KvConnector.mooncake({ deviceNames: ['mlx5_0', 'mlx5 1'] }))
+      .toThrow(/^KvConnector\.mooncake: 'deviceNames' \('mlx5 1'\) must be RDMA device names such as 'mlx5_0'$/);
+  });
+
+  test('fails when numWorkers is 0', () => {
+    expect(() => KvConnector.mooncake({ numWorkers: 0 }))
+      .toThrow(/^KvConnector\.mooncake: 'numWorkers' \(0\) must be an integer >= 1$/);
+  });
+
+  test('fails when bootstrapPort is above 65535', () => {
+    expect(() => KvConnector.mooncake({ bootstrapPort: 70000 }))
+      .toThrow(/^KvConnector\.mooncake: 'bootstrapPort' \(70000\) must be a TCP port \(1-65535\)$/);
+  });
+
+  test('fails when the bootstrap port collides with the vLLM port', () => {
+    expect(() => new PrefillTier(chart(), 'Prefill', { model, image, kvConnector: KvConnector.mooncake({ bootstrapPort: 8000 }) }))
+      .toThrow(/^PrefillTier 'test\/Prefill': 'container port 'mooncake-boot'' \(8000\) collides with container port 'http'; change 'port' or the connector's port options$/);
+  });
+});

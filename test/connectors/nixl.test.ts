@@ -1,0 +1,304 @@
+import { Duration } from 'cdk8s';
+import {
+  AttentionKind, DecodeTier, KvBufferDevice, KvConnector, KvLoadFailurePolicy, KvRole, Model, NixlBackend,
+  NixlTransferMode, PdService, PrefillTier, VllmImage,
+} from '../../src';
+import { argValue, chart, container, env, find, kvTransferConfig, Manifest, synth } from '../util';
+
+/** Every KVTransferConfig field (vllm/config/kv_transfer.py; reference vllm-pd.md §1). */
+const KV_TRANSFER_CONFIG_FIELDS = [
+  'kv_connector', 'engine_id', 'kv_buffer_device', 'kv_buffer_size', 'kv_role', 'kv_rank', 'kv_parallel_size',
+  'kv_ip', 'kv_port', 'kv_connector_extra_config', 'kv_connector_module_path', 'enable_permute_local_kv',
+  'kv_load_failure_policy',
+];
+
+/** The documented NixlConnector `kv_connector_extra_config` keys (reference vllm-pd.md §2.2, confirmed upstream). */
+const NIXL_EXTRA_CONFIG_KEYS = [
+  'backends', 'kv_lease_duration', 'decoder_kv_blocks_ttl', 'bidirectional_kv_xfer', 'kv_recompute_threshold',
+  'enforce_handshake_compat', 'enable_cross_layers_blocks',
+];
+
+/** Asserts that a rendered config only uses real KVTransferConfig fields and documented NIXL extra-config keys. */
+function expectOnlyDocumentedKeys(config: any): void {
+  for (const key of Object.keys(config)) {
+    expect(KV_TRANSFER_CONFIG_FIELDS).toContain(key);
+  }
+  for (const key of Object.keys(config.kv_connector_extra_config ?? {})) {
+    expect(NIXL_EXTRA_CONFIG_KEYS).toContain(key);
+  }
+}
+
+function ports(dep: Manifest): any[] {
+  return container(dep).ports;
+}
+
+describe('NixlConnector', () => {
+  test('defaults on a prefill tier: pull connector, UCX, CUDA buffer, pod-IP side channel on 5600', () => {
+    const c = chart();
+    new PrefillTier(c, 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvConnector: KvConnector.nixl() });
+    const objects = synth(c);
+    expect(objects).toMatchSnapshot();
+    const dep = find(objects, 'Deployment', 'prefill');
+    const config = kvTransferConfig(dep);
+    // NixlConnector is pull mode on every release (an alias of NixlPullConnector since PR #35264).
+    expect(config).toEqual({
+      kv_connector: 'NixlConnector',
+      kv_role: 'kv_producer',
+      kv_buffer_device: 'cuda',
+      kv_load_failure_policy: 'fail',
+      kv_connector_extra_config: { backends: ['UCX'] },
+    });
+    expectOnlyDocumentedKeys(config);
+    expect(env(dep, 'VLLM_NIXL_SIDE_CHANNEL_HOST')).toEqual({
+      name: 'VLLM_NIXL_SIDE_CHANNEL_HOST',
+      valueFrom: { fieldRef: { fieldPath: 'status.podIP' } },
+    });
+    expect(env(dep, 'VLLM_NIXL_SIDE_CHANNEL_PORT')).toEqual({ name: 'VLLM_NIXL_SIDE_CHANNEL_PORT', value: '5600' });
+    expect(ports(dep)).toEqual([
+      { name: 'http', containerPort: 8000, protocol: 'TCP' },
+      { name: 'nixl-side-0', containerPort: 5600, protocol: 'TCP' },
+    ]);
+  });
+
+  test('PdService with data parallel 2: one side-channel port per rank, backends, host buffer and lease on both tiers', () => {
+    const c = chart();
+    new PdService(c, 'Svc', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      kvConnector: KvConnector.nixl({
+        backends: [NixlBackend.UCX, NixlBackend.LIBFABRIC],
+        kvBufferDevice: KvBufferDevice.CPU,
+        kvLeaseDuration: Duration.minutes(2),
+        kvLoadFailurePolicy: KvLoadFailurePolicy.RECOMPUTE,
+      }),
+      prefill: { dataParallelSize: 2 },
+      decode: { dataParallelSize: 2, kvRole: KvRole.KV_BOTH },
+    });
+    const objects = synth(c);
+    expect(objects).toMatchSnapshot();
+    for (const [role, kvRole] of [['prefill', 'kv_producer'], ['decode', 'kv_both']]) {
+      const dep = find(objects, 'Deployment', role);
+      const config = kvTransferConfig(dep);
+      expect(config).toEqual({
+        kv_connector: 'NixlConnector',
+        kv_role: kvRole,
+        kv_buffer_device: 'cpu',
+        kv_load_failure_policy: 'recompute',
+        kv_connector_extra_config: { backends: ['UCX', 'LIBFABRIC'], kv_lease_duration: 120 },
+      });
+      expectOnlyDocumentedKeys(config);
+      expect(argValue(dep, '--data-parallel-size')).toBe('2');
+      expect(ports(dep)).toEqual([
+        { name: 'http', containerPort: 8000, protocol: 'TCP' },
+        { name: 'nixl-side-0', containerPort: 5600, protocol: 'TCP' },
+        { name: 'nixl-side-1', containerPort: 5601, protocol: 'TCP' },
+      ]);
+      // The base port is what vLLM reads; it adds the data-parallel rank itself.
+      expect(env(dep, 'VLLM_NIXL_SIDE_CHANNEL_PORT')).toEqual({ name: 'VLLM_NIXL_SIDE_CHANNEL_PORT', value: '5600' });
+      expect(env(dep, 'VLLM_NIXL_SIDE_CHANNEL_HOST').valueFrom).toEqual({ fieldRef: { fieldPath: 'status.podIP' } });
+    }
+  });
+
+  test('decode tier as kv_both with a custom side-channel port', () => {
+    const c = chart();
+    const tier = new DecodeTier(c, 'Decode', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      kvRole: KvRole.KV_BOTH,
+      kvConnector: KvConnector.nixl({ sideChannelPort: 7000 }),
+    });
+    expect(tier.kvRole).toBe(KvRole.KV_BOTH);
+    const objects = synth(c);
+    expect(objects).toMatchSnapshot();
+    const dep = find(objects, 'Deployment', 'decode');
+    const config = kvTransferConfig(dep);
+    expect(config.kv_role).toBe('kv_both');
+    expectOnlyDocumentedKeys(config);
+    expect(env(dep, 'VLLM_NIXL_SIDE_CHANNEL_PORT')).toEqual({ name: 'VLLM_NIXL_SIDE_CHANNEL_PORT', value: '7000' });
+    expect(ports(dep)).toContainEqual({ name: 'nixl-side-0', containerPort: 7000, protocol: 'TCP' });
+    expect(ports(dep).map((p: any) => p.containerPort)).not.toContain(5600);
+  });
+
+  test('kvLeaseDuration is accepted from vLLM 0.22.0', () => {
+    const tier = new PrefillTier(chart(), 'Prefill', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      image: VllmImage.official('v0.22.0'),
+      kvConnector: KvConnector.nixl({ kvLeaseDuration: Duration.seconds(45) }),
+    });
+    expect(tier.kvConnector._transferConfig(tier._context).kv_connector_extra_config).toEqual({ backends: ['UCX'], kv_lease_duration: 45 });
+  });
+
+  test('without kvLeaseDuration no kv_lease_duration is rendered, even on old images', () => {
+    const tier = new PrefillTier(chart(), 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, image: VllmImage.official('v0.21.0') });
+    expect(tier.kvConnector._transferConfig(tier._context).kv_connector_extra_config).toEqual({ backends: ['UCX'] });
+  });
+
+  test.each([
+    ['v0.23.0', 'NixlConnector'],
+    ['v0.24.0', 'NixlConnector'],
+    ['v0.32.0', 'NixlConnector'],
+  ])('pull mode on %s renders kv_connector %s (the name that means pull on every release)', (tag, name) => {
+    const tier = new PrefillTier(chart(), 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, image: VllmImage.official(tag) });
+    expect(tier.kvConnector._transferConfig(tier._context).kv_connector).toBe(name);
+  });
+
+  test('push mode renders NixlPushConnector from vLLM 0.24.0', () => {
+    const connector = KvConnector.nixl({ transferMode: NixlTransferMode.PUSH });
+    expect(connector.displayName).toBe('NixlPushConnector');
+    const tier = new PrefillTier(chart(), 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, image: VllmImage.official('v0.24.0'), kvConnector: connector });
+    const config = tier.kvConnector._transferConfig(tier._context);
+    expect(config.kv_connector).toBe('NixlPushConnector');
+    expectOnlyDocumentedKeys(config);
+  });
+
+  test('fails when push mode is used on a vLLM image older than 0.24.0', () => {
+    expect(() => new PrefillTier(chart(), 'Prefill', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      image: VllmImage.official('v0.23.0'),
+      kvConnector: KvConnector.nixl({ transferMode: NixlTransferMode.PUSH }),
+    })).toThrow(/^PrefillTier 'test\/Prefill': 'transferMode' \('push'\) needs connectors 'NixlPullConnector' and 'NixlPushConnector', which exists in vLLM >= 0\.24\.0 \(source: .*\); the image is vLLM 0\.23\.0\. Use NixlTransferMode\.PULL on this release$/);
+  });
+
+  test('fails when transferMode is not pull or push', () => {
+    expect(() => KvConnector.nixl({ transferMode: 'write' as NixlTransferMode }))
+      .toThrow(/^KvConnector\.nixl: 'transferMode' \('write'\) must be one of \["pull","push"\]$/);
+  });
+
+  test('enforceHandshakeCompat is rendered only when set', () => {
+    const off = new PrefillTier(chart(), 'Off', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvConnector: KvConnector.nixl({ enforceHandshakeCompat: false }) });
+    const unset = new PrefillTier(chart(), 'Unset', { model: Model.LLAMA_3_1_8B_INSTRUCT });
+    const offConfig = off.kvConnector._transferConfig(off._context);
+    expect(offConfig.kv_connector_extra_config).toEqual({ backends: ['UCX'], enforce_handshake_compat: false });
+    expectOnlyDocumentedKeys(offConfig);
+    expect(unset.kvConnector._transferConfig(unset._context).kv_connector_extra_config).toEqual({ backends: ['UCX'] });
+  });
+
+  test('prefill may run as kv_both', () => {
+    const tier = new PrefillTier(chart(), 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvRole: KvRole.KV_BOTH });
+    expect(tier.kvConnector._transferConfig(tier._context).kv_role).toBe('kv_both');
+  });
+
+  test('fails when the side-channel port collides with the vLLM HTTP port', () => {
+    expect(() => new PrefillTier(chart(), 'Prefill', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      dataParallelSize: 2,
+      kvConnector: KvConnector.nixl({ sideChannelPort: 7999 }),
+    })).toThrow(/^PrefillTier 'test\/Prefill': 'container port 'nixl-side-1'' \(8000\) collides with container port 'http'; change 'port' or the connector's port options$/);
+  });
+
+  test('fails when kvLeaseDuration is used on a vLLM image older than 0.22.0', () => {
+    expect(() => new PrefillTier(chart(), 'Prefill', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      image: VllmImage.official('v0.21.0'),
+      kvConnector: KvConnector.nixl({ kvLeaseDuration: Duration.seconds(30) }),
+    })).toThrow(/^PrefillTier 'test\/Prefill': 'kvLeaseDuration' \('30s'\) needs NIXL extra config 'kv_lease_duration', which exists in vLLM >= 0\.22\.0 \(source: .*\); the image is vLLM 0\.21\.0\. Remove kvLeaseDuration or use a newer image$/);
+  });
+
+  test.each([[Duration.seconds(0), '0ms'], [Duration.millis(500), '500ms'], [Duration.millis(1500), '1500ms']])(
+    'fails when kvLeaseDuration is %p (not whole seconds >= 1)', (lease, shown) => {
+      expect(() => KvConnector.nixl({ kvLeaseDuration: lease }))
+        .toThrow(new RegExp(`^KvConnector\\.nixl: 'kvLeaseDuration' \\('${shown}'\\) must be a whole number of seconds >= 1$`));
+    });
+
+  test('NixlBackend catalogue names are the NIXL plugin names', () => {
+    expect([NixlBackend.UCX, NixlBackend.GDS, NixlBackend.GDS_MT, NixlBackend.LIBFABRIC, NixlBackend.POSIX].map(b => b.name))
+      .toEqual(['UCX', 'GDS', 'GDS_MT', 'LIBFABRIC', 'POSIX']);
+  });
+
+  test('NixlBackend.of takes another plugin by its exact name, in order', () => {
+    const tier = new PrefillTier(chart(), 'Prefill', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      kvConnector: KvConnector.nixl({ backends: [NixlBackend.of('MOONCAKE'), NixlBackend.of('UCX2'), NixlBackend.GDS_MT] }),
+    });
+    expect(tier.kvConnector._transferConfig(tier._context).kv_connector_extra_config).toEqual({ backends: ['MOONCAKE', 'UCX2', 'GDS_MT'] });
+  });
+
+  test.each(['bad name', 'ucx', 'Ucx', '2UCX', 'UCX-2', ''])('fails when NixlBackend.of is given %p', (name) => {
+    expect(() => NixlBackend.of(name))
+      .toThrow(new RegExp(`^NixlBackend: 'name' \\('${name}'\\) must be a NIXL plugin name in upper case, e\\.g\\. 'UCX' or 'LIBFABRIC'$`));
+  });
+
+  test('fails when backends is empty', () => {
+    expect(() => KvConnector.nixl({ backends: [] }))
+      .toThrow(/^KvConnector\.nixl: 'backends' \(\[\]\) must list at least one NIXL backend, e\.g\. \[NixlBackend\.UCX\]$/);
+  });
+
+  test('fails when a backend is listed twice', () => {
+    expect(() => KvConnector.nixl({ backends: [NixlBackend.UCX, NixlBackend.GDS, NixlBackend.of('UCX')] }))
+      .toThrow(/^KvConnector\.nixl: 'backends' \(\["UCX","GDS","UCX"\]\) lists 'UCX' twice$/);
+  });
+
+  test('fails when kvBufferDevice is not cuda or cpu', () => {
+    expect(() => KvConnector.nixl({ kvBufferDevice: 'xpu' as KvBufferDevice }))
+      .toThrow(/^KvConnector\.nixl: 'kvBufferDevice' \('xpu'\) must be one of \["cuda","cpu"\]$/);
+  });
+
+  test('fails when sideChannelPort is 0', () => {
+    expect(() => KvConnector.nixl({ sideChannelPort: 0 }))
+      .toThrow(/^KvConnector\.nixl: 'sideChannelPort' \(0\) must be an integer >= 1$/);
+  });
+
+  test('fails when sideChannelPort is not an integer', () => {
+    expect(() => KvConnector.nixl({ sideChannelPort: 5600.5 }))
+      .toThrow(/^KvConnector\.nixl: 'sideChannelPort' \(5600\.5\) must be an integer >= 1$/);
+  });
+
+  test('fails when sideChannelPort is above 65535', () => {
+    expect(() => KvConnector.nixl({ sideChannelPort: 65536 }))
+      .toThrow(/^KvConnector\.nixl: 'sideChannelPort' \(65536\) must be a TCP port \(1-65535\)$/);
+  });
+
+  test('fails when the side-channel ports of all data-parallel ranks do not fit below 65536', () => {
+    expect(() => new PrefillTier(chart(), 'Prefill', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      dataParallelSize: 2,
+      kvConnector: KvConnector.nixl({ sideChannelPort: 65535 }),
+    })).toThrow(/^PrefillTier 'test\/Prefill': 'sideChannelPort' \(65535\) plus dataParallelSize \(2\) exceeds port 65535$/);
+  });
+
+  test('fails when prefill kvRole is KV_CONSUMER', () => {
+    expect(() => new PrefillTier(chart(), 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvRole: KvRole.KV_CONSUMER }))
+      .toThrow(/^PrefillTier 'test\/Prefill': 'kvRole' \('kv_consumer'\) is not allowed for NixlConnector on a prefill tier; allowed: kv_producer, kv_both$/);
+  });
+
+  test('fails when decode kvRole is KV_PRODUCER', () => {
+    expect(() => new DecodeTier(chart(), 'Decode', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvRole: KvRole.KV_PRODUCER }))
+      .toThrow(/^DecodeTier 'test\/Decode': 'kvRole' \('kv_producer'\) is not allowed for NixlConnector on a decode tier; allowed: kv_consumer, kv_both$/);
+  });
+
+  test('an MLA model may run decode with a smaller tensor parallel size than prefill', () => {
+    const svc = new PdService(chart(), 'Svc', {
+      model: Model.DEEPSEEK_V3,
+      prefill: { tensorParallelSize: 8 },
+      decode: { tensorParallelSize: 4 },
+    });
+    expect([svc.prefill.tensorParallelSize, svc.decode.tensorParallelSize]).toEqual([8, 4]);
+  });
+
+  test('a standard model may run decode with a larger tensor parallel size than prefill', () => {
+    const svc = new PdService(chart(), 'Svc', {
+      model: Model.LLAMA_3_1_70B_INSTRUCT,
+      prefill: { tensorParallelSize: 2 },
+      decode: { tensorParallelSize: 4 },
+    });
+    expect([svc.prefill.tensorParallelSize, svc.decode.tensorParallelSize]).toEqual([2, 4]);
+  });
+
+  test('fails when a standard model runs decode with a smaller tensor parallel size than prefill', () => {
+    expect(() => new PdService(chart(), 'Svc', {
+      model: Model.of('org/dense', { architecture: { numAttentionHeads: 32 } }),
+      prefill: { tensorParallelSize: 2 },
+      decode: { tensorParallelSize: 1 },
+    })).toThrow(/^PdRouter 'test\/Svc\/Router': 'decode\.tensorParallelSize' \(1\) must be >= prefill's tensorParallelSize \(2\) with NixlConnector for non-MLA models/);
+  });
+
+  const mamba = Model.of('ibm-ai-platform/Bamba-9B', { architecture: { numAttentionHeads: 32, attention: AttentionKind.HYBRID_MAMBA } });
+
+  test('a hybrid Mamba model runs with equal tensor parallel sizes', () => {
+    const svc = new PdService(chart(), 'Svc', { model: mamba, prefill: { tensorParallelSize: 2 }, decode: { tensorParallelSize: 2 } });
+    expect(svc.decode.tensorParallelSize).toBe(2);
+  });
+
+  test('fails when a hybrid Mamba model runs decode with a larger tensor parallel size than prefill', () => {
+    expect(() => new PdService(chart(), 'Svc', { model: mamba, prefill: { tensorParallelSize: 2 }, decode: { tensorParallelSize: 4 } }))
+      .toThrow(/^PdRouter 'test\/Svc\/Router': 'decode\.tensorParallelSize' \(4\) must equal prefill's tensorParallelSize \(2\) for hybrid Mamba models with NixlConnector/);
+  });
+});

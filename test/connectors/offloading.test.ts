@@ -1,0 +1,192 @@
+import { Size } from 'cdk8s';
+import {
+  DecodeTier, KvConnector, KvLoadFailurePolicy, KvRole, Model, PdRouter, PdService, PrefillTier, VllmImage,
+} from '../../src';
+import { chart, container, find, kvTransferConfig, synth } from '../util';
+
+/** Every KVTransferConfig field (vllm/config/kv_transfer.py; reference vllm-pd.md §1). */
+const KV_TRANSFER_CONFIG_FIELDS = [
+  'kv_connector', 'engine_id', 'kv_buffer_device', 'kv_buffer_size', 'kv_role', 'kv_rank', 'kv_parallel_size',
+  'kv_ip', 'kv_port', 'kv_connector_extra_config', 'kv_connector_module_path', 'enable_permute_local_kv',
+  'kv_load_failure_policy',
+];
+
+/** The documented OffloadingConnector `kv_connector_extra_config` keys (reference vllm-pd.md §2.5). */
+const OFFLOADING_EXTRA_CONFIG_KEYS = [
+  'spec_name', 'cpu_bytes_to_use', 'block_size', 'blocks_per_chunk', 'eviction_policy', 'store_threshold',
+  'max_tracker_size', 'offload_prompt_only', 'self_describing_kv_events', 'spec_module_path', 'secondary_tiers',
+];
+/** Before vLLM 0.14 the CPU store was sized by `num_cpu_blocks` (reference vllm-pd.md §2.5; version-facts.md). */
+const OFFLOADING_PRE_0_14_EXTRA_CONFIG_KEYS = ['block_size', 'num_cpu_blocks'];
+
+function expectOnlyDocumentedKeys(config: any, extraKeys = OFFLOADING_EXTRA_CONFIG_KEYS): void {
+  for (const key of Object.keys(config)) {
+    expect(KV_TRANSFER_CONFIG_FIELDS).toContain(key);
+  }
+  for (const key of Object.keys(config.kv_connector_extra_config ?? {})) {
+    expect(extraKeys).toContain(key);
+  }
+}
+
+const model = Model.LLAMA_3_1_8B_INSTRUCT;
+const GIB = 1024 ** 3;
+
+describe('OffloadingConnector', () => {
+  test('prefill and decode tiers: kv_both, cpu_bytes_to_use and block_size, memory grows by the store per DP engine', () => {
+    const c = chart();
+    const kvConnector = KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(10), blockSize: 64 });
+    new PrefillTier(c, 'Prefill', { model, kvConnector, blockSize: 16, dataParallelSize: 2 });
+    new DecodeTier(c, 'Decode', { model, kvConnector, blockSize: 16 });
+    const objects = synth(c);
+    expect(objects).toMatchSnapshot();
+    const prefill = find(objects, 'Deployment', 'prefill');
+    const decode = find(objects, 'Deployment', 'decode');
+    for (const dep of [prefill, decode]) {
+      expect(kvTransferConfig(dep)).toEqual({
+        kv_connector: 'OffloadingConnector',
+        kv_role: 'kv_both',
+        kv_load_failure_policy: 'fail',
+        kv_connector_extra_config: { block_size: 64, cpu_bytes_to_use: 10 * GIB },
+      });
+      // The connector opens no ports and sets no env of its own.
+      expect(container(dep).ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
+      expect(container(dep).env.map((e: any) => e.name)).toEqual(['HF_HOME']);
+    }
+    // Prefill: 2 GPUs (DP 2) -> 64Gi base + 2 engines x 10 GiB.
+    expect(container(prefill).resources.requests.memory).toBe(`${64 + 2 * 10}Gi`);
+    expect(container(prefill).resources.limits.memory).toBe(`${64 + 2 * 10}Gi`);
+    // Decode: 1 GPU -> 36Gi base (20Gi /dev/shm + 16) + 10 GiB.
+    expect(container(decode).resources.requests.memory).toBe(`${36 + 10}Gi`);
+    expect(container(decode).resources.limits.memory).toBe(`${36 + 10}Gi`);
+  });
+
+  test('the rendered JSON uses only KVTransferConfig fields and documented Offloading extra-config keys', () => {
+    const c = chart();
+    new PrefillTier(c, 'Prefill', { model, kvConnector: KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(4), blockSize: 32 }), blockSize: 16 });
+    expectOnlyDocumentedKeys(kvTransferConfig(find(synth(c), 'Deployment', 'prefill')));
+  });
+
+  test('the store is added on top of an explicit memory size, and odd byte counts round up to whole MiB', () => {
+    const c = chart();
+    new DecodeTier(c, 'Decode', {
+      model,
+      kvConnector: KvConnector.offloading({ cpuBytesToUse: Size.kibibytes(9_765_625), kvLoadFailurePolicy: KvLoadFailurePolicy.RECOMPUTE }),
+      resources: { memory: Size.gibibytes(48) },
+    });
+    const dep = find(synth(c), 'Deployment', 'decode');
+    expect(kvTransferConfig(dep)).toEqual({
+      kv_connector: 'OffloadingConnector',
+      kv_role: 'kv_both',
+      kv_load_failure_policy: 'recompute',
+      kv_connector_extra_config: { cpu_bytes_to_use: 10_000_000_000 },
+    });
+    const mib = 48 * 1024 + Math.ceil(10_000_000_000 / 1024 ** 2);
+    expect(container(dep).resources.requests.memory).toBe(`${mib}Mi`);
+    expect(container(dep).resources.limits.memory).toBe(`${mib}Mi`);
+  });
+
+  test('numCpuBlocks on vLLM 0.13.0 renders num_cpu_blocks and keeps the explicit memory', () => {
+    const c = chart();
+    new PrefillTier(c, 'Prefill', {
+      model,
+      image: VllmImage.official('v0.13.0'),
+      kvConnector: KvConnector.offloading({ numCpuBlocks: 1000, blockSize: 64 }),
+      blockSize: 16,
+      resources: { memory: Size.gibibytes(96) },
+    });
+    const dep = find(synth(c), 'Deployment', 'prefill');
+    const config = kvTransferConfig(dep);
+    expect(config).toEqual({
+      kv_connector: 'OffloadingConnector',
+      kv_role: 'kv_both',
+      kv_load_failure_policy: 'fail',
+      kv_connector_extra_config: { block_size: 64, num_cpu_blocks: 1000 },
+    });
+    expectOnlyDocumentedKeys(config, OFFLOADING_PRE_0_14_EXTRA_CONFIG_KEYS);
+    expect(container(dep).resources.limits.memory).toBe('96Gi');
+  });
+
+  test('fails when numCpuBlocks is used on vLLM 0.13.0 without an explicit memory size', () => {
+    expect(() => new PrefillTier(chart(), 'Prefill', {
+      model,
+      image: VllmImage.official('v0.13.0'),
+      kvConnector: KvConnector.offloading({ numCpuBlocks: 1000 }),
+    })).toThrow(/^PrefillTier 'test\/Prefill': 'resources\.memory' \(undefined\) must be set explicitly with numCpuBlocks \(1000\): block bytes depend on the model, so the offload memory cannot be added for you$/);
+  });
+
+  test('fails when cpuBytesToUse is used on vLLM 0.13.0', () => {
+    expect(() => new PrefillTier(chart(), 'Prefill', {
+      model,
+      image: VllmImage.official('v0.13.0'),
+      kvConnector: KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(1) }),
+    })).toThrow(/^PrefillTier 'test\/Prefill': 'cpuBytesToUse' \('1073741824 bytes'\) needs vLLM >= 0\.14\.0; vLLM 0\.13\.0 reads num_cpu_blocks: set numCpuBlocks instead$/);
+  });
+
+  test('fails when numCpuBlocks is used on vLLM 0.32.0', () => {
+    expect(() => new DecodeTier(chart(), 'Decode', {
+      model,
+      kvConnector: KvConnector.offloading({ numCpuBlocks: 1000 }),
+      resources: { memory: Size.gibibytes(64) },
+    })).toThrow(/^DecodeTier 'test\/Decode': 'numCpuBlocks' \(1000\) is not read by vLLM 0\.32\.0 \(it uses cpu_bytes_to_use since vLLM >= 0\.14\.0\); set cpuBytesToUse instead$/);
+  });
+
+  test('fails when the offloaded block size is not a multiple of the tier block size', () => {
+    expect(() => new PrefillTier(chart(), 'Prefill', {
+      model,
+      kvConnector: KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(1), blockSize: 40 }),
+      blockSize: 16,
+    })).toThrow(/^PrefillTier 'test\/Prefill': 'kvConnector\.blockSize' \(40\) must be a multiple of the tier's blockSize \(16\) \(vllm\/v1\/kv_offload\/spec\.py\)$/);
+  });
+
+  test('fails when the offloaded block size is set but the tier block size is not', () => {
+    expect(() => new PrefillTier(chart(), 'Prefill', {
+      model,
+      kvConnector: KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(1), blockSize: 64 }),
+    })).toThrow(/^PrefillTier 'test\/Prefill': 'blockSize' \(undefined\) must be set on the tier when the OffloadingConnector's blockSize \(64\) is, so the multiple can be checked$/);
+  });
+
+  test('fails when a PdService uses only Offloading: it moves no KV between prefill and decode', () => {
+    expect(() => new PdService(chart(), 'Svc', { model, kvConnector: KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(1) }) }))
+      .toThrow(/^PdRouter 'test\/Svc\/Router': 'kvConnector' \('OffloadingConnector'\) moves no KV between prefill and decode; chain it after a transport, e\.g\. KvConnector\.multi\(\[KvConnector\.nixl\(\), \.\.\.\]\)$/);
+  });
+
+  test('fails when a PdRouter routes tiers that use only Offloading', () => {
+    const c = chart();
+    const kvConnector = KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(1) });
+    const prefill = new PrefillTier(c, 'Prefill', { model, kvConnector });
+    const decode = new DecodeTier(c, 'Decode', { model, kvConnector });
+    expect(() => new PdRouter(c, 'Router', { prefill, decode }))
+      .toThrow(/^PdRouter 'test\/Router': 'kvConnector' \('OffloadingConnector'\) moves no KV between prefill and decode/);
+  });
+
+  test('fails when neither cpuBytesToUse nor numCpuBlocks is given', () => {
+    expect(() => KvConnector.offloading({}))
+      .toThrow(/^KvConnector\.offloading: 'cpuBytesToUse' \(undefined\) must be given, or numCpuBlocks on vLLM < 0\.14, but not both$/);
+  });
+
+  test('fails when both cpuBytesToUse and numCpuBlocks are given', () => {
+    expect(() => KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(1), numCpuBlocks: 10 }))
+      .toThrow(/^KvConnector\.offloading: 'cpuBytesToUse' \('1073741824 bytes'\) must be given, or numCpuBlocks on vLLM < 0\.14, but not both$/);
+  });
+
+  test('fails when cpuBytesToUse is below 1 MiB', () => {
+    expect(() => KvConnector.offloading({ cpuBytesToUse: Size.kibibytes(512) }))
+      .toThrow(/^KvConnector\.offloading: 'cpuBytesToUse' \('524288 bytes'\) must be at least 1 MiB$/);
+  });
+
+  test('fails when numCpuBlocks is 0', () => {
+    expect(() => KvConnector.offloading({ numCpuBlocks: 0 }))
+      .toThrow(/^KvConnector\.offloading: 'numCpuBlocks' \(0\) must be an integer >= 1$/);
+  });
+
+  test('fails when blockSize is not a positive integer', () => {
+    expect(() => KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(1), blockSize: 1.5 }))
+      .toThrow(/^KvConnector\.offloading: 'blockSize' \(1\.5\) must be an integer >= 1$/);
+  });
+
+  test('fails when prefill kvRole is kv_producer: Offloading is always kv_both', () => {
+    expect(() => new PrefillTier(chart(), 'Prefill', {
+      model, kvConnector: KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(1) }), kvRole: KvRole.KV_PRODUCER,
+    })).toThrow(/^PrefillTier 'test\/Prefill': 'kvRole' \('kv_producer'\) is not allowed for OffloadingConnector on a prefill tier; allowed: kv_both$/);
+  });
+});

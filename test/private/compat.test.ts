@@ -1,0 +1,70 @@
+import { Capability, has, range, requireCapability } from '../../src/private/compat';
+import { VllmVersion } from '../../src/vllm-version';
+
+const v = (s: string) => VllmVersion.of(s);
+
+// [capability, last release without it, first release with it]
+const SINCE: Array<[Capability, string, string]> = [
+  [Capability.SUPPORTED_RELEASE, '0.11.9', '0.12.0'],
+  [Capability.KV_LOAD_FAILURE_POLICY, '0.11.9', '0.12.0'],
+  [Capability.NIXL_CONNECTOR, '0.8.9', '0.9.0'],
+  [Capability.NIXL_KV_LEASE_DURATION, '0.21.9', '0.22.0'],
+  [Capability.SHUTDOWN_TIMEOUT_FLAG, '0.17.9', '0.18.0'],
+  [Capability.NIXL_PULL_PUSH_CONNECTORS, '0.23.9', '0.24.0'],
+  [Capability.LMCACHE_CONNECTOR_V1, '0.9.9', '0.10.0'],
+  [Capability.MOONCAKE_CONNECTOR, '0.14.9', '0.15.0'],
+  [Capability.OFFLOADING_CONNECTOR, '0.10.9', '0.11.0'],
+  [Capability.OFFLOADING_CPU_BYTES, '0.13.9', '0.14.0'],
+  [Capability.MULTI_CONNECTOR, '0.9.1', '0.9.2'],
+  [Capability.EXAMPLE_CONNECTOR_NAME, '0.12.9', '0.13.0'],
+];
+/** Capabilities with an upper bound, tested one by one below. */
+const BOUNDED = [Capability.DISABLE_LOG_REQUESTS_FLAG, Capability.P2P_NCCL_CONNECTOR];
+
+describe('compat', () => {
+  test('every capability in the table has a boundary test here', () => {
+    expect([...SINCE.map(([c]) => c), ...BOUNDED].sort()).toEqual(Object.values(Capability).sort());
+  });
+
+  test.each(SINCE)('%s is missing on %s and present from %s on', (capability, before, since) => {
+    expect(has(v(before), capability)).toBe(false);
+    expect(has(v(since), capability)).toBe(true);
+    expect(has(v('1.0.0'), capability)).toBe(true);
+    expect(range(capability)).toBe(`vLLM >= ${since}`);
+  });
+
+  test('DISABLE_LOG_REQUESTS_FLAG is present on 0.16.9 and gone from 0.17.0 on', () => {
+    expect(has(v('0.9.0'), Capability.DISABLE_LOG_REQUESTS_FLAG)).toBe(true);
+    expect(has(v('0.16.9'), Capability.DISABLE_LOG_REQUESTS_FLAG)).toBe(true);
+    expect(has(v('0.17.0'), Capability.DISABLE_LOG_REQUESTS_FLAG)).toBe(false);
+    expect(has(v('0.32.0'), Capability.DISABLE_LOG_REQUESTS_FLAG)).toBe(false);
+    expect(range(Capability.DISABLE_LOG_REQUESTS_FLAG)).toBe('vLLM < 0.17.0');
+  });
+
+  test('P2P_NCCL_CONNECTOR exists from 0.10.0 up to, not including, 0.24.0', () => {
+    expect(has(v('0.9.9'), Capability.P2P_NCCL_CONNECTOR)).toBe(false);
+    expect(has(v('0.10.0'), Capability.P2P_NCCL_CONNECTOR)).toBe(true);
+    expect(has(v('0.23.9'), Capability.P2P_NCCL_CONNECTOR)).toBe(true);
+    expect(has(v('0.24.0'), Capability.P2P_NCCL_CONNECTOR)).toBe(false);
+    expect(range(Capability.P2P_NCCL_CONNECTOR)).toBe('vLLM >= 0.10.0 and < 0.24.0');
+  });
+
+  test('requireCapability passes when the version has the capability', () => {
+    expect(() => requireCapability(v('0.18.0'), Capability.SHUTDOWN_TIMEOUT_FLAG, "PrefillTier 'P'", 'drainTimeout', '60s')).not.toThrow();
+  });
+
+  test('fails with the prop, the value, the needed range, the source and the image version', () => {
+    expect(() => requireCapability(v('0.17.9'), Capability.SHUTDOWN_TIMEOUT_FLAG, "PrefillTier 'P'", 'drainTimeout', '60s'))
+      .toThrow(/^PrefillTier 'P': 'drainTimeout' \('60s'\) needs flag '--shutdown-timeout', which exists in vLLM >= 0\.18\.0 \(source: vllm-project\/vllm PR #36666 .*\); the image is vLLM 0\.17\.9$/);
+  });
+
+  test('fails with the hint appended when one is given', () => {
+    expect(() => requireCapability(v('0.21.0'), Capability.NIXL_KV_LEASE_DURATION, 'X', 'kvLeaseDuration', '30s', 'Remove it'))
+      .toThrow(/^X: 'kvLeaseDuration' \('30s'\) needs NIXL extra config 'kv_lease_duration', which exists in vLLM >= 0\.22\.0 \(source: .*\); the image is vLLM 0\.21\.0\. Remove it$/);
+  });
+
+  test('fails for a flag that newer releases removed, naming the upper bound', () => {
+    expect(() => requireCapability(v('0.17.0'), Capability.DISABLE_LOG_REQUESTS_FLAG, 'X', 'extraArgs', '--disable-log-requests'))
+      .toThrow(/^X: 'extraArgs' \('--disable-log-requests'\) needs flag '--disable-log-requests', which exists in vLLM < 0\.17\.0 \(source: .*\); the image is vLLM 0\.17\.0$/);
+  });
+});
