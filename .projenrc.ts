@@ -43,6 +43,12 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     },
     include: ['../examples/**/*.ts', '../scripts/**/*.ts'],
   },
+  // Other-language targets: packaging them needs registries this workplace cannot reach, but
+  // `npx projen package:codegen` generates their code to prove the API is usable from them.
+  publishToPypi: { distName: 'cdk8s-vllm-pd', module: 'cdk8s_vllm_pd' },
+  publishToMaven: { javaPackage: 'dev.cdk8svllmpd', mavenGroupId: 'dev.cdk8s-vllm-pd', mavenArtifactId: 'cdk8s-vllm-pd' },
+  publishToNuget: { dotNetNamespace: 'Cdk8sVllmPd', packageId: 'Cdk8sVllmPd' },
+  publishToGo: { moduleName: 'github.com/cdk8s-vllm-pd/cdk8s-vllm-pd-go' },
   // *.integ.ts would need a cluster (style-anchors pitfall 9).
   integrationTestAutoDiscover: false,
   // Publishing workflows are not used in this workplace.
@@ -68,6 +74,14 @@ project.tasks.tryFind('package-all')?.spawn(project.tasks.tryFind('package:js')!
 // ts-jest only transpiles (isolatedModules); type-check tests, examples and scripts first so README
 // and example code that does not compile fails the suite.
 project.testTask.prependExec('tsc --noEmit -p test/tsconfig.json');
+
+project.addTask('package:codegen', {
+  description: 'Generate Python, Java, .NET and Go bindings (code only) to check the API works in every jsii language',
+  steps: [
+    { spawn: 'compile' },
+    { exec: 'jsii-pacmak --code-only -t python -t java -t dotnet -t go -o dist/codegen' },
+  ],
+});
 
 project.addTask('synth:examples', {
   description: 'Synthesize every app under examples/ into dist/examples/<name>/',
