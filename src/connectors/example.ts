@@ -2,6 +2,7 @@ import type { KvConnectorCommonOptions } from '../kv-connector';
 import { Capability, has } from '../private/compat';
 import { ConnectorImpl, ConnectorPodSettings, ConnectorVolume, TierContext, Transport } from '../private/connector-context';
 import { invalid } from '../private/errors';
+import { lenientRoles, seedRole } from '../private/role-rules';
 import { KvRole, TierRole } from '../roles';
 import { VllmVersion } from '../vllm-version';
 
@@ -59,11 +60,11 @@ export class ExampleConnectorImpl implements ConnectorImpl {
   }
 
   public defaultKvRole(tier: TierRole): KvRole {
-    return tier === TierRole.PREFILL ? KvRole.KV_PRODUCER : KvRole.KV_CONSUMER;
+    return seedRole(tier);
   }
 
   public allowedKvRoles(tier: TierRole): KvRole[] {
-    return tier === TierRole.PREFILL ? [KvRole.KV_PRODUCER, KvRole.KV_BOTH] : [KvRole.KV_CONSUMER, KvRole.KV_BOTH];
+    return lenientRoles(tier);
   }
 
   public extraConfig(_ctx: TierContext): Record<string, unknown> {

@@ -2,14 +2,15 @@ import { ApiObject, Lazy, Size, Yaml } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { KvConnectorCommonOptions } from '../kv-connector';
+import { KvBufferDevice, NixlBackend } from './nixl';
 import { Capability, requireCapability } from '../private/compat';
 import { ConnectorImpl, ConnectorVolume, RouterBinding, TierContext, Transport } from '../private/connector-context';
 import { invalid, requireInteger } from '../private/errors';
 import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from '../private/labels';
+import { seedRole, strictRoles } from '../private/role-rules';
 import { bytesOf } from '../private/size';
 import { KvRole, TierRole } from '../roles';
 import { VllmVersion } from '../vllm-version';
-import { KvBufferDevice, NixlBackend } from './nixl';
 
 /**
  * Options for `KvConnector.lmcache()`.
@@ -117,11 +118,11 @@ export class LmcacheConnectorImpl implements ConnectorImpl {
   }
 
   public defaultKvRole(tier: TierRole): KvRole {
-    return tier === TierRole.PREFILL ? KvRole.KV_PRODUCER : KvRole.KV_CONSUMER;
+    return seedRole(tier);
   }
 
   public allowedKvRoles(tier: TierRole): KvRole[] {
-    return [this.defaultKvRole(tier)];
+    return strictRoles(tier);
   }
 
   public needsRouterAddress(): boolean {

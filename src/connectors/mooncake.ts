@@ -3,6 +3,7 @@ import type { KvConnectorCommonOptions } from '../kv-connector';
 import { Capability, requireCapability } from '../private/compat';
 import { ConnectorImpl, ConnectorPodSettings, PairContext, TierContext, Transport } from '../private/connector-context';
 import { invalid, requireInteger, show } from '../private/errors';
+import { seedRole, strictRoles } from '../private/role-rules';
 import { KvRole, TierRole } from '../roles';
 import { VllmVersion } from '../vllm-version';
 
@@ -95,11 +96,11 @@ export class MooncakeConnectorImpl implements ConnectorImpl {
   }
 
   public defaultKvRole(tier: TierRole): KvRole {
-    return tier === TierRole.PREFILL ? KvRole.KV_PRODUCER : KvRole.KV_CONSUMER;
+    return seedRole(tier);
   }
 
   public allowedKvRoles(tier: TierRole): KvRole[] {
-    return [this.defaultKvRole(tier)];
+    return strictRoles(tier);
   }
 
   public extraConfig(_ctx: TierContext): Record<string, unknown> {

@@ -5,6 +5,7 @@ import { AttentionKind } from '../model';
 import { Capability, requireCapability } from '../private/compat';
 import { ConnectorImpl, PairContext, TierContext, Transport } from '../private/connector-context';
 import { invalid, requireInteger, show, wholeSeconds } from '../private/errors';
+import { lenientRoles, seedRole } from '../private/role-rules';
 import { KvRole, TierRole } from '../roles';
 import { VllmVersion } from '../vllm-version';
 
@@ -186,14 +187,13 @@ export class NixlConnectorImpl implements ConnectorImpl {
 
   public defaultKvRole(tier: TierRole): KvRole {
     // The seed and vLLM docs: prefill kv_producer, decode kv_consumer.
-    return tier === TierRole.PREFILL ? KvRole.KV_PRODUCER : KvRole.KV_CONSUMER;
+    return seedRole(tier);
   }
 
   public allowedKvRoles(tier: TierRole): KvRole[] {
     // NIXL "does not distinguish kv_role" (nixl_connector_usage.md); llm-d runs decode as kv_both and the
-    // seed's MultiConnector example runs NIXL as kv_both. A consumer-only prefill or producer-only decode
-    // contradicts the tier, so those are refused.
-    return tier === TierRole.PREFILL ? [KvRole.KV_PRODUCER, KvRole.KV_BOTH] : [KvRole.KV_CONSUMER, KvRole.KV_BOTH];
+    // seed's MultiConnector example runs NIXL as kv_both.
+    return lenientRoles(tier);
   }
 
   public topLevelFields(_ctx: TierContext): Record<string, unknown> {

@@ -4,6 +4,7 @@ import type { KvConnectorCommonOptions } from '../kv-connector';
 import { Capability, requireCapability } from '../private/compat';
 import { ConnectorImpl, ConnectorPodSettings, TierContext, Transport } from '../private/connector-context';
 import { invalid, requireInteger, show } from '../private/errors';
+import { seedRole, strictRoles } from '../private/role-rules';
 import { bytesOf } from '../private/size';
 import { KvRole, TierRole } from '../roles';
 import { VllmVersion } from '../vllm-version';
@@ -119,11 +120,11 @@ export class P2pNcclConnectorImpl implements ConnectorImpl {
   }
 
   public defaultKvRole(tier: TierRole): KvRole {
-    return tier === TierRole.PREFILL ? KvRole.KV_PRODUCER : KvRole.KV_CONSUMER;
+    return seedRole(tier);
   }
 
   public allowedKvRoles(tier: TierRole): KvRole[] {
-    return [this.defaultKvRole(tier)];
+    return strictRoles(tier);
   }
 
   public needsRouterAddress(): boolean {
