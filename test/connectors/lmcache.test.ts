@@ -6,6 +6,7 @@ import {
   DecodeTier, KvBufferDevice, KvConnector, KvLoadFailurePolicy, KvRole, Model, NixlBackend, PdRouter, PdService,
   PrefillTier, RouterStrategy,
 } from '../../src';
+import { expectOnlyDocumentedKeys } from '../kv-transfer-config-keys';
 import { argValue, chart, container, env, find, kvTransferConfig, Manifest, synth } from '../util';
 
 /**
@@ -22,25 +23,6 @@ function parseYaml(text: string): any {
     return docs[0];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Every KVTransferConfig field (vllm/config/kv_transfer.py; reference vllm-pd.md §1). */
-const KV_TRANSFER_CONFIG_FIELDS = [
-  'kv_connector', 'engine_id', 'kv_buffer_device', 'kv_buffer_size', 'kv_role', 'kv_rank', 'kv_parallel_size',
-  'kv_ip', 'kv_port', 'kv_connector_extra_config', 'kv_connector_module_path', 'enable_permute_local_kv',
-  'kv_load_failure_policy',
-];
-
-/** The documented LMCacheConnectorV1 `kv_connector_extra_config` keys (reference vllm-pd.md §2.4). */
-const LMCACHE_EXTRA_CONFIG_KEYS = ['discard_partial_chunks', 'lmcache_rpc_port'];
-
-function expectOnlyDocumentedKeys(config: any): void {
-  for (const key of Object.keys(config)) {
-    expect(KV_TRANSFER_CONFIG_FIELDS).toContain(key);
-  }
-  for (const key of Object.keys(config.kv_connector_extra_config ?? {})) {
-    expect(LMCACHE_EXTRA_CONFIG_KEYS).toContain(key);
   }
 }
 

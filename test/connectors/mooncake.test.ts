@@ -2,26 +2,8 @@ import {
   DecodeTier, KvConnector, KvRole, Model, MooncakeProtocol, PdRouter, PdService, PrefillTier, RouterDiscovery,
   RouterStrategy, VllmImage,
 } from '../../src';
+import { expectOnlyDocumentedKeys } from '../kv-transfer-config-keys';
 import { chart, container, env, find, kvTransferConfig, synth } from '../util';
-
-/** Every KVTransferConfig field (vllm/config/kv_transfer.py; reference vllm-pd.md §1). */
-const KV_TRANSFER_CONFIG_FIELDS = [
-  'kv_connector', 'engine_id', 'kv_buffer_device', 'kv_buffer_size', 'kv_role', 'kv_rank', 'kv_parallel_size',
-  'kv_ip', 'kv_port', 'kv_connector_extra_config', 'kv_connector_module_path', 'enable_permute_local_kv',
-  'kv_load_failure_policy',
-];
-
-/** The documented MooncakeConnector `kv_connector_extra_config` keys (reference vllm-pd.md §2.3). */
-const MOONCAKE_EXTRA_CONFIG_KEYS = ['num_workers', 'mooncake_protocol', 'device_name', 'bootstrap_server_address', 'prefill_side_swa_replay'];
-
-function expectOnlyDocumentedKeys(config: any): void {
-  for (const key of Object.keys(config)) {
-    expect(KV_TRANSFER_CONFIG_FIELDS).toContain(key);
-  }
-  for (const key of Object.keys(config.kv_connector_extra_config ?? {})) {
-    expect(MOONCAKE_EXTRA_CONFIG_KEYS).toContain(key);
-  }
-}
 
 const model = Model.LLAMA_3_1_70B_INSTRUCT;
 /** Mooncake needs an image with the transfer engine installed. */

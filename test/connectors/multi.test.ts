@@ -2,43 +2,8 @@ import { Duration, Size } from 'cdk8s';
 import {
   DecodeTier, KvConnector, KvLoadFailurePolicy, KvRole, Model, NixlBackend, PdService, PrefillTier, VllmImage,
 } from '../../src';
+import { expectOnlyDocumentedKeys } from '../kv-transfer-config-keys';
 import { chart, container, env, find, kvTransferConfig, synth } from '../util';
-
-/** Every KVTransferConfig field (vllm/config/kv_transfer.py; reference vllm-pd.md §1). */
-const KV_TRANSFER_CONFIG_FIELDS = [
-  'kv_connector', 'engine_id', 'kv_buffer_device', 'kv_buffer_size', 'kv_role', 'kv_rank', 'kv_parallel_size',
-  'kv_ip', 'kv_port', 'kv_connector_extra_config', 'kv_connector_module_path', 'enable_permute_local_kv',
-  'kv_load_failure_policy',
-];
-
-/** Documented `kv_connector_extra_config` keys per connector (reference vllm-pd.md §2.2, §2.5, §2.6). */
-const EXTRA_CONFIG_KEYS: Record<string, string[]> = {
-  MultiConnector: ['connectors'],
-  NixlConnector: [
-    'backends', 'kv_lease_duration', 'decoder_kv_blocks_ttl', 'bidirectional_kv_xfer', 'kv_recompute_threshold',
-    'enforce_handshake_compat', 'enable_cross_layers_blocks',
-  ],
-  OffloadingConnector: [
-    'spec_name', 'cpu_bytes_to_use', 'block_size', 'blocks_per_chunk', 'eviction_policy', 'store_threshold',
-    'max_tracker_size', 'offload_prompt_only', 'self_describing_kv_events', 'spec_module_path', 'secondary_tiers',
-  ],
-};
-EXTRA_CONFIG_KEYS.NixlPullConnector = EXTRA_CONFIG_KEYS.NixlConnector;
-
-/** Checks the chain and, recursively, each member against its own connector's documented keys. */
-function expectOnlyDocumentedKeys(config: any): void {
-  for (const key of Object.keys(config)) {
-    expect(KV_TRANSFER_CONFIG_FIELDS).toContain(key);
-  }
-  const allowed = EXTRA_CONFIG_KEYS[config.kv_connector];
-  expect(allowed).toBeDefined();
-  for (const key of Object.keys(config.kv_connector_extra_config ?? {})) {
-    expect(allowed).toContain(key);
-  }
-  for (const member of config.kv_connector_extra_config?.connectors ?? []) {
-    expectOnlyDocumentedKeys(member);
-  }
-}
 
 const model = Model.LLAMA_3_1_70B_INSTRUCT;
 

@@ -3,30 +3,8 @@ import {
   AttentionKind, DecodeTier, KvBufferDevice, KvConnector, KvLoadFailurePolicy, KvRole, Model, NixlBackend,
   NixlTransferMode, PdService, PrefillTier, VllmImage,
 } from '../../src';
+import { expectOnlyDocumentedKeys } from '../kv-transfer-config-keys';
 import { argValue, chart, container, env, find, kvTransferConfig, Manifest, synth } from '../util';
-
-/** Every KVTransferConfig field (vllm/config/kv_transfer.py; reference vllm-pd.md §1). */
-const KV_TRANSFER_CONFIG_FIELDS = [
-  'kv_connector', 'engine_id', 'kv_buffer_device', 'kv_buffer_size', 'kv_role', 'kv_rank', 'kv_parallel_size',
-  'kv_ip', 'kv_port', 'kv_connector_extra_config', 'kv_connector_module_path', 'enable_permute_local_kv',
-  'kv_load_failure_policy',
-];
-
-/** The documented NixlConnector `kv_connector_extra_config` keys (reference vllm-pd.md §2.2, confirmed upstream). */
-const NIXL_EXTRA_CONFIG_KEYS = [
-  'backends', 'kv_lease_duration', 'decoder_kv_blocks_ttl', 'bidirectional_kv_xfer', 'kv_recompute_threshold',
-  'enforce_handshake_compat', 'enable_cross_layers_blocks',
-];
-
-/** Asserts that a rendered config only uses real KVTransferConfig fields and documented NIXL extra-config keys. */
-function expectOnlyDocumentedKeys(config: any): void {
-  for (const key of Object.keys(config)) {
-    expect(KV_TRANSFER_CONFIG_FIELDS).toContain(key);
-  }
-  for (const key of Object.keys(config.kv_connector_extra_config ?? {})) {
-    expect(NIXL_EXTRA_CONFIG_KEYS).toContain(key);
-  }
-}
 
 function ports(dep: Manifest): any[] {
   return container(dep).ports;

@@ -2,31 +2,8 @@ import { Size } from 'cdk8s';
 import {
   DecodeTier, KvConnector, KvLoadFailurePolicy, KvRole, Model, PdRouter, PdService, PrefillTier, VllmImage,
 } from '../../src';
+import { OFFLOADING_PRE_0_14_EXTRA_CONFIG_KEYS, expectOnlyDocumentedKeys } from '../kv-transfer-config-keys';
 import { chart, container, find, kvTransferConfig, synth } from '../util';
-
-/** Every KVTransferConfig field (vllm/config/kv_transfer.py; reference vllm-pd.md §1). */
-const KV_TRANSFER_CONFIG_FIELDS = [
-  'kv_connector', 'engine_id', 'kv_buffer_device', 'kv_buffer_size', 'kv_role', 'kv_rank', 'kv_parallel_size',
-  'kv_ip', 'kv_port', 'kv_connector_extra_config', 'kv_connector_module_path', 'enable_permute_local_kv',
-  'kv_load_failure_policy',
-];
-
-/** The documented OffloadingConnector `kv_connector_extra_config` keys (reference vllm-pd.md §2.5). */
-const OFFLOADING_EXTRA_CONFIG_KEYS = [
-  'spec_name', 'cpu_bytes_to_use', 'block_size', 'blocks_per_chunk', 'eviction_policy', 'store_threshold',
-  'max_tracker_size', 'offload_prompt_only', 'self_describing_kv_events', 'spec_module_path', 'secondary_tiers',
-];
-/** Before vLLM 0.14 the CPU store was sized by `num_cpu_blocks` (reference vllm-pd.md §2.5; version-facts.md). */
-const OFFLOADING_PRE_0_14_EXTRA_CONFIG_KEYS = ['block_size', 'num_cpu_blocks'];
-
-function expectOnlyDocumentedKeys(config: any, extraKeys = OFFLOADING_EXTRA_CONFIG_KEYS): void {
-  for (const key of Object.keys(config)) {
-    expect(KV_TRANSFER_CONFIG_FIELDS).toContain(key);
-  }
-  for (const key of Object.keys(config.kv_connector_extra_config ?? {})) {
-    expect(extraKeys).toContain(key);
-  }
-}
 
 const model = Model.LLAMA_3_1_8B_INSTRUCT;
 const GIB = 1024 ** 3;

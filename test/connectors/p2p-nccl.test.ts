@@ -3,26 +3,8 @@ import {
   DecodeTier, KvConnector, KvLoadFailurePolicy, KvRole, Model, P2pNcclSendType, PdRouter, PdService, PrefillTier,
   RouterDiscovery, VllmImage,
 } from '../../src';
+import { expectOnlyDocumentedKeys } from '../kv-transfer-config-keys';
 import { chart, container, env, find, kvTransferConfig, Manifest, synth } from '../util';
-
-/** Every KVTransferConfig field (vllm/config/kv_transfer.py; reference vllm-pd.md §1). */
-const KV_TRANSFER_CONFIG_FIELDS = [
-  'kv_connector', 'engine_id', 'kv_buffer_device', 'kv_buffer_size', 'kv_role', 'kv_rank', 'kv_parallel_size',
-  'kv_ip', 'kv_port', 'kv_connector_extra_config', 'kv_connector_module_path', 'enable_permute_local_kv',
-  'kv_load_failure_policy',
-];
-
-/** The documented P2pNcclConnector `kv_connector_extra_config` keys (reference vllm-pd.md §2.8). */
-const P2P_NCCL_EXTRA_CONFIG_KEYS = ['proxy_ip', 'proxy_port', 'http_port', 'send_type', 'nccl_num_channels', 'mem_pool_size_gb'];
-
-function expectOnlyDocumentedKeys(config: any): void {
-  for (const key of Object.keys(config)) {
-    expect(KV_TRANSFER_CONFIG_FIELDS).toContain(key);
-  }
-  for (const key of Object.keys(config.kv_connector_extra_config ?? {})) {
-    expect(P2P_NCCL_EXTRA_CONFIG_KEYS).toContain(key);
-  }
-}
 
 const model = Model.LLAMA_3_1_8B_INSTRUCT;
 /** The last release with P2pNcclConnector (removed by PR #44854 before v0.24.0). */
