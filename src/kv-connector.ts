@@ -219,6 +219,11 @@ export class KvConnector {
   }
 
   /** @internal */
+  public _servicePortNames(ctx: TierContext): string[] {
+    return this._impl.servicePortNames?.(ctx) ?? [];
+  }
+
+  /** @internal */
   public _volumes(ctx: TierContext): ConnectorVolume[] {
     return this._impl.volumes?.(ctx) ?? [];
   }

@@ -219,6 +219,7 @@ export abstract class VllmTier extends Construct {
       }
       seen.set(p.containerPort, p.name!);
     }
+    const servicePortNames = this.kvConnector._servicePortNames(ctx);
     const modelCache = props.modelCache ?? ModelCache.emptyDir();
     const libraryEnv: k8s.EnvVar[] = [
       ...this.kvConnector._env(ctx),
@@ -357,7 +358,12 @@ export abstract class VllmTier extends Construct {
       spec: {
         type: 'ClusterIP',
         selector: this.selectorLabels,
-        ports: [{ name: HTTP_PORT_NAME, port: this.port, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP' }],
+        ports: [
+          { name: HTTP_PORT_NAME, port: this.port, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP' },
+          ...ports.filter(p => servicePortNames.includes(p.name!)).map(p => ({
+            name: p.name, port: p.containerPort, targetPort: k8s.IntOrString.fromString(p.name!), protocol: 'TCP',
+          })),
+        ],
       },
     });
     this.service = service;

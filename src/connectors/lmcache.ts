@@ -70,6 +70,9 @@ export interface LmcacheConnectorOptions extends KvConnectorCommonOptions {
   readonly peerAllocPort?: number;
 }
 
+/** Container port name prefixes of decode's LMCache NIXL init and alloc listeners (one per TP rank). */
+export const LMCACHE_INIT_PORT_PREFIX = 'lmc-init-';
+export const LMCACHE_ALLOC_PORT_PREFIX = 'lmc-alloc-';
 const CONFIG_DIR = '/etc/lmcache';
 const CONFIG_FILE = 'lmcache-config.yaml';
 const VOLUME = 'lmcache-config';
@@ -149,8 +152,8 @@ export class LmcacheConnectorImpl implements ConnectorImpl {
     if (ctx.tier !== TierRole.DECODE) return [];
     const ranks = Array.from({ length: ctx.tensorParallelSize }, (_, i) => i);
     return [
-      ...ranks.map(i => ({ name: `lmc-init-${i}`, containerPort: this.initPort + i, protocol: 'TCP' })),
-      ...ranks.map(i => ({ name: `lmc-alloc-${i}`, containerPort: this.allocPort + i, protocol: 'TCP' })),
+      ...ranks.map(i => ({ name: `${LMCACHE_INIT_PORT_PREFIX}${i}`, containerPort: this.initPort + i, protocol: 'TCP' })),
+      ...ranks.map(i => ({ name: `${LMCACHE_ALLOC_PORT_PREFIX}${i}`, containerPort: this.allocPort + i, protocol: 'TCP' })),
     ];
   }
 

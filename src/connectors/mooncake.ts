@@ -56,6 +56,7 @@ export interface MooncakeConnectorOptions extends KvConnectorCommonOptions {
 // vllm/envs.py: VLLM_MOONCAKE_BOOTSTRAP_PORT, default 8998, needed on prefill only.
 const BOOTSTRAP_PORT_ENV = 'VLLM_MOONCAKE_BOOTSTRAP_PORT';
 const DEFAULT_BOOTSTRAP_PORT = 8998;
+const BOOTSTRAP_PORT_NAME = 'mooncake-boot';
 /** vllm-router reads a prefill pod's Mooncake bootstrap port from this annotation (src/service_discovery.rs). */
 export const BOOTSTRAP_PORT_ANNOTATION = 'vllm.ai/bootstrap-port';
 
@@ -116,8 +117,13 @@ export class MooncakeConnectorImpl implements ConnectorImpl {
 
   public ports(ctx: TierContext): k8s.ContainerPort[] {
     return ctx.tier === TierRole.PREFILL
-      ? [{ name: 'mooncake-boot', containerPort: this.bootstrapPort, protocol: 'TCP' }]
+      ? [{ name: BOOTSTRAP_PORT_NAME, containerPort: this.bootstrapPort, protocol: 'TCP' }]
       : [];
+  }
+
+  public servicePortNames(ctx: TierContext): string[] {
+    // vllm-router queries http://<prefill>:<bootstrap port>/query at startup, through the prefill Service.
+    return ctx.tier === TierRole.PREFILL ? [BOOTSTRAP_PORT_NAME] : [];
   }
 
   public pod(ctx: TierContext): ConnectorPodSettings {

@@ -108,6 +108,10 @@ export class MultiConnectorImpl implements ConnectorImpl {
     return this.members.flatMap((m, i) => m._ports(this.memberContext(m, i, ctx)));
   }
 
+  public servicePortNames(ctx: TierContext): string[] {
+    return this.members.flatMap((m, i) => m._servicePortNames(this.memberContext(m, i, ctx)));
+  }
+
   public volumes(ctx: TierContext): ConnectorVolume[] {
     return this.members.flatMap((m, i) => m._volumes(this.memberContext(m, i, ctx)));
   }

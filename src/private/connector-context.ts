@@ -98,6 +98,8 @@ export interface ConnectorImpl {
   extraConfig?(ctx: TierContext): Record<string, unknown> | undefined;
   env?(ctx: TierContext): k8s.EnvVar[];
   ports?(ctx: TierContext): k8s.ContainerPort[];
+  /** Names of container ports that must also be reachable through the tier's Service (e.g. Mooncake bootstrap). */
+  servicePortNames?(ctx: TierContext): string[];
   volumes?(ctx: TierContext): ConnectorVolume[];
   pod?(ctx: TierContext): ConnectorPodSettings;
   /** Host memory the connector allocates per pod, added to the memory request and limit. */

@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
+import { LMCACHE_ALLOC_PORT_PREFIX, LMCACHE_INIT_PORT_PREFIX } from '../connectors/lmcache';
 import { Transport } from '../private/connector-context';
 import { invalid } from '../private/errors';
 import { COMPONENT_LABEL } from '../private/labels';
@@ -23,9 +24,20 @@ export interface ProductionStackRouterOptions {
 const DEFAULT_IMAGE = 'docker.io/lmcache/lmstack-router:v0.1.12';
 // The production-stack Helm values for LMCache PD point the prefill's LMCache sender at the router Service
 // on 7500 (tutorials/assets/values-16-disagg-prefill.yaml: nixlProxyHost vllm-router-service, nixlProxyPort 7500).
+// The router binds it in its NIXL/ZMQ code line (zmq_proxy.py `_zmq_pull_server`, production-stack PRs #841/#913);
+// UNCONFIRMED which code line a given lmstack-router tag contains, so keep the image configurable.
 const LMCACHE_NOTIFY_PORT = 7500;
 /** production-stack matches prefill/decode pods by the value of this pod label (service_discovery.py `_get_model_label`). */
 const MODEL_LABEL = 'model';
+
+/** The decode tier's rank-0 LMCache port with this name prefix (the connector owns the ports). */
+function lmcachePort(ctx: RouterContext, prefix: string): number {
+  const port = ctx.decode.kvConnector._ports(ctx.decode._context).find(p => p.name === `${prefix}0`);
+  if (!port) {
+    throw invalid(ctx.where, 'decode.kvConnector', ctx.decode.kvConnector.displayName, 'must be KvConnector.lmcache() for the production-stack router');
+  }
+  return port.containerPort;
+}
 
 /**
  * The vLLM production-stack router (`vllm_router.app`) with `--routing-logic disaggregated_prefill`, the
@@ -74,6 +86,11 @@ export class ProductionStackRouterImpl implements RouterImpl {
     if (ctx.replicas !== 1) {
       throw invalid(ctx.where, 'replicas', ctx.replicas, 'must be 1: LMCache transfer notifications go to one router');
     }
+    // The router passes one init and one alloc port (receiver_init_port: [port]), i.e. one decode TP rank.
+    if (ctx.decode.tensorParallelSize !== 1) {
+      throw invalid(ctx.where, 'decode.tensorParallelSize', ctx.decode.tensorParallelSize,
+        'must be 1 with the production-stack router: it sends LMCache a single receiver port pair (TP rank 0)');
+    }
     if (ctx.prefill.port !== ctx.decode.port) {
       throw invalid(ctx.where, 'decode.port', ctx.decode.port, `must equal prefill's port (${ctx.prefill.port}): --k8s-port applies to both tiers`);
     }
@@ -102,6 +119,15 @@ export class ProductionStackRouterImpl implements RouterImpl {
         '--routing-logic', 'disaggregated_prefill',
         '--prefill-model-labels', TierRole.PREFILL,
         '--decode-model-labels', TierRole.DECODE,
+        // LMCache PD: the router binds a ZMQ PULL for prefill's transfer-done notifications and tells prefill
+        // where decode listens (disagg_spec.receiver_host = the decode pod IP it discovered; ports from these
+        // flags) (src/vllm_router/services/request_service/zmq_proxy.py and request.py;
+        // tutorials/25-disagg-prefill-crd-enabled.md).
+        '--nixl-proxy-host', '0.0.0.0',
+        '--nixl-proxy-port', String(LMCACHE_NOTIFY_PORT),
+        '--nixl-peer-host', '0.0.0.0',
+        '--nixl-peer-init-port', String(lmcachePort(ctx, LMCACHE_INIT_PORT_PREFIX)),
+        '--nixl-peer-alloc-port', String(lmcachePort(ctx, LMCACHE_ALLOC_PORT_PREFIX)),
       ],
       ports: [
         { name: 'http', containerPort: ctx.port, protocol: 'TCP' },

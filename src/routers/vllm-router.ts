@@ -29,7 +29,7 @@ export interface VllmRouterOptions {
   /**
    * The router image. Its binary must be `vllm-router` (the Rust router from vllm-project/router).
    *
-   * @default 'docker.io/vllm/vllm-router:v0.1.17'
+   * @default 'docker.io/vllm/vllm-router:nightly-20260330-4f56d66'
    * @see https://github.com/vllm-project/router
    */
   readonly image?: string;
@@ -51,10 +51,10 @@ export interface VllmRouterOptions {
   readonly decodePolicy?: RoutingPolicy;
 }
 
-// vllm-project/router releases 0.1.17 (PyPI vllm-router 0.1.17, 2026-11); its release pipeline publishes
-// vllm/vllm-router:vX.Y.Z (.buildkite/release-pipeline.yml). Nightly tags are deleted after ~14 days
-// (.buildkite/scripts/cleanup-nightly-router-builds.sh), so they cannot be pinned.
-const DEFAULT_IMAGE = 'docker.io/vllm/vllm-router:v0.1.17';
+// Docker Hub has only nightly vllm-router images: no vX.Y.Z tag was ever published (vllm-project/router issue #77,
+// PR #231). This is the dated nightly named in vllm-project/vllm#41350. Upstream deletes older dated nightlies
+// (.buildkite/scripts/cleanup-nightly-router-builds.sh), so mirror it into your registry and pass `image`.
+const DEFAULT_IMAGE = 'docker.io/vllm/vllm-router:nightly-20260330-4f56d66';
 // vllm-router's Prometheus exporter listens on --prometheus-port (default 29000), bound to
 // --prometheus-host (default 127.0.0.1, so it must be 0.0.0.0 to be scraped) (docs/cli_reference.md).
 const METRICS_PORT = 29000;
@@ -72,7 +72,9 @@ export class VllmRouterImpl implements RouterImpl {
   public readonly displayName = 'vllm-router';
   // `--kv-connector nixl|mooncake|moriio` (docs/cli_reference.md); P2pNccl through ZMQ registration
   // (`--vllm-discovery-address`, docs/model-routing/pd-disaggregation.md "NCCL Connector Mode"); shared storage
-  // needs only prefill-then-decode, which the NIXL flow is (the connector ignores kv_transfer_params).
+  // needs only prefill-then-decode, which the NIXL flow is: ExampleConnector finds KV by prompt hash and ignores
+  // kv_transfer_params, and vllm-router then sends the original body to decode ("No kv_transfer_params for prefill
+  // ..., decode will proceed without them", src/routers/http/vllm_pd_router.rs).
   public readonly supportedTransports = [Transport.NIXL_PULL, Transport.MOONCAKE, Transport.P2P_NCCL, Transport.SHARED_STORAGE];
   private readonly image: string;
   private readonly prefillPolicy: RoutingPolicy;
@@ -107,6 +109,19 @@ export class VllmRouterImpl implements RouterImpl {
     for (const [name, taken] of [['metrics', METRICS_PORT], ['ZMQ registry', ZMQ_DISCOVERY_PORT]] as const) {
       if (ctx.port === taken && (name === 'metrics' || ctx.transport === Transport.P2P_NCCL)) {
         throw invalid(ctx.where, 'port', ctx.port, `collides with the router's ${name} port (${taken}); choose another port`);
+      }
+    }
+    if (ctx.transport === Transport.MOONCAKE) {
+      // vllm-router fetches Mooncake engine ids only for static --prefill workers, at startup
+      // (VllmPDRouter::new -> query_mooncake_bootstrap); pods found by discovery get none, so decode runs without
+      // KV transfer (router PR #209 tracks it). Through one Service address, the ids are only right for one pod.
+      if (ctx.discovery !== DiscoveryMode.STATIC) {
+        throw invalid(ctx.where, 'discovery', ctx.discovery,
+          'must be RouterDiscovery.STATIC with MooncakeConnector: vllm-router bootstraps Mooncake only for static prefill URLs (vllm-project/router PR #209)');
+      }
+      if (prefill.replicas !== 1) {
+        throw invalid(ctx.where, 'prefill.replicas', prefill.replicas,
+          "must be 1 with MooncakeConnector on vllm-router: it reads one prefill's engine ids through the prefill Service at startup");
       }
     }
     if (ctx.transport === Transport.P2P_NCCL && ctx.replicas !== 1) {
