@@ -15,5 +15,9 @@ describe('example mooncake-rdma', () => {
     expect(prefill.spec.template.metadata.annotations).toEqual({ 'vllm.ai/bootstrap-port': '8998' });
     const args: string[] = container(find(objects, 'Deployment', 'router')).args;
     expect(args.slice(args.indexOf('--kv-connector'), args.indexOf('--kv-connector') + 2)).toEqual(['--kv-connector', 'mooncake']);
+    // Static prefill URL with its bootstrap port, reachable through the prefill Service.
+    const prefillSvc = find(objects, 'Service', 'prefill');
+    expect(args.slice(args.indexOf('--prefill'), args.indexOf('--prefill') + 3)).toEqual(['--prefill', `http://${prefillSvc.metadata.name}:8000`, '8998']);
+    expect(prefillSvc.spec.ports).toContainEqual({ name: 'mooncake-boot', port: 8998, targetPort: 'mooncake-boot', protocol: 'TCP' });
   });
 });

@@ -1,7 +1,8 @@
 // MooncakeConnector over RDMA, equal TP on both tiers, vllm-router in Mooncake mode.
+// vllm-router bootstraps Mooncake only for static prefill URLs, at startup: one prefill pod, static discovery.
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { KvConnector, Model, MooncakeProtocol, PdService, VllmImage } from 'cdk8s-vllm-pd';
+import { KvConnector, Model, MooncakeProtocol, PdService, RouterDiscovery, VllmImage } from 'cdk8s-vllm-pd';
 
 export class MooncakeRdma extends Chart {
   constructor(scope: Construct, id: string) {
@@ -15,8 +16,9 @@ export class MooncakeRdma extends Chart {
         protocol: MooncakeProtocol.RDMA,
         deviceNames: ['mlx5_0', 'mlx5_1'],
       }),
-      prefill: { tensorParallelSize: 4, replicas: 2 },
+      prefill: { tensorParallelSize: 4, replicas: 1 },
       decode: { tensorParallelSize: 4, replicas: 2 },
+      router: { discovery: RouterDiscovery.STATIC },
     });
   }
 }

@@ -45,8 +45,8 @@ function service(props: any = {}, c = chart()) {
 }
 
 describe('LMCacheConnectorV1', () => {
-  test('PdService with the production-stack router: sender on prefill, receiver on decode, one port pair per TP rank', () => {
-    const { c, svc } = service({ prefill: { tensorParallelSize: 2 }, decode: { tensorParallelSize: 2 } });
+  test('PdService with the production-stack router: sender on prefill, receiver on decode', () => {
+    const { c, svc } = service({ prefill: { tensorParallelSize: 2 }, decode: { tensorParallelSize: 1 } });
     const objects = synth(c);
     expect(objects).toMatchSnapshot();
     const prefill = find(objects, 'Deployment', 'prefill');
@@ -81,7 +81,7 @@ describe('LMCacheConnectorV1', () => {
       pd_buffer_size: 1073741824,
       pd_buffer_device: 'cuda',
     });
-    // Decode is the receiver, listening on one init and one alloc port per TP rank.
+    // Decode is the receiver, listening on one init and one alloc port per TP rank (TP 1 here).
     expect(lmcacheConfig(objects, decode)).toEqual({
       local_cpu: false,
       max_local_cpu_size: 0,
@@ -91,8 +91,8 @@ describe('LMCacheConnectorV1', () => {
       nixl_backends: ['UCX'],
       pd_role: 'receiver',
       pd_peer_host: '0.0.0.0',
-      pd_peer_init_port: [7300, 7301],
-      pd_peer_alloc_port: [7400, 7401],
+      pd_peer_init_port: [7300],
+      pd_peer_alloc_port: [7400],
       pd_buffer_size: 2147483648,
       pd_buffer_device: 'cuda',
     });
@@ -103,11 +103,13 @@ describe('LMCacheConnectorV1', () => {
     expect(container(decode).ports).toEqual([
       { name: 'http', containerPort: 8000, protocol: 'TCP' },
       { name: 'lmc-init-0', containerPort: 7300, protocol: 'TCP' },
-      { name: 'lmc-init-1', containerPort: 7301, protocol: 'TCP' },
       { name: 'lmc-alloc-0', containerPort: 7400, protocol: 'TCP' },
-      { name: 'lmc-alloc-1', containerPort: 7401, protocol: 'TCP' },
     ]);
     expect(container(prefill).ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
+    // The router tells prefill these same ports (--nixl-peer-init-port / --nixl-peer-alloc-port).
+    const routerArgs: string[] = container(find(objects, 'Deployment', 'router')).args;
+    expect(routerArgs.slice(routerArgs.indexOf('--nixl-peer-init-port'), routerArgs.indexOf('--nixl-peer-init-port') + 2)).toEqual(['--nixl-peer-init-port', '7300']);
+    expect(routerArgs.slice(routerArgs.indexOf('--nixl-peer-alloc-port'), routerArgs.indexOf('--nixl-peer-alloc-port') + 2)).toEqual(['--nixl-peer-alloc-port', '7400']);
 
     for (const [role, dep] of [['prefill', prefill], ['decode', decode]] as const) {
       // The config file is mounted read-only where LMCACHE_CONFIG_FILE points.
@@ -171,7 +173,7 @@ describe('LMCacheConnectorV1', () => {
         peerAllocPort: 8400,
         kvLoadFailurePolicy: KvLoadFailurePolicy.RECOMPUTE,
       }),
-      decode: { tensorParallelSize: 4 },
+      decode: { tensorParallelSize: 1 },
     });
     const objects = synth(c);
     const prefill = find(objects, 'Deployment', 'prefill');
@@ -183,9 +185,9 @@ describe('LMCacheConnectorV1', () => {
     expect([p.pd_buffer_device, d.pd_buffer_device]).toEqual(['cpu', 'cpu']);
     expect(p.nixl_backends).toEqual(['UCX', 'LIBFABRIC']);
     expect(d.nixl_backends).toEqual(['UCX', 'LIBFABRIC']);
-    expect(d.pd_peer_init_port).toEqual([8300, 8301, 8302, 8303]);
-    expect(d.pd_peer_alloc_port).toEqual([8400, 8401, 8402, 8403]);
-    expect(container(decode).ports.map((x: any) => x.containerPort)).toEqual([8000, 8300, 8301, 8302, 8303, 8400, 8401, 8402, 8403]);
+    expect(d.pd_peer_init_port).toEqual([8300]);
+    expect(d.pd_peer_alloc_port).toEqual([8400]);
+    expect(container(decode).ports.map((x: any) => x.containerPort)).toEqual([8000, 8300, 8400]);
     expect(env(prefill, 'PYTHONHASHSEED')).toEqual({ name: 'PYTHONHASHSEED', value: '123' });
     expect(env(decode, 'PYTHONHASHSEED')).toEqual({ name: 'PYTHONHASHSEED', value: '123' });
     expect(kvTransferConfig(prefill).kv_load_failure_policy).toBe('recompute');
@@ -297,5 +299,22 @@ describe('LMCacheConnectorV1', () => {
     const decode = new DecodeTier(c, 'Decode', { model, kvConnector: KvConnector.lmcache({ pythonHashSeed: 2 }) });
     expect(() => new PdRouter(c, 'Router', { prefill, decode, strategy: RouterStrategy.productionStackRouter() }))
       .toThrow(/^PdRouter 'test\/Router': 'decode.kvConnector' .* must be configured like prefill's kvConnector/);
+  });
+});
+
+describe('LMCacheConnectorV1 with decode tensor parallelism', () => {
+  test('a decode tier listens on one init and one alloc port per TP rank', () => {
+    const tier = new DecodeTier(chart(), 'Decode', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvConnector: KvConnector.lmcache(), tensorParallelSize: 2 });
+    expect(tier.kvConnector._ports(tier._context).map(p => `${p.name}:${p.containerPort}`))
+      .toEqual(['lmc-init-0:7300', 'lmc-init-1:7301', 'lmc-alloc-0:7400', 'lmc-alloc-1:7401']);
+  });
+
+  test('fails with the production-stack router when decode TP is above 1', () => {
+    expect(() => new PdService(chart(), 'Svc', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      kvConnector: KvConnector.lmcache(),
+      decode: { tensorParallelSize: 2 },
+      router: { strategy: RouterStrategy.productionStackRouter() },
+    })).toThrow(/'decode.tensorParallelSize' \(2\) must be 1 with the production-stack router: it sends LMCache a single receiver port pair/);
   });
 });

@@ -16,6 +16,7 @@ function service(props: any = {}, c = chart()) {
     kvConnector: KvConnector.mooncake(),
     prefill: { tensorParallelSize: 4 },
     decode: { tensorParallelSize: 4 },
+    router: { discovery: RouterDiscovery.STATIC },
     ...props,
   });
   return { c, svc };
@@ -25,7 +26,7 @@ describe('MooncakeConnector', () => {
   test('PdService with vllm-router: bootstrap server on prefill only, router in Mooncake mode', () => {
     const { c, svc } = service({
       kvConnector: KvConnector.mooncake({ protocol: MooncakeProtocol.RDMA, deviceNames: ['mlx5_0', 'mlx5_1'], numWorkers: 16 }),
-      router: { strategy: RouterStrategy.vllmRouter() },
+      router: { strategy: RouterStrategy.vllmRouter(), discovery: RouterDiscovery.STATIC },
     });
     const objects = synth(c);
     expect(objects).toMatchSnapshot();
@@ -59,11 +60,22 @@ describe('MooncakeConnector', () => {
 
     const args: string[] = container(find(objects, 'Deployment', 'router')).args;
     expect(args.slice(args.indexOf('--kv-connector'), args.indexOf('--kv-connector') + 2)).toEqual(['--kv-connector', 'mooncake']);
-    expect(args).toContain('--service-discovery');
-    // Kubernetes discovery selects prefill pods, which carry the bootstrap annotation.
-    const i = args.indexOf('--prefill-selector');
-    const selector = Object.fromEntries(args.slice(i + 1, i + 5).map(a => a.split('=')));
-    expect(selector).toEqual(svc.prefill.selectorLabels);
+    expect(args).not.toContain('--service-discovery');
+    // The router bootstraps Mooncake from the static prefill URL plus bootstrap port, through the prefill Service.
+    expect(args.slice(args.indexOf('--prefill'), args.indexOf('--prefill') + 3))
+      .toEqual(['--prefill', `http://${svc.prefill.serviceName}:8000`, '8998']);
+    expect(find(objects, 'Service', 'prefill').spec.ports).toContainEqual({ name: 'mooncake-boot', port: 8998, targetPort: 'mooncake-boot', protocol: 'TCP' });
+    expect(find(objects, 'Service', 'decode').spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP' }]);
+  });
+
+  test('fails with Kubernetes discovery: vllm-router bootstraps Mooncake only for static prefill URLs', () => {
+    expect(() => service({ router: { discovery: RouterDiscovery.KUBERNETES } }))
+      .toThrow(/'discovery' \('kubernetes'\) must be RouterDiscovery.STATIC with MooncakeConnector: vllm-router bootstraps Mooncake only for static prefill URLs \(vllm-project\/router PR #209\)/);
+  });
+
+  test('fails with more than one prefill pod on vllm-router', () => {
+    expect(() => service({ prefill: { tensorParallelSize: 4, replicas: 2 } }))
+      .toThrow(/'prefill.replicas' \(2\) must be 1 with MooncakeConnector on vllm-router/);
   });
 
   test('the rendered JSON uses only KVTransferConfig fields and documented Mooncake extra-config keys', () => {

@@ -35,6 +35,11 @@ describe('production-stack router', () => {
       '--routing-logic', 'disaggregated_prefill',
       '--prefill-model-labels', 'prefill',
       '--decode-model-labels', 'decode',
+      '--nixl-proxy-host', '0.0.0.0',
+      '--nixl-proxy-port', '7500',
+      '--nixl-peer-host', '0.0.0.0',
+      '--nixl-peer-init-port', '7300',
+      '--nixl-peer-alloc-port', '7400',
     ]);
     expect(router.env).toEqual([{ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }]);
     expect(router.ports).toEqual([

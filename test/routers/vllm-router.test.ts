@@ -11,7 +11,7 @@ describe('vllm-router', () => {
     expect(objects).toMatchSnapshot();
     const router = container(find(objects, 'Deployment', 'router'));
     const selector = (labels: { [k: string]: string }) => Object.entries(labels).map(([k, v]) => `${k}=${v}`);
-    expect(router.image).toBe('docker.io/vllm/vllm-router:v0.1.17');
+    expect(router.image).toBe('docker.io/vllm/vllm-router:nightly-20260330-4f56d66');
     expect(router.command).toEqual(['vllm-router']);
     expect(router.args).toEqual([
       '--host', '0.0.0.0',
