@@ -48,15 +48,17 @@ interface Boundary {
   readonly source: string;
 }
 
+// PR #26813 landed late Oct 2025; v0.11.0 lacks the field, v0.12.0 (Dec 2025) is the first release known to have it.
+const KV_LOAD_FAILURE_POLICY_SINCE = '0.12.0';
+
 const TABLE: Record<Capability, Boundary> = {
   [Capability.SUPPORTED_RELEASE]: {
-    since: '0.12.0',
+    since: KV_LOAD_FAILURE_POLICY_SINCE,
     what: 'vLLM releases supported by cdk8s-vllm-pd',
     source: 'the library always renders kv_load_failure_policy explicitly, so it needs that field (row KV_LOAD_FAILURE_POLICY)',
   },
   [Capability.KV_LOAD_FAILURE_POLICY]: {
-    // PR #26813 landed late Oct 2025; v0.11.0 lacks the field, v0.12.0 (Dec 2025) is the first release known to have it.
-    since: '0.12.0',
+    since: KV_LOAD_FAILURE_POLICY_SINCE,
     what: "KVTransferConfig field 'kv_load_failure_policy'",
     source: 'vllm-project/vllm PR #26813 "[P/D] KV Load Failure Recovery/Abort Configuration", vllm/config/kv_transfer.py',
   },
