@@ -28,6 +28,7 @@ export interface CustomAcceleratorOptions {
    * (a single-node tier cannot span nodes).
    *
    * @default 8
+   * @see https://github.com/NVIDIA/k8s-device-plugin/blob/main/docs/gpu-feature-discovery/README.md
    */
   readonly gpusPerNode?: number;
 
@@ -43,6 +44,7 @@ export interface CustomAcceleratorOptions {
    * Node label value used to select nodes with this device. Required with `nodeLabelKey`.
    *
    * @default - no node selector
+   * @see https://github.com/NVIDIA/k8s-device-plugin/blob/main/docs/gpu-feature-discovery/README.md
    */
   readonly nodeLabelValue?: string;
 

@@ -53,7 +53,7 @@ export interface KvConnectorCommonOptions {
  */
 export class KvConnector {
   /**
-   * NIXL (`NixlConnector`, or `NixlPullConnector` / `NixlPushConnector` on vLLM >= 0.24): fully
+   * NIXL (`NixlConnector` for pull, `NixlPushConnector` for push where the image has it): fully
    * asynchronous RDMA/UCX transfer. The production default.
    *
    * @see https://docs.vllm.ai/en/latest/features/nixl_connector_usage.html
@@ -73,9 +73,9 @@ export class KvConnector {
   }
 
   /**
-   * P2pNccl (`P2pNcclConnector`): NCCL point-to-point between GPUs of one node. Removed in vLLM 0.24.
+   * P2pNccl (`P2pNcclConnector`): NCCL point-to-point between GPUs of one node. Removed from vLLM by PR #44854.
    *
-   * @see https://docs.vllm.ai/en/v0.23.0/design/p2p_nccl_connector.html
+   * @see https://docs.vllm.ai/en/v0.22.0/design/p2p_nccl_connector.html
    */
   public static p2pNccl(options: P2pNcclConnectorOptions = {}): KvConnector {
     return new KvConnector(new P2pNcclConnectorImpl(options), options);
@@ -112,8 +112,9 @@ export class KvConnector {
   }
 
   /**
-   * The shared-storage example connector (`ExampleConnector`; `SharedStorageConnector` before
-   * vLLM 0.13): prefill writes KV files to a ReadWriteMany volume, decode reads them.
+   * The shared-storage example connector (`ExampleConnector`, `SharedStorageConnector` on older vLLM;
+   * the library picks the name per version): prefill writes KV files to a ReadWriteMany volume, decode
+   * reads them.
    * Development and testing only.
    *
    * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html

@@ -1,6 +1,7 @@
 import { Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { invalid } from './private/errors';
+import { RFC1123_SUBDOMAIN } from './private/names';
 import { bytesOf, quantity } from './private/size';
 
 /**
@@ -49,8 +50,7 @@ export class ModelCache {
    * An existing PersistentVolumeClaim (ReadWriteMany or ReadOnlyMany when several pods share it).
    */
   public static persistentVolumeClaim(claimName: string, options: PvcModelCacheOptions = {}): ModelCache {
-    // RFC 1123 subdomain (https://kubernetes.io/docs/concepts/overview/working-with-objects/names/).
-    if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(claimName ?? '')) {
+    if (!RFC1123_SUBDOMAIN.test(claimName ?? '')) {
       throw invalid('ModelCache.persistentVolumeClaim', 'claimName', claimName, 'must be a Kubernetes object name (RFC 1123 subdomain)');
     }
     const readOnly = options.readOnly ?? false;

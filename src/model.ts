@@ -27,6 +27,7 @@ export interface ModelArchitecture {
    * `num_hidden_layers`. The pipeline parallel size may not exceed it.
    *
    * @default - not checked
+   * @see https://huggingface.co/docs/transformers/main_classes/configuration
    */
   readonly numHiddenLayers?: number;
 
@@ -34,6 +35,7 @@ export interface ModelArchitecture {
    * `num_key_value_heads` (GQA).
    *
    * @default - equal to numAttentionHeads
+   * @see https://huggingface.co/docs/transformers/main_classes/configuration
    */
   readonly numKeyValueHeads?: number;
 
@@ -54,6 +56,7 @@ export interface ModelOptions {
    * Architecture facts, so parallelism and connector rules can be checked at synth time.
    *
    * @default - unknown: head divisibility is not checked and the model is treated as STANDARD attention
+   * @see https://huggingface.co/docs/transformers/main_classes/configuration
    */
   readonly architecture?: ModelArchitecture;
 }

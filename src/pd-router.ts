@@ -35,6 +35,7 @@ export interface PdRouterOptions {
    * The router implementation.
    *
    * @default RouterStrategy.vllmRouter()
+   * @see https://github.com/vllm-project/router/blob/main/docs/model-routing/pd-disaggregation.md
    */
   readonly strategy?: RouterStrategy;
 
@@ -42,6 +43,7 @@ export interface PdRouterOptions {
    * Router pods.
    *
    * @default 1
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
    */
   readonly replicas?: number;
 
@@ -49,6 +51,7 @@ export interface PdRouterOptions {
    * Port of the router's container and Service (what clients call).
    *
    * @default 8000
+   * @see https://kubernetes.io/docs/concepts/services-networking/service/
    */
   readonly port?: number;
 
@@ -56,6 +59,7 @@ export interface PdRouterOptions {
    * How the router finds the tiers' pods.
    *
    * @default RouterDiscovery.KUBERNETES
+   * @see https://github.com/vllm-project/router/blob/main/docs/environment/kubernetes.md
    */
   readonly discovery?: RouterDiscovery;
 }

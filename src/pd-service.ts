@@ -14,6 +14,7 @@ export interface PdServiceProps extends ModelServingOptions {
    * Prefill tier settings.
    *
    * @default - one replica, tensor parallel 1
+   * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
    */
   readonly prefill?: TierOptions;
 
@@ -21,6 +22,7 @@ export interface PdServiceProps extends ModelServingOptions {
    * Decode tier settings.
    *
    * @default - one replica, tensor parallel 1
+   * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
    */
   readonly decode?: TierOptions;
 
@@ -28,6 +30,7 @@ export interface PdServiceProps extends ModelServingOptions {
    * Router settings.
    *
    * @default - vllm-router with Kubernetes discovery
+   * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
    */
   readonly router?: PdRouterOptions;
 }

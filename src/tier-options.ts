@@ -55,6 +55,7 @@ export interface TierOptions {
    * Number of pods.
    *
    * @default 1
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
    */
   readonly replicas?: number;
 
@@ -62,6 +63,7 @@ export interface TierOptions {
    * The GPU model the pods run on.
    *
    * @default Accelerator.NVIDIA_H100_80GB
+   * @see https://kubernetes.io/docs/tasks/manage-gpus/scheduling-gpus/
    */
   readonly accelerator?: Accelerator;
 
@@ -166,6 +168,7 @@ export interface TierOptions {
    * CPU and memory per pod.
    *
    * @default - see TierResources
+   * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
    */
   readonly resources?: TierResources;
 
@@ -214,6 +217,7 @@ export interface TierOptions {
    * Extra environment variables. They may not override a variable the library renders.
    *
    * @default []
+   * @see https://kubernetes.io/docs/tasks/inject-data-application/define-environment-variable-container/
    */
   readonly extraEnv?: EnvironmentVariable[];
 }
@@ -247,6 +251,7 @@ export interface ModelServingOptions {
    * The vLLM image and version.
    *
    * @default VllmImage.DEFAULT
+   * @see https://docs.vllm.ai/en/latest/deployment/docker.html
    */
   readonly image?: VllmImage;
 
@@ -254,6 +259,7 @@ export interface ModelServingOptions {
    * How KV caches move from prefill to decode.
    *
    * @default KvConnector.nixl()
+   * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
    */
   readonly kvConnector?: KvConnector;
 
@@ -269,6 +275,7 @@ export interface ModelServingOptions {
    * Where model weights are cached.
    *
    * @default ModelCache.emptyDir()
+   * @see https://kubernetes.io/docs/concepts/storage/volumes/
    */
   readonly modelCache?: ModelCache;
 }

@@ -21,6 +21,7 @@ export interface VllmImageOptions {
    * a custom build); otherwise taken from the tag.
    *
    * @default - parsed from the image tag
+   * @see https://hub.docker.com/r/vllm/vllm-openai/tags
    */
   readonly version?: string;
 }

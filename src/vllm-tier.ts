@@ -69,6 +69,8 @@ export abstract class VllmTier extends Construct {
   public readonly enableChunkedPrefill?: boolean;
   /** vLLM HTTP port. */
   public readonly port: number;
+  /** How long a pod may take to start (the startup probe's budget). */
+  public readonly startupTimeout: Duration;
   /** The tier's Deployment. */
   public readonly deployment: ApiObject;
   /** The tier's ClusterIP Service. */
@@ -161,7 +163,8 @@ export abstract class VllmTier extends Construct {
         `must be >= maxModelLen (${props.maxModelLen}) when enableChunkedPrefill is false (vllm/config/scheduler.py)`);
     }
     // A model download and load takes minutes; probes count whole seconds.
-    const startupSeconds = wholeSeconds(where, 'startupTimeout', props.startupTimeout ?? Duration.minutes(60), 60);
+    this.startupTimeout = props.startupTimeout ?? Duration.minutes(60);
+    const startupSeconds = wholeSeconds(where, 'startupTimeout', this.startupTimeout, 60);
     const drainSeconds = wholeSeconds(where, 'drainTimeout', props.drainTimeout ?? Duration.seconds(60), 0);
     // Older releases reject `--shutdown-timeout`: they abort in-flight requests on SIGTERM, so an explicit
     // drainTimeout cannot be honoured there.

@@ -1,7 +1,8 @@
 import type { KvConnectorCommonOptions } from '../kv-connector';
-import { Capability, has } from '../private/compat';
+import { Capability, has, range } from '../private/compat';
 import { ConnectorImpl, ConnectorPodSettings, ConnectorVolume, TierContext, Transport } from '../private/connector-context';
 import { invalid } from '../private/errors';
+import { RFC1123_SUBDOMAIN } from '../private/names';
 import { lenientRoles, seedRole } from '../private/role-rules';
 import { KvRole, TierRole } from '../roles';
 import { VllmVersion } from '../vllm-version';
@@ -42,7 +43,7 @@ export class ExampleConnectorImpl implements ConnectorImpl {
   public constructor(options: ExampleConnectorOptions) {
     const where = 'KvConnector.example';
     this.options = options ?? ({} as ExampleConnectorOptions);
-    if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(this.options.claimName ?? '')) {
+    if (!RFC1123_SUBDOMAIN.test(this.options.claimName ?? '')) {
       throw invalid(where, 'claimName', this.options.claimName, 'must name an existing ReadWriteMany PersistentVolumeClaim (RFC 1123 subdomain)');
     }
     this.path = this.options.sharedStoragePath ?? DEFAULT_PATH;
@@ -57,6 +58,14 @@ export class ExampleConnectorImpl implements ConnectorImpl {
 
   public connectorName(version: VllmVersion): string {
     return has(version, Capability.EXAMPLE_CONNECTOR_NAME) ? 'ExampleConnector' : 'SharedStorageConnector';
+  }
+
+  public validateTier(ctx: TierContext): void {
+    if (!has(ctx.version, Capability.EXAMPLE_CONNECTOR_NAME) && !has(ctx.version, Capability.SHARED_STORAGE_CONNECTOR_NAME)) {
+      throw invalid(ctx.where, 'kvConnector', this.displayName,
+        `cannot be named for vLLM ${ctx.version}: SharedStorageConnector exists in ${range(Capability.SHARED_STORAGE_CONNECTOR_NAME)}, ` +
+        `ExampleConnector in ${range(Capability.EXAMPLE_CONNECTOR_NAME)}, and which releases in between carry which name is unconfirmed (PR #30201)`);
+    }
   }
 
   public defaultKvRole(tier: TierRole): KvRole {

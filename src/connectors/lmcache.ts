@@ -31,6 +31,7 @@ export interface LmcacheConnectorOptions extends KvConnectorCommonOptions {
    * `pd_buffer_size` on prefill (the sender).
    *
    * @default Size.gibibytes(1) (the LMCache example's 1073741824)
+   * @see https://docs.lmcache.ai/api_reference/configurations.html
    */
   readonly prefillBufferSize?: Size;
 
@@ -38,6 +39,7 @@ export interface LmcacheConnectorOptions extends KvConnectorCommonOptions {
    * `pd_buffer_size` on decode (the receiver).
    *
    * @default Size.gibibytes(2) (the LMCache example's 2147483648)
+   * @see https://docs.lmcache.ai/api_reference/configurations.html
    */
   readonly decodeBufferSize?: Size;
 
@@ -45,6 +47,7 @@ export interface LmcacheConnectorOptions extends KvConnectorCommonOptions {
    * `pd_buffer_device`.
    *
    * @default KvBufferDevice.CUDA
+   * @see https://docs.lmcache.ai/api_reference/configurations.html
    */
   readonly bufferDevice?: KvBufferDevice;
 
@@ -52,6 +55,7 @@ export interface LmcacheConnectorOptions extends KvConnectorCommonOptions {
    * `nixl_backends`.
    *
    * @default [NixlBackend.UCX]
+   * @see https://docs.lmcache.ai/api_reference/configurations.html
    */
   readonly nixlBackends?: NixlBackend[];
 
@@ -59,6 +63,7 @@ export interface LmcacheConnectorOptions extends KvConnectorCommonOptions {
    * `pd_peer_init_port` base on decode: TP rank `i` listens on `peerInitPort + i`.
    *
    * @default 7300
+   * @see https://docs.lmcache.ai/api_reference/configurations.html
    */
   readonly peerInitPort?: number;
 
@@ -66,6 +71,7 @@ export interface LmcacheConnectorOptions extends KvConnectorCommonOptions {
    * `pd_peer_alloc_port` base on decode: TP rank `i` listens on `peerAllocPort + i`.
    *
    * @default 7400
+   * @see https://docs.lmcache.ai/api_reference/configurations.html
    */
   readonly peerAllocPort?: number;
 }

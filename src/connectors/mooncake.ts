@@ -27,6 +27,7 @@ export interface MooncakeConnectorOptions extends KvConnectorCommonOptions {
    * Transfer protocol.
    *
    * @default MooncakeProtocol.RDMA
+   * @see https://docs.vllm.ai/en/latest/features/mooncake_connector_usage.html
    */
   readonly protocol?: MooncakeProtocol;
 
@@ -34,6 +35,7 @@ export interface MooncakeConnectorOptions extends KvConnectorCommonOptions {
    * RDMA devices Mooncake may use (`device_name`, comma-joined), e.g. `['mlx5_0', 'mlx5_1']`.
    *
    * @default - all devices
+   * @see https://docs.vllm.ai/en/latest/features/mooncake_connector_usage.html
    */
   readonly deviceNames?: string[];
 
@@ -41,6 +43,7 @@ export interface MooncakeConnectorOptions extends KvConnectorCommonOptions {
    * Transfer threads per prefill worker (`num_workers`).
    *
    * @default - vLLM's default (10)
+   * @see https://docs.vllm.ai/en/latest/features/mooncake_connector_usage.html
    */
   readonly numWorkers?: number;
 
@@ -49,6 +52,7 @@ export interface MooncakeConnectorOptions extends KvConnectorCommonOptions {
    * (`VLLM_MOONCAKE_BOOTSTRAP_PORT`).
    *
    * @default 8998
+   * @see https://docs.vllm.ai/en/latest/features/mooncake_connector_usage.html
    */
   readonly bootstrapPort?: number;
 }

@@ -60,7 +60,7 @@ export enum KvBufferDevice {
 export enum NixlTransferMode {
   /** Decode reads prefill's blocks with RDMA READ (`NixlConnector` / `NixlPullConnector`). */
   PULL = 'pull',
-  /** Prefill writes into blocks decode registered (`NixlPushConnector`, vLLM >= 0.24); needs a push-aware proxy. */
+  /** Prefill writes into blocks decode registered (`NixlPushConnector`, newer vLLM only); needs a push-aware proxy. */
   PUSH = 'push',
 }
 
@@ -75,6 +75,16 @@ export interface NixlConnectorOptions extends KvConnectorCommonOptions {
    * @see https://docs.vllm.ai/en/latest/features/nixl_connector_usage.html
    */
   readonly transferMode?: NixlTransferMode;
+
+  /**
+   * `kv_recompute_threshold`: the fewest remote tokens worth pulling; shorter prefixes are recomputed on decode.
+   * (`bidirectional_kv_xfer` and `decoder_kv_blocks_ttl` are not offered: they need a stateful multi-turn proxy
+   * that no RouterStrategy deploys; `enable_cross_layers_blocks` needs specific attention backends.)
+   *
+   * @default - vLLM's default (0 without bidirectional transfer)
+   * @see https://docs.vllm.ai/en/latest/features/nixl_connector_usage.html
+   */
+  readonly kvRecomputeThreshold?: number;
 
   /**
    * `enforce_handshake_compat`: refuse peers whose compatibility hash (vLLM version, model, dtype,
@@ -160,6 +170,7 @@ export class NixlConnectorImpl implements ConnectorImpl {
     if (!Object.values(KvBufferDevice).includes(device)) {
       throw invalid(where, 'kvBufferDevice', device, `must be one of ${show(Object.values(KvBufferDevice))}`);
     }
+    requireInteger(where, 'kvRecomputeThreshold', options.kvRecomputeThreshold, 0);
     const port = options.sideChannelPort ?? DEFAULT_SIDE_CHANNEL_PORT;
     requireInteger(where, 'sideChannelPort', port, 1);
     if (port > 65535) {
@@ -204,6 +215,9 @@ export class NixlConnectorImpl implements ConnectorImpl {
     const extra: Record<string, unknown> = { backends: this.backends.map(b => b.name) };
     if (this.kvLeaseDuration !== undefined) {
       extra.kv_lease_duration = this.kvLeaseDuration.toSeconds();
+    }
+    if (this.options.kvRecomputeThreshold !== undefined) {
+      extra.kv_recompute_threshold = this.options.kvRecomputeThreshold;
     }
     if (this.options.enforceHandshakeCompat !== undefined) {
       extra.enforce_handshake_compat = this.options.enforceHandshakeCompat;

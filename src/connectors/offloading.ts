@@ -1,6 +1,6 @@
 import { Size } from 'cdk8s';
 import type { KvConnectorCommonOptions } from '../kv-connector';
-import { Capability, has, range, requireCapability } from '../private/compat';
+import { Capability, range, requireCapability } from '../private/compat';
 import { ConnectorImpl, TierContext, Transport } from '../private/connector-context';
 import { invalid, requireInteger } from '../private/errors';
 import { bytesOf } from '../private/size';
@@ -15,17 +15,19 @@ import { VllmVersion } from '../vllm-version';
 export interface OffloadingConnectorOptions extends KvConnectorCommonOptions {
   /**
    * `cpu_bytes_to_use`: CPU memory for offloaded KV per vLLM instance, in total across its workers
-   * (vLLM >= 0.14). The pod's memory request and limit grow by this amount per data-parallel engine.
+   * (newer vLLM; see the version table). The pod's memory request and limit grow by this amount per data-parallel engine.
    *
    * @default - required unless numCpuBlocks is given (older vLLM)
+   * @see https://docs.vllm.ai/en/latest/features/kv_offloading_usage.html
    */
   readonly cpuBytesToUse?: Size;
 
   /**
-   * `num_cpu_blocks`: the pre-0.14 sizing, in offloaded blocks per worker. The library cannot derive
+   * `num_cpu_blocks`: the older vLLM sizing, in offloaded blocks per worker. The library cannot derive
    * bytes from it, so the tier must set `resources.memory` explicitly.
    *
    * @default - use cpuBytesToUse
+   * @see https://docs.vllm.ai/en/latest/features/kv_offloading_usage.html
    */
   readonly numCpuBlocks?: number;
 
@@ -34,6 +36,7 @@ export interface OffloadingConnectorOptions extends KvConnectorCommonOptions {
    * (`assert offloaded_block_size % gpu_block_size == 0`, vllm/v1/kv_offload/spec.py).
    *
    * @default - the GPU block size
+   * @see https://docs.vllm.ai/en/latest/features/kv_offloading_usage.html
    */
   readonly blockSize?: number;
 }
@@ -52,7 +55,7 @@ export class OffloadingConnectorImpl implements ConnectorImpl {
     const o = this.options;
     if ((o.cpuBytesToUse === undefined) === (o.numCpuBlocks === undefined)) {
       throw invalid(where, 'cpuBytesToUse', o.cpuBytesToUse ? `${bytesOf(o.cpuBytesToUse)} bytes` : undefined,
-        'must be given, or numCpuBlocks on vLLM < 0.14, but not both');
+        'must be given (or numCpuBlocks on older vLLM releases), but not both');
     }
     if (o.cpuBytesToUse !== undefined && bytesOf(o.cpuBytesToUse) < 1024 ** 2) {
       throw invalid(where, 'cpuBytesToUse', `${bytesOf(o.cpuBytesToUse)} bytes`, 'must be at least 1 MiB');
@@ -93,14 +96,13 @@ export class OffloadingConnectorImpl implements ConnectorImpl {
 
   public validateTier(ctx: TierContext): void {
     requireCapability(ctx.version, Capability.OFFLOADING_CONNECTOR, ctx.where, 'kvConnector', this.displayName);
-    const usesBytes = has(ctx.version, Capability.OFFLOADING_CPU_BYTES);
-    if (usesBytes && this.options.numCpuBlocks !== undefined) {
-      throw invalid(ctx.where, 'numCpuBlocks', this.options.numCpuBlocks,
-        `is not read by vLLM ${ctx.version} (it uses cpu_bytes_to_use since ${range(Capability.OFFLOADING_CPU_BYTES)}); set cpuBytesToUse instead`);
+    if (this.options.cpuBytesToUse !== undefined) {
+      requireCapability(ctx.version, Capability.OFFLOADING_CPU_BYTES, ctx.where, 'cpuBytesToUse',
+        `${bytesOf(this.options.cpuBytesToUse)} bytes`, `Releases in ${range(Capability.OFFLOADING_NUM_CPU_BLOCKS)} read numCpuBlocks instead`);
     }
-    if (!usesBytes && this.options.cpuBytesToUse !== undefined) {
-      throw invalid(ctx.where, 'cpuBytesToUse', `${bytesOf(this.options.cpuBytesToUse)} bytes`,
-        `needs ${range(Capability.OFFLOADING_CPU_BYTES)}; vLLM ${ctx.version} reads num_cpu_blocks: set numCpuBlocks instead`);
+    if (this.options.numCpuBlocks !== undefined) {
+      requireCapability(ctx.version, Capability.OFFLOADING_NUM_CPU_BLOCKS, ctx.where, 'numCpuBlocks', this.options.numCpuBlocks,
+        `Releases in ${range(Capability.OFFLOADING_CPU_BYTES)} read cpuBytesToUse instead`);
     }
     if (this.options.numCpuBlocks !== undefined && !ctx.memoryExplicit) {
       throw invalid(ctx.where, 'resources.memory', undefined,

@@ -24,13 +24,14 @@ export enum P2pNcclSendType {
 /**
  * Options for `KvConnector.p2pNccl()`.
  *
- * @see https://docs.vllm.ai/en/v0.23.0/design/p2p_nccl_connector.html
+ * @see https://docs.vllm.ai/en/v0.22.0/design/p2p_nccl_connector.html
  */
 export interface P2pNcclConnectorOptions extends KvConnectorCommonOptions {
   /**
    * `send_type`.
    *
    * @default P2pNcclSendType.PUT_ASYNC
+   * @see https://docs.vllm.ai/en/v0.22.0/design/p2p_nccl_connector.html
    */
   readonly sendType?: P2pNcclSendType;
 
@@ -38,6 +39,7 @@ export interface P2pNcclConnectorOptions extends KvConnectorCommonOptions {
    * `nccl_num_channels` (sets NCCL_MAX_NCHANNELS; one NCCL group uses ~100 MB at 16, ~52 MB at 8).
    *
    * @default 8
+   * @see https://docs.vllm.ai/en/v0.22.0/design/p2p_nccl_connector.html
    */
   readonly ncclNumChannels?: number;
 
@@ -45,6 +47,7 @@ export interface P2pNcclConnectorOptions extends KvConnectorCommonOptions {
    * `kv_port`: base ZMQ port; worker `i` of a pod listens on `kvPort + i`.
    *
    * @default 14579 (KVTransferConfig.kv_port default)
+   * @see https://docs.vllm.ai/en/v0.22.0/design/p2p_nccl_connector.html
    */
   readonly kvPort?: number;
 
@@ -52,6 +55,7 @@ export interface P2pNcclConnectorOptions extends KvConnectorCommonOptions {
    * `kv_buffer_size` on prefill.
    *
    * @default - 10 bytes (1e1), the documented practice for a PUT_ASYNC prefill
+   * @see https://docs.vllm.ai/en/v0.22.0/design/p2p_nccl_connector.html
    */
   readonly prefillKvBufferSize?: Size;
 
@@ -59,6 +63,7 @@ export interface P2pNcclConnectorOptions extends KvConnectorCommonOptions {
    * `kv_buffer_size` on decode: GPU memory that receives KV (5-10% of GPU memory is the documented practice).
    *
    * @default Size.gibibytes(8) (the documented 8e9 example)
+   * @see https://docs.vllm.ai/en/v0.22.0/design/p2p_nccl_connector.html
    */
   readonly decodeKvBufferSize?: Size;
 
@@ -67,6 +72,7 @@ export interface P2pNcclConnectorOptions extends KvConnectorCommonOptions {
    * by this amount per GPU.
    *
    * @default Size.gibibytes(32) (vLLM's default)
+   * @see https://docs.vllm.ai/en/v0.22.0/design/p2p_nccl_connector.html
    */
   readonly memPoolSize?: Size;
 
@@ -76,6 +82,7 @@ export interface P2pNcclConnectorOptions extends KvConnectorCommonOptions {
    * Set false to allow NCCL across nodes.
    *
    * @default true
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity
    */
   readonly sameNode?: boolean;
 }
@@ -85,7 +92,7 @@ const DEFAULT_CHANNELS = 8; // p2p_nccl_engine.py: get_from_extra_config("nccl_n
 const DEFAULT_POOL_GIB = 32; // p2p_nccl_engine.py: get_from_extra_config("mem_pool_size_gb", 32)
 
 /**
- * vLLM's P2pNcclConnector (removed in 0.24 by PR #44854). Each engine's rank 0 registers with the proxy
+ * vLLM's P2pNcclConnector (removed by PR #44854; releases in compat.ts). Each engine's rank 0 registers with the proxy
  * over ZMQ (`proxy_ip`:`proxy_port`, msgpack every 3 s) announcing `<ip>:<http_port>`, where ip comes from
  * `VLLM_HOST_IP`; `http_port` must equal `--port` (p2p_nccl_engine.py, docs/design/p2p_nccl_connector.md).
  */

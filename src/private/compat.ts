@@ -1,6 +1,10 @@
 /**
  * THE vLLM compatibility table: every version boundary this library knows, with its source.
  * Nothing else in the library compares vLLM versions against literals.
+ *
+ * Where the first release with a change is only estimated (a PR merged close to a release cut), the rows
+ * use the releases that are confirmed on each side, and the releases in between are refused rather than
+ * guessed: a wrong guess would only show up after a model load.
  */
 import { VllmVersion } from '../vllm-version';
 import { invalid } from './errors';
@@ -29,12 +33,16 @@ export enum Capability {
   MOONCAKE_CONNECTOR = 'MOONCAKE_CONNECTOR',
   /** `OffloadingConnector`. */
   OFFLOADING_CONNECTOR = 'OFFLOADING_CONNECTOR',
-  /** OffloadingConnector sized by `cpu_bytes_to_use` (older releases: `num_cpu_blocks`). */
+  /** OffloadingConnector sized by `cpu_bytes_to_use`. */
   OFFLOADING_CPU_BYTES = 'OFFLOADING_CPU_BYTES',
+  /** OffloadingConnector sized by `num_cpu_blocks` (before `cpu_bytes_to_use`). */
+  OFFLOADING_NUM_CPU_BLOCKS = 'OFFLOADING_NUM_CPU_BLOCKS',
   /** `MultiConnector`. */
   MULTI_CONNECTOR = 'MULTI_CONNECTOR',
-  /** The shared-storage example connector is registered as `ExampleConnector` (before: `SharedStorageConnector`). */
+  /** The shared-storage example connector is registered as `ExampleConnector`. */
   EXAMPLE_CONNECTOR_NAME = 'EXAMPLE_CONNECTOR_NAME',
+  /** ... and as `SharedStorageConnector` before the rename. */
+  SHARED_STORAGE_CONNECTOR_NAME = 'SHARED_STORAGE_CONNECTOR_NAME',
 }
 
 interface Boundary {
@@ -78,13 +86,14 @@ const TABLE: Record<Capability, Boundary> = {
     source: 'vllm-project/vllm PR #36666 (re-land of #34730, 2026-03-10), first released in v0.18.0 (llm-d issue #927)',
   },
   [Capability.DISABLE_LOG_REQUESTS_FLAG]: {
-    until: '0.17.0',
+    // Still listed as deprecated in the v0.14 docs, rejected by v0.17.0; 0.15 and 0.16 are unconfirmed, so refused.
+    until: '0.15.0',
     what: "flag '--disable-log-requests'",
-    source: 'deprecated by vllm-project/vllm PR #22113, engine arg removed by PR #29402 (v0.12.0); rejected as an unrecognized argument by v0.17.0 (llm-d/llm-d-benchmark PR #781)',
+    source: 'deprecated by vllm-project/vllm PR #22113, engine arg removed by PR #29402 (v0.12.0); listed in docs.vllm.ai/en/v0.14.0/cli/serve; rejected as an unrecognized argument by v0.17.0 (llm-d/llm-d-benchmark PR #781)',
   },
   [Capability.NIXL_PULL_PUSH_CONNECTORS]: {
-    // Merged ~2026-06-12, after the v0.23.0 cut; confirmed present in v0.26.0.
-    since: '0.24.0',
+    // Merged ~2026-06-12, probably first in v0.24.0; confirmed present in v0.26.0 (ai-dynamo/dynamo PR #13311).
+    since: '0.26.0',
     what: "connectors 'NixlPullConnector' and 'NixlPushConnector'",
     source: 'vllm-project/vllm PR #35264 (KV push from prefill to decode with NIXL); nixl/connector.py `NixlConnector = NixlPullConnector`',
   },
@@ -95,8 +104,8 @@ const TABLE: Record<Capability, Boundary> = {
   },
   [Capability.P2P_NCCL_CONNECTOR]: {
     since: '0.10.0',
-    // PR #44854 merged in June 2026 before the v0.24.0 release (2026-07-01).
-    until: '0.24.0',
+    // PR #44854 was opened 2026-06-08 and merged around the v0.23.0 cut (v0.23.0 out 2026-06-14); v0.23.x is refused.
+    until: '0.23.0',
     what: "connector 'P2pNcclConnector'",
     source: 'added by the p2p module (docs.vllm.ai/en/v0.10.0 kv_connector/v1 index); removed by vllm-project/vllm PR #44854 "[Connector] Remove P2pNcclConnector"',
   },
@@ -113,10 +122,16 @@ const TABLE: Record<Capability, Boundary> = {
     source: 'vllm-project/vllm PRs #22595 and #24251; docs.vllm.ai/en/v0.11.0/api/vllm/distributed/kv_transfer/kv_connector/v1/offloading_connector.html',
   },
   [Capability.OFFLOADING_CPU_BYTES]: {
-    // PR #24498 reviewed 2026-01-08, v0.14.0 released ~2026-01-20; v0.15.0 docs confirm it.
-    since: '0.14.0',
-    what: "OffloadingConnector extra config 'cpu_bytes_to_use' (older releases read 'num_cpu_blocks')",
-    source: 'vllm-project/vllm PR #24498; docs.vllm.ai/en/v0.15.0/api/vllm/v1/kv_offload/cpu/ and docs.vllm.ai/en/v0.11.0/api/vllm/v1/kv_offload/cpu.html',
+    // PR #24498 was reviewed 2026-01-08 (v0.14.0 ~2026-01-20); only v0.15.0 is confirmed, so v0.14.x is refused.
+    since: '0.15.0',
+    what: "OffloadingConnector extra config 'cpu_bytes_to_use'",
+    source: 'vllm-project/vllm PR #24498; docs.vllm.ai/en/v0.15.0/api/vllm/v1/kv_offload/cpu/',
+  },
+  [Capability.OFFLOADING_NUM_CPU_BLOCKS]: {
+    since: '0.11.0',
+    until: '0.14.0',
+    what: "OffloadingConnector extra config 'num_cpu_blocks'",
+    source: 'docs.vllm.ai/en/v0.11.0/api/vllm/v1/kv_offload/cpu.html ("num_cpu_blocks must be specified"); replaced by cpu_bytes_to_use in PR #24498',
   },
   [Capability.MULTI_CONNECTOR]: {
     since: '0.9.2',
@@ -124,10 +139,15 @@ const TABLE: Record<Capability, Boundary> = {
     source: 'docs.vllm.ai/en/v0.9.2/api/vllm/distributed/kv_transfer/kv_connector/v1/multi_connector.html',
   },
   [Capability.EXAMPLE_CONNECTOR_NAME]: {
-    // PR #30201 was approved 2025-12-08, before the v0.13.0 cut; confirmed by the v0.15.0 docs. No alias exists.
-    since: '0.13.0',
-    what: "the name 'ExampleConnector' (formerly 'SharedStorageConnector')",
+    // PR #30201 (approved 2025-12-08) landed in v0.13.0 or v0.14.0; v0.15.0 is the first confirmed. No alias exists.
+    since: '0.15.0',
+    what: "connector name 'ExampleConnector'",
     source: 'vllm-project/vllm PR #30201; example_connector in docs.vllm.ai/en/v0.15.0/api/vllm/distributed/kv_transfer/kv_connector/v1/',
+  },
+  [Capability.SHARED_STORAGE_CONNECTOR_NAME]: {
+    until: '0.13.0',
+    what: "connector name 'SharedStorageConnector'",
+    source: 'shared_storage_connector in docs.vllm.ai/en/v0.10.0/api/vllm/distributed/kv_transfer/kv_connector/v1/; renamed by vllm-project/vllm PR #30201',
   },
 };
 

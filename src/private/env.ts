@@ -1,12 +1,9 @@
 import { k8s } from 'cdk8s-plus-28';
 import { EnvironmentVariable } from '../environment-variable';
 import { invalid } from './errors';
+import { HF_TOKEN_PATTERN, SECRET_ENV_NAME } from './secrets';
 
 // Names that hold credentials. A literal value for them would put a secret into the manifest.
-// Whole name parts only, so TOKENIZERS_PARALLELISM is not a secret.
-const SECRET_NAME = /(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)(_|$)/i;
-// Hugging Face user access tokens start with `hf_` (https://huggingface.co/docs/hub/security-tokens).
-const HF_TOKEN_VALUE = /\bhf_[A-Za-z0-9]{20,}\b/;
 // https://kubernetes.io/docs/tasks/inject-data-application/define-environment-variable-container/
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
@@ -27,7 +24,7 @@ export function renderExtraEnv(where: string, extra: EnvironmentVariable[], rend
       throw invalid(where, 'extraEnv', e.name, 'is already set by the library (or listed twice); set the typed prop instead');
     }
     const literal = e.value.value;
-    if (literal !== undefined && (SECRET_NAME.test(e.name) || HF_TOKEN_VALUE.test(String(literal)))) {
+    if (literal !== undefined && (SECRET_ENV_NAME.test(e.name) || HF_TOKEN_PATTERN.test(String(literal)))) {
       throw invalid(where, `extraEnv[${e.name}]`, '<redacted literal>',
         'is a secret given as a literal; use EnvValue.fromSecretValue({ secret, key }) so it stays in a Secret');
     }

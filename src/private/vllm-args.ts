@@ -7,6 +7,7 @@
  */
 import { Capability, has, range } from './compat';
 import { invalid } from './errors';
+import { HF_TOKEN_PATTERN } from './secrets';
 import { VllmVersion } from '../vllm-version';
 
 /** Resolved engine settings of one tier. */
@@ -101,8 +102,6 @@ function flagName(arg: string): string {
   return base.startsWith('--') ? base.replace(/_/g, '-') : base;
 }
 
-// Hugging Face user access tokens start with `hf_` (https://huggingface.co/docs/hub/security-tokens).
-const HF_TOKEN_PATTERN = /\bhf_[A-Za-z0-9]{20,}\b/;
 
 /**
  * Rejects extra args that repeat a rendered flag, that the targeted vLLM does not have, or that

@@ -28,6 +28,8 @@ export enum RoutingPolicy {
 export interface VllmRouterOptions {
   /**
    * The router image. Its binary must be `vllm-router` (the Rust router from vllm-project/router).
+   * Set it: vllm-router publishes only nightly images, upstream deletes old dated ones, and the
+   * default (the tag named in vllm-project/vllm#41350) may no longer be pullable.
    *
    * @default 'docker.io/vllm/vllm-router:nightly-20260330-4f56d66'
    * @see https://github.com/vllm-project/router
@@ -180,6 +182,10 @@ export class VllmRouterImpl implements RouterImpl {
       args.push('--prefill', `http://${prefill.serviceName}:${prefill.port}`);
       if (bootstrap !== undefined) args.push(bootstrap);
       args.push('--decode', `http://${decode.serviceName}:${decode.port}`);
+      // Static workers must become healthy within --worker-startup-timeout-secs (default 600, docs/cli_reference.md)
+      // or the router exits; give it the tiers' own model-load budget.
+      const budget = Math.max(prefill.startupTimeout.toSeconds(), decode.startupTimeout.toSeconds());
+      args.push('--worker-startup-timeout-secs', String(budget));
     }
     if (prefill.dataParallelSize > 1) {
       args.push('--intra-node-data-parallel-size', String(prefill.dataParallelSize));
