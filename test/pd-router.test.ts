@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import { argValue, chart, container, find, synth } from './util';
 import {
   AttentionKind, DecodeTier, KvCacheDtype, KvConnector, KvLoadFailurePolicy, Model, NixlTransferMode, PdRouter, PrefillTier,
@@ -54,7 +55,7 @@ describe('PdRouter', () => {
   });
 
   test('static discovery points at the tier Services and needs no API access', () => {
-    const { c, prefill, decode } = tiers(chart({}));
+    const { c, prefill, decode } = tiers(chart({}), { startupTimeout: Duration.minutes(90) }, {});
     new PdRouter(c, 'Router', { prefill, decode, discovery: RouterDiscovery.STATIC, port: 9000, replicas: 2 });
     const objects = synth(c);
     const dep = find(objects, 'Deployment', 'router');
@@ -62,6 +63,9 @@ describe('PdRouter', () => {
     expect(args.slice(args.indexOf('--prefill'), args.indexOf('--prefill') + 2)).toEqual(['--prefill', `http://${prefill.serviceName}:8000`]);
     expect(args.slice(args.indexOf('--decode'), args.indexOf('--decode') + 2)).toEqual(['--decode', `http://${decode.serviceName}:8000`]);
     expect(args).not.toContain('--service-discovery');
+    // Static workers get the longest tier startup budget (90 min here) before the router gives up on them.
+    expect(args.slice(args.indexOf('--worker-startup-timeout-secs'), args.indexOf('--worker-startup-timeout-secs') + 2))
+      .toEqual(['--worker-startup-timeout-secs', '5400']);
     expect(dep.spec.template.spec.automountServiceAccountToken).toBe(false);
     expect(dep.spec.replicas).toBe(2);
     expect(find(objects, 'Service', 'router').spec.ports[0].port).toBe(9000);

@@ -1,4 +1,3 @@
-import { Testing } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-28';
 import { argValue, chart, container, env, find, kvTransferConfig, synth } from './util';
 import { KvConnector, Model, PdService, RouterDiscovery, VllmImage } from '../src';
@@ -51,7 +50,7 @@ describe('PdService', () => {
     const render = () => {
       const c = chart();
       new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvConnector: KvConnector.nixl() });
-      return JSON.stringify(Testing.synth(c));
+      return JSON.stringify(synth(c));
     };
     expect(render()).toBe(render());
   });

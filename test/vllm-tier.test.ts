@@ -192,7 +192,7 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
 
   test('fails when a flag the targeted vLLM removed is passed', () => {
     expect(() => new PrefillTier(chart(), 'P', { model, extraArgs: ['--disable-log-requests'] }))
-      .toThrow(/'extraArgs' \('--disable-log-requests'\) is only accepted by vLLM < 0.17.0; the image is vLLM 0.32.0/);
+      .toThrow(/'extraArgs' \('--disable-log-requests'\) is only accepted by vLLM < 0.15.0; the image is vLLM 0.32.0/);
   });
 
   test('fails when a secret is given as a literal', () => {

@@ -78,9 +78,14 @@ describe('ExampleConnector', () => {
     }
   });
 
-  test('vLLM 0.13.0 renders the new name ExampleConnector', () => {
-    const tier = new PrefillTier(chart(), 'Prefill', { model, image: VllmImage.official('v0.13.0'), kvConnector: KvConnector.example({ claimName: 'kv' }) });
+  test('vLLM 0.15.0 renders the new name ExampleConnector', () => {
+    const tier = new PrefillTier(chart(), 'Prefill', { model, image: VllmImage.official('v0.15.0'), kvConnector: KvConnector.example({ claimName: 'kv' }) });
     expect(tier.kvConnector._transferConfig(tier._context).kv_connector).toBe('ExampleConnector');
+  });
+
+  test.each(['v0.13.0', 'v0.14.1'])('fails on %s, where which name is registered is unconfirmed', (tag) => {
+    expect(() => new PrefillTier(chart(), 'Prefill', { model, image: VllmImage.official(tag), kvConnector: KvConnector.example({ claimName: 'kv' }) }))
+      .toThrow(/'kvConnector' \('ExampleConnector'\) cannot be named for vLLM 0\.1[34]\.\d: SharedStorageConnector exists in vLLM < 0\.13\.0, ExampleConnector in vLLM >= 0\.15\.0, and which releases in between carry which name is unconfirmed \(PR #30201\)/);
   });
 
   test('both tiers may run as kv_both', () => {

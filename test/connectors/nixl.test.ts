@@ -118,26 +118,38 @@ describe('NixlConnector', () => {
     expect(tier.kvConnector._transferConfig(tier._context).kv_connector).toBe(name);
   });
 
-  test('push mode renders NixlPushConnector from vLLM 0.24.0', () => {
+  test('push mode renders NixlPushConnector from vLLM 0.26.0', () => {
     const connector = KvConnector.nixl({ transferMode: NixlTransferMode.PUSH });
     expect(connector.displayName).toBe('NixlPushConnector');
-    const tier = new PrefillTier(chart(), 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, image: VllmImage.official('v0.24.0'), kvConnector: connector });
+    const tier = new PrefillTier(chart(), 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, image: VllmImage.official('v0.26.0'), kvConnector: connector });
     const config = tier.kvConnector._transferConfig(tier._context);
     expect(config.kv_connector).toBe('NixlPushConnector');
     expectOnlyDocumentedKeys(config);
   });
 
-  test('fails when push mode is used on a vLLM image older than 0.24.0', () => {
+  test('fails when push mode is used on a vLLM image older than 0.26.0 (the first confirmed release with it)', () => {
     expect(() => new PrefillTier(chart(), 'Prefill', {
       model: Model.LLAMA_3_1_8B_INSTRUCT,
-      image: VllmImage.official('v0.23.0'),
+      image: VllmImage.official('v0.25.1'),
       kvConnector: KvConnector.nixl({ transferMode: NixlTransferMode.PUSH }),
-    })).toThrow(/^PrefillTier 'test\/Prefill': 'transferMode' \('push'\) needs connectors 'NixlPullConnector' and 'NixlPushConnector', which exists in vLLM >= 0\.24\.0 \(source: .*\); the image is vLLM 0\.23\.0\. Use NixlTransferMode\.PULL on this release$/);
+    })).toThrow(/^PrefillTier 'test\/Prefill': 'transferMode' \('push'\) needs connectors 'NixlPullConnector' and 'NixlPushConnector', which exists in vLLM >= 0\.26\.0 \(source: .*\); the image is vLLM 0\.25\.1\. Use NixlTransferMode\.PULL on this release$/);
   });
 
   test('fails when transferMode is not pull or push', () => {
     expect(() => KvConnector.nixl({ transferMode: 'write' as NixlTransferMode }))
       .toThrow(/^KvConnector\.nixl: 'transferMode' \('write'\) must be one of \["pull","push"\]$/);
+  });
+
+  test('kvRecomputeThreshold is rendered as kv_recompute_threshold', () => {
+    const tier = new PrefillTier(chart(), 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvConnector: KvConnector.nixl({ kvRecomputeThreshold: 64 }) });
+    const config = tier.kvConnector._transferConfig(tier._context);
+    expect(config.kv_connector_extra_config).toEqual({ backends: ['UCX'], kv_recompute_threshold: 64 });
+    expectOnlyDocumentedKeys(config);
+  });
+
+  test('fails when kvRecomputeThreshold is negative', () => {
+    expect(() => KvConnector.nixl({ kvRecomputeThreshold: -1 }))
+      .toThrow(/^KvConnector\.nixl: 'kvRecomputeThreshold' \(-1\) must be an integer >= 0$/);
   });
 
   test('enforceHandshakeCompat is rendered only when set', () => {

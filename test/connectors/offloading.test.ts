@@ -96,7 +96,15 @@ describe('OffloadingConnector', () => {
       model,
       image: VllmImage.official('v0.13.0'),
       kvConnector: KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(1) }),
-    })).toThrow(/^PrefillTier 'test\/Prefill': 'cpuBytesToUse' \('1073741824 bytes'\) needs vLLM >= 0\.14\.0; vLLM 0\.13\.0 reads num_cpu_blocks: set numCpuBlocks instead$/);
+    })).toThrow(/^PrefillTier 'test\/Prefill': 'cpuBytesToUse' \('1073741824 bytes'\) needs OffloadingConnector extra config 'cpu_bytes_to_use', which exists in vLLM >= 0\.15\.0 \(source: .*\); the image is vLLM 0\.13\.0\. Releases in vLLM >= 0\.11\.0 and < 0\.14\.0 read numCpuBlocks instead$/);
+  });
+
+  test.each(['v0.14.0', 'v0.14.1'])('fails on %s with either sizing key: which one it reads is unconfirmed', (tag) => {
+    const image = VllmImage.official(tag);
+    expect(() => new PrefillTier(chart(), 'A', { model, image, kvConnector: KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(1) }) }))
+      .toThrow(/'cpuBytesToUse' .* which exists in vLLM >= 0\.15\.0/);
+    expect(() => new PrefillTier(chart(), 'B', { model, image, resources: { memory: Size.gibibytes(64) }, kvConnector: KvConnector.offloading({ numCpuBlocks: 100 }) }))
+      .toThrow(/'numCpuBlocks' \(100\) .* which exists in vLLM >= 0\.11\.0 and < 0\.14\.0/);
   });
 
   test('fails when numCpuBlocks is used on vLLM 0.32.0', () => {
@@ -104,7 +112,7 @@ describe('OffloadingConnector', () => {
       model,
       kvConnector: KvConnector.offloading({ numCpuBlocks: 1000 }),
       resources: { memory: Size.gibibytes(64) },
-    })).toThrow(/^DecodeTier 'test\/Decode': 'numCpuBlocks' \(1000\) is not read by vLLM 0\.32\.0 \(it uses cpu_bytes_to_use since vLLM >= 0\.14\.0\); set cpuBytesToUse instead$/);
+    })).toThrow(/^DecodeTier 'test\/Decode': 'numCpuBlocks' \(1000\) needs OffloadingConnector extra config 'num_cpu_blocks', which exists in vLLM >= 0\.11\.0 and < 0\.14\.0 \(source: .*\); the image is vLLM 0\.32\.0\. Releases in vLLM >= 0\.15\.0 read cpuBytesToUse instead$/);
   });
 
   test('fails when the offloaded block size is not a multiple of the tier block size', () => {
@@ -138,12 +146,12 @@ describe('OffloadingConnector', () => {
 
   test('fails when neither cpuBytesToUse nor numCpuBlocks is given', () => {
     expect(() => KvConnector.offloading({}))
-      .toThrow(/^KvConnector\.offloading: 'cpuBytesToUse' \(undefined\) must be given, or numCpuBlocks on vLLM < 0\.14, but not both$/);
+      .toThrow(/^KvConnector\.offloading: 'cpuBytesToUse' \(undefined\) must be given \(or numCpuBlocks on older vLLM releases\), but not both$/);
   });
 
   test('fails when both cpuBytesToUse and numCpuBlocks are given', () => {
     expect(() => KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(1), numCpuBlocks: 10 }))
-      .toThrow(/^KvConnector\.offloading: 'cpuBytesToUse' \('1073741824 bytes'\) must be given, or numCpuBlocks on vLLM < 0\.14, but not both$/);
+      .toThrow(/^KvConnector\.offloading: 'cpuBytesToUse' \('1073741824 bytes'\) must be given \(or numCpuBlocks on older vLLM releases\), but not both$/);
   });
 
   test('fails when cpuBytesToUse is below 1 MiB', () => {

@@ -7,8 +7,8 @@ import { expectOnlyDocumentedKeys } from '../kv-transfer-config-keys';
 import { chart, container, env, find, kvTransferConfig, Manifest, synth } from '../util';
 
 const model = Model.LLAMA_3_1_8B_INSTRUCT;
-/** The last release with P2pNcclConnector (removed by PR #44854 before v0.24.0). */
-const image = VllmImage.official('v0.23.0');
+/** A release with P2pNcclConnector (PR #44854 removed it around the v0.23.0 cut, so 0.23.x is refused). */
+const image = VllmImage.official('v0.22.0');
 
 function service(props: any = {}, c = chart()) {
   const svc = new PdService(c, 'Svc', { model, image, kvConnector: KvConnector.p2pNccl(), ...props });
@@ -20,7 +20,7 @@ function pod(dep: Manifest): any {
 }
 
 describe('P2pNcclConnector', () => {
-  test('PdService on vLLM 0.23.0: engines register with vllm-router over ZMQ, same node, host IPC', () => {
+  test('PdService on vLLM 0.22.0: engines register with vllm-router over ZMQ, same node, host IPC', () => {
     const { c, svc } = service({ decode: { tensorParallelSize: 2 } });
     const objects = synth(c);
     expect(objects).toMatchSnapshot();
@@ -166,12 +166,12 @@ describe('P2pNcclConnector', () => {
 
   test('fails on vLLM 0.32.0, which removed P2pNcclConnector (PR #44854)', () => {
     expect(() => service({ image: VllmImage.official('v0.32.0') }))
-      .toThrow(/^PrefillTier 'test\/Svc\/Prefill': 'kvConnector' \('P2pNcclConnector'\) needs connector 'P2pNcclConnector', which exists in vLLM >= 0\.10\.0 and < 0\.24\.0 \(source: .*PR #44854.*\); the image is vLLM 0\.32\.0\. vLLM removed it in PR #44854; use KvConnector\.nixl\(\) instead$/);
+      .toThrow(/^PrefillTier 'test\/Svc\/Prefill': 'kvConnector' \('P2pNcclConnector'\) needs connector 'P2pNcclConnector', which exists in vLLM >= 0\.10\.0 and < 0\.23\.0 \(source: .*PR #44854.*\); the image is vLLM 0\.32\.0\. vLLM removed it in PR #44854; use KvConnector\.nixl\(\) instead$/);
   });
 
-  test('fails on vLLM 0.24.0, the first release without it', () => {
-    expect(() => new PrefillTier(chart(), 'Prefill', { model, image: VllmImage.official('v0.24.0'), kvConnector: KvConnector.p2pNccl() }))
-      .toThrow(/'kvConnector' \('P2pNcclConnector'\) needs connector 'P2pNcclConnector', which exists in vLLM >= 0\.10\.0 and < 0\.24\.0/);
+  test('fails on vLLM 0.23.0, whose release may or may not contain the removal', () => {
+    expect(() => new PrefillTier(chart(), 'Prefill', { model, image: VllmImage.official('v0.23.0'), kvConnector: KvConnector.p2pNccl() }))
+      .toThrow(/'kvConnector' \('P2pNcclConnector'\) needs connector 'P2pNcclConnector', which exists in vLLM >= 0\.10\.0 and < 0\.23\.0/);
   });
 
   test('fails with 2 router replicas: engines register with a single router', () => {

@@ -10,16 +10,19 @@ const SINCE: Array<[Capability, string, string]> = [
   [Capability.NIXL_CONNECTOR, '0.8.9', '0.9.0'],
   [Capability.NIXL_KV_LEASE_DURATION, '0.21.9', '0.22.0'],
   [Capability.SHUTDOWN_TIMEOUT_FLAG, '0.17.9', '0.18.0'],
-  [Capability.NIXL_PULL_PUSH_CONNECTORS, '0.23.9', '0.24.0'],
+  [Capability.NIXL_PULL_PUSH_CONNECTORS, '0.25.9', '0.26.0'],
   [Capability.LMCACHE_CONNECTOR_V1, '0.9.9', '0.10.0'],
   [Capability.MOONCAKE_CONNECTOR, '0.14.9', '0.15.0'],
   [Capability.OFFLOADING_CONNECTOR, '0.10.9', '0.11.0'],
-  [Capability.OFFLOADING_CPU_BYTES, '0.13.9', '0.14.0'],
+  [Capability.OFFLOADING_CPU_BYTES, '0.14.9', '0.15.0'],
   [Capability.MULTI_CONNECTOR, '0.9.1', '0.9.2'],
-  [Capability.EXAMPLE_CONNECTOR_NAME, '0.12.9', '0.13.0'],
+  [Capability.EXAMPLE_CONNECTOR_NAME, '0.14.9', '0.15.0'],
 ];
 /** Capabilities with an upper bound, tested one by one below. */
-const BOUNDED = [Capability.DISABLE_LOG_REQUESTS_FLAG, Capability.P2P_NCCL_CONNECTOR];
+const BOUNDED = [
+  Capability.DISABLE_LOG_REQUESTS_FLAG, Capability.P2P_NCCL_CONNECTOR,
+  Capability.OFFLOADING_NUM_CPU_BLOCKS, Capability.SHARED_STORAGE_CONNECTOR_NAME,
+];
 
 describe('compat', () => {
   test('every capability in the table has a boundary test here', () => {
@@ -33,20 +36,37 @@ describe('compat', () => {
     expect(range(capability)).toBe(`vLLM >= ${since}`);
   });
 
-  test('DISABLE_LOG_REQUESTS_FLAG is present on 0.16.9 and gone from 0.17.0 on', () => {
+  test('DISABLE_LOG_REQUESTS_FLAG is accepted up to 0.14.x (confirmed) and refused from 0.15.0 (0.15/0.16 unconfirmed)', () => {
     expect(has(v('0.9.0'), Capability.DISABLE_LOG_REQUESTS_FLAG)).toBe(true);
-    expect(has(v('0.16.9'), Capability.DISABLE_LOG_REQUESTS_FLAG)).toBe(true);
-    expect(has(v('0.17.0'), Capability.DISABLE_LOG_REQUESTS_FLAG)).toBe(false);
+    expect(has(v('0.14.9'), Capability.DISABLE_LOG_REQUESTS_FLAG)).toBe(true);
+    expect(has(v('0.15.0'), Capability.DISABLE_LOG_REQUESTS_FLAG)).toBe(false);
     expect(has(v('0.32.0'), Capability.DISABLE_LOG_REQUESTS_FLAG)).toBe(false);
-    expect(range(Capability.DISABLE_LOG_REQUESTS_FLAG)).toBe('vLLM < 0.17.0');
+    expect(range(Capability.DISABLE_LOG_REQUESTS_FLAG)).toBe('vLLM < 0.15.0');
   });
 
-  test('P2P_NCCL_CONNECTOR exists from 0.10.0 up to, not including, 0.24.0', () => {
+  test('P2P_NCCL_CONNECTOR exists from 0.10.0 up to 0.22.x; 0.23.x (removal around its cut) is refused', () => {
     expect(has(v('0.9.9'), Capability.P2P_NCCL_CONNECTOR)).toBe(false);
     expect(has(v('0.10.0'), Capability.P2P_NCCL_CONNECTOR)).toBe(true);
-    expect(has(v('0.23.9'), Capability.P2P_NCCL_CONNECTOR)).toBe(true);
-    expect(has(v('0.24.0'), Capability.P2P_NCCL_CONNECTOR)).toBe(false);
-    expect(range(Capability.P2P_NCCL_CONNECTOR)).toBe('vLLM >= 0.10.0 and < 0.24.0');
+    expect(has(v('0.22.9'), Capability.P2P_NCCL_CONNECTOR)).toBe(true);
+    expect(has(v('0.23.0'), Capability.P2P_NCCL_CONNECTOR)).toBe(false);
+    expect(range(Capability.P2P_NCCL_CONNECTOR)).toBe('vLLM >= 0.10.0 and < 0.23.0');
+  });
+
+  test('OFFLOADING_NUM_CPU_BLOCKS is read from 0.11.0 up to 0.13.x', () => {
+    expect(has(v('0.10.9'), Capability.OFFLOADING_NUM_CPU_BLOCKS)).toBe(false);
+    expect(has(v('0.13.9'), Capability.OFFLOADING_NUM_CPU_BLOCKS)).toBe(true);
+    expect(has(v('0.14.0'), Capability.OFFLOADING_NUM_CPU_BLOCKS)).toBe(false);
+  });
+
+  test('the 0.14.x Offloading window and the 0.13.x-0.14.x connector-name window are refused, not guessed', () => {
+    for (const ver of ['0.14.0', '0.14.9']) {
+      expect(has(v(ver), Capability.OFFLOADING_NUM_CPU_BLOCKS) || has(v(ver), Capability.OFFLOADING_CPU_BYTES)).toBe(false);
+    }
+    for (const ver of ['0.13.0', '0.14.9']) {
+      expect(has(v(ver), Capability.SHARED_STORAGE_CONNECTOR_NAME) || has(v(ver), Capability.EXAMPLE_CONNECTOR_NAME)).toBe(false);
+    }
+    expect(has(v('0.12.9'), Capability.SHARED_STORAGE_CONNECTOR_NAME)).toBe(true);
+    expect(range(Capability.SHARED_STORAGE_CONNECTOR_NAME)).toBe('vLLM < 0.13.0');
   });
 
   test('requireCapability passes when the version has the capability', () => {
@@ -65,6 +85,6 @@ describe('compat', () => {
 
   test('fails for a flag that newer releases removed, naming the upper bound', () => {
     expect(() => requireCapability(v('0.17.0'), Capability.DISABLE_LOG_REQUESTS_FLAG, 'X', 'extraArgs', '--disable-log-requests'))
-      .toThrow(/^X: 'extraArgs' \('--disable-log-requests'\) needs flag '--disable-log-requests', which exists in vLLM < 0\.17\.0 \(source: .*\); the image is vLLM 0\.17\.0$/);
+      .toThrow(/^X: 'extraArgs' \('--disable-log-requests'\) needs flag '--disable-log-requests', which exists in vLLM < 0\.15\.0 \(source: .*\); the image is vLLM 0\.17\.0$/);
   });
 });

@@ -153,16 +153,16 @@ describe('checkExtraArgs', () => {
 
   test('fails when extraArgs passes --disable-log-requests to vLLM 0.32.0', () => {
     expect(() => checkExtraArgs(WHERE, ['--disable-log-requests'], V32))
-      .toThrow(/^PrefillTier 'P': 'extraArgs' \('--disable-log-requests'\) is only accepted by vLLM < 0\.17\.0; the image is vLLM 0\.32\.0 \(request logging is off by default; use --enable-log-requests to turn it on\)$/);
+      .toThrow(/^PrefillTier 'P': 'extraArgs' \('--disable-log-requests'\) is only accepted by vLLM < 0\.15\.0; the image is vLLM 0\.32\.0 \(request logging is off by default; use --enable-log-requests to turn it on\)$/);
   });
 
-  test('fails when extraArgs passes --disable_log_requests to vLLM 0.17.0, the first release without it', () => {
-    expect(() => checkExtraArgs(WHERE, ['--disable_log_requests'], VllmVersion.of('0.17.0')))
-      .toThrow(/'extraArgs' \('--disable_log_requests'\) is only accepted by vLLM < 0\.17\.0; the image is vLLM 0\.17\.0/);
+  test('fails when extraArgs passes --disable_log_requests to vLLM 0.15.0, the first release not confirmed to take it', () => {
+    expect(() => checkExtraArgs(WHERE, ['--disable_log_requests'], VllmVersion.of('0.15.0')))
+      .toThrow(/'extraArgs' \('--disable_log_requests'\) is only accepted by vLLM < 0\.15\.0; the image is vLLM 0\.15\.0/);
   });
 
-  test('accepts --disable-log-requests on vLLM 0.16.0', () => {
-    expect(() => checkExtraArgs(WHERE, ['--disable-log-requests'], VllmVersion.of('0.16.0'))).not.toThrow();
+  test('accepts --disable-log-requests on vLLM 0.14.0', () => {
+    expect(() => checkExtraArgs(WHERE, ['--disable-log-requests'], VllmVersion.of('0.14.0'))).not.toThrow();
   });
 
   test('fails when extraArgs holds something that is not a string', () => {

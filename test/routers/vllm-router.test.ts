@@ -68,6 +68,7 @@ describe('vllm-router', () => {
       '--decode-policy', 'consistent_hash',
       '--prefill', `http://${svc.prefill.serviceName}:8000`,
       '--decode', `http://${svc.decode.serviceName}:8200`,
+      '--worker-startup-timeout-secs', '3600',
       '--intra-node-data-parallel-size', '2',
       '--prometheus-host', '0.0.0.0',
       '--prometheus-port', '29000',
