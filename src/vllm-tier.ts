@@ -19,7 +19,8 @@ import { KvCacheDtype, VllmTierProps } from './tier-options';
 import { VllmImage } from './vllm-image';
 
 // vLLM answers GET /health with 200 when the engine is healthy and 503 on EngineDeadError
-// (vllm/entrypoints/serve/instrumentator/health.py); the HTTP server only starts once the model is loaded.
+// (vllm/entrypoints/serve/instrumentator/health.py). The startup probe's long budget covers the model load;
+// llm-d suggests /v1/models for startup (llm-d.ai/docs/usage/readiness-probes), a claim not checked here.
 const HEALTH_PATH = '/health';
 const HTTP_PORT_NAME = 'http';
 const DEFAULT_PORT = 8000; // `vllm serve --port` default (docs.vllm.ai/en/latest/cli/serve.html)

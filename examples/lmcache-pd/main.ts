@@ -8,7 +8,8 @@ export class LmcachePd extends Chart {
     super(scope, id, { namespace: 'llm' });
     new PdService(this, 'Llama8b', {
       model: Model.LLAMA_3_1_8B_INSTRUCT,
-      // The image must contain LMCache; lmcache/vllm-openai:v0.5.4 is vLLM 0.27.1 + LMCache 0.5.4.
+      // The image must contain LMCache; lmcache/vllm-openai:v0.5.4 is vLLM 0.27.1 + LMCache 0.5.4
+      // (https://github.com/LMCache/LMCache/issues/5101).
       image: VllmImage.fromRegistry('docker.io/lmcache/vllm-openai:v0.5.4', { version: '0.27.1' }),
       kvConnector: KvConnector.lmcache({
         pythonHashSeed: 123,

@@ -113,6 +113,8 @@ export class LmcacheConnectorImpl implements ConnectorImpl {
     this.allocPort = o.peerAllocPort ?? 7400;
     requireInteger(where, 'peerInitPort', this.initPort, 1);
     requireInteger(where, 'peerAllocPort', this.allocPort, 1);
+    // Each TP rank takes initPort + i and allocPort + i; 64 exceeds the GPUs of any one node, so the two ranges
+    // never overlap whatever the tier's TP (the tier also rejects colliding container ports).
     if (Math.abs(this.initPort - this.allocPort) < 64) {
       throw invalid(where, 'peerAllocPort', this.allocPort, `must be at least 64 away from peerInitPort (${this.initPort}): each TP rank takes one port of each`);
     }
