@@ -1,5 +1,3 @@
-import { k8s } from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
 import { ExampleConnectorImpl, ExampleConnectorOptions } from './connectors/example';
 import { LmcacheConnectorImpl, LmcacheConnectorOptions } from './connectors/lmcache';
 import { MooncakeConnectorImpl, MooncakeConnectorOptions } from './connectors/mooncake';
@@ -7,40 +5,14 @@ import { MultiConnectorImpl } from './connectors/multi';
 import { NixlConnectorImpl, NixlConnectorOptions } from './connectors/nixl';
 import { OffloadingConnectorImpl, OffloadingConnectorOptions } from './connectors/offloading';
 import { P2pNcclConnectorImpl, P2pNcclConnectorOptions } from './connectors/p2p-nccl';
+import { KvConnectorCommonOptions, KvLoadFailurePolicy } from './kv-connector-options';
 import { Capability, requireCapability } from './private/compat';
 import {
-  ConnectorImpl, ConnectorPodSettings, ConnectorVolume, PairContext, RouterBinding, TierContext, Transport,
+  ConnectorImpl, kvTransferConfig, PairSpec, RouterEndpoint, TierConnectorRendering, Transport, validateConnector,
 } from './private/connector-context';
 import { invalid, show } from './private/errors';
+import type { TierSpec } from './private/tier-spec';
 import { KvRole, TierRole } from './roles';
-
-/**
- * `KVTransferConfig.kv_load_failure_policy`: what decode does when loading remote KV fails
- * (vllm/config/kv_transfer.py; added by PR #26813, default changed to `fail` by PR #34896).
- *
- * @see https://docs.vllm.ai/en/latest/api/vllm/config/kv_transfer/
- */
-export enum KvLoadFailurePolicy {
-  /** Finish the request with an error (clients see a 500). */
-  FAIL = 'fail',
-  /** Reschedule and recompute the failed blocks locally (latency jitter, no error). */
-  RECOMPUTE = 'recompute',
-}
-
-/**
- * Options every connector accepts.
- */
-export interface KvConnectorCommonOptions {
-  /**
-   * What decode does when loading remote KV fails. Always rendered, so behaviour does not change
-   * with vLLM's default (which flipped from `recompute` to `fail` in PR #34896). Inside
-   * `KvConnector.multi()` it may only be set on the chain, not on its members.
-   *
-   * @default KvLoadFailurePolicy.FAIL
-   * @see https://docs.vllm.ai/en/latest/api/vllm/config/kv_transfer/
-   */
-  readonly kvLoadFailurePolicy?: KvLoadFailurePolicy;
-}
 
 /**
  * A KV connector: how prefill hands KV caches to decode.
@@ -108,7 +80,21 @@ export class KvConnector {
    * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
    */
   public static multi(connectors: KvConnector[], options: KvConnectorCommonOptions = {}): KvConnector {
-    return new KvConnector(new MultiConnectorImpl(connectors ?? []), options);
+    const where = 'KvConnector.multi';
+    const members = connectors ?? [];
+    if (!Array.isArray(members) || members.length < 2) {
+      throw invalid(where, 'connectors', (members as any)?.length ?? members, 'must list at least two connectors to chain');
+    }
+    members.forEach((m, i) => {
+      if (!m || !m._impl) {
+        throw invalid(where, `connectors[${i}]`, m, 'must be a KvConnector from a KvConnector factory');
+      }
+      if (m._explicitPolicy) {
+        throw invalid(where, `connectors[${i}].kvLoadFailurePolicy`, m.kvLoadFailurePolicy,
+          'must not be set on a member: set it on KvConnector.multi(..., { kvLoadFailurePolicy }) instead');
+      }
+    });
+    return new KvConnector(new MultiConnectorImpl(members.map(m => m._impl)), options);
   }
 
   /**
@@ -167,86 +153,36 @@ export class KvConnector {
     return this._impl.defaultKvRole(tier);
   }
 
-  /** @internal */
-  public _allowedKvRoles(tier: TierRole): KvRole[] {
-    return this._impl.allowedKvRoles(tier);
+  /**
+   * Validates the connector for one tier: version, the connector's own rules, the role.
+   * @internal
+   */
+  public _validate(spec: TierSpec): void {
+    requireCapability(spec.version, Capability.KV_LOAD_FAILURE_POLICY, spec.where, 'kvLoadFailurePolicy', this.kvLoadFailurePolicy);
+    validateConnector(this._impl, spec);
   }
 
   /**
-   * Validates the connector for one tier: role, version, the connector's own rules.
+   * Everything this connector renders into a tier: the one call tiers make. `router` is known only at synth.
    * @internal
    */
-  public _validate(ctx: TierContext): void {
-    // Version and connector rules first: "this release has no such connector" beats a role complaint.
-    requireCapability(ctx.version, Capability.KV_LOAD_FAILURE_POLICY, ctx.where, 'kvLoadFailurePolicy', this.kvLoadFailurePolicy);
-    this._impl.validateTier?.(ctx);
-    const allowed = this._impl.allowedKvRoles(ctx.tier);
-    if (!allowed.includes(ctx.kvRole)) {
-      throw invalid(ctx.where, 'kvRole', ctx.kvRole,
-        `is not allowed for ${this.displayName} on a ${ctx.tier} tier; allowed: ${allowed.join(', ')}`);
-    }
-  }
-
-  /**
-   * The KVTransferConfig object for one tier. Field order is fixed so output is byte-identical.
-   * `topLevel: false` renders a MultiConnector member (no failure policy).
-   * @internal
-   */
-  public _transferConfig(ctx: TierContext, topLevel = true): Record<string, unknown> {
-    const impl = this._impl;
-    const config: Record<string, unknown> = {
-      kv_connector: impl.connectorName(ctx.version),
-      kv_role: ctx.kvRole,
-      ...(impl.topLevelFields?.(ctx) ?? {}),
+  public _render(spec: TierSpec, router?: RouterEndpoint): TierConnectorRendering {
+    const r = this._impl.render(spec, router);
+    return {
+      transferConfig: kvTransferConfig(r, spec.kvRole, this.kvLoadFailurePolicy),
+      pod: r.pod,
+      configFiles: r.configFiles ?? [],
+      engineDefaults: r.engineDefaults ?? {},
+      endpoints: r.endpoints ?? {},
     };
-    if (topLevel) {
-      config.kv_load_failure_policy = this.kvLoadFailurePolicy;
-    }
-    const extra = impl.extraConfig?.(ctx);
-    if (extra !== undefined) {
-      config.kv_connector_extra_config = extra;
-    }
-    return config;
   }
 
-  /** @internal */
-  public _env(ctx: TierContext): k8s.EnvVar[] {
-    return this._impl.env?.(ctx) ?? [];
-  }
-
-  /** @internal */
-  public _ports(ctx: TierContext): k8s.ContainerPort[] {
-    return this._impl.ports?.(ctx) ?? [];
-  }
-
-  /** @internal */
-  public _servicePortNames(ctx: TierContext): string[] {
-    return this._impl.servicePortNames?.(ctx) ?? [];
-  }
-
-  /** @internal */
-  public _volumes(ctx: TierContext): ConnectorVolume[] {
-    return this._impl.volumes?.(ctx) ?? [];
-  }
-
-  /** @internal */
-  public _pod(ctx: TierContext): ConnectorPodSettings {
-    return this._impl.pod?.(ctx) ?? {};
-  }
-
-  /** @internal */
-  public _extraMemoryBytes(ctx: TierContext): number {
-    return this._impl.extraMemoryBytes?.(ctx) ?? 0;
-  }
-
-  /** @internal */
-  public _engineDefaults(ctx: TierContext): { enableChunkedPrefill?: boolean } {
-    return this._impl.engineDefaults?.(ctx) ?? {};
-  }
-
-  /** @internal */
-  public _objects(scope: Construct, ctx: TierContext, router: () => RouterBinding | undefined): ConnectorVolume[] {
-    return this._impl.objects?.(scope, ctx, router) ?? [];
+  /**
+   * The KVTransferConfig object for one tier (a shorthand of `_render(spec).transferConfig`).
+   * @internal
+   */
+  public _transferConfig(spec: TierSpec): Record<string, unknown> {
+    return this._render(spec).transferConfig;
   }
 
   /** @internal */
@@ -258,25 +194,28 @@ export class KvConnector {
    * Rules spanning prefill and decode.
    * @internal
    */
-  public _validatePair(pair: PairContext): void {
+  public _validatePair(pair: PairSpec): void {
     this._impl.validatePair?.(pair);
   }
 
   /**
-   * Everything this connector renders into a tier with context `ctx`. Two connectors with equal
-   * signatures in the same context are interchangeable, however their options were spelled.
+   * Everything this connector renders into a tier with spec `spec`. Two connectors with equal
+   * signatures for the same spec are interchangeable, however their options were spelled.
    * @internal
    */
-  public _signature(ctx: TierContext): string {
+  public _signature(spec: TierSpec): string {
+    const r = this._render(spec);
+    const pod = r.pod;
     return JSON.stringify({
-      config: this._transferConfig(ctx),
-      env: this._env(ctx),
-      ports: this._ports(ctx),
-      volumes: this._volumes(ctx),
-      pod: this._pod(ctx),
-      memory: this._extraMemoryBytes(ctx),
-      engine: this._engineDefaults(ctx),
-      extra: this._impl.pairSignature?.(ctx),
+      config: r.transferConfig,
+      env: pod.env ?? [],
+      ports: pod.ports ?? [],
+      volumes: pod.volumes ?? [],
+      pod: { hostIpc: pod.hostIpc, affinity: pod.affinity, annotations: pod.annotations, labels: pod.labels },
+      memory: pod.extraMemoryBytes ?? 0,
+      engine: r.engineDefaults,
+      files: r.configFiles,
+      endpoints: r.endpoints,
     });
   }
 }

@@ -1,31 +1,19 @@
 import { ApiObject, Chart, Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { DecodeTier } from './decode-tier';
-import { PrefillTier } from './prefill-tier';
+import { IPdTier } from './pd-tier';
 import { invalid, requireInteger } from './private/errors';
 import {
   COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
 } from './private/labels';
 import { validatePair } from './private/pair-rules';
-import { bindingFor, DiscoveryMode, RouterContext } from './private/router-context';
+import { DEFAULT_HTTP_PORT, HTTP_PORT_NAME, requirePort } from './private/ports';
+import { BoundTier, RouterContext } from './private/router-context';
+import { renderDeployment } from './private/workload';
 import { TierRole } from './roles';
+import { RouterDiscovery } from './router-discovery';
 import { RouterStrategy } from './router-strategy';
-
-/**
- * How the router finds prefill and decode pods.
- */
-export enum RouterDiscovery {
-  /**
-   * Watch pods by label through the Kubernetes API (a ServiceAccount with a Role that can only
-   * get/list/watch pods in the namespace). Routes per pod.
-   */
-  KUBERNETES = 'kubernetes',
-  /**
-   * Static endpoints: each tier's Service. No Kubernetes API access; kube-proxy spreads load.
-   */
-  STATIC = 'static',
-}
+import { VllmTier } from './vllm-tier';
 
 /**
  * Router settings, shared by `PdRouterProps` and `PdServiceProps.router`.
@@ -68,10 +56,10 @@ export interface PdRouterOptions {
  * Props of a `PdRouter`.
  */
 export interface PdRouterProps extends PdRouterOptions {
-  /** The prefill tier. */
-  readonly prefill: PrefillTier;
-  /** The decode tier. */
-  readonly decode: DecodeTier;
+  /** The prefill tier (a `PrefillTier`). */
+  readonly prefill: IPdTier;
+  /** The decode tier (a `DecodeTier`). */
+  readonly decode: IPdTier;
 }
 
 const NAMESPACE_ENV = 'POD_NAMESPACE';
@@ -107,17 +95,20 @@ export class PdRouter extends Construct {
     const strategy = props.strategy ?? RouterStrategy.vllmRouter();
     const impl = strategy._impl;
     const replicas = props.replicas ?? 1;
-    const port = props.port ?? 8000;
+    const port = props.port ?? DEFAULT_HTTP_PORT;
     requireInteger(where, 'replicas', replicas, 1);
-    requireInteger(where, 'port', port, 1);
-    if (port > 65535) throw invalid(where, 'port', port, 'must be a TCP port (1-65535)');
-    const discovery = (props.discovery ?? RouterDiscovery.KUBERNETES) as string as DiscoveryMode;
-    if (!Object.values(DiscoveryMode).includes(discovery)) {
+    requirePort(where, 'port', port);
+    const discovery = props.discovery ?? RouterDiscovery.KUBERNETES;
+    if (!Object.values(RouterDiscovery).includes(discovery)) {
       throw invalid(where, 'discovery', discovery, `must be one of ${Object.values(RouterDiscovery).join(', ')}`);
     }
+    const prefillTier = libraryTier(where, 'prefill', props.prefill, TierRole.PREFILL);
+    const decodeTier = libraryTier(where, 'decode', props.decode, TierRole.DECODE);
+    const prefill = prefillTier._spec;
+    const decode = decodeTier._spec;
 
-    validatePair(where, props.prefill, props.decode);
-    const connector = props.prefill.kvConnector;
+    validatePair(where, prefill, decode);
+    const connector = prefill.kvConnector;
     const transport = connector._transport();
     if (transport === undefined) {
       throw invalid(where, 'kvConnector', connector.displayName,
@@ -128,12 +119,16 @@ export class PdRouter extends Construct {
         `does not implement the ${transport} request flow that ${connector.displayName} needs ` +
         `(${impl.displayName} implements: ${impl.supportedTransports.join(', ')}); see the RouterStrategy table`);
     }
+    const bound = (tier: VllmTier): BoundTier => ({
+      spec: tier._spec, serviceName: tier.serviceName, endpoints: tier._connectorRendering().endpoints,
+    });
     const ctx: RouterContext = {
-      where, prefill: props.prefill, decode: props.decode, discovery, transport, port, replicas, namespaceEnv: NAMESPACE_ENV,
+      where, prefill: bound(prefillTier), decode: bound(decodeTier), discovery, transport, port, replicas, namespaceEnv: NAMESPACE_ENV,
     };
     impl.validate(ctx);
+    const rendering = impl.render(ctx);
 
-    const needsApi = impl.needsKubernetesApi(ctx);
+    const needsApi = rendering.needsKubernetesApi;
     const chart = Chart.of(this);
     if (needsApi && chart.namespace === undefined) {
       throw invalid(where, 'discovery', discovery,
@@ -164,37 +159,35 @@ export class PdRouter extends Construct {
       serviceAccountName = sa.name;
     }
 
-    const container = impl.container(ctx);
-    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
-      metadata: { labels: allLabels },
-      spec: {
-        replicas,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels: allLabels },
-          spec: {
-            serviceAccountName,
-            // The router reads the in-cluster token only when it discovers pods (kube::Client::try_default).
-            automountServiceAccountToken: needsApi,
-            containers: [{
-              ...container,
-              env: [
-                { name: NAMESPACE_ENV, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                ...(container.env ?? []),
-              ],
-            }],
-          },
+    const container = rendering.container;
+    this.deployment = renderDeployment(this, 'Resource', {
+      labels: allLabels,
+      selector: labels,
+      replicas: () => replicas,
+      template: () => ({
+        metadata: { labels: allLabels },
+        spec: {
+          serviceAccountName,
+          // The router reads the in-cluster token only when it discovers pods (kube::Client::try_default).
+          automountServiceAccountToken: needsApi,
+          containers: [{
+            ...container,
+            env: [
+              { name: NAMESPACE_ENV, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+              ...(container.env ?? []),
+            ],
+          }],
         },
-      },
+      }),
     });
-    const connectorPort = impl.connectorPort(ctx);
+    const connectorPort = rendering.connectorPort;
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: { labels: allLabels },
       spec: {
         type: 'ClusterIP',
         selector: labels,
         ports: [
-          { name: 'http', port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' },
+          { name: HTTP_PORT_NAME, port, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP' },
           ...(connectorPort !== undefined
             ? [{ name: 'kv-side', port: connectorPort, targetPort: k8s.IntOrString.fromNumber(connectorPort), protocol: 'TCP' }]
             : []),
@@ -202,8 +195,10 @@ export class PdRouter extends Construct {
       },
     });
     this.serviceName = this.service.name;
-    props.prefill._bindRouter(bindingFor(impl, ctx, this.serviceName, TierRole.PREFILL), this.node.path);
-    props.decode._bindRouter(bindingFor(impl, ctx, this.serviceName, TierRole.DECODE), this.node.path);
+    impl.renderObjects?.(this, ctx);
+    const endpoint = { serviceName: this.serviceName, connectorPort };
+    prefillTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.prefill);
+    decodeTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.decode);
     this.port = port;
     this.strategy = strategy;
   }
@@ -212,4 +207,15 @@ export class PdRouter extends Construct {
   public get url(): string {
     return `http://${this.serviceName}:${this.port}/v1`;
   }
+}
+
+/** The library tier behind an `IPdTier`, in the role the router expects. */
+function libraryTier(where: string, prop: string, tier: IPdTier, role: TierRole): VllmTier {
+  if (!(tier instanceof VllmTier)) {
+    throw invalid(where, prop, tier?.node?.path ?? tier, `must be a ${role === TierRole.PREFILL ? 'PrefillTier' : 'DecodeTier'} of this library`);
+  }
+  if (tier.role !== role) {
+    throw invalid(where, prop, tier.node.path, `is a ${tier.role} tier; pass a ${role} tier`);
+  }
+  return tier;
 }

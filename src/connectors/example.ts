@@ -1,9 +1,10 @@
-import type { KvConnectorCommonOptions } from '../kv-connector';
+import type { KvConnectorCommonOptions } from '../kv-connector-options';
 import { Capability, has, range } from '../private/compat';
-import { ConnectorImpl, ConnectorPodSettings, ConnectorVolume, TierContext, Transport } from '../private/connector-context';
+import { ConnectorImpl, ConnectorRendering, Transport } from '../private/connector-context';
 import { invalid } from '../private/errors';
 import { RFC1123_SUBDOMAIN } from '../private/names';
 import { lenientRoles, seedRole } from '../private/role-rules';
+import type { TierSpec } from '../private/tier-spec';
 import { KvRole, TierRole } from '../roles';
 import { VllmVersion } from '../vllm-version';
 
@@ -36,7 +37,7 @@ export const DEVELOPMENT_ONLY_ANNOTATION = 'vllm-pd.cdk8s.io/development-only';
  * (`get_from_extra_config("shared_storage_path", "/tmp")`, v1/example_connector.py). Debug only.
  */
 export class ExampleConnectorImpl implements ConnectorImpl {
-  public readonly options: ExampleConnectorOptions;
+  private readonly options: ExampleConnectorOptions;
   public readonly displayName = 'ExampleConnector';
   private readonly path: string;
 
@@ -56,11 +57,11 @@ export class ExampleConnectorImpl implements ConnectorImpl {
     return Transport.SHARED_STORAGE;
   }
 
-  public connectorName(version: VllmVersion): string {
+  private connectorName(version: VllmVersion): string {
     return has(version, Capability.EXAMPLE_CONNECTOR_NAME) ? 'ExampleConnector' : 'SharedStorageConnector';
   }
 
-  public validateTier(ctx: TierContext): void {
+  public validateTier(ctx: TierSpec): void {
     if (!has(ctx.version, Capability.EXAMPLE_CONNECTOR_NAME) && !has(ctx.version, Capability.SHARED_STORAGE_CONNECTOR_NAME)) {
       throw invalid(ctx.where, 'kvConnector', this.displayName,
         `cannot be named for vLLM ${ctx.version}: SharedStorageConnector exists in ${range(Capability.SHARED_STORAGE_CONNECTOR_NAME)}, ` +
@@ -76,21 +77,18 @@ export class ExampleConnectorImpl implements ConnectorImpl {
     return lenientRoles(tier);
   }
 
-  public extraConfig(_ctx: TierContext): Record<string, unknown> {
-    return { shared_storage_path: this.path };
-  }
-
-  public volumes(_ctx: TierContext): ConnectorVolume[] {
-    return [{
-      volume: { name: VOLUME, persistentVolumeClaim: { claimName: this.options.claimName } },
-      mount: { name: VOLUME, mountPath: this.path },
-    }];
-  }
-
-  public pod(_ctx: TierContext): ConnectorPodSettings {
+  public render(spec: TierSpec): ConnectorRendering {
     return {
-      annotations: {
-        [DEVELOPMENT_ONLY_ANNOTATION]: 'ExampleConnector writes KV caches to shared storage; for development and testing only',
+      connectorName: this.connectorName(spec.version),
+      extraConfig: { shared_storage_path: this.path },
+      pod: {
+        volumes: [{
+          volume: { name: VOLUME, persistentVolumeClaim: { claimName: this.options.claimName } },
+          mount: { name: VOLUME, mountPath: this.path },
+        }],
+        annotations: {
+          [DEVELOPMENT_ONLY_ANNOTATION]: 'ExampleConnector writes KV caches to shared storage; for development and testing only',
+        },
       },
     };
   }

@@ -1,16 +1,14 @@
-import { ApiObject, Lazy, Size, Yaml } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
-import type { KvConnectorCommonOptions } from '../kv-connector';
+import { Size } from 'cdk8s';
+import type { KvConnectorCommonOptions } from '../kv-connector-options';
 import { KvBufferDevice, NixlBackend } from './nixl';
 import { Capability, requireCapability } from '../private/compat';
-import { ConnectorImpl, ConnectorVolume, RouterBinding, TierContext, Transport } from '../private/connector-context';
+import { ConnectorImpl, ConnectorRendering, RouterEndpoint, Transport } from '../private/connector-context';
 import { invalid, requireInteger } from '../private/errors';
-import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from '../private/labels';
+import { PortPeer } from '../private/pod-contribution';
 import { seedRole, strictRoles } from '../private/role-rules';
 import { bytesOf } from '../private/size';
+import type { TierSpec } from '../private/tier-spec';
 import { KvRole, TierRole } from '../roles';
-import { VllmVersion } from '../vllm-version';
 
 /**
  * Options for `KvConnector.lmcache()`.
@@ -77,8 +75,8 @@ export interface LmcacheConnectorOptions extends KvConnectorCommonOptions {
 }
 
 /** Container port name prefixes of decode's LMCache NIXL init and alloc listeners (one per TP rank). */
-export const LMCACHE_INIT_PORT_PREFIX = 'lmc-init-';
-export const LMCACHE_ALLOC_PORT_PREFIX = 'lmc-alloc-';
+const INIT_PORT_PREFIX = 'lmc-init-';
+const ALLOC_PORT_PREFIX = 'lmc-alloc-';
 const CONFIG_DIR = '/etc/lmcache';
 const CONFIG_FILE = 'lmcache-config.yaml';
 const VOLUME = 'lmcache-config';
@@ -92,7 +90,7 @@ const VOLUME = 'lmcache-config';
  */
 export class LmcacheConnectorImpl implements ConnectorImpl {
   public readonly displayName = 'LMCacheConnectorV1';
-  public readonly options: LmcacheConnectorOptions;
+  private readonly options: LmcacheConnectorOptions;
   private readonly initPort: number;
   private readonly allocPort: number;
 
@@ -124,10 +122,6 @@ export class LmcacheConnectorImpl implements ConnectorImpl {
     return Transport.LMCACHE;
   }
 
-  public connectorName(_version: VllmVersion): string {
-    return 'LMCacheConnectorV1';
-  }
-
   public defaultKvRole(tier: TierRole): KvRole {
     return seedRole(tier);
   }
@@ -140,54 +134,44 @@ export class LmcacheConnectorImpl implements ConnectorImpl {
     return true;
   }
 
-  public extraConfig(ctx: TierContext): Record<string, unknown> {
-    // disagg_vllm_launcher.sh: discard_partial_chunks false, lmcache_rpc_port producer1 / consumer1.
+  public render(spec: TierSpec, router?: RouterEndpoint): ConnectorRendering {
+    const ranks = Array.from({ length: spec.tensorParallelSize }, (_, i) => i);
+    const decode = spec.tier === TierRole.DECODE;
+    const initPorts = ranks.map(i => this.initPort + i);
+    const allocPorts = ranks.map(i => this.allocPort + i);
     return {
-      discard_partial_chunks: false,
-      lmcache_rpc_port: ctx.tier === TierRole.PREFILL ? 'producer1' : 'consumer1',
+      connectorName: 'LMCacheConnectorV1',
+      // disagg_vllm_launcher.sh: discard_partial_chunks false, lmcache_rpc_port producer1 / consumer1.
+      extraConfig: {
+        discard_partial_chunks: false,
+        lmcache_rpc_port: spec.tier === TierRole.PREFILL ? 'producer1' : 'consumer1',
+      },
+      pod: {
+        env: [
+          { name: 'LMCACHE_CONFIG_FILE', value: `${CONFIG_DIR}/${CONFIG_FILE}` },
+          { name: 'LMCACHE_USE_EXPERIMENTAL', value: 'True' },
+          { name: 'PYTHONHASHSEED', value: String(this.options.pythonHashSeed ?? 0) },
+        ],
+        // Prefill's LMCache sender dials decode's receiver ports.
+        ports: decode ? [
+          ...ranks.map(i => ({ name: `${INIT_PORT_PREFIX}${i}`, containerPort: initPorts[i], peers: [PortPeer.PREFILL] })),
+          ...ranks.map(i => ({ name: `${ALLOC_PORT_PREFIX}${i}`, containerPort: allocPorts[i], peers: [PortPeer.PREFILL] })),
+        ] : [],
+      },
+      configFiles: [{
+        path: ['LmcacheConfig'],
+        volumeName: VOLUME,
+        mountPath: CONFIG_DIR,
+        fileName: CONFIG_FILE,
+        content: this.config(spec, router),
+      }],
+      // The seed's limitation: LMCache PD is not compatible with chunked prefill.
+      engineDefaults: { enableChunkedPrefill: false },
+      endpoints: decode ? { peerInitPorts: initPorts, peerAllocPorts: allocPorts } : {},
     };
   }
 
-  public env(_ctx: TierContext): k8s.EnvVar[] {
-    return [
-      { name: 'LMCACHE_CONFIG_FILE', value: `${CONFIG_DIR}/${CONFIG_FILE}` },
-      { name: 'LMCACHE_USE_EXPERIMENTAL', value: 'True' },
-      { name: 'PYTHONHASHSEED', value: String(this.options.pythonHashSeed ?? 0) },
-    ];
-  }
-
-  public ports(ctx: TierContext): k8s.ContainerPort[] {
-    if (ctx.tier !== TierRole.DECODE) return [];
-    const ranks = Array.from({ length: ctx.tensorParallelSize }, (_, i) => i);
-    return [
-      ...ranks.map(i => ({ name: `${LMCACHE_INIT_PORT_PREFIX}${i}`, containerPort: this.initPort + i, protocol: 'TCP' })),
-      ...ranks.map(i => ({ name: `${LMCACHE_ALLOC_PORT_PREFIX}${i}`, containerPort: this.allocPort + i, protocol: 'TCP' })),
-    ];
-  }
-
-  public engineDefaults(_ctx: TierContext): { enableChunkedPrefill?: boolean } {
-    // The seed's limitation: LMCache PD is not compatible with chunked prefill.
-    return { enableChunkedPrefill: false };
-  }
-
-  public objects(scope: Construct, ctx: TierContext, router: () => RouterBinding | undefined): ConnectorVolume[] {
-    const cm = new ApiObject(scope, 'LmcacheConfig', {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { labels: { ...ctx.instanceLabels, [COMPONENT_LABEL]: ctx.tier, [MANAGED_BY_LABEL]: MANAGED_BY } },
-      data: Lazy.any({ produce: () => ({ [CONFIG_FILE]: Yaml.stringify(this.config(ctx, router())) }) }),
-    });
-    return [{
-      volume: { name: VOLUME, configMap: { name: cm.name } },
-      mount: { name: VOLUME, mountPath: CONFIG_DIR, readOnly: true },
-    }];
-  }
-
-  public pairSignature(ctx: TierContext): unknown {
-    return this.config(ctx, undefined);
-  }
-
-  public validateTier(ctx: TierContext): void {
+  public validateTier(ctx: TierSpec): void {
     requireCapability(ctx.version, Capability.LMCACHE_CONNECTOR_V1, ctx.where, 'kvConnector', this.displayName);
     // LMCache's peer ports are lists indexed by TP rank (configurations.rst); how data-parallel engines in one
     // pod would share them is not documented, so only one engine per pod is rendered.
@@ -202,7 +186,7 @@ export class LmcacheConnectorImpl implements ConnectorImpl {
   }
 
   /** The LMCache YAML for one tier. */
-  private config(ctx: TierContext, router: RouterBinding | undefined): Record<string, unknown> {
+  private config(ctx: TierSpec, router: RouterEndpoint | undefined): Record<string, unknown> {
     const o = this.options;
     const device = o.bufferDevice ?? KvBufferDevice.CUDA;
     const gib = (s: Size | undefined, d: number) => (s ? bytesOf(s) : d * 1024 ** 3);

@@ -1,11 +1,12 @@
-import { k8s } from 'cdk8s-plus-28';
-import type { KvConnectorCommonOptions } from '../kv-connector';
+import type { KvConnectorCommonOptions } from '../kv-connector-options';
 import { Capability, requireCapability } from '../private/compat';
-import { ConnectorImpl, ConnectorPodSettings, PairContext, TierContext, Transport } from '../private/connector-context';
+import { ConnectorImpl, ConnectorRendering, PairSpec, Transport } from '../private/connector-context';
 import { invalid, requireInteger, show } from '../private/errors';
+import { PortPeer } from '../private/pod-contribution';
+import { requirePort } from '../private/ports';
 import { seedRole, strictRoles } from '../private/role-rules';
+import type { TierSpec } from '../private/tier-spec';
 import { KvRole, TierRole } from '../roles';
-import { VllmVersion } from '../vllm-version';
 
 /**
  * `mooncake_protocol` (docs/features/mooncake_connector_usage.md).
@@ -61,8 +62,11 @@ export interface MooncakeConnectorOptions extends KvConnectorCommonOptions {
 const BOOTSTRAP_PORT_ENV = 'VLLM_MOONCAKE_BOOTSTRAP_PORT';
 const DEFAULT_BOOTSTRAP_PORT = 8998;
 const BOOTSTRAP_PORT_NAME = 'mooncake-boot';
-/** vllm-router reads a prefill pod's Mooncake bootstrap port from this annotation (src/service_discovery.rs). */
-export const BOOTSTRAP_PORT_ANNOTATION = 'vllm.ai/bootstrap-port';
+/**
+ * vllm-router's pod discovery reads a prefill pod's Mooncake bootstrap port from this annotation
+ * (src/service_discovery.rs); the library's own router renderers read the typed endpoint instead.
+ */
+const BOOTSTRAP_PORT_ANNOTATION = 'vllm.ai/bootstrap-port';
 
 /**
  * vLLM's MooncakeConnector: Mooncake Transfer Engine P2P. Prefill `kv_producer`, decode `kv_consumer`;
@@ -71,7 +75,7 @@ export const BOOTSTRAP_PORT_ANNOTATION = 'vllm.ai/bootstrap-port';
  */
 export class MooncakeConnectorImpl implements ConnectorImpl {
   public readonly displayName = 'MooncakeConnector';
-  public readonly options: MooncakeConnectorOptions;
+  private readonly options: MooncakeConnectorOptions;
   private readonly bootstrapPort: number;
 
   public constructor(options: MooncakeConnectorOptions) {
@@ -88,16 +92,11 @@ export class MooncakeConnectorImpl implements ConnectorImpl {
     }
     requireInteger(where, 'numWorkers', this.options.numWorkers, 1);
     this.bootstrapPort = this.options.bootstrapPort ?? DEFAULT_BOOTSTRAP_PORT;
-    requireInteger(where, 'bootstrapPort', this.bootstrapPort, 1);
-    if (this.bootstrapPort > 65535) throw invalid(where, 'bootstrapPort', this.bootstrapPort, 'must be a TCP port (1-65535)');
+    requirePort(where, 'bootstrapPort', this.bootstrapPort);
   }
 
   public transport(): Transport {
     return Transport.MOONCAKE;
-  }
-
-  public connectorName(_version: VllmVersion): string {
-    return 'MooncakeConnector';
   }
 
   public defaultKvRole(tier: TierRole): KvRole {
@@ -108,37 +107,32 @@ export class MooncakeConnectorImpl implements ConnectorImpl {
     return strictRoles(tier);
   }
 
-  public extraConfig(_ctx: TierContext): Record<string, unknown> {
+  public render(spec: TierSpec): ConnectorRendering {
     const extra: Record<string, unknown> = { mooncake_protocol: this.options.protocol ?? MooncakeProtocol.RDMA };
     if (this.options.deviceNames?.length) extra.device_name = this.options.deviceNames.join(',');
     if (this.options.numWorkers !== undefined) extra.num_workers = this.options.numWorkers;
-    return extra;
+    const rendering = { connectorName: 'MooncakeConnector', extraConfig: extra };
+    if (spec.tier !== TierRole.PREFILL) return { ...rendering, pod: {} };
+    return {
+      ...rendering,
+      pod: {
+        env: [{ name: BOOTSTRAP_PORT_ENV, value: String(this.bootstrapPort) }],
+        // vllm-router queries http://<prefill>:<bootstrap port>/query at startup, through the prefill Service;
+        // decode's Mooncake engine dials it too.
+        ports: [{
+          name: BOOTSTRAP_PORT_NAME, containerPort: this.bootstrapPort, peers: [PortPeer.ROUTER, PortPeer.DECODE], exposeOnService: true,
+        }],
+        annotations: { [BOOTSTRAP_PORT_ANNOTATION]: String(this.bootstrapPort) },
+      },
+      endpoints: { bootstrapPort: this.bootstrapPort },
+    };
   }
 
-  public env(ctx: TierContext): k8s.EnvVar[] {
-    return ctx.tier === TierRole.PREFILL ? [{ name: BOOTSTRAP_PORT_ENV, value: String(this.bootstrapPort) }] : [];
-  }
-
-  public ports(ctx: TierContext): k8s.ContainerPort[] {
-    return ctx.tier === TierRole.PREFILL
-      ? [{ name: BOOTSTRAP_PORT_NAME, containerPort: this.bootstrapPort, protocol: 'TCP' }]
-      : [];
-  }
-
-  public servicePortNames(ctx: TierContext): string[] {
-    // vllm-router queries http://<prefill>:<bootstrap port>/query at startup, through the prefill Service.
-    return ctx.tier === TierRole.PREFILL ? [BOOTSTRAP_PORT_NAME] : [];
-  }
-
-  public pod(ctx: TierContext): ConnectorPodSettings {
-    return ctx.tier === TierRole.PREFILL ? { annotations: { [BOOTSTRAP_PORT_ANNOTATION]: String(this.bootstrapPort) } } : {};
-  }
-
-  public validateTier(ctx: TierContext): void {
+  public validateTier(ctx: TierSpec): void {
     requireCapability(ctx.version, Capability.MOONCAKE_CONNECTOR, ctx.where, 'kvConnector', this.displayName);
   }
 
-  public validatePair(pair: PairContext): void {
+  public validatePair(pair: PairSpec): void {
     // llm-d guides/pd-disaggregation/README.md: Mooncake needs the same TP size on prefill and decode.
     if (pair.prefill.tensorParallelSize !== pair.decode.tensorParallelSize) {
       throw invalid(pair.where, 'decode.tensorParallelSize', pair.decode.tensorParallelSize,

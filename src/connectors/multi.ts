@@ -1,44 +1,29 @@
-import { k8s } from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
-import type { KvConnector } from '../kv-connector';
 import { Capability, requireCapability } from '../private/compat';
 import {
-  ConnectorImpl, ConnectorPodSettings, ConnectorVolume, PairContext, RouterBinding, TierContext, Transport,
+  ConnectorImpl, ConnectorRendering, kvTransferConfig, PairSpec, RouterEndpoint, Transport, validateConnector,
 } from '../private/connector-context';
 import { invalid } from '../private/errors';
+import { asContribution, mergePod } from '../private/pod-contribution';
+import type { TierSpec } from '../private/tier-spec';
 import { KvRole, TierRole } from '../roles';
-import { VllmVersion } from '../vllm-version';
 
 /**
  * vLLM's MultiConnector: `kv_connector_extra_config.connectors` is an ordered list of member
  * KVTransferConfigs; loads are tried in order (v1/multi_connector.py). The failure policy belongs to the
- * top level only (vllm-ascend kv_pool docs), so members may not set it.
+ * top level only (vllm-ascend kv_pool docs), so members may not set it (`KvConnector.multi` checks that).
  */
 export class MultiConnectorImpl implements ConnectorImpl {
   public readonly displayName = 'MultiConnector';
-  public readonly options: { connectors: KvConnector[] };
-  private readonly members: KvConnector[];
+  private readonly members: ConnectorImpl[];
 
-  public constructor(members: KvConnector[]) {
+  public constructor(members: ConnectorImpl[]) {
     const where = 'KvConnector.multi';
-    if (!Array.isArray(members) || members.length < 2) {
-      throw invalid(where, 'connectors', members?.length ?? members, 'must list at least two connectors to chain');
-    }
-    members.forEach((m, i) => {
-      if (!m || !m._impl) {
-        throw invalid(where, `connectors[${i}]`, m, 'must be a KvConnector from a KvConnector factory');
-      }
-      if (m._explicitPolicy) {
-        throw invalid(where, `connectors[${i}].kvLoadFailurePolicy`, m.kvLoadFailurePolicy,
-          'must not be set on a member: set it on KvConnector.multi(..., { kvLoadFailurePolicy }) instead');
-      }
-    });
     const names = members.map(m => m.displayName);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) {
       throw invalid(where, 'connectors', names, `chains ${dup} twice; chain each connector once`);
     }
-    let transports = [...new Set(members.map(m => m._transport()).filter((t): t is Transport => t !== undefined))];
+    let transports = [...new Set(members.map(m => m.transport()).filter((t): t is Transport => t !== undefined))];
     // Shared storage works under any prefill-then-decode flow (the docs chain NIXL + ExampleConnector), so it
     // does not compete with another transport for the router.
     if (transports.length > 1) transports = transports.filter(t => t !== Transport.SHARED_STORAGE);
@@ -47,108 +32,71 @@ export class MultiConnectorImpl implements ConnectorImpl {
         `chains ${transports.length} transports (${transports.join(', ')}); a router implements one request flow, so keep one`);
     }
     this.members = members;
-    this.options = { connectors: members };
   }
 
   public transport(): Transport | undefined {
-    const ts = this.members.map(m => m._transport()).filter((t): t is Transport => t !== undefined);
+    const ts = this.members.map(m => m.transport()).filter((t): t is Transport => t !== undefined);
     return ts.find(t => t !== Transport.SHARED_STORAGE) ?? ts[0];
   }
 
   /** The member whose request flow the chain uses, if any. */
-  private transportMember(): KvConnector | undefined {
+  private transportMember(): ConnectorImpl | undefined {
     const t = this.transport();
-    return t === undefined ? undefined : this.members.find(m => m._transport() === t);
+    return t === undefined ? undefined : this.members.find(m => m.transport() === t);
   }
 
   /** Each member carries its own kv_role in vLLM: the chain's role where the member allows it, else its own default. */
-  private memberRole(m: KvConnector, ctx: TierContext): KvRole {
-    return m._allowedKvRoles(ctx.tier).includes(ctx.kvRole) ? ctx.kvRole : m._defaultKvRole(ctx.tier);
+  private memberRole(m: ConnectorImpl, spec: TierSpec): KvRole {
+    return m.allowedKvRoles(spec.tier).includes(spec.kvRole) ? spec.kvRole : m.defaultKvRole(spec.tier);
   }
 
-  private memberContext(m: KvConnector, i: number, ctx: TierContext): TierContext {
-    return { ...ctx, kvRole: this.memberRole(m, ctx), where: `${ctx.where} kvConnector.connectors[${i}]` };
-  }
-
-  public connectorName(_version: VllmVersion): string {
-    return 'MultiConnector';
+  private memberSpec(m: ConnectorImpl, i: number, spec: TierSpec): TierSpec {
+    return { ...spec, kvRole: this.memberRole(m, spec), where: `${spec.where} kvConnector.connectors[${i}]` };
   }
 
   public allowedKvRoles(tier: TierRole): KvRole[] {
     // The chain's top-level role follows its transport member (the one that moves KV between tiers).
     const lead = this.transportMember() ?? this.members[0];
-    return lead._allowedKvRoles(tier);
+    return lead.allowedKvRoles(tier);
   }
 
   public defaultKvRole(tier: TierRole): KvRole {
     // Prefer a role every member accepts (the seed's NIXL + Offloading chain is kv_both throughout).
     const allowed = this.allowedKvRoles(tier);
-    const common = allowed.filter(r => this.members.every(m => m._allowedKvRoles(tier).includes(r)));
-    const lead = (this.transportMember() ?? this.members[0])._defaultKvRole(tier);
+    const common = allowed.filter(r => this.members.every(m => m.allowedKvRoles(tier).includes(r)));
+    const lead = (this.transportMember() ?? this.members[0]).defaultKvRole(tier);
     return common.includes(lead) ? lead : (common[0] ?? lead);
   }
 
-  public extraConfig(ctx: TierContext): Record<string, unknown> {
-    return { connectors: this.members.map((m, i) => m._transferConfig(this.memberContext(m, i, ctx), false)) };
+  public needsRouterAddress(): boolean {
+    return this.members.some(m => m.needsRouterAddress?.() ?? false);
   }
 
-  public pairSignature(ctx: TierContext): unknown {
-    return this.members.map((m, i) => m._impl.pairSignature?.(this.memberContext(m, i, ctx)));
-  }
-
-  public env(ctx: TierContext): k8s.EnvVar[] {
-    const env = this.members.flatMap((m, i) => m._env(this.memberContext(m, i, ctx)));
-    const names = env.map(e => e.name);
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup) throw invalid(ctx.where, 'kvConnector', this.members.map(m => m.displayName), `sets env '${dup}' twice; chain each connector once`);
-    return env;
-  }
-
-  public ports(ctx: TierContext): k8s.ContainerPort[] {
-    return this.members.flatMap((m, i) => m._ports(this.memberContext(m, i, ctx)));
-  }
-
-  public servicePortNames(ctx: TierContext): string[] {
-    return this.members.flatMap((m, i) => m._servicePortNames(this.memberContext(m, i, ctx)));
-  }
-
-  public volumes(ctx: TierContext): ConnectorVolume[] {
-    return this.members.flatMap((m, i) => m._volumes(this.memberContext(m, i, ctx)));
-  }
-
-  public pod(ctx: TierContext): ConnectorPodSettings {
-    const pods = this.members.map((m, i) => m._pod(this.memberContext(m, i, ctx)));
-    const affinities = pods.filter(p => p.affinity !== undefined);
+  public render(spec: TierSpec, router?: RouterEndpoint): ConnectorRendering {
+    const rendered = this.members.map((m, i) => {
+      const memberSpec = this.memberSpec(m, i, spec);
+      return { m, i, memberSpec, r: m.render(memberSpec, router) };
+    });
+    // The members' pods go through the one merge, so a chain cannot set an env var or port twice.
+    const pod = mergePod(spec.where, rendered.map(({ m, i, r }) => ({ from: `kvConnector.connectors[${i}] (${m.displayName})`, pod: r.pod })));
     return {
-      hostIpc: pods.some(p => p.hostIpc) || undefined,
-      affinity: affinities[0]?.affinity,
-      annotations: Object.assign({}, ...pods.map(p => p.annotations ?? {})),
+      connectorName: 'MultiConnector',
+      extraConfig: { connectors: rendered.map(({ memberSpec, r }) => kvTransferConfig(r, memberSpec.kvRole, undefined)) },
+      pod: asContribution(pod),
+      // Each member's objects live under its own scope, so two members' ConfigMaps never share a name.
+      configFiles: rendered.flatMap(({ i, r }) => (r.configFiles ?? []).map(f => ({ ...f, path: [`Member${i}`, ...f.path] }))),
+      engineDefaults: Object.assign({}, ...rendered.map(({ r }) => r.engineDefaults ?? {})),
+      endpoints: Object.assign({}, ...rendered.map(({ r }) => r.endpoints ?? {})),
     };
   }
 
-  public extraMemoryBytes(ctx: TierContext): number {
-    return this.members.reduce((sum, m, i) => sum + m._extraMemoryBytes(this.memberContext(m, i, ctx)), 0);
-  }
-
-  public engineDefaults(ctx: TierContext): { enableChunkedPrefill?: boolean } {
-    return Object.assign({}, ...this.members.map((m, i) => m._engineDefaults(this.memberContext(m, i, ctx))));
-  }
-
-  public objects(scope: Construct, ctx: TierContext, router: () => RouterBinding | undefined): ConnectorVolume[] {
-    return this.members.flatMap((m, i) => m._objects(new Construct(scope, `Member${i}`), this.memberContext(m, i, ctx), router));
-  }
-
-  public needsRouterAddress(): boolean {
-    return this.members.some(m => m._needsRouterAddress());
-  }
-
-  public validateTier(ctx: TierContext): void {
-    requireCapability(ctx.version, Capability.MULTI_CONNECTOR, ctx.where, 'kvConnector', this.displayName);
+  public validateTier(spec: TierSpec): void {
+    requireCapability(spec.version, Capability.MULTI_CONNECTOR, spec.where, 'kvConnector', this.displayName);
     // Members are validated recursively, each with the role it is rendered with.
-    this.members.forEach((m, i) => m._validate(this.memberContext(m, i, ctx)));
+    this.members.forEach((m, i) => validateConnector(m, this.memberSpec(m, i, spec)));
   }
 
-  public validatePair(pair: PairContext): void {
-    for (const m of this.members) m._validatePair(pair);
+  public validatePair(pair: PairSpec): void {
+    for (const m of this.members) m.validatePair?.(pair);
   }
 }

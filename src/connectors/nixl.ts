@@ -1,13 +1,14 @@
 import { Duration } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
-import type { KvConnectorCommonOptions } from '../kv-connector';
+import type { KvConnectorCommonOptions } from '../kv-connector-options';
 import { AttentionKind } from '../model';
 import { Capability, requireCapability } from '../private/compat';
-import { ConnectorImpl, PairContext, TierContext, Transport } from '../private/connector-context';
+import { ConnectorImpl, ConnectorRendering, PairSpec, Transport } from '../private/connector-context';
 import { invalid, requireInteger, show, wholeSeconds } from '../private/errors';
+import { PortPeer } from '../private/pod-contribution';
+import { MAX_PORT, requirePort } from '../private/ports';
 import { lenientRoles, seedRole } from '../private/role-rules';
+import type { TierSpec } from '../private/tier-spec';
 import { KvRole, TierRole } from '../roles';
-import { VllmVersion } from '../vllm-version';
 
 /**
  * A NIXL transfer backend (plugin), rendered into `kv_connector_extra_config.backends`.
@@ -142,7 +143,7 @@ const DEFAULT_SIDE_CHANNEL_PORT = 5600;
  */
 export class NixlConnectorImpl implements ConnectorImpl {
   public readonly displayName: string;
-  public readonly options: NixlConnectorOptions;
+  private readonly options: NixlConnectorOptions;
   private readonly mode: NixlTransferMode;
   private readonly backends: NixlBackend[];
   private readonly kvBufferDevice: KvBufferDevice;
@@ -172,10 +173,7 @@ export class NixlConnectorImpl implements ConnectorImpl {
     }
     requireInteger(where, 'kvRecomputeThreshold', options.kvRecomputeThreshold, 0);
     const port = options.sideChannelPort ?? DEFAULT_SIDE_CHANNEL_PORT;
-    requireInteger(where, 'sideChannelPort', port, 1);
-    if (port > 65535) {
-      throw invalid(where, 'sideChannelPort', port, 'must be a TCP port (1-65535)');
-    }
+    requirePort(where, 'sideChannelPort', port);
     if (options.kvLeaseDuration !== undefined) {
       // kv_lease_duration is an integer number of seconds (nixl/base_scheduler.py).
       wholeSeconds(where, 'kvLeaseDuration', options.kvLeaseDuration, 1);
@@ -190,12 +188,6 @@ export class NixlConnectorImpl implements ConnectorImpl {
     return this.mode === NixlTransferMode.PUSH ? Transport.NIXL_PUSH : Transport.NIXL_PULL;
   }
 
-  public connectorName(_version: VllmVersion): string {
-    // Since PR #35264 `NixlConnector = NixlPullConnector` (nixl/connector.py): the old name means pull in
-    // every release, while the exact first release with the new names is only estimated (compat.ts).
-    return this.mode === NixlTransferMode.PUSH ? 'NixlPushConnector' : 'NixlConnector';
-  }
-
   public defaultKvRole(tier: TierRole): KvRole {
     // The seed and vLLM docs: prefill kv_producer, decode kv_consumer.
     return seedRole(tier);
@@ -207,11 +199,34 @@ export class NixlConnectorImpl implements ConnectorImpl {
     return lenientRoles(tier);
   }
 
-  public topLevelFields(_ctx: TierContext): Record<string, unknown> {
-    return { kv_buffer_device: this.kvBufferDevice };
+  public render(spec: TierSpec): ConnectorRendering {
+    return {
+      connectorName: this.connectorName(),
+      topLevelFields: { kv_buffer_device: this.kvBufferDevice },
+      extraConfig: this.extraConfig(),
+      pod: {
+        env: [
+          { name: SIDE_CHANNEL_HOST_ENV, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+          { name: SIDE_CHANNEL_PORT_ENV, value: String(this.sideChannelPort) },
+        ],
+        // One ZMQ listener per data-parallel engine; TP/PP ranks share it (nixl/base_scheduler.py). Decode dials
+        // prefill's (pull), prefill dials decode's (push); both listen, so both tiers declare the other as peer.
+        ports: Array.from({ length: spec.dataParallelSize }, (_, rank) => ({
+          name: `nixl-side-${rank}`,
+          containerPort: this.sideChannelPort + rank,
+          peers: [spec.tier === TierRole.PREFILL ? PortPeer.DECODE : PortPeer.PREFILL],
+        })),
+      },
+    };
   }
 
-  public extraConfig(_ctx: TierContext): Record<string, unknown> {
+  private connectorName(): string {
+    // Since PR #35264 `NixlConnector = NixlPullConnector` (nixl/connector.py): the old name means pull in
+    // every release, while the exact first release with the new names is only estimated (compat.ts).
+    return this.mode === NixlTransferMode.PUSH ? 'NixlPushConnector' : 'NixlConnector';
+  }
+
+  private extraConfig(): Record<string, unknown> {
     const extra: Record<string, unknown> = { backends: this.backends.map(b => b.name) };
     if (this.kvLeaseDuration !== undefined) {
       extra.kv_lease_duration = this.kvLeaseDuration.toSeconds();
@@ -225,23 +240,7 @@ export class NixlConnectorImpl implements ConnectorImpl {
     return extra;
   }
 
-  public env(_ctx: TierContext): k8s.EnvVar[] {
-    return [
-      { name: SIDE_CHANNEL_HOST_ENV, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
-      { name: SIDE_CHANNEL_PORT_ENV, value: String(this.sideChannelPort) },
-    ];
-  }
-
-  public ports(ctx: TierContext): k8s.ContainerPort[] {
-    // One ZMQ listener per data-parallel engine; TP/PP ranks share it (nixl/base_scheduler.py).
-    return Array.from({ length: ctx.dataParallelSize }, (_, rank) => ({
-      name: `nixl-side-${rank}`,
-      containerPort: this.sideChannelPort + rank,
-      protocol: 'TCP',
-    }));
-  }
-
-  public validateTier(ctx: TierContext): void {
+  public validateTier(ctx: TierSpec): void {
     requireCapability(ctx.version, Capability.NIXL_CONNECTOR, ctx.where, 'kvConnector', this.displayName);
     if (this.mode === NixlTransferMode.PUSH) {
       requireCapability(ctx.version, Capability.NIXL_PULL_PUSH_CONNECTORS, ctx.where, 'transferMode', this.mode,
@@ -252,13 +251,13 @@ export class NixlConnectorImpl implements ConnectorImpl {
         `${this.kvLeaseDuration.toSeconds()}s`, 'Remove kvLeaseDuration or use a newer image');
     }
     const last = this.sideChannelPort + ctx.dataParallelSize - 1;
-    if (last > 65535) {
+    if (last > MAX_PORT) {
       throw invalid(ctx.where, 'sideChannelPort', this.sideChannelPort,
-        `plus dataParallelSize (${ctx.dataParallelSize}) exceeds port 65535`);
+        `plus dataParallelSize (${ctx.dataParallelSize}) exceeds port ${MAX_PORT}`);
     }
   }
 
-  public validatePair(pair: PairContext): void {
+  public validatePair(pair: PairSpec): void {
     const p = pair.prefill.tensorParallelSize;
     const d = pair.decode.tensorParallelSize;
     const attention = pair.decode.model.attention;

@@ -1,11 +1,11 @@
 import { Size } from 'cdk8s';
-import type { KvConnectorCommonOptions } from '../kv-connector';
+import type { KvConnectorCommonOptions } from '../kv-connector-options';
 import { Capability, range, requireCapability } from '../private/compat';
-import { ConnectorImpl, TierContext, Transport } from '../private/connector-context';
+import { ConnectorImpl, ConnectorRendering, Transport } from '../private/connector-context';
 import { invalid, requireInteger } from '../private/errors';
 import { bytesOf } from '../private/size';
+import type { TierSpec } from '../private/tier-spec';
 import { KvRole, TierRole } from '../roles';
-import { VllmVersion } from '../vllm-version';
 
 /**
  * Options for `KvConnector.offloading()`.
@@ -47,7 +47,7 @@ export interface OffloadingConnectorOptions extends KvConnectorCommonOptions {
  */
 export class OffloadingConnectorImpl implements ConnectorImpl {
   public readonly displayName = 'OffloadingConnector';
-  public readonly options: OffloadingConnectorOptions;
+  private readonly options: OffloadingConnectorOptions;
 
   public constructor(options: OffloadingConnectorOptions) {
     const where = 'KvConnector.offloading';
@@ -68,10 +68,6 @@ export class OffloadingConnectorImpl implements ConnectorImpl {
     return undefined;
   }
 
-  public connectorName(_version: VllmVersion): string {
-    return 'OffloadingConnector';
-  }
-
   public defaultKvRole(_tier: TierRole): KvRole {
     return KvRole.KV_BOTH;
   }
@@ -80,21 +76,21 @@ export class OffloadingConnectorImpl implements ConnectorImpl {
     return [KvRole.KV_BOTH];
   }
 
-  public extraConfig(_ctx: TierContext): Record<string, unknown> {
+  public render(spec: TierSpec): ConnectorRendering {
     const o = this.options;
     const extra: Record<string, unknown> = {};
     if (o.blockSize !== undefined) extra.block_size = o.blockSize;
     if (o.cpuBytesToUse !== undefined) extra.cpu_bytes_to_use = bytesOf(o.cpuBytesToUse);
     if (o.numCpuBlocks !== undefined) extra.num_cpu_blocks = o.numCpuBlocks;
-    return extra;
+    return {
+      connectorName: 'OffloadingConnector',
+      extraConfig: extra,
+      // One offloading store per vLLM engine; a pod runs one engine per data-parallel rank.
+      pod: { extraMemoryBytes: o.cpuBytesToUse ? bytesOf(o.cpuBytesToUse) * spec.dataParallelSize : 0 },
+    };
   }
 
-  public extraMemoryBytes(ctx: TierContext): number {
-    // One offloading store per vLLM engine; a pod runs one engine per data-parallel rank.
-    return this.options.cpuBytesToUse ? bytesOf(this.options.cpuBytesToUse) * ctx.dataParallelSize : 0;
-  }
-
-  public validateTier(ctx: TierContext): void {
+  public validateTier(ctx: TierSpec): void {
     requireCapability(ctx.version, Capability.OFFLOADING_CONNECTOR, ctx.where, 'kvConnector', this.displayName);
     if (this.options.cpuBytesToUse !== undefined) {
       requireCapability(ctx.version, Capability.OFFLOADING_CPU_BYTES, ctx.where, 'cpuBytesToUse',

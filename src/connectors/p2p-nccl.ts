@@ -1,13 +1,14 @@
 import { Size } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
-import type { KvConnectorCommonOptions } from '../kv-connector';
+import type { KvConnectorCommonOptions } from '../kv-connector-options';
 import { Capability, requireCapability } from '../private/compat';
-import { ConnectorImpl, ConnectorPodSettings, TierContext, Transport } from '../private/connector-context';
+import { ConnectorImpl, ConnectorRendering, RouterEndpoint, Transport } from '../private/connector-context';
 import { invalid, requireInteger, show } from '../private/errors';
+import { PortPeer } from '../private/pod-contribution';
+import { MAX_PORT } from '../private/ports';
 import { seedRole, strictRoles } from '../private/role-rules';
 import { bytesOf } from '../private/size';
+import type { TierSpec } from '../private/tier-spec';
 import { KvRole, TierRole } from '../roles';
-import { VllmVersion } from '../vllm-version';
 
 /**
  * How P2pNccl moves KV (`send_type`, docs/design/p2p_nccl_connector.md).
@@ -98,7 +99,7 @@ const DEFAULT_POOL_GIB = 32; // p2p_nccl_engine.py: get_from_extra_config("mem_p
  */
 export class P2pNcclConnectorImpl implements ConnectorImpl {
   public readonly displayName = 'P2pNcclConnector';
-  public readonly options: P2pNcclConnectorOptions;
+  private readonly options: P2pNcclConnectorOptions;
   private readonly kvPort: number;
 
   public constructor(options: P2pNcclConnectorOptions) {
@@ -112,7 +113,7 @@ export class P2pNcclConnectorImpl implements ConnectorImpl {
     if ((o.ncclNumChannels ?? 0) > 32) throw invalid(where, 'ncclNumChannels', o.ncclNumChannels, 'must be <= 32 (NCCL_MAX_NCHANNELS)');
     this.kvPort = o.kvPort ?? DEFAULT_KV_PORT;
     requireInteger(where, 'kvPort', this.kvPort, 1);
-    if (this.kvPort > 65535 - 64) throw invalid(where, 'kvPort', this.kvPort, 'must leave room for one port per GPU below 65535');
+    if (this.kvPort > MAX_PORT - 64) throw invalid(where, 'kvPort', this.kvPort, `must leave room for one port per GPU below ${MAX_PORT}`);
     if (o.memPoolSize !== undefined && bytesOf(o.memPoolSize) < 1024 ** 3) {
       throw invalid(where, 'memPoolSize', `${bytesOf(o.memPoolSize)} bytes`, 'must be at least 1 GiB (mem_pool_size_gb is in GiB)');
     }
@@ -120,10 +121,6 @@ export class P2pNcclConnectorImpl implements ConnectorImpl {
 
   public transport(): Transport {
     return Transport.P2P_NCCL;
-  }
-
-  public connectorName(_version: VllmVersion): string {
-    return 'P2pNcclConnector';
   }
 
   public defaultKvRole(tier: TierRole): KvRole {
@@ -138,62 +135,50 @@ export class P2pNcclConnectorImpl implements ConnectorImpl {
     return true;
   }
 
-  public topLevelFields(ctx: TierContext): Record<string, unknown> {
+  public render(spec: TierSpec, router?: RouterEndpoint): ConnectorRendering {
     const o = this.options;
-    const buffer = ctx.tier === TierRole.PREFILL
+    const buffer = spec.tier === TierRole.PREFILL
       ? (o.prefillKvBufferSize ? bytesOf(o.prefillKvBufferSize) : 10)
       : (o.decodeKvBufferSize ? bytesOf(o.decodeKvBufferSize) : 8e9);
-    return { kv_buffer_size: buffer, kv_port: this.kvPort };
-  }
-
-  public extraConfig(ctx: TierContext): Record<string, unknown> {
-    const router = ctx.router;
-    return {
-      proxy_ip: router?.serviceName ?? '',
-      proxy_port: router?.connectorPort !== undefined ? String(router.connectorPort) : '',
-      http_port: String(ctx.port),
-      send_type: this.options.sendType ?? P2pNcclSendType.PUT_ASYNC,
-      // The engine assigns it to os.environ["NCCL_MAX_NCHANNELS"], so it must be a string.
-      nccl_num_channels: String(this.options.ncclNumChannels ?? DEFAULT_CHANNELS),
-      mem_pool_size_gb: this.poolGib(),
-    };
-  }
-
-  public env(_ctx: TierContext): k8s.EnvVar[] {
-    // vllm.utils.get_ip() honours VLLM_HOST_IP; the engine announces this address to the proxy.
-    return [{ name: 'VLLM_HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }];
-  }
-
-  public ports(ctx: TierContext): k8s.ContainerPort[] {
-    return Array.from({ length: ctx.gpusPerPod }, (_, rank) => ({
-      name: `p2p-kv-${rank}`,
-      containerPort: this.kvPort + rank,
-      protocol: 'TCP',
-    }));
-  }
-
-  public pod(ctx: TierContext): ConnectorPodSettings {
     // NCCL P2P/SHM between processes of different pods needs a shared IPC namespace; production-stack sets
     // hostIPC when PD is on (helm/templates/deployment-vllm-multi.yaml).
-    const sameNode = this.options.sameNode ?? true;
+    const sameNode = o.sameNode ?? true;
     return {
-      hostIpc: true,
-      affinity: sameNode ? {
-        podAffinity: {
-          requiredDuringSchedulingIgnoredDuringExecution: [{
-            labelSelector: { matchLabels: ctx.instanceLabels },
-            topologyKey: 'kubernetes.io/hostname',
-          }],
-        },
-      } : undefined,
+      connectorName: 'P2pNcclConnector',
+      topLevelFields: { kv_buffer_size: buffer, kv_port: this.kvPort },
+      extraConfig: {
+        proxy_ip: router?.serviceName ?? '',
+        proxy_port: router?.connectorPort !== undefined ? String(router.connectorPort) : '',
+        http_port: String(spec.port),
+        send_type: o.sendType ?? P2pNcclSendType.PUT_ASYNC,
+        // The engine assigns it to os.environ["NCCL_MAX_NCHANNELS"], so it must be a string.
+        nccl_num_channels: String(o.ncclNumChannels ?? DEFAULT_CHANNELS),
+        mem_pool_size_gb: this.poolGib(),
+      },
+      pod: {
+        // vllm.utils.get_ip() honours VLLM_HOST_IP; the engine announces this address to the proxy.
+        env: [{ name: 'VLLM_HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+        // Engines of the other tier dial each worker's ZMQ port.
+        ports: Array.from({ length: spec.gpusPerPod }, (_, rank) => ({
+          name: `p2p-kv-${rank}`,
+          containerPort: this.kvPort + rank,
+          peers: [spec.tier === TierRole.PREFILL ? PortPeer.DECODE : PortPeer.PREFILL],
+        })),
+        hostIpc: true,
+        affinity: sameNode ? {
+          podAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [{
+              labelSelector: { matchLabels: spec.instanceLabels },
+              topologyKey: 'kubernetes.io/hostname',
+            }],
+          },
+        } : undefined,
+        extraMemoryBytes: this.poolGib() * 1024 ** 3 * spec.gpusPerPod,
+      },
     };
   }
 
-  public extraMemoryBytes(ctx: TierContext): number {
-    return this.poolGib() * 1024 ** 3 * ctx.gpusPerPod;
-  }
-
-  public validateTier(ctx: TierContext): void {
+  public validateTier(ctx: TierSpec): void {
     requireCapability(ctx.version, Capability.P2P_NCCL_CONNECTOR, ctx.where, 'kvConnector', this.displayName,
       'vLLM removed it in PR #44854; use KvConnector.nixl() instead');
   }

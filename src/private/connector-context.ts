@@ -1,8 +1,11 @@
-import { k8s } from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
-import { Model } from '../model';
+/**
+ * The connector contract: each file under src/connectors/ implements `ConnectorImpl`, and `KvConnector` wraps it.
+ * A connector reads a resolved `TierSpec` and answers with one `ConnectorRendering`.
+ */
+import { invalid } from './errors';
+import { PodContribution } from './pod-contribution';
+import type { TierSpec } from './tier-spec';
 import { KvRole, TierRole } from '../roles';
-import { VllmVersion } from '../vllm-version';
 
 /**
  * The request flow a connector needs from the router. Routers declare which flows they implement.
@@ -22,101 +25,108 @@ export enum Transport {
   SHARED_STORAGE = 'shared storage',
 }
 
-/** What the router tells tiers once a `PdRouter` is created for them. */
-export interface RouterBinding {
+/** What a connector may know about the router bound to its tier (only at synth time). */
+export interface RouterEndpoint {
   /** DNS name of the router Service (same namespace). */
   readonly serviceName: string;
   /** Port on the router Service where the connector's side traffic goes (ZMQ registration, LMCache notifications). */
   readonly connectorPort?: number;
-  /** Extra pod labels the router needs on this tier's pods (not part of the selector). */
-  readonly podLabels?: { [key: string]: string };
 }
 
-/** What a connector knows about the tier it is rendered into. */
-export interface TierContext {
-  /** "PrefillTier 'Prefill'", used as the subject of error messages. */
-  readonly where: string;
-  readonly tier: TierRole;
-  readonly kvRole: KvRole;
-  readonly version: VllmVersion;
-  readonly model: Model;
-  readonly tensorParallelSize: number;
-  readonly pipelineParallelSize: number;
-  readonly dataParallelSize: number;
-  readonly gpusPerPod: number;
-  /** The vLLM HTTP port (`--port`). */
-  readonly port: number;
-  readonly blockSize?: number;
+/** Typed endpoints a connector opens on a tier, for routers: no round trip through annotations or port names. */
+export interface ConnectorEndpoints {
+  /** Mooncake: the bootstrap HTTP server of a prefill pod's global rank 0. */
+  readonly bootstrapPort?: number;
+  /** LMCache PD: decode's receiver init ports, one per TP rank. */
+  readonly peerInitPorts?: number[];
+  /** LMCache PD: decode's receiver alloc ports, one per TP rank. */
+  readonly peerAllocPorts?: number[];
+}
+
+/** A config file a connector needs in a ConfigMap of its own, mounted read-only into the tier's pods. */
+export interface ConnectorConfigFile {
+  /** Construct path of the ConfigMap under the tier, e.g. `['LmcacheConfig']`; part of the object name. */
+  readonly path: string[];
+  readonly volumeName: string;
+  readonly mountPath: string;
+  readonly fileName: string;
+  /** Rendered as YAML. May depend on the router endpoint. */
+  readonly content: Record<string, unknown>;
+}
+
+/** Engine settings a connector forces when the user left them unset. */
+export interface EngineDefaults {
   readonly enableChunkedPrefill?: boolean;
-  /** Whether the user set the tier's memory explicitly. */
-  readonly memoryExplicit: boolean;
-  /** Labels shared by all pods of this PD deployment (both tiers), for co-scheduling. */
-  readonly instanceLabels: { [key: string]: string };
-  /** Set once a PdRouter is bound; only available when rendering lazily at synth time. */
-  readonly router?: RouterBinding;
+}
+
+/** Everything one connector renders into one tier. */
+export interface ConnectorRendering {
+  /** `kv_connector` for this vLLM version (connectors get renamed). */
+  readonly connectorName: string;
+  /** Connector-specific top-level KVTransferConfig fields (e.g. `kv_buffer_device`). */
+  readonly topLevelFields?: Record<string, unknown>;
+  /** `kv_connector_extra_config`, or undefined for none. */
+  readonly extraConfig?: Record<string, unknown>;
+  /** What it adds to the tier's pods. */
+  readonly pod: PodContribution;
+  readonly configFiles?: ConnectorConfigFile[];
+  readonly engineDefaults?: EngineDefaults;
+  readonly endpoints?: ConnectorEndpoints;
+}
+
+/** A connector's whole output for one tier, with its KVTransferConfig assembled (what `KvConnector._render` returns). */
+export interface TierConnectorRendering {
+  readonly transferConfig: Record<string, unknown>;
+  readonly pod: PodContribution;
+  readonly configFiles: ConnectorConfigFile[];
+  readonly engineDefaults: EngineDefaults;
+  readonly endpoints: ConnectorEndpoints;
 }
 
 /** Both tiers of one PD deployment, for rules that span them. */
-export interface PairContext {
+export interface PairSpec {
   /** Subject of error messages, e.g. "PdRouter 'Router'". */
   readonly where: string;
-  readonly prefill: TierContext;
-  readonly decode: TierContext;
+  readonly prefill: TierSpec;
+  readonly decode: TierSpec;
 }
 
-/** A volume a connector needs in the vLLM pod, with its mount. */
-export interface ConnectorVolume {
-  readonly volume: k8s.Volume;
-  readonly mount: k8s.VolumeMount;
-}
-
-/** Pod-level settings a connector needs. */
-export interface ConnectorPodSettings {
-  readonly hostIpc?: boolean;
-  readonly affinity?: k8s.Affinity;
-  readonly annotations?: { [key: string]: string };
-}
-
-/**
- * What one connector implementation provides. Each connector file under src/connectors/ implements
- * this; `KvConnector` wraps it, so connector files never import the public class at run time.
- */
+/** What one connector implementation provides. */
 export interface ConnectorImpl {
   /** Name for messages, e.g. `NixlConnector`. */
   readonly displayName: string;
-  /** The options it was created with; two connectors with equal options are interchangeable. */
-  readonly options: unknown;
   /** The request flow it needs from a router, or undefined when it moves no KV between tiers. */
   transport(): Transport | undefined;
-  /** The name rendered as `kv_connector` for this vLLM version (connectors get renamed). */
-  connectorName(version: VllmVersion): string;
   defaultKvRole(tier: TierRole): KvRole;
   allowedKvRoles(tier: TierRole): KvRole[];
-  /** Connector-specific top-level KVTransferConfig fields (e.g. `kv_buffer_device`). */
-  topLevelFields?(ctx: TierContext): Record<string, unknown>;
-  /** `kv_connector_extra_config`, or undefined for none. */
-  extraConfig?(ctx: TierContext): Record<string, unknown> | undefined;
-  env?(ctx: TierContext): k8s.EnvVar[];
-  ports?(ctx: TierContext): k8s.ContainerPort[];
-  /** Names of container ports that must also be reachable through the tier's Service (e.g. Mooncake bootstrap). */
-  servicePortNames?(ctx: TierContext): string[];
-  volumes?(ctx: TierContext): ConnectorVolume[];
-  pod?(ctx: TierContext): ConnectorPodSettings;
-  /** Host memory the connector allocates per pod, added to the memory request and limit. */
-  extraMemoryBytes?(ctx: TierContext): number;
-  /** Engine settings the connector forces when the user left them unset. */
-  engineDefaults?(ctx: TierContext): { enableChunkedPrefill?: boolean };
-  /**
-   * Extra Kubernetes objects (e.g. a ConfigMap) in the tier's scope, and the volumes that mount them.
-   * Content may depend on `router()`, which is only known at synth time (use Lazy).
-   */
-  objects?(scope: Construct, ctx: TierContext, router: () => RouterBinding | undefined): ConnectorVolume[];
-  /** True when the connector's config needs the router's address (so the tier needs a PdRouter). */
+  /** True when the connector's config carries the router's address (so the tier needs a PdRouter). */
   needsRouterAddress?(): boolean;
-  /** Rendered state not covered by the other methods (e.g. LMCache's config file), for pair comparison. */
-  pairSignature?(ctx: TierContext): unknown;
   /** Rules about one tier; throws with a prop-naming message. */
-  validateTier?(ctx: TierContext): void;
+  validateTier?(spec: TierSpec): void;
   /** Rules spanning prefill and decode; throws with a prop-naming message. */
-  validatePair?(pair: PairContext): void;
+  validatePair?(pair: PairSpec): void;
+  /** The connector's whole output for one tier; `router` is known only once a PdRouter is bound. */
+  render(spec: TierSpec, router?: RouterEndpoint): ConnectorRendering;
+}
+
+/** Validates one connector for one tier: the connector's own rules first, then the role. */
+export function validateConnector(impl: ConnectorImpl, spec: TierSpec): void {
+  // Version and connector rules first: "this release has no such connector" beats a role complaint.
+  impl.validateTier?.(spec);
+  const allowed = impl.allowedKvRoles(spec.tier);
+  if (!allowed.includes(spec.kvRole)) {
+    throw invalid(spec.where, 'kvRole', spec.kvRole,
+      `is not allowed for ${impl.displayName} on a ${spec.tier} tier; allowed: ${allowed.join(', ')}`);
+  }
+}
+
+/**
+ * The KVTransferConfig object of a rendering. Field order is fixed so output is byte-identical; without a
+ * policy it is a MultiConnector member.
+ */
+export function kvTransferConfig(r: ConnectorRendering, kvRole: KvRole, policy: string | undefined): Record<string, unknown> {
+  const config: Record<string, unknown> = { kv_connector: r.connectorName, kv_role: kvRole, ...(r.topLevelFields ?? {}) };
+  if (policy !== undefined) config.kv_load_failure_policy = policy;
+  if (r.extraConfig !== undefined) config.kv_connector_extra_config = r.extraConfig;
+  return config;
 }

@@ -2,9 +2,9 @@
  * Rules that span prefill and decode. Called once per PD pair by `PdRouter`.
  */
 import { invalid } from './errors';
-import { VllmTier } from '../vllm-tier';
+import type { TierSpec } from './tier-spec';
 
-export function validatePair(where: string, prefill: VllmTier, decode: VllmTier): void {
+export function validatePair(where: string, prefill: TierSpec, decode: TierSpec): void {
   const same = (prop: string, p: unknown, d: unknown, why: string) => {
     if (p !== d) {
       throw invalid(where, `decode.${prop}`, d, `must equal prefill's ${prop} (${p === undefined ? 'unset' : JSON.stringify(p)}): ${why}`);
@@ -16,11 +16,11 @@ export function validatePair(where: string, prefill: VllmTier, decode: VllmTier)
   same('servedModelName', prefill.servedModelName, decode.servedModelName, 'the router forwards one model name to both tiers');
   // NIXL's handshake compatibility hash includes the vLLM version and --kv-cache-dtype
   // (docs/features/nixl_connector_compatibility.md, "Must match between P and D").
-  same('image version', prefill.image.version.toString(), decode.image.version.toString(), 'KV layouts are only compatible within one vLLM release');
+  same('image version', prefill.version.toString(), decode.version.toString(), 'KV layouts are only compatible within one vLLM release');
   same('kvCacheDtype', prefill.kvCacheDtype, decode.kvCacheDtype, 'KV bytes are copied as-is, so the cache dtype must match');
   // A different connector or connector setting on one side never pairs. Both connectors are rendered in
   // the same tier context, so options spelled differently but rendering alike still pair.
-  for (const ctx of [prefill._context, decode._context]) {
+  for (const ctx of [prefill, decode]) {
     const p = prefill.kvConnector._signature(ctx);
     const d = decode.kvConnector._signature(ctx);
     if (p !== d) {
@@ -38,7 +38,7 @@ export function validatePair(where: string, prefill: VllmTier, decode: VllmTier)
     throw invalid(where, 'decode.blockSize', decode.blockSize,
       `must be set on both tiers or on neither (prefill: ${prefill.blockSize ?? 'unset'}); vLLM's default differs by platform and attention backend`);
   }
-  prefill.kvConnector._validatePair({ where, prefill: prefill._context, decode: decode._context });
+  prefill.kvConnector._validatePair({ where, prefill, decode });
 }
 
 /** The first path where two JSON values differ, for a readable error. */

@@ -1,20 +1,29 @@
+/**
+ * The router contract: each file under src/routers/ implements `RouterImpl`, and `RouterStrategy` wraps it.
+ * A router binds to a resolved pair and answers with one `RouterRendering`: its container, what it adds to
+ * each tier's pods, and (through `renderObjects`) any objects of its own.
+ */
 import { k8s } from 'cdk8s-plus-28';
-import { RouterBinding, Transport } from './connector-context';
-import { TierRole } from '../roles';
-import { VllmTier } from '../vllm-tier';
+import { Construct } from 'constructs';
+import { ConnectorEndpoints, Transport } from './connector-context';
+import { PodContribution } from './pod-contribution';
+import type { TierSpec } from './tier-spec';
+import { RouterDiscovery } from '../router-discovery';
 
-/** How the router finds prefill and decode pods. */
-export enum DiscoveryMode {
-  KUBERNETES = 'kubernetes',
-  STATIC = 'static',
+/** One tier as a router sees it: its spec, its Service and the endpoints its connector opened. */
+export interface BoundTier {
+  readonly spec: TierSpec;
+  /** Name of the tier's ClusterIP Service. */
+  readonly serviceName: string;
+  readonly endpoints: ConnectorEndpoints;
 }
 
 /** What a router implementation gets from `PdRouter`. */
 export interface RouterContext {
   readonly where: string;
-  readonly prefill: VllmTier;
-  readonly decode: VllmTier;
-  readonly discovery: DiscoveryMode;
+  readonly prefill: BoundTier;
+  readonly decode: BoundTier;
+  readonly discovery: RouterDiscovery;
   /** The connector's request flow. */
   readonly transport: Transport;
   /** The router's HTTP port. */
@@ -24,24 +33,31 @@ export interface RouterContext {
   readonly namespaceEnv: string;
 }
 
+/** Everything a router renders for one pair. */
+export interface RouterRendering {
+  /** The router container (PdRouter adds the namespace env). */
+  readonly container: k8s.Container;
+  /** Whether it needs the Kubernetes API (ServiceAccount token + pod RBAC). */
+  readonly needsKubernetesApi: boolean;
+  /** The port where connectors send side traffic to the router, if any (exposed on the router Service). */
+  readonly connectorPort?: number;
+  /** What it adds to the prefill pods (labels it matches, later a sidecar). */
+  readonly prefill?: PodContribution;
+  /** What it adds to the decode pods (e.g. the llm-d routing sidecar). */
+  readonly decode?: PodContribution;
+}
+
 /** What one router implementation provides. */
 export interface RouterImpl {
   readonly displayName: string;
   /** The request flows this router implements. */
   readonly supportedTransports: Transport[];
-  /** Whether it needs the Kubernetes API (ServiceAccount token + pod RBAC). */
-  needsKubernetesApi(ctx: RouterContext): boolean;
   /** Rules for this router and pair; throws with a prop-naming message. */
   validate(ctx: RouterContext): void;
-  /** The port where connectors send side traffic to the router, if any. */
-  connectorPort(ctx: RouterContext): number | undefined;
-  /** Extra pod labels the router needs on a tier. */
-  podLabels?(ctx: RouterContext, tier: TierRole): { [key: string]: string };
-  /** The router container (PdRouter adds the namespace env). */
-  container(ctx: RouterContext): k8s.Container;
-}
-
-/** What PdRouter binds into each tier. */
-export function bindingFor(impl: RouterImpl, ctx: RouterContext, serviceName: string, tier: TierRole): RouterBinding {
-  return { serviceName, connectorPort: impl.connectorPort(ctx), podLabels: impl.podLabels?.(ctx, tier) };
+  render(ctx: RouterContext): RouterRendering;
+  /**
+   * Objects of the router's own beyond its Deployment and Service (an EPP config, an InferencePool, an
+   * HTTPRoute), created in the PdRouter's scope.
+   */
+  renderObjects?(scope: Construct, ctx: RouterContext): void;
 }

@@ -32,28 +32,65 @@ export interface EngineSettings {
   readonly shutdownTimeoutSeconds?: number;
 }
 
+/** One rendered flag: its spelling, its aliases, the prop that sets it, and how it renders. */
+interface FlagRow {
+  readonly flag: string;
+  /** Other spellings `extraArgs` may not use either (short aliases from vllm/engine/arg_utils.py: -tp, -pp, -dp). */
+  readonly aliases?: string[];
+  /** The prop users set instead. */
+  readonly prop: string;
+  /** The args for this flag, or none when unset. */
+  readonly render: (s: EngineSettings) => string[];
+}
+
+const value = (name: string, v: string | number | undefined): string[] => (v === undefined ? [] : [`${name}=${v}`]);
+const bool = (name: string, v: boolean | undefined): string[] =>
+  (v === undefined ? [] : [v ? name : name.replace(/^--/, '--no-')]);
+
 /**
- * Flags rendered by `renderServeArgs`, with their aliases. `extraArgs` may not repeat any of them
- * (short aliases from vllm/engine/arg_utils.py: -tp, -pp, -dp).
+ * THE flag table, in render order: `renderServeArgs` walks it, and `checkExtraArgs` refuses `extraArgs` that
+ * repeat any row's spelling or alias. A flag is spelled here and nowhere else.
  */
-const RENDERED_FLAGS: ReadonlyArray<{ flag: string; aliases?: string[]; prop: string }> = [
-  { flag: '--model', prop: 'model' },
-  { flag: '--served-model-name', prop: 'servedModelName' },
-  { flag: '--tokenizer', prop: 'tokenizer' },
-  { flag: '--port', prop: 'port' },
-  { flag: '--tensor-parallel-size', aliases: ['-tp'], prop: 'tensorParallelSize' },
-  { flag: '--pipeline-parallel-size', aliases: ['-pp'], prop: 'pipelineParallelSize' },
-  { flag: '--data-parallel-size', aliases: ['-dp'], prop: 'dataParallelSize' },
-  { flag: '--gpu-memory-utilization', prop: 'gpuMemoryUtilization' },
-  { flag: '--max-model-len', prop: 'maxModelLen' },
-  { flag: '--max-num-seqs', prop: 'maxNumSeqs' },
-  { flag: '--max-num-batched-tokens', prop: 'maxNumBatchedTokens' },
-  { flag: '--block-size', prop: 'blockSize' },
-  { flag: '--kv-cache-dtype', prop: 'kvCacheDtype' },
-  { flag: '--enable-prefix-caching', aliases: ['--no-enable-prefix-caching'], prop: 'enablePrefixCaching' },
-  { flag: '--enable-chunked-prefill', aliases: ['--no-enable-chunked-prefill'], prop: 'enableChunkedPrefill' },
-  { flag: '--kv-transfer-config', prop: 'kvConnector' },
-  { flag: '--shutdown-timeout', prop: 'drainTimeout' },
+const FLAGS: ReadonlyArray<FlagRow> = [
+  // The model is positional and comes first.
+  { flag: '--model', prop: 'model', render: s => [s.model] },
+  { flag: '--served-model-name', prop: 'servedModelName', render: s => value('--served-model-name', s.servedModelName) },
+  { flag: '--tokenizer', prop: 'tokenizer', render: s => value('--tokenizer', s.tokenizer) },
+  { flag: '--port', prop: 'port', render: s => value('--port', s.port) },
+  { flag: '--tensor-parallel-size', aliases: ['-tp'], prop: 'tensorParallelSize', render: s => value('--tensor-parallel-size', s.tensorParallelSize) },
+  {
+    flag: '--pipeline-parallel-size',
+    aliases: ['-pp'],
+    prop: 'pipelineParallelSize',
+    render: s => (s.pipelineParallelSize > 1 ? value('--pipeline-parallel-size', s.pipelineParallelSize) : []),
+  },
+  {
+    flag: '--data-parallel-size',
+    aliases: ['-dp'],
+    prop: 'dataParallelSize',
+    render: s => (s.dataParallelSize > 1 ? value('--data-parallel-size', s.dataParallelSize) : []),
+  },
+  { flag: '--gpu-memory-utilization', prop: 'gpuMemoryUtilization', render: s => value('--gpu-memory-utilization', s.gpuMemoryUtilization) },
+  { flag: '--max-model-len', prop: 'maxModelLen', render: s => value('--max-model-len', s.maxModelLen) },
+  { flag: '--max-num-seqs', prop: 'maxNumSeqs', render: s => value('--max-num-seqs', s.maxNumSeqs) },
+  { flag: '--max-num-batched-tokens', prop: 'maxNumBatchedTokens', render: s => value('--max-num-batched-tokens', s.maxNumBatchedTokens) },
+  { flag: '--block-size', prop: 'blockSize', render: s => value('--block-size', s.blockSize) },
+  { flag: '--kv-cache-dtype', prop: 'kvCacheDtype', render: s => value('--kv-cache-dtype', s.kvCacheDtype) },
+  {
+    flag: '--enable-prefix-caching',
+    aliases: ['--no-enable-prefix-caching'],
+    prop: 'enablePrefixCaching',
+    render: s => bool('--enable-prefix-caching', s.enablePrefixCaching),
+  },
+  {
+    flag: '--enable-chunked-prefill',
+    aliases: ['--no-enable-chunked-prefill'],
+    prop: 'enableChunkedPrefill',
+    render: s => bool('--enable-chunked-prefill', s.enableChunkedPrefill),
+  },
+  // One array element holding the whole JSON (how llm-d and vLLM docs pass it).
+  { flag: '--kv-transfer-config', prop: 'kvConnector', render: s => value('--kv-transfer-config', JSON.stringify(s.kvTransferConfig)) },
+  { flag: '--shutdown-timeout', prop: 'drainTimeout', render: s => value('--shutdown-timeout', s.shutdownTimeoutSeconds) },
 ];
 
 /** Flags that exist only in some releases, checked when they appear in `extraArgs`. */
@@ -65,33 +102,9 @@ const VERSIONED_FLAGS: ReadonlyArray<{ flag: string; capability: Capability; hin
   },
 ];
 
-/** Renders the args that follow `vllm serve`: the model first, then flags in a fixed order. */
+/** Renders the args that follow `vllm serve`: the model first, then flags in the table's order. */
 export function renderServeArgs(s: EngineSettings): string[] {
-  const args: string[] = [s.model];
-  const flag = (name: string, value: string | number | undefined) => {
-    if (value !== undefined) args.push(`${name}=${value}`);
-  };
-  const bool = (name: string, value: boolean | undefined) => {
-    if (value !== undefined) args.push(value ? name : name.replace(/^--/, '--no-'));
-  };
-  flag('--served-model-name', s.servedModelName);
-  flag('--tokenizer', s.tokenizer);
-  flag('--port', s.port);
-  flag('--tensor-parallel-size', s.tensorParallelSize);
-  if (s.pipelineParallelSize > 1) flag('--pipeline-parallel-size', s.pipelineParallelSize);
-  if (s.dataParallelSize > 1) flag('--data-parallel-size', s.dataParallelSize);
-  flag('--gpu-memory-utilization', s.gpuMemoryUtilization);
-  flag('--max-model-len', s.maxModelLen);
-  flag('--max-num-seqs', s.maxNumSeqs);
-  flag('--max-num-batched-tokens', s.maxNumBatchedTokens);
-  flag('--block-size', s.blockSize);
-  flag('--kv-cache-dtype', s.kvCacheDtype);
-  bool('--enable-prefix-caching', s.enablePrefixCaching);
-  bool('--enable-chunked-prefill', s.enableChunkedPrefill);
-  // One array element holding the whole JSON (how llm-d and vLLM docs pass it).
-  flag('--kv-transfer-config', JSON.stringify(s.kvTransferConfig));
-  flag('--shutdown-timeout', s.shutdownTimeoutSeconds);
-  return args;
+  return FLAGS.flatMap(row => row.render(s));
 }
 
 /** `--tensor_parallel_size=2` -> `--tensor-parallel-size` (vLLM's FlexibleArgumentParser maps `_` to `-`). */
@@ -125,7 +138,7 @@ export function checkExtraArgs(where: string, extraArgs: string[], version: Vllm
       throw invalid(where, 'extraArgs', name,
         'would put an API key into the manifest; set VLLM_API_KEY in extraEnv from a Secret (EnvValue.fromSecretValue)');
     }
-    const rendered = RENDERED_FLAGS.find(f => f.flag === name || f.aliases?.includes(name));
+    const rendered = FLAGS.find(f => f.flag === name || f.aliases?.includes(name));
     if (rendered) {
       throw invalid(where, 'extraArgs', arg,
         `duplicates '${rendered.flag}', which the library renders; set '${rendered.prop}' instead`);

@@ -1,10 +1,12 @@
 import { k8s } from 'cdk8s-plus-28';
-import { LMCACHE_ALLOC_PORT_PREFIX, LMCACHE_INIT_PORT_PREFIX } from '../connectors/lmcache';
 import { Transport } from '../private/connector-context';
 import { invalid } from '../private/errors';
 import { COMPONENT_LABEL } from '../private/labels';
-import { DiscoveryMode, RouterContext, RouterImpl } from '../private/router-context';
+import { HTTP_PORT_NAME } from '../private/ports';
+import { LIVENESS_TIMING, READINESS_TIMING } from '../private/probes';
+import { RouterContext, RouterImpl, RouterRendering } from '../private/router-context';
 import { TierRole } from '../roles';
+import { RouterDiscovery } from '../router-discovery';
 
 /**
  * Options for `RouterStrategy.productionStackRouter()`.
@@ -30,13 +32,12 @@ const LMCACHE_NOTIFY_PORT = 7500;
 /** production-stack matches prefill/decode pods by the value of this pod label (service_discovery.py `_get_model_label`). */
 const MODEL_LABEL = 'model';
 
-/** The decode tier's rank-0 LMCache port with this name prefix (the connector owns the ports). */
-function lmcachePort(ctx: RouterContext, prefix: string): number {
-  const port = ctx.decode.kvConnector._ports(ctx.decode._context).find(p => p.name === `${prefix}0`);
-  if (!port) {
-    throw invalid(ctx.where, 'decode.kvConnector', ctx.decode.kvConnector.displayName, 'must be KvConnector.lmcache() for the production-stack router');
+/** Decode's rank-0 LMCache receiver port, from the connector's typed endpoints. */
+function lmcachePort(ctx: RouterContext, port: number | undefined): number {
+  if (port === undefined) {
+    throw invalid(ctx.where, 'decode.kvConnector', ctx.decode.spec.kvConnector.displayName, 'must be KvConnector.lmcache() for the production-stack router');
   }
-  return port.containerPort;
+  return port;
 }
 
 /**
@@ -56,30 +57,29 @@ export class ProductionStackRouterImpl implements RouterImpl {
     }
   }
 
-  public needsKubernetesApi(_ctx: RouterContext): boolean {
-    return true;
-  }
-
-  public connectorPort(_ctx: RouterContext): number {
-    return LMCACHE_NOTIFY_PORT;
-  }
-
-  public podLabels(_ctx: RouterContext, tier: TierRole): { [key: string]: string } {
-    return { [MODEL_LABEL]: tier };
+  public render(ctx: RouterContext): RouterRendering {
+    return {
+      container: this.container(ctx),
+      needsKubernetesApi: true,
+      connectorPort: LMCACHE_NOTIFY_PORT,
+      // production-stack matches prefill and decode pods by their `model` label.
+      prefill: { labels: { [MODEL_LABEL]: TierRole.PREFILL } },
+      decode: { labels: { [MODEL_LABEL]: TierRole.DECODE } },
+    };
   }
 
   public validate(ctx: RouterContext): void {
     if (ctx.port === LMCACHE_NOTIFY_PORT) {
       throw invalid(ctx.where, 'port', ctx.port, `collides with the LMCache notification port (${LMCACHE_NOTIFY_PORT}); choose another port`);
     }
-    if (ctx.discovery !== DiscoveryMode.KUBERNETES) {
+    if (ctx.discovery !== RouterDiscovery.KUBERNETES) {
       throw invalid(ctx.where, 'discovery', ctx.discovery, 'must be RouterDiscovery.KUBERNETES with the production-stack router');
     }
     // The router keeps one prefill and one decode client; with more endpoints the last one discovered wins
     // (src/vllm_router/services/request_service/request.py, initialize_client_sessions), i.e. 1P1D.
-    for (const tier of [ctx.prefill, ctx.decode]) {
+    for (const tier of [ctx.prefill.spec, ctx.decode.spec]) {
       if (tier.replicas !== 1) {
-        throw invalid(ctx.where, `${tier.role}.replicas`, tier.replicas,
+        throw invalid(ctx.where, `${tier.tier}.replicas`, tier.replicas,
           'must be 1 with the production-stack router: it routes to a single prefill and a single decode endpoint');
       }
     }
@@ -87,20 +87,21 @@ export class ProductionStackRouterImpl implements RouterImpl {
       throw invalid(ctx.where, 'replicas', ctx.replicas, 'must be 1: LMCache transfer notifications go to one router');
     }
     // The router passes one init and one alloc port (receiver_init_port: [port]), i.e. one decode TP rank.
-    if (ctx.decode.tensorParallelSize !== 1) {
-      throw invalid(ctx.where, 'decode.tensorParallelSize', ctx.decode.tensorParallelSize,
+    if (ctx.decode.spec.tensorParallelSize !== 1) {
+      throw invalid(ctx.where, 'decode.tensorParallelSize', ctx.decode.spec.tensorParallelSize,
         'must be 1 with the production-stack router: it sends LMCache a single receiver port pair (TP rank 0)');
     }
-    if (ctx.prefill.port !== ctx.decode.port) {
-      throw invalid(ctx.where, 'decode.port', ctx.decode.port, `must equal prefill's port (${ctx.prefill.port}): --k8s-port applies to both tiers`);
+    if (ctx.prefill.spec.port !== ctx.decode.spec.port) {
+      throw invalid(ctx.where, 'decode.port', ctx.decode.spec.port, `must equal prefill's port (${ctx.prefill.spec.port}): --k8s-port applies to both tiers`);
     }
   }
 
-  public container(ctx: RouterContext): k8s.Container {
-    const { prefill } = ctx;
+  private container(ctx: RouterContext): k8s.Container {
+    const prefill = ctx.prefill.spec;
+    const { endpoints } = ctx.decode;
     // Set-based selector: only this deployment's vLLM pods (k8s label selector syntax).
     const selector = [
-      ...Object.entries(prefill._context.instanceLabels).map(([k, v]) => `${k}=${v}`),
+      ...Object.entries(prefill.instanceLabels).map(([k, v]) => `${k}=${v}`),
       `${COMPONENT_LABEL} in (${TierRole.PREFILL},${TierRole.DECODE})`,
     ].join(',');
     return {
@@ -126,11 +127,11 @@ export class ProductionStackRouterImpl implements RouterImpl {
         '--nixl-proxy-host', '0.0.0.0',
         '--nixl-proxy-port', String(LMCACHE_NOTIFY_PORT),
         '--nixl-peer-host', '0.0.0.0',
-        '--nixl-peer-init-port', String(lmcachePort(ctx, LMCACHE_INIT_PORT_PREFIX)),
-        '--nixl-peer-alloc-port', String(lmcachePort(ctx, LMCACHE_ALLOC_PORT_PREFIX)),
+        '--nixl-peer-init-port', String(lmcachePort(ctx, endpoints.peerInitPorts?.[0])),
+        '--nixl-peer-alloc-port', String(lmcachePort(ctx, endpoints.peerAllocPorts?.[0])),
       ],
       ports: [
-        { name: 'http', containerPort: ctx.port, protocol: 'TCP' },
+        { name: HTTP_PORT_NAME, containerPort: ctx.port, protocol: 'TCP' },
         { name: 'lmcache-notify', containerPort: LMCACHE_NOTIFY_PORT, protocol: 'TCP' },
       ],
       resources: {
@@ -139,8 +140,8 @@ export class ProductionStackRouterImpl implements RouterImpl {
       },
       // GET /health answers 200 while discovery and stats threads live (routers/main_router.py); the Helm
       // chart probes it for liveness and readiness.
-      livenessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-      readinessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString('http') }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
+      livenessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString(HTTP_PORT_NAME) }, ...LIVENESS_TIMING },
+      readinessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString(HTTP_PORT_NAME) }, ...READINESS_TIMING },
     };
   }
 }

@@ -1,8 +1,10 @@
 import { k8s } from 'cdk8s-plus-28';
-import { BOOTSTRAP_PORT_ANNOTATION } from '../connectors/mooncake';
 import { Transport } from '../private/connector-context';
 import { invalid } from '../private/errors';
-import { DiscoveryMode, RouterContext, RouterImpl } from '../private/router-context';
+import { HTTP_PORT_NAME } from '../private/ports';
+import { LIVENESS_TIMING, READINESS_TIMING } from '../private/probes';
+import { RouterContext, RouterImpl, RouterRendering } from '../private/router-context';
+import { RouterDiscovery } from '../router-discovery';
 
 /**
  * vllm-router's load-balancing policies (`--policy`, `--prefill-policy`, `--decode-policy`).
@@ -97,17 +99,9 @@ export class VllmRouterImpl implements RouterImpl {
     }
   }
 
-  public needsKubernetesApi(ctx: RouterContext): boolean {
-    // P2pNccl engines register themselves over ZMQ; no pod discovery then.
-    return ctx.transport !== Transport.P2P_NCCL && ctx.discovery === DiscoveryMode.KUBERNETES;
-  }
-
-  public connectorPort(ctx: RouterContext): number | undefined {
-    return ctx.transport === Transport.P2P_NCCL ? ZMQ_DISCOVERY_PORT : undefined;
-  }
-
   public validate(ctx: RouterContext): void {
-    const { prefill, decode } = ctx;
+    const prefill = ctx.prefill.spec;
+    const decode = ctx.decode.spec;
     for (const [name, taken] of [['metrics', METRICS_PORT], ['ZMQ registry', ZMQ_DISCOVERY_PORT]] as const) {
       if (ctx.port === taken && (name === 'metrics' || ctx.transport === Transport.P2P_NCCL)) {
         throw invalid(ctx.where, 'port', ctx.port, `collides with the router's ${name} port (${taken}); choose another port`);
@@ -117,7 +111,7 @@ export class VllmRouterImpl implements RouterImpl {
       // vllm-router fetches Mooncake engine ids only for static --prefill workers, at startup
       // (VllmPDRouter::new -> query_mooncake_bootstrap); pods found by discovery get none, so decode runs without
       // KV transfer (router PR #209 tracks it). Through one Service address, the ids are only right for one pod.
-      if (ctx.discovery !== DiscoveryMode.STATIC) {
+      if (ctx.discovery !== RouterDiscovery.STATIC) {
         throw invalid(ctx.where, 'discovery', ctx.discovery,
           'must be RouterDiscovery.STATIC with MooncakeConnector: vllm-router bootstraps Mooncake only for static prefill URLs (vllm-project/router PR #209)');
       }
@@ -132,7 +126,7 @@ export class VllmRouterImpl implements RouterImpl {
         'must be 1 with P2pNcclConnector: engines register over one ZMQ connection with a single router');
     }
     // --service-discovery-port is one port for every discovered worker (docs/cli_reference.md).
-    if (ctx.discovery === DiscoveryMode.KUBERNETES && prefill.port !== decode.port) {
+    if (ctx.discovery === RouterDiscovery.KUBERNETES && prefill.port !== decode.port) {
       throw invalid(ctx.where, 'decode.port', decode.port,
         `must equal prefill's port (${prefill.port}): vllm-router's --service-discovery-port applies to both tiers`);
     }
@@ -149,8 +143,18 @@ export class VllmRouterImpl implements RouterImpl {
     }
   }
 
-  public container(ctx: RouterContext): k8s.Container {
-    const { prefill, decode } = ctx;
+  public render(ctx: RouterContext): RouterRendering {
+    return {
+      container: this.container(ctx),
+      // P2pNccl engines register themselves over ZMQ; no pod discovery then.
+      needsKubernetesApi: ctx.transport !== Transport.P2P_NCCL && ctx.discovery === RouterDiscovery.KUBERNETES,
+      connectorPort: ctx.transport === Transport.P2P_NCCL ? ZMQ_DISCOVERY_PORT : undefined,
+    };
+  }
+
+  private container(ctx: RouterContext): k8s.Container {
+    const prefill = ctx.prefill.spec;
+    const decode = ctx.decode.spec;
     // Flags and spellings: vllm-project/router docs/cli_reference.md and src/main.rs (clap). Each value is its
     // own list item: `--prefill URL` is split off before clap parses the rest.
     const args: string[] = [
@@ -162,12 +166,12 @@ export class VllmRouterImpl implements RouterImpl {
       args.push('--kv-connector', ctx.transport === Transport.MOONCAKE ? 'mooncake' : 'nixl');
     }
     args.push('--prefill-policy', this.prefillPolicy, '--decode-policy', this.decodePolicy);
-    const bootstrap = prefill.kvConnector._pod(prefill._context).annotations?.[BOOTSTRAP_PORT_ANNOTATION];
+    const bootstrap = ctx.prefill.endpoints.bootstrapPort;
     if (ctx.transport === Transport.P2P_NCCL) {
       // Engines register {type, http_address, zmq_address} over ZMQ (src/routers/http/vllm_service_discovery.rs).
       args.push('--vllm-discovery-address', `0.0.0.0:${ZMQ_DISCOVERY_PORT}`);
-    } else if (ctx.discovery === DiscoveryMode.KUBERNETES) {
-      // Mooncake's bootstrap port is read from the prefill pods' `vllm.ai/bootstrap-port` annotation.
+    } else if (ctx.discovery === RouterDiscovery.KUBERNETES) {
+      // vllm-router reads Mooncake's bootstrap port from the prefill pods' `vllm.ai/bootstrap-port` annotation.
       const selector = (labels: { [k: string]: string }) => Object.entries(labels).map(([k, v]) => `${k}=${v}`);
       args.push(
         '--service-discovery',
@@ -179,12 +183,12 @@ export class VllmRouterImpl implements RouterImpl {
       );
     } else {
       // `--prefill URL [BOOTSTRAP_PORT|none]` (docs/cli_reference.md).
-      args.push('--prefill', `http://${prefill.serviceName}:${prefill.port}`);
-      if (bootstrap !== undefined) args.push(bootstrap);
-      args.push('--decode', `http://${decode.serviceName}:${decode.port}`);
+      args.push('--prefill', `http://${ctx.prefill.serviceName}:${prefill.port}`);
+      if (bootstrap !== undefined) args.push(String(bootstrap));
+      args.push('--decode', `http://${ctx.decode.serviceName}:${decode.port}`);
       // Static workers must become healthy within --worker-startup-timeout-secs (default 600, docs/cli_reference.md)
       // or the router exits; give it the tiers' own model-load budget.
-      const budget = Math.max(prefill.startupTimeout.toSeconds(), decode.startupTimeout.toSeconds());
+      const budget = Math.max(prefill.startupSeconds, decode.startupSeconds);
       args.push('--worker-startup-timeout-secs', String(budget));
     }
     if (prefill.dataParallelSize > 1) {
@@ -199,7 +203,7 @@ export class VllmRouterImpl implements RouterImpl {
       command: ['vllm-router'],
       args,
       ports: [
-        { name: 'http', containerPort: ctx.port, protocol: 'TCP' },
+        { name: HTTP_PORT_NAME, containerPort: ctx.port, protocol: 'TCP' },
         { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
         ...(ctx.transport === Transport.P2P_NCCL ? [{ name: 'kv-registry', containerPort: ZMQ_DISCOVERY_PORT, protocol: 'TCP' }] : []),
       ],
@@ -209,22 +213,12 @@ export class VllmRouterImpl implements RouterImpl {
       },
       // /liveness always answers 200; /readiness answers 200 once at least one prefill and one decode worker
       // are healthy (src/server.rs, src/routers/http/pd_router.rs). /health would fail on any one bad worker.
-      livenessProbe: {
-        httpGet: { path: '/liveness', port: k8s.IntOrString.fromString('http') },
-        periodSeconds: 10,
-        timeoutSeconds: 5,
-        failureThreshold: 3,
-      },
+      livenessProbe: { httpGet: { path: '/liveness', port: k8s.IntOrString.fromString(HTTP_PORT_NAME) }, ...LIVENESS_TIMING },
       // In ZMQ-registration mode workers live in a separate registry, so /readiness would stay 503;
       // use a TCP check there.
       readinessProbe: ctx.transport === Transport.P2P_NCCL
-        ? { tcpSocket: { port: k8s.IntOrString.fromString('http') }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 }
-        : {
-          httpGet: { path: '/readiness', port: k8s.IntOrString.fromString('http') },
-          periodSeconds: 5,
-          timeoutSeconds: 2,
-          failureThreshold: 3,
-        },
+        ? { tcpSocket: { port: k8s.IntOrString.fromString(HTTP_PORT_NAME) }, ...READINESS_TIMING }
+        : { httpGet: { path: '/readiness', port: k8s.IntOrString.fromString(HTTP_PORT_NAME) }, ...READINESS_TIMING },
     };
   }
 }

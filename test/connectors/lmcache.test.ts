@@ -305,7 +305,7 @@ describe('LMCacheConnectorV1', () => {
 describe('LMCacheConnectorV1 with decode tensor parallelism', () => {
   test('a decode tier listens on one init and one alloc port per TP rank', () => {
     const tier = new DecodeTier(chart(), 'Decode', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvConnector: KvConnector.lmcache(), tensorParallelSize: 2 });
-    expect(tier.kvConnector._ports(tier._context).map(p => `${p.name}:${p.containerPort}`))
+    expect((tier.kvConnector._render(tier._spec).pod.ports ?? []).map(p => `${p.name}:${p.containerPort}`))
       .toEqual(['lmc-init-0:7300', 'lmc-init-1:7301', 'lmc-alloc-0:7400', 'lmc-alloc-1:7401']);
   });
 

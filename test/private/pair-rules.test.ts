@@ -9,14 +9,14 @@ describe('pair-rules', () => {
     const c = chart();
     const prefill = new PrefillTier(c, 'P', { model, kvConnector: KvConnector.nixl() });
     const decode = new DecodeTier(c, 'D', { model, kvConnector: KvConnector.nixl({ backends: [NixlBackend.UCX] }) });
-    expect(() => validatePair('X', prefill, decode)).not.toThrow();
+    expect(() => validatePair('X', prefill._spec, decode._spec)).not.toThrow();
   });
 
   test('fails naming the first rendered difference between the connectors', () => {
     const c = chart();
     const prefill = new PrefillTier(c, 'P', { model, kvConnector: KvConnector.nixl() });
     const decode = new DecodeTier(c, 'D', { model, kvConnector: KvConnector.nixl({ sideChannelPort: 5700 }) });
-    expect(() => validatePair('X', prefill, decode))
+    expect(() => validatePair('X', prefill._spec, decode._spec))
       .toThrow(/^X: 'decode\.kvConnector' \('NixlConnector'\) must be configured like prefill's kvConnector \(NixlConnector\): rendered on the prefill tier, env\.1\.value is "5700" for decode's connector but "5600" for prefill's$/);
   });
 
@@ -24,7 +24,7 @@ describe('pair-rules', () => {
     const c = chart();
     const prefill = new PrefillTier(c, 'P', { model, tokenizer: 'a/tok' });
     const decode = new DecodeTier(c, 'D', { model });
-    expect(() => validatePair('X', prefill, decode))
+    expect(() => validatePair('X', prefill._spec, decode._spec))
       .toThrow(/^X: 'decode\.tokenizer' \(undefined\) must equal prefill's tokenizer \("a\/tok"\): both tiers must use the same tokenizer$/);
   });
 });
