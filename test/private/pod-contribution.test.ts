@@ -1,0 +1,56 @@
+import { mergePod, PortPeer } from '../../src/private/pod-contribution';
+
+const W = "PrefillTier 'P'";
+const port = (name: string, containerPort: number) => ({ name, containerPort, peers: [PortPeer.ROUTER] });
+const vol = (name: string, mountPath: string) => ({ volume: { name, emptyDir: {} }, mount: { name, mountPath } });
+
+describe('mergePod', () => {
+  test('keeps each collection in contribution order and sums host memory', () => {
+    const m = mergePod(W, [
+      { from: 'a', pod: { env: [{ name: 'A', value: '1' }], ports: [port('http', 8000)], volumes: [vol('x', '/x')], extraMemoryBytes: 1 } },
+      { from: 'b' },
+      { from: 'c', pod: { env: [{ name: 'C', value: '2' }], ports: [port('side', 5600)], capabilities: ['IPC_LOCK'], extraMemoryBytes: 2 } },
+      { from: 'd', pod: { capabilities: ['IPC_LOCK'], labels: { k: 'v' }, hostIpc: true, resources: { 'rdma/ib': 1 } } },
+    ]);
+    expect(m.env.map(e => e.name)).toEqual(['A', 'C']);
+    expect(m.ports.map(p => p.name)).toEqual(['http', 'side']);
+    expect(m.volumes.map(v => v.volume.name)).toEqual(['x']);
+    expect(m.capabilities).toEqual(['IPC_LOCK']);
+    expect(m.labels).toEqual({ k: 'v' });
+    expect(m.resources).toEqual({ 'rdma/ib': 1 });
+    expect(m.hostIpc).toBe(true);
+    expect(m.extraMemoryBytes).toBe(3);
+  });
+
+  test('an equal label or resource from two contributors is not a collision', () => {
+    expect(() => mergePod(W, [
+      { from: 'a', pod: { labels: { k: 'v' }, resources: { 'rdma/ib': 1 } } },
+      { from: 'b', pod: { labels: { k: 'v' }, resources: { 'rdma/ib': 1 } } },
+    ])).not.toThrow();
+  });
+
+  test.each([
+    ['an env name', { env: [{ name: 'A', value: '1' }] }, { env: [{ name: 'A', value: '2' }] },
+      /^PrefillTier 'P': 'env' \('A'\) is set by both a and b$/],
+    ['a port number', { ports: [port('http', 8000)] }, { ports: [port('side', 8000)] },
+      /^PrefillTier 'P': 'container port 'side'' \(8000\) collides with container port 'http'; change 'port' or the connector's port options$/],
+    ['a port name', { ports: [port('side', 1)] }, { ports: [port('side', 2)] },
+      /^PrefillTier 'P': 'container port name' \('side'\) is declared by both a and b$/],
+    ['a volume name', { volumes: [vol('x', '/x')] }, { volumes: [vol('x', '/y')] },
+      /^PrefillTier 'P': 'volume' \('x'\) is declared by both a and b$/],
+    ['a mount path', { volumes: [vol('x', '/x')] }, { volumes: [vol('y', '/x')] },
+      /^PrefillTier 'P': 'mountPath' \('\/x'\) is mounted by both a and b$/],
+    ['a sidecar name', { sidecars: [{ name: 's' }] }, { initContainers: [{ name: 's' }] },
+      /^PrefillTier 'P': 'container' \('s'\) is added by both a and b$/],
+    ['a label value', { labels: { k: 'v' } }, { labels: { k: 'w' } },
+      /^PrefillTier 'P': 'label' \('k'\) is set to 'v' by a and to 'w' by b$/],
+    ['an annotation value', { annotations: { k: 'v' } }, { annotations: { k: 'w' } },
+      /^PrefillTier 'P': 'annotation' \('k'\) is set to 'v' by a and to 'w' by b$/],
+    ['a resource count', { resources: { 'rdma/ib': 1 } }, { resources: { 'rdma/ib': 2 } },
+      /^PrefillTier 'P': 'resources\.rdma\/ib' \(2\) contradicts 1/],
+    ['two affinities', { affinity: {} }, { affinity: {} },
+      /^PrefillTier 'P': 'affinity' \('b'\) cannot be combined with the pod affinity a sets$/],
+  ])('fails on %s set twice', (_what, a, b, message) => {
+    expect(() => mergePod(W, [{ from: 'a', pod: a }, { from: 'b', pod: b }])).toThrow(message);
+  });
+});
