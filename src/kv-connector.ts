@@ -11,7 +11,12 @@ import { Capability, requireCapability } from './private/compat';
 import {
   ConnectorImpl, ConnectorPodSettings, ConnectorVolume, PairContext, RouterBinding, TierContext, Transport,
 } from './private/connector-context';
+import { checkStruct } from './private/boundary';
 import { invalid, show } from './private/errors';
+import {
+  EXAMPLE_CONNECTOR_OPTIONS, KV_CONNECTOR_COMMON_OPTIONS, LMCACHE_CONNECTOR_OPTIONS, MOONCAKE_CONNECTOR_OPTIONS,
+  NIXL_CONNECTOR_OPTIONS, OFFLOADING_CONNECTOR_OPTIONS, P2P_NCCL_CONNECTOR_OPTIONS,
+} from './private/factory-keys';
 import { KvRole, TierRole } from './roles';
 
 /**
@@ -59,6 +64,7 @@ export class KvConnector {
    * @see https://docs.vllm.ai/en/latest/features/nixl_connector_usage.html
    */
   public static nixl(options: NixlConnectorOptions = {}): KvConnector {
+    options = checkStruct('KvConnector.nixl', 'options', options, NIXL_CONNECTOR_OPTIONS) ?? {} as typeof options;
     return new KvConnector(new NixlConnectorImpl(options), options);
   }
 
@@ -69,6 +75,7 @@ export class KvConnector {
    * @see https://docs.lmcache.ai/disaggregated_prefill/nixl/index.html
    */
   public static lmcache(options: LmcacheConnectorOptions = {}): KvConnector {
+    options = checkStruct('KvConnector.lmcache', 'options', options, LMCACHE_CONNECTOR_OPTIONS) ?? {} as typeof options;
     return new KvConnector(new LmcacheConnectorImpl(options), options);
   }
 
@@ -78,6 +85,7 @@ export class KvConnector {
    * @see https://docs.vllm.ai/en/v0.22.0/design/p2p_nccl_connector.html
    */
   public static p2pNccl(options: P2pNcclConnectorOptions = {}): KvConnector {
+    options = checkStruct('KvConnector.p2pNccl', 'options', options, P2P_NCCL_CONNECTOR_OPTIONS) ?? {} as typeof options;
     return new KvConnector(new P2pNcclConnectorImpl(options), options);
   }
 
@@ -88,6 +96,7 @@ export class KvConnector {
    * @see https://docs.vllm.ai/en/latest/features/mooncake_connector_usage.html
    */
   public static mooncake(options: MooncakeConnectorOptions = {}): KvConnector {
+    options = checkStruct('KvConnector.mooncake', 'options', options, MOONCAKE_CONNECTOR_OPTIONS) ?? {} as typeof options;
     return new KvConnector(new MooncakeConnectorImpl(options), options);
   }
 
@@ -98,6 +107,7 @@ export class KvConnector {
    * @see https://docs.vllm.ai/en/latest/features/kv_offloading_usage.html
    */
   public static offloading(options: OffloadingConnectorOptions): KvConnector {
+    options = checkStruct('KvConnector.offloading', 'options', options, OFFLOADING_CONNECTOR_OPTIONS) ?? {} as typeof options;
     return new KvConnector(new OffloadingConnectorImpl(options), options);
   }
 
@@ -108,6 +118,10 @@ export class KvConnector {
    * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
    */
   public static multi(connectors: KvConnector[], options: KvConnectorCommonOptions = {}): KvConnector {
+    options = checkStruct('KvConnector.multi', 'options', options, KV_CONNECTOR_COMMON_OPTIONS) ?? {};
+    (Array.isArray(connectors) ? connectors : []).forEach((m, i) => {
+      if (!(m instanceof KvConnector)) throw invalid('KvConnector.multi', `connectors[${i}]`, m, 'must be a KvConnector from a KvConnector factory');
+    });
     return new KvConnector(new MultiConnectorImpl(connectors ?? []), options);
   }
 
@@ -120,6 +134,7 @@ export class KvConnector {
    * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
    */
   public static example(options: ExampleConnectorOptions): KvConnector {
+    options = checkStruct('KvConnector.example', 'options', options, EXAMPLE_CONNECTOR_OPTIONS) ?? {} as typeof options;
     return new KvConnector(new ExampleConnectorImpl(options), options);
   }
 

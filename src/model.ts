@@ -1,4 +1,6 @@
+import { checkStruct, str } from './private/boundary';
 import { invalid, requireInteger } from './private/errors';
+import { MODEL_OPTIONS } from './private/prop-keys';
 
 /**
  * How a model's attention stores its KV cache. It decides which KV-transfer layouts work.
@@ -101,7 +103,8 @@ export class Model {
    * A model by Hugging Face id (`org/name`) or by path (e.g. `/models/llama`).
    */
   public static of(nameOrPath: string, options: ModelOptions = {}): Model {
-    return new Model(nameOrPath, options.architecture);
+    str()('Model', 'nameOrPath', nameOrPath);
+    return new Model(nameOrPath, checkStruct('Model', 'options', options, MODEL_OPTIONS)?.architecture);
   }
 
   /** The value passed to `vllm serve` as the model. */

@@ -3,13 +3,16 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DecodeTier } from './decode-tier';
 import { PrefillTier } from './prefill-tier';
+import { checkStruct, extend, instanceOf } from './private/boundary';
 import { invalid, requireInteger } from './private/errors';
+import { requireDns1123Label } from './private/k8s-syntax';
 import {
   COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
 } from './private/labels';
 import { validatePair } from './private/pair-rules';
 import { bindingFor, DiscoveryMode, RouterContext } from './private/router-context';
 import { TierRole } from './roles';
+import { PD_ROUTER_OPTIONS } from './private/tier-keys';
 import { RouterStrategy } from './router-strategy';
 
 /**
@@ -74,6 +77,12 @@ export interface PdRouterProps extends PdRouterOptions {
   readonly decode: DecodeTier;
 }
 
+// A tier handed in the wrong role fails here: a DecodeTier is no PrefillTier.
+const PD_ROUTER_PROPS = extend('PdRouterProps', [PD_ROUTER_OPTIONS], {
+  prefill: instanceOf(PrefillTier, 'the PrefillTier of this PD pair'),
+  decode: instanceOf(DecodeTier, 'the DecodeTier of this PD pair'),
+});
+
 const NAMESPACE_ENV = 'POD_NAMESPACE';
 // A separate app name keeps router pods out of selectors that pick the vLLM pods of a deployment.
 const ROUTER_APP_NAME = 'vllm-router';
@@ -103,6 +112,18 @@ export class PdRouter extends Construct {
     const where = `PdRouter '${this.node.path}'`;
     if (!props?.prefill || !props?.decode) {
       throw invalid(where, props?.prefill ? 'decode' : 'prefill', undefined, 'is required');
+    }
+    props = checkStruct(where, 'props', props, PD_ROUTER_PROPS);
+    // The router dials each tier's Service by its short name and discovers pods in its own namespace.
+    const namespace = Chart.of(this).namespace;
+    if (namespace !== undefined) requireDns1123Label(where, 'chart namespace', namespace);
+    for (const tier of [props.prefill, props.decode]) {
+      const tierNamespace = Chart.of(tier).namespace;
+      if (tierNamespace !== namespace) {
+        throw invalid(where, tier.role, tier.node.path,
+          `is in namespace ${tierNamespace === undefined ? '(none)' : `'${tierNamespace}'`} but the router is in ` +
+          `${namespace === undefined ? '(none)' : `'${namespace}'`}: put the tiers and the router in charts of one namespace`);
+      }
     }
     const strategy = props.strategy ?? RouterStrategy.vllmRouter();
     const impl = strategy._impl;

@@ -3,16 +3,19 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Accelerator } from './accelerator';
 import { KvConnector } from './kv-connector';
-import { Model } from './model';
+import { AttentionKind, Model } from './model';
 import { ModelCache } from './model-cache';
 import { Capability, has, requireCapability } from './private/compat';
 import { RouterBinding, TierContext } from './private/connector-context';
+import { checkStruct } from './private/boundary';
 import { renderExtraEnv } from './private/env';
 import { invalid, requireInteger, wholeSeconds } from './private/errors';
 import {
   APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL,
 } from './private/labels';
+import { requireDistinctMountPaths } from './private/k8s-syntax';
 import { bytesOf, quantity } from './private/size';
+import { VLLM_TIER_PROPS } from './private/tier-keys';
 import { checkExtraArgs, renderServeArgs } from './private/vllm-args';
 import { KvRole, TierRole } from './roles';
 import { KvCacheDtype, VllmTierProps } from './tier-options';
@@ -96,6 +99,7 @@ export abstract class VllmTier extends Construct {
     if (!props || !props.model) {
       throw invalid(where, 'model', props?.model, 'is required: pass Model.of(...) or a catalogue entry such as Model.LLAMA_3_1_8B_INSTRUCT');
     }
+    props = checkStruct(where, 'props', props, VLLM_TIER_PROPS);
     // Tiers of one PD deployment share their parent's instance label; a second tier of the same role there
     // would share selectors with the first, so each Service would pick both Deployments' pods.
     const twin = this.node.scope?.node.children.find(c => c !== this && c instanceof VllmTier && c.role === role);
@@ -153,6 +157,16 @@ export abstract class VllmTier extends Construct {
         `must divide the number of attention heads of ${this.model.name} (${arch.numAttentionHeads}) ` +
         '(vllm/config/model.py verify_with_parallel_config)');
     }
+    // QKVParallelLinear (vllm/model_executor/layers/linear.py) splits KV heads across TP ranks with divide(), or,
+    // when TP exceeds them, replicates each head on divide(tp, kv heads) ranks: one must divide the other.
+    // MLA keeps one latent KV per token, replicated on every rank, so the rule does not apply there.
+    const kvHeads = arch?.numKeyValueHeads;
+    if (kvHeads !== undefined && this.model.attention !== AttentionKind.MLA
+      && kvHeads % this.tensorParallelSize !== 0 && this.tensorParallelSize % kvHeads !== 0) {
+      throw invalid(where, 'tensorParallelSize', this.tensorParallelSize,
+        `must divide, or be a multiple of, the number of KV heads of ${this.model.name} (${kvHeads}) ` +
+        '(vllm/model_executor/layers/linear.py QKVParallelLinear)');
+    }
     if (arch?.numHiddenLayers !== undefined && this.pipelineParallelSize > arch.numHiddenLayers) {
       throw invalid(where, 'pipelineParallelSize', this.pipelineParallelSize,
         `must not exceed the number of layers of ${this.model.name} (${arch.numHiddenLayers})`);
@@ -197,6 +211,7 @@ export abstract class VllmTier extends Construct {
       port: this.port,
       blockSize: this.blockSize,
       enableChunkedPrefill: props.enableChunkedPrefill,
+      maxModelLen: props.maxModelLen,
       gpusPerPod: this.gpusPerPod,
       memoryExplicit: props.resources?.memory !== undefined,
       instanceLabels,
@@ -301,6 +316,8 @@ export abstract class VllmTier extends Construct {
       readinessProbe: { httpGet, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
       livenessProbe: { httpGet, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
     };
+
+    requireDistinctMountPaths(where, container.volumeMounts!);
 
     // ---- labels
     this.selectorLabels = {

@@ -33,7 +33,8 @@ export class MultiConnectorImpl implements ConnectorImpl {
           'must not be set on a member: set it on KvConnector.multi(..., { kvLoadFailurePolicy }) instead');
       }
     });
-    const names = members.map(m => m.displayName);
+    // A nested chain is flattened first, so multi([nixl, multi([nixl, offloading])]) is caught too.
+    const names = members.flatMap(leafNames);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) {
       throw invalid(where, 'connectors', names, `chains ${dup} twice; chain each connector once`);
@@ -48,6 +49,11 @@ export class MultiConnectorImpl implements ConnectorImpl {
     }
     this.members = members;
     this.options = { connectors: members };
+  }
+
+  /** The display names of the non-chain connectors inside this chain, nested chains flattened. */
+  public leafNames(): string[] {
+    return this.members.flatMap(leafNames);
   }
 
   public transport(): Transport | undefined {
@@ -151,4 +157,8 @@ export class MultiConnectorImpl implements ConnectorImpl {
   public validatePair(pair: PairContext): void {
     for (const m of this.members) m._validatePair(pair);
   }
+}
+
+function leafNames(m: KvConnector): string[] {
+  return m._impl instanceof MultiConnectorImpl ? m._impl.leafNames() : [m.displayName];
 }

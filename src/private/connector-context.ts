@@ -48,6 +48,8 @@ export interface TierContext {
   readonly port: number;
   readonly blockSize?: number;
   readonly enableChunkedPrefill?: boolean;
+  /** `--max-model-len`, if set. */
+  readonly maxModelLen?: number;
   /** Whether the user set the tier's memory explicitly. */
   readonly memoryExplicit: boolean;
   /** Labels shared by all pods of this PD deployment (both tiers), for co-scheduling. */

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { LMCACHE_ALLOC_PORT_PREFIX, LMCACHE_INIT_PORT_PREFIX } from '../connectors/lmcache';
 import { Transport } from '../private/connector-context';
 import { invalid } from '../private/errors';
+import { requireImageReference } from '../private/k8s-syntax';
 import { COMPONENT_LABEL } from '../private/labels';
 import { DiscoveryMode, RouterContext, RouterImpl } from '../private/router-context';
 import { TierRole } from '../roles';
@@ -54,6 +55,7 @@ export class ProductionStackRouterImpl implements RouterImpl {
     if (!this.image || /\s/.test(this.image)) {
       throw invalid('RouterStrategy.productionStackRouter', 'image', this.image, 'must be an image reference without whitespace');
     }
+    requireImageReference('RouterStrategy.productionStackRouter', 'image', this.image);
   }
 
   public needsKubernetesApi(_ctx: RouterContext): boolean {

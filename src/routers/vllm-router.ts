@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { BOOTSTRAP_PORT_ANNOTATION } from '../connectors/mooncake';
 import { Transport } from '../private/connector-context';
 import { invalid } from '../private/errors';
+import { requireImageReference } from '../private/k8s-syntax';
 import { DiscoveryMode, RouterContext, RouterImpl } from '../private/router-context';
 
 /**
@@ -88,6 +89,7 @@ export class VllmRouterImpl implements RouterImpl {
     if (!this.image || /\s/.test(this.image)) {
       throw invalid(where, 'image', this.image, 'must be an image reference without whitespace');
     }
+    requireImageReference(where, 'image', this.image);
     this.prefillPolicy = options.prefillPolicy ?? RoutingPolicy.CACHE_AWARE;
     this.decodePolicy = options.decodePolicy ?? RoutingPolicy.ROUND_ROBIN;
     for (const [prop, value] of [['prefillPolicy', this.prefillPolicy], ['decodePolicy', this.decodePolicy]] as const) {
