@@ -236,6 +236,9 @@ function describe(value: unknown): unknown {
 
 /** The known key nearest a typo (edit distance <= 2), for "did you mean". */
 function closest(key: string, keys: string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const prefixed = key.length >= 3 ? keys.find(k => k.toLowerCase().startsWith(lower)) : undefined;
+  if (prefixed) return prefixed;
   let best: string | undefined;
   let bestDistance = 3;
   for (const k of keys) {
