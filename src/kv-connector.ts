@@ -7,11 +7,11 @@ import { MultiConnectorImpl } from './connectors/multi';
 import { NixlConnectorImpl, NixlConnectorOptions } from './connectors/nixl';
 import { OffloadingConnectorImpl, OffloadingConnectorOptions } from './connectors/offloading';
 import { P2pNcclConnectorImpl, P2pNcclConnectorOptions } from './connectors/p2p-nccl';
+import { checkStruct } from './private/boundary';
 import { Capability, requireCapability } from './private/compat';
 import {
   ConnectorImpl, ConnectorPodSettings, ConnectorVolume, PairContext, RouterBinding, TierContext, Transport,
 } from './private/connector-context';
-import { checkStruct } from './private/boundary';
 import { invalid, show } from './private/errors';
 import {
   EXAMPLE_CONNECTOR_OPTIONS, KV_CONNECTOR_COMMON_OPTIONS, LMCACHE_CONNECTOR_OPTIONS, MOONCAKE_CONNECTOR_OPTIONS,

@@ -2,8 +2,8 @@ import { Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { checkStruct } from './private/boundary';
 import { invalid } from './private/errors';
-import { EMPTY_DIR_MODEL_CACHE_OPTIONS, PVC_MODEL_CACHE_OPTIONS } from './private/prop-keys';
 import { RFC1123_SUBDOMAIN } from './private/names';
+import { EMPTY_DIR_MODEL_CACHE_OPTIONS, PVC_MODEL_CACHE_OPTIONS } from './private/prop-keys';
 import { bytesOf, quantity } from './private/size';
 
 /**

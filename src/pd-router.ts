@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DecodeTier } from './decode-tier';
 import { PrefillTier } from './prefill-tier';
-import { checkStruct, extend, instanceOf } from './private/boundary';
+import { checkStruct, extend, instanceOf, requirePort } from './private/boundary';
 import { invalid, requireInteger } from './private/errors';
 import { requireDns1123Label } from './private/k8s-syntax';
 import {
@@ -11,8 +11,8 @@ import {
 } from './private/labels';
 import { validatePair } from './private/pair-rules';
 import { bindingFor, DiscoveryMode, RouterContext } from './private/router-context';
-import { TierRole } from './roles';
 import { PD_ROUTER_OPTIONS } from './private/tier-keys';
+import { TierRole } from './roles';
 import { RouterStrategy } from './router-strategy';
 
 /**
@@ -130,8 +130,7 @@ export class PdRouter extends Construct {
     const replicas = props.replicas ?? 1;
     const port = props.port ?? 8000;
     requireInteger(where, 'replicas', replicas, 1);
-    requireInteger(where, 'port', port, 1);
-    if (port > 65535) throw invalid(where, 'port', port, 'must be a TCP port (1-65535)');
+    requirePort(where, 'port', port);
     const discovery = (props.discovery ?? RouterDiscovery.KUBERNETES) as string as DiscoveryMode;
     if (!Object.values(DiscoveryMode).includes(discovery)) {
       throw invalid(where, 'discovery', discovery, `must be one of ${Object.values(RouterDiscovery).join(', ')}`);

@@ -5,15 +5,15 @@ import { Accelerator } from './accelerator';
 import { KvConnector } from './kv-connector';
 import { AttentionKind, Model } from './model';
 import { ModelCache } from './model-cache';
+import { checkStruct, requirePort } from './private/boundary';
 import { Capability, has, requireCapability } from './private/compat';
 import { RouterBinding, TierContext } from './private/connector-context';
-import { checkStruct } from './private/boundary';
 import { renderExtraEnv } from './private/env';
 import { invalid, requireInteger, wholeSeconds } from './private/errors';
+import { requireDistinctMountPaths } from './private/k8s-syntax';
 import {
   APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL,
 } from './private/labels';
-import { requireDistinctMountPaths } from './private/k8s-syntax';
 import { bytesOf, quantity } from './private/size';
 import { VLLM_TIER_PROPS } from './private/tier-keys';
 import { checkExtraArgs, renderServeArgs } from './private/vllm-args';
@@ -134,8 +134,7 @@ export abstract class VllmTier extends Construct {
     requireInteger(where, 'maxNumSeqs', props.maxNumSeqs, 1);
     requireInteger(where, 'maxNumBatchedTokens', props.maxNumBatchedTokens, 1);
     requireInteger(where, 'blockSize', props.blockSize, 1);
-    requireInteger(where, 'port', this.port, 1);
-    if (this.port > 65535) throw invalid(where, 'port', this.port, 'must be a TCP port (1-65535)');
+    requirePort(where, 'port', this.port);
     const gmu = props.gpuMemoryUtilization;
     if (gmu !== undefined && !(typeof gmu === 'number' && gmu > 0 && gmu <= 1)) {
       throw invalid(where, 'gpuMemoryUtilization', gmu, 'must be a fraction in (0, 1], e.g. 0.9');

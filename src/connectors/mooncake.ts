@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { KvConnectorCommonOptions } from '../kv-connector';
+import { requirePort } from '../private/boundary';
 import { Capability, requireCapability } from '../private/compat';
 import { ConnectorImpl, ConnectorPodSettings, PairContext, TierContext, Transport } from '../private/connector-context';
 import { invalid, requireInteger, show } from '../private/errors';
@@ -88,8 +89,7 @@ export class MooncakeConnectorImpl implements ConnectorImpl {
     }
     requireInteger(where, 'numWorkers', this.options.numWorkers, 1);
     this.bootstrapPort = this.options.bootstrapPort ?? DEFAULT_BOOTSTRAP_PORT;
-    requireInteger(where, 'bootstrapPort', this.bootstrapPort, 1);
-    if (this.bootstrapPort > 65535) throw invalid(where, 'bootstrapPort', this.bootstrapPort, 'must be a TCP port (1-65535)');
+    requirePort(where, 'bootstrapPort', this.bootstrapPort);
   }
 
   public transport(): Transport {

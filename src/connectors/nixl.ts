@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import type { KvConnectorCommonOptions } from '../kv-connector';
 import { AttentionKind } from '../model';
+import { requirePort } from '../private/boundary';
 import { Capability, requireCapability } from '../private/compat';
 import { ConnectorImpl, PairContext, TierContext, Transport } from '../private/connector-context';
 import { invalid, requireInteger, show, wholeSeconds } from '../private/errors';
@@ -172,10 +173,7 @@ export class NixlConnectorImpl implements ConnectorImpl {
     }
     requireInteger(where, 'kvRecomputeThreshold', options.kvRecomputeThreshold, 0);
     const port = options.sideChannelPort ?? DEFAULT_SIDE_CHANNEL_PORT;
-    requireInteger(where, 'sideChannelPort', port, 1);
-    if (port > 65535) {
-      throw invalid(where, 'sideChannelPort', port, 'must be a TCP port (1-65535)');
-    }
+    requirePort(where, 'sideChannelPort', port);
     if (options.kvLeaseDuration !== undefined) {
       // kv_lease_duration is an integer number of seconds (nixl/base_scheduler.py).
       wholeSeconds(where, 'kvLeaseDuration', options.kvLeaseDuration, 1);

@@ -1,5 +1,6 @@
 import { Check } from './boundary';
 import { invalid } from './errors';
+import { RFC1123_SUBDOMAIN } from './names';
 
 /**
  * Kubernetes and OCI syntax rules for strings the user passes, checked before they reach a manifest
@@ -13,8 +14,6 @@ import { invalid } from './errors';
 
 // IsDNS1123Label: at most 63 characters.
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-// IsDNS1123Subdomain: dot-separated labels, at most 253 characters.
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 // IsQualifiedName name part and IsValidLabelValue: at most 63 characters.
 const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 // IsConfigMapKey (Secret data keys follow it): at most 253 characters.
@@ -27,7 +26,7 @@ export function isDns1123Label(value: string): boolean {
 
 /** Whether `value` is a DNS-1123 subdomain (most object names: Secrets, PVCs, ConfigMaps). */
 export function isDns1123Subdomain(value: string): boolean {
-  return value.length <= 253 && DNS1123_SUBDOMAIN.test(value);
+  return RFC1123_SUBDOMAIN.test(value);
 }
 
 /** Whether `value` is a qualified name (`[prefix/]name`): label keys, annotation keys, toleration keys. */

@@ -1,6 +1,7 @@
 /** The KvConnector and RouterStrategy factory boundary. */
 import { Duration, Size } from 'cdk8s';
-import { KvConnector, NixlBackend, RouterStrategy } from '../../src';
+import { DecodeTier, KvConnector, Model, NixlBackend, RouterStrategy, VllmImage } from '../../src';
+import { chart } from '../util';
 
 const rows: Array<[string, () => unknown, string]> = [
   ['a typo in a NIXL option', () => KvConnector.nixl({ backend: [NixlBackend.UCX] } as any),
@@ -40,9 +41,11 @@ const rows: Array<[string, () => unknown, string]> = [
   ['a string member of a chain', () => KvConnector.multi([KvConnector.nixl(), 'offloading' as any]),
     "KvConnector.multi: 'connectors[1]' ('offloading') must be a KvConnector from a KvConnector factory"],
   ['a duplicate hidden in a nested chain', () => KvConnector.multi([
-    KvConnector.nixl(), KvConnector.multi([KvConnector.nixl({ sideChannelPort: 5700 }), KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(8) })]),
+    KvConnector.nixl(),
+    KvConnector.multi([KvConnector.nixl({ sideChannelPort: 5700 }), KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(8) })]),
   ]), "KvConnector.multi: 'connectors' ([\"NixlConnector\",\"NixlConnector\",\"OffloadingConnector\"]) chains NixlConnector twice"],
-  ['a typo in the chain options', () => KvConnector.multi([KvConnector.nixl(), KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(8) })], { policy: 'fail' } as any),
+  ['a typo in the chain options',
+    () => KvConnector.multi([KvConnector.nixl(), KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(8) })], { policy: 'fail' } as any),
     "KvConnector.multi: 'policy' ('fail') is not a prop of KvConnectorCommonOptions"],
   ['a typo in the vllm-router options', () => RouterStrategy.vllmRouter({ imag: 'x' } as any),
     "RouterStrategy.vllmRouter: 'imag' ('x') is not a prop of VllmRouterOptions (did you mean 'image'?)"],
@@ -79,5 +82,16 @@ describe('connector and router factories', () => {
     const js: any = KvConnector;
     expect(() => js.nixl({ kvLeaseDuration: Duration.seconds(30).toSeconds() })).toThrow("'kvLeaseDuration' (30) must be a Duration");
     expect(() => js.multi(KvConnector.nixl())).toThrow("KvConnector.multi: 'connectors'");
+  });
+});
+
+describe('connector rules at the tier', () => {
+  test('fails when an LMCache decode rank port would pass 65535', () => {
+    expect(() => new DecodeTier(chart(), 'D', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      image: VllmImage.fromRegistry('lmcache/vllm-openai:v0.3.9', { version: '0.32.0' }),
+      kvConnector: KvConnector.lmcache({ peerInitPort: 65534, peerAllocPort: 7400 }),
+      tensorParallelSize: 4,
+    })).toThrow("'peerInitPort' (65534) plus tensorParallelSize (4) exceeds port 65535");
   });
 });

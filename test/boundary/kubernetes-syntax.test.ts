@@ -1,10 +1,10 @@
 /** Kubernetes and OCI syntax rules (src/private/k8s-syntax.ts). */
+import { port, requirePort } from '../../src/private/boundary';
+import { show } from '../../src/private/errors';
 import {
   isDataKey, isDns1123Label, isDns1123Subdomain, isExtendedResourceName, isImageReference, isLabelValue, isQualifiedName,
   requireDistinctMountPaths,
 } from '../../src/private/k8s-syntax';
-import { port, requirePort } from '../../src/private/boundary';
-import { show } from '../../src/private/errors';
 
 type Row = [string, (s: string) => boolean, string, boolean];
 

@@ -19,7 +19,9 @@ function structsFromSources(): Map<string, string[]> {
   const index = checker.getSymbolAtLocation(program.getSourceFile(path.join(root, 'src', 'index.ts'))!)!;
   const out = new Map<string, string[]>();
   for (let symbol of checker.getExportsOfModule(index)) {
+    // eslint-disable-next-line no-bitwise
     if (symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+    // eslint-disable-next-line no-bitwise
     if (!(symbol.flags & ts.SymbolFlags.Interface) || /^I[A-Z]/.test(symbol.name)) continue;
     const type = checker.getDeclaredTypeOfSymbol(symbol);
     out.set(symbol.name, checker.getPropertiesOfType(type).map(p => p.name).sort());

@@ -24,7 +24,7 @@ const rows: Array<[string, any, string | RegExp]> = [
   ['a string for modelCache', { modelCache: 'pvc' }, "'modelCache' ('pvc') must be a ModelCache"],
   ['a number for sharedMemorySize', { sharedMemorySize: 20 }, "'sharedMemorySize' (20) must be a Size (e.g. Size.gibibytes(20))"],
   ['a Size of fractional bytes', { sharedMemorySize: Size.kibibytes(0.3) }, "'sharedMemorySize' ('0.3 KiB') must be a whole number of bytes"],
-  ['a Size too large for exact bytes', { sharedMemorySize: Size.tebibytes(1e9) }, "must be a whole number of bytes between 0 and 9007199254740991"],
+  ['a Size too large for exact bytes', { sharedMemorySize: Size.tebibytes(1e9) }, 'must be a whole number of bytes between 0 and 9007199254740991'],
   ['a number for startupTimeout', { startupTimeout: 600 }, "'startupTimeout' (600) must be a Duration (e.g. Duration.minutes(5))"],
   ['an infinite drainTimeout', { drainTimeout: Duration.seconds(Infinity) }, "'drainTimeout' ('Infinityms') must be a finite duration"],
   ['a port above 65535', { port: 70000 }, "'port' (70000) must be a TCP port (1-65535)"],
@@ -61,8 +61,16 @@ describe('tier props', () => {
   test('accepts null wherever undefined is accepted (jsii languages may send null)', () => {
     const c = chart();
     new PrefillTier(c, 'P', {
-      model, replicas: null, accelerator: null, image: null, kvConnector: null, resources: { cpu: null, memory: null },
-      extraArgs: null, extraEnv: null, startupTimeout: null, enablePrefixCaching: null,
+      model,
+      replicas: null,
+      accelerator: null,
+      image: null,
+      kvConnector: null,
+      resources: { cpu: null, memory: null },
+      extraArgs: null,
+      extraEnv: null,
+      startupTimeout: null,
+      enablePrefixCaching: null,
     } as any);
     expect(synth(c).length).toBeGreaterThan(0);
   });
