@@ -6,10 +6,14 @@ import { invalid } from './errors';
  * plain JavaScript and the other jsii languages are not, so every prop and factory argument is checked
  * where it enters, with the library's one error format (`invalid()`).
  *
- * What jsii sends from Python, Java, C# and Go: numbers as JS numbers (doubles), structs as plain objects
- * keyed by the TypeScript property names, optional props left out or sent as `null`, and library objects
- * (a `Size`, a `Model`, a `KvConnector` made by a factory) as references to the very JS objects those
- * factories returned on the kernel side. So `instanceof` is exact and no duck typing is needed.
+ * What jsii sends from Python, Java, C# and Go (aws/jsii gh-pages/content/specification/2-type-system.md at
+ * 0eddcffcfe82b5feacc0fcc25cf7b73bf1e6c371, "Null and Undefined" and "Serialization Behavior"): numbers are
+ * doubles, enums arrive as their JS values, structs by value as plain objects keyed by the TypeScript property
+ * names, `null` and `undefined` are "semantically equivalent", and class instances (a `Size`, a `Model`, a
+ * `KvConnector` made by a factory) by reference (`$jsii.byref`), which the kernel ties back to the very JS
+ * object the factory returned. So `instanceof` is exact and no duck typing is needed; only the cdk8s-plus
+ * `SecretValue` struct holds an interface (`ISecret`) that a host language may implement, and it is checked
+ * by shape.
  *
  * A struct is described once by a `StructSchema`: its known keys and a check per key. `checkStruct()` rejects
  * unknown keys (typos are never silently ignored), accepts `null` wherever `undefined` is accepted, and returns
