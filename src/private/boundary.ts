@@ -196,6 +196,11 @@ export const duration: Check = (where, prop, value) => {
   instanceOf(Duration, 'e.g. Duration.minutes(5)')(where, prop, value);
   const ms = (value as Duration).toMilliseconds({ integral: false });
   if (!Number.isFinite(ms)) throw invalid(where, prop, `${ms}ms`, 'must be a finite duration');
+  // Durations render as seconds in probe counts, grace periods and flags; past int32 they would lose
+  // precision or render in exponent form.
+  if (ms / 1000 > INT32_MAX) {
+    throw invalid(where, prop, `${ms}ms`, `must be at most ${INT32_MAX} seconds (a 32-bit integer, as Kubernetes time fields are)`);
+  }
   return value;
 };
 

@@ -27,6 +27,8 @@ const rows: Array<[string, any, string | RegExp]> = [
   ['a Size too large for exact bytes', { sharedMemorySize: Size.tebibytes(1e9) }, 'must be a whole number of bytes between 0 and 9007199254740991'],
   ['a number for startupTimeout', { startupTimeout: 600 }, "'startupTimeout' (600) must be a Duration (e.g. Duration.minutes(5))"],
   ['an infinite drainTimeout', { drainTimeout: Duration.seconds(Infinity) }, "'drainTimeout' ('Infinityms') must be a finite duration"],
+  ['a drainTimeout that would render in exponent form', { drainTimeout: Duration.seconds(1e21) },
+    "'drainTimeout' ('1e+24ms') must be at most 2147483647 seconds"],
   ['a port above 65535', { port: 70000 }, "'port' (70000) must be a TCP port (1-65535)"],
   ['a string for extraArgs', { extraArgs: '--enforce-eager' }, "'extraArgs' ('--enforce-eager') must be a list of strings"],
   ['an object for extraEnv', { extraEnv: { name: 'A' } }, "'extraEnv' ({\"name\":\"A\"}) must be an array"],
