@@ -2,7 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import { Cpu, EnvValue, Secret } from 'cdk8s-plus-28';
 import { argValue, chart, container, env, find, synth } from './util';
 import {
-  Accelerator, AttentionKind, DecodeTier, KvCacheDtype, KvConnector, Model, ModelCache, PrefillTier, VllmImage,
+  Accelerator, AttentionKind, DecodeTier, KvCacheDtype, KvConnector, Model, ModelCache, NixlTransferMode, PrefillTier, VllmImage,
 } from '../src';
 
 const model = Model.LLAMA_3_1_8B_INSTRUCT;
@@ -26,6 +26,8 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
       kvCacheDtype: KvCacheDtype.FP8,
       enablePrefixCaching: true,
       enableChunkedPrefill: false,
+      // NIXL refuses pipeline parallelism on decode (pull and push), so this tier offloads KV instead.
+      kvConnector: KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(10) }),
       extraArgs: ['--enforce-eager'],
     });
     const objects = synth(c);
@@ -57,7 +59,14 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
 
   test('GPUs per pod are tensor x pipeline x data, as requests and limits', () => {
     const c = chart();
-    new PrefillTier(c, 'P', { model, tensorParallelSize: 2, pipelineParallelSize: 2, dataParallelSize: 2 });
+    // NIXL supports pipeline parallelism on a pushing prefill only (vllm-project/vllm PR #45880).
+    new PrefillTier(c, 'P', {
+      model,
+      tensorParallelSize: 2,
+      pipelineParallelSize: 2,
+      dataParallelSize: 2,
+      kvConnector: KvConnector.nixl({ transferMode: NixlTransferMode.PUSH }),
+    });
     const res = container(find(synth(c), 'Deployment', 'prefill')).resources;
     expect(res.requests['nvidia.com/gpu']).toBe(8);
     expect(res.limits['nvidia.com/gpu']).toBe(8);
