@@ -135,6 +135,8 @@ const SIDE_CHANNEL_HOST_ENV = 'VLLM_NIXL_SIDE_CHANNEL_HOST';
 // vllm/envs.py: VLLM_NIXL_SIDE_CHANNEL_PORT, default 5600; listen port = base + data_parallel_index.
 const SIDE_CHANNEL_PORT_ENV = 'VLLM_NIXL_SIDE_CHANNEL_PORT';
 const DEFAULT_SIDE_CHANNEL_PORT = 5600;
+// vllm/envs.py: VLLM_SSM_CONV_STATE_LAYOUT ("SD" | "DS", unset means SD); NIXL's Mamba transfer needs DS.
+const SSM_CONV_STATE_LAYOUT_ENV = 'VLLM_SSM_CONV_STATE_LAYOUT';
 
 /**
  * vLLM's NixlConnector.
@@ -225,11 +227,16 @@ export class NixlConnectorImpl implements ConnectorImpl {
     return extra;
   }
 
-  public env(_ctx: TierContext): k8s.EnvVar[] {
-    return [
+  public env(ctx: TierContext): k8s.EnvVar[] {
+    const env: k8s.EnvVar[] = [
       { name: SIDE_CHANNEL_HOST_ENV, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
       { name: SIDE_CHANNEL_PORT_ENV, value: String(this.sideChannelPort) },
     ];
+    // Without it every NIXL worker of a hybrid Mamba model fails its startup assert (compat.ts NIXL_MAMBA_DS_CONV_LAYOUT).
+    if (ctx.model.attention === AttentionKind.HYBRID_MAMBA && has(ctx.version, Capability.NIXL_MAMBA_DS_CONV_LAYOUT)) {
+      env.push({ name: SSM_CONV_STATE_LAYOUT_ENV, value: 'DS' });
+    }
+    return env;
   }
 
   public ports(ctx: TierContext): k8s.ContainerPort[] {

@@ -51,6 +51,8 @@ export enum Capability {
   NIXL_MLA_HETERO_TP_UNGUARDED = 'NIXL_MLA_HETERO_TP_UNGUARDED',
   /** MooncakeConnector with different TP sizes on prefill and decode. */
   MOONCAKE_HETERO_TP = 'MOONCAKE_HETERO_TP',
+  /** NIXL with hybrid Mamba models needs the DS conv state layout (`VLLM_SSM_CONV_STATE_LAYOUT=DS`). */
+  NIXL_MAMBA_DS_CONV_LAYOUT = 'NIXL_MAMBA_DS_CONV_LAYOUT',
 }
 
 interface Boundary {
@@ -187,6 +189,14 @@ const TABLE: Record<Capability, Boundary> = {
     since: '0.19.0',
     what: 'MooncakeConnector with different prefill and decode tensorParallelSize',
     source: 'vllm-project/vllm PR #36869 "[KVTransfer][Mooncake] Add heterogeneous TP support"; mooncake_connector.py in the vllm 0.18.1 and 0.19.0 wheels',
+  },
+  [Capability.NIXL_MAMBA_DS_CONV_LAYOUT]: {
+    // 0.20.0 nixl/worker.py (base_worker.py later) asserts is_conv_state_dim_first() for Mamba models ("3-read Mamba
+    // conv transfer requires DS conv state layout. Set VLLM_SSM_CONV_STATE_LAYOUT=DS"); the layout defaults to SD
+    // (model_executor/layers/mamba/mamba_utils.py get_conv_state_layout). 0.19.1 has no such assert.
+    since: '0.20.0',
+    what: 'NIXL requiring VLLM_SSM_CONV_STATE_LAYOUT=DS for hybrid Mamba models',
+    source: 'nixl/worker.py and vllm/envs.py in the vllm 0.20.0 wheel; nixl_connector.py in the vllm 0.19.1 wheel',
   },
 };
 

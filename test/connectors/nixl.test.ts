@@ -329,6 +329,25 @@ describe('NixlConnector', () => {
 
   const mamba = Model.of('ibm-ai-platform/Bamba-9B', { architecture: { numAttentionHeads: 32, attention: AttentionKind.HYBRID_MAMBA } });
 
+  test('a hybrid Mamba model gets VLLM_SSM_CONV_STATE_LAYOUT=DS on both tiers from vLLM 0.20.0, not before', () => {
+    for (const tag of ['v0.20.0', 'v0.32.0']) {
+      const c = chart();
+      new PdService(c, 'Svc', { model: mamba, image: VllmImage.official(tag) });
+      for (const role of ['prefill', 'decode']) {
+        expect(env(find(synth(c), 'Deployment', role), 'VLLM_SSM_CONV_STATE_LAYOUT')).toEqual({ name: 'VLLM_SSM_CONV_STATE_LAYOUT', value: 'DS' });
+      }
+    }
+    const c = chart();
+    new PdService(c, 'Svc', { model: mamba, image: VllmImage.official('v0.19.1') });
+    expect(env(find(synth(c), 'Deployment', 'decode'), 'VLLM_SSM_CONV_STATE_LAYOUT')).toBeUndefined();
+  });
+
+  test('a standard model gets no SSM conv layout variable', () => {
+    const c = chart();
+    new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT });
+    expect(env(find(synth(c), 'Deployment', 'decode'), 'VLLM_SSM_CONV_STATE_LAYOUT')).toBeUndefined();
+  });
+
   test('a hybrid Mamba model runs with equal tensor parallel sizes', () => {
     const svc = new PdService(chart(), 'Svc', { model: mamba, prefill: { tensorParallelSize: 2 }, decode: { tensorParallelSize: 2 } });
     expect(svc.decode.tensorParallelSize).toBe(2);

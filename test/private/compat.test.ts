@@ -22,6 +22,7 @@ const SINCE: Array<[Capability, string, string]> = [
   [Capability.NIXL_KV_REPLICATED_ABOVE_HEADS, '0.19.1', '0.20.0'],
   [Capability.NIXL_MLA_HETERO_TP_UNGUARDED, '0.20.2', '0.21.0'],
   [Capability.MOONCAKE_HETERO_TP, '0.18.1', '0.19.0'],
+  [Capability.NIXL_MAMBA_DS_CONV_LAYOUT, '0.19.1', '0.20.0'],
 ];
 /** Capabilities with an upper bound, tested one by one below. */
 const BOUNDED = [
