@@ -34,7 +34,8 @@ export interface ModelArchitecture {
   readonly numHiddenLayers?: number;
 
   /**
-   * `num_key_value_heads` (GQA).
+   * `num_key_value_heads` (GQA). NixlConnector allows prefill TP above decode TP only while prefill does not
+   * replicate KV heads (`is_kv_replicated` in vllm/distributed/kv_transfer/kv_connector/utils.py).
    *
    * @default - equal to numAttentionHeads
    * @see https://huggingface.co/docs/transformers/main_classes/configuration
@@ -92,11 +93,11 @@ export class Model {
   });
 
   /**
-   * deepseek-ai/DeepSeek-V3 (config.json: 128 heads, 61 layers, MLA via kv_lora_rank).
+   * deepseek-ai/DeepSeek-V3 (config.json: 128 heads, 128 KV heads, 61 layers, MLA via kv_lora_rank).
    * @see https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json
    */
   public static readonly DEEPSEEK_V3 = Model.of('deepseek-ai/DeepSeek-V3', {
-    architecture: { numAttentionHeads: 128, numHiddenLayers: 61, attention: AttentionKind.MLA },
+    architecture: { numAttentionHeads: 128, numKeyValueHeads: 128, numHiddenLayers: 61, attention: AttentionKind.MLA },
   });
 
   /**

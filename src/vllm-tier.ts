@@ -29,6 +29,7 @@ const HTTP_PORT_NAME = 'http';
 const DEFAULT_PORT = 8000; // `vllm serve --port` default (docs.vllm.ai/en/latest/cli/serve.html)
 const STARTUP_PERIOD_SECONDS = 10;
 const DRAIN_MARGIN_SECONDS = 30;
+const DEFAULT_PRE_STOP_SLEEP_SECONDS = 10;
 const SHM_VOLUME = 'dshm';
 const CACHE_VOLUME = 'model-cache';
 const CONTAINER_NAME = 'vllm';
@@ -180,6 +181,11 @@ export abstract class VllmTier extends Construct {
     this.startupTimeout = props.startupTimeout ?? Duration.minutes(60);
     const startupSeconds = wholeSeconds(where, 'startupTimeout', this.startupTimeout, 60);
     const drainSeconds = wholeSeconds(where, 'drainTimeout', props.drainTimeout ?? Duration.seconds(60), 0);
+    const preStopSeconds = wholeSeconds(where, 'preStopSleep',
+      props.preStopSleep ?? Duration.seconds(DEFAULT_PRE_STOP_SLEEP_SECONDS), 0);
+    // The grace period counts from the deletion, preStop included; SIGTERM (and the --shutdown-timeout drain)
+    // only starts once the hook returns, so the period must hold both plus a margin for engine teardown.
+    const gracePeriodSeconds = preStopSeconds + drainSeconds + DRAIN_MARGIN_SECONDS;
     // Older releases reject `--shutdown-timeout`: they abort in-flight requests on SIGTERM, so an explicit
     // drainTimeout cannot be honoured there.
     const canDrain = has(version, Capability.SHUTDOWN_TIMEOUT_FLAG);
@@ -314,6 +320,12 @@ export abstract class VllmTier extends Construct {
       },
       readinessProbe: { httpGet, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
       livenessProbe: { httpGet, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+      // An exec `sleep`, not the `sleep` lifecycle action: that action is alpha in Kubernetes 1.29 and beta from
+      // 1.30 (KEP-3960, PodLifecycleSleepAction), absent from the 1.28 API this library is typed on
+      // (cdk8s-plus-28 LifecycleHandler has only exec/httpGet/tcpSocket). vllm-openai is built FROM
+      // nvidia/cuda:*-ubuntu22.04 with SHELL /bin/bash (vllm docker/Dockerfile, vllm-base stage), so coreutils'
+      // `sleep` is on PATH.
+      lifecycle: preStopSeconds > 0 ? { preStop: { exec: { command: ['sleep', String(preStopSeconds)] } } } : undefined,
     };
 
     requireDistinctMountPaths(where, container.volumeMounts!);
@@ -353,7 +365,7 @@ export abstract class VllmTier extends Construct {
           spec: {
             // vLLM never talks to the Kubernetes API.
             automountServiceAccountToken: false,
-            terminationGracePeriodSeconds: drainSeconds + DRAIN_MARGIN_SECONDS,
+            terminationGracePeriodSeconds: gracePeriodSeconds,
             nodeSelector,
             tolerations,
             containers: [container],

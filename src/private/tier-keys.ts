@@ -80,6 +80,7 @@ export const TIER_OPTIONS = struct('TierOptions', {
   sharedMemorySize: size,
   startupTimeout: duration,
   drainTimeout: duration,
+  preStopSleep: duration,
   port,
   extraArgs: stringList,
   extraEnv: arrayOf(nested(ENVIRONMENT_VARIABLE)),
