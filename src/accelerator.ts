@@ -1,5 +1,7 @@
 import { Size } from 'cdk8s';
+import { checkStruct, int } from './private/boundary';
 import { invalid, requireInteger } from './private/errors';
+import { CUSTOM_ACCELERATOR_OPTIONS } from './private/prop-keys';
 
 /**
  * Options for a custom accelerator.
@@ -98,7 +100,7 @@ export class Accelerator {
    * Any other accelerator.
    */
   public static custom(options: CustomAcceleratorOptions): Accelerator {
-    return new Accelerator(options);
+    return new Accelerator(checkStruct('Accelerator', 'options', options, CUSTOM_ACCELERATOR_OPTIONS));
   }
 
   private static nvidia(displayName: string, memoryGiB: number, product: string): Accelerator {
@@ -154,6 +156,7 @@ export class Accelerator {
    * The same accelerator on nodes with a different number of devices (e.g. 4-GPU nodes).
    */
   public withGpusPerNode(gpusPerNode: number): Accelerator {
+    int(1)('Accelerator', 'gpusPerNode', gpusPerNode);
     return new Accelerator({
       displayName: this.displayName,
       resourceName: this.resourceName,

@@ -6,11 +6,16 @@ import { NixlConnectorImpl, NixlConnectorOptions } from './connectors/nixl';
 import { OffloadingConnectorImpl, OffloadingConnectorOptions } from './connectors/offloading';
 import { P2pNcclConnectorImpl, P2pNcclConnectorOptions } from './connectors/p2p-nccl';
 import { KvConnectorCommonOptions, KvLoadFailurePolicy } from './kv-connector-options';
+import { checkStruct } from './private/boundary';
 import { Capability, requireCapability } from './private/compat';
 import {
   ConnectorImpl, kvTransferConfig, PairSpec, RouterEndpoint, TierConnectorRendering, Transport, validateConnector,
 } from './private/connector-context';
 import { invalid, show } from './private/errors';
+import {
+  EXAMPLE_CONNECTOR_OPTIONS, KV_CONNECTOR_COMMON_OPTIONS, LMCACHE_CONNECTOR_OPTIONS, MOONCAKE_CONNECTOR_OPTIONS,
+  NIXL_CONNECTOR_OPTIONS, OFFLOADING_CONNECTOR_OPTIONS, P2P_NCCL_CONNECTOR_OPTIONS,
+} from './private/factory-keys';
 import type { TierSpec } from './private/tier-spec';
 import { KvRole, TierRole } from './roles';
 
@@ -31,6 +36,7 @@ export class KvConnector {
    * @see https://docs.vllm.ai/en/latest/features/nixl_connector_usage.html
    */
   public static nixl(options: NixlConnectorOptions = {}): KvConnector {
+    options = checkStruct('KvConnector.nixl', 'options', options, NIXL_CONNECTOR_OPTIONS) ?? {} as typeof options;
     return new KvConnector(new NixlConnectorImpl(options), options);
   }
 
@@ -41,6 +47,7 @@ export class KvConnector {
    * @see https://docs.lmcache.ai/disaggregated_prefill/nixl/index.html
    */
   public static lmcache(options: LmcacheConnectorOptions = {}): KvConnector {
+    options = checkStruct('KvConnector.lmcache', 'options', options, LMCACHE_CONNECTOR_OPTIONS) ?? {} as typeof options;
     return new KvConnector(new LmcacheConnectorImpl(options), options);
   }
 
@@ -50,6 +57,7 @@ export class KvConnector {
    * @see https://docs.vllm.ai/en/v0.22.0/design/p2p_nccl_connector.html
    */
   public static p2pNccl(options: P2pNcclConnectorOptions = {}): KvConnector {
+    options = checkStruct('KvConnector.p2pNccl', 'options', options, P2P_NCCL_CONNECTOR_OPTIONS) ?? {} as typeof options;
     return new KvConnector(new P2pNcclConnectorImpl(options), options);
   }
 
@@ -60,6 +68,7 @@ export class KvConnector {
    * @see https://docs.vllm.ai/en/latest/features/mooncake_connector_usage.html
    */
   public static mooncake(options: MooncakeConnectorOptions = {}): KvConnector {
+    options = checkStruct('KvConnector.mooncake', 'options', options, MOONCAKE_CONNECTOR_OPTIONS) ?? {} as typeof options;
     return new KvConnector(new MooncakeConnectorImpl(options), options);
   }
 
@@ -70,6 +79,7 @@ export class KvConnector {
    * @see https://docs.vllm.ai/en/latest/features/kv_offloading_usage.html
    */
   public static offloading(options: OffloadingConnectorOptions): KvConnector {
+    options = checkStruct('KvConnector.offloading', 'options', options, OFFLOADING_CONNECTOR_OPTIONS) ?? {} as typeof options;
     return new KvConnector(new OffloadingConnectorImpl(options), options);
   }
 
@@ -81,6 +91,10 @@ export class KvConnector {
    */
   public static multi(connectors: KvConnector[], options: KvConnectorCommonOptions = {}): KvConnector {
     const where = 'KvConnector.multi';
+    options = checkStruct(where, 'options', options, KV_CONNECTOR_COMMON_OPTIONS) ?? {};
+    (Array.isArray(connectors) ? connectors : []).forEach((m, i) => {
+      if (!(m instanceof KvConnector)) throw invalid(where, `connectors[${i}]`, m, 'must be a KvConnector from a KvConnector factory');
+    });
     const members = connectors ?? [];
     if (!Array.isArray(members) || members.length < 2) {
       throw invalid(where, 'connectors', (members as any)?.length ?? members, 'must list at least two connectors to chain');
@@ -106,6 +120,7 @@ export class KvConnector {
    * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
    */
   public static example(options: ExampleConnectorOptions): KvConnector {
+    options = checkStruct('KvConnector.example', 'options', options, EXAMPLE_CONNECTOR_OPTIONS) ?? {} as typeof options;
     return new KvConnector(new ExampleConnectorImpl(options), options);
   }
 

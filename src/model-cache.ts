@@ -1,7 +1,9 @@
 import { Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
+import { checkStruct } from './private/boundary';
 import { invalid } from './private/errors';
 import { RFC1123_SUBDOMAIN } from './private/names';
+import { EMPTY_DIR_MODEL_CACHE_OPTIONS, PVC_MODEL_CACHE_OPTIONS } from './private/prop-keys';
 import { bytesOf, quantity } from './private/size';
 
 /**
@@ -42,6 +44,7 @@ export class ModelCache {
    * A per-pod emptyDir: weights are downloaded again whenever a pod starts. Simple, slow to restart.
    */
   public static emptyDir(options: EmptyDirModelCacheOptions = {}): ModelCache {
+    options = checkStruct('ModelCache.emptyDir', 'options', options, EMPTY_DIR_MODEL_CACHE_OPTIONS) ?? {};
     const sizeLimit = options.sizeLimit ? k8s.Quantity.fromString(quantity(bytesOf(options.sizeLimit))) : undefined;
     return new ModelCache({ emptyDir: { sizeLimit } }, false);
   }
@@ -50,7 +53,8 @@ export class ModelCache {
    * An existing PersistentVolumeClaim (ReadWriteMany or ReadOnlyMany when several pods share it).
    */
   public static persistentVolumeClaim(claimName: string, options: PvcModelCacheOptions = {}): ModelCache {
-    if (!RFC1123_SUBDOMAIN.test(claimName ?? '')) {
+    options = checkStruct('ModelCache.persistentVolumeClaim', 'options', options, PVC_MODEL_CACHE_OPTIONS) ?? {};
+    if (typeof claimName !== 'string' || !RFC1123_SUBDOMAIN.test(claimName)) {
       throw invalid('ModelCache.persistentVolumeClaim', 'claimName', claimName, 'must be a Kubernetes object name (RFC 1123 subdomain)');
     }
     const readOnly = options.readOnly ?? false;

@@ -1,4 +1,6 @@
+import { checkStruct, str } from './private/boundary';
 import { invalid, requireInteger } from './private/errors';
+import { MODEL_OPTIONS } from './private/prop-keys';
 
 /**
  * How a model's attention stores its KV cache. It decides which KV-transfer layouts work.
@@ -32,7 +34,8 @@ export interface ModelArchitecture {
   readonly numHiddenLayers?: number;
 
   /**
-   * `num_key_value_heads` (GQA).
+   * `num_key_value_heads` (GQA). NixlConnector allows prefill TP above decode TP only while prefill does not
+   * replicate KV heads (`is_kv_replicated` in vllm/distributed/kv_transfer/kv_connector/utils.py).
    *
    * @default - equal to numAttentionHeads
    * @see https://huggingface.co/docs/transformers/main_classes/configuration
@@ -90,18 +93,19 @@ export class Model {
   });
 
   /**
-   * deepseek-ai/DeepSeek-V3 (config.json: 128 heads, 61 layers, MLA via kv_lora_rank).
+   * deepseek-ai/DeepSeek-V3 (config.json: 128 heads, 128 KV heads, 61 layers, MLA via kv_lora_rank).
    * @see https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json
    */
   public static readonly DEEPSEEK_V3 = Model.of('deepseek-ai/DeepSeek-V3', {
-    architecture: { numAttentionHeads: 128, numHiddenLayers: 61, attention: AttentionKind.MLA },
+    architecture: { numAttentionHeads: 128, numKeyValueHeads: 128, numHiddenLayers: 61, attention: AttentionKind.MLA },
   });
 
   /**
    * A model by Hugging Face id (`org/name`) or by path (e.g. `/models/llama`).
    */
   public static of(nameOrPath: string, options: ModelOptions = {}): Model {
-    return new Model(nameOrPath, options.architecture);
+    str()('Model', 'nameOrPath', nameOrPath);
+    return new Model(nameOrPath, checkStruct('Model', 'options', options, MODEL_OPTIONS)?.architecture);
   }
 
   /** The value passed to `vllm serve` as the model. */

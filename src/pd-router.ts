@@ -1,14 +1,19 @@
 import { ApiObject, Chart, Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { DecodeTier } from './decode-tier';
 import { IPdTier } from './pd-tier';
+import { PrefillTier } from './prefill-tier';
+import { checkStruct, extend, instanceOf, requirePort } from './private/boundary';
 import { invalid, requireInteger } from './private/errors';
+import { requireDns1123Label } from './private/k8s-syntax';
 import {
   COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
 } from './private/labels';
 import { validatePair } from './private/pair-rules';
-import { DEFAULT_HTTP_PORT, HTTP_PORT_NAME, requirePort } from './private/ports';
+import { DEFAULT_HTTP_PORT, HTTP_PORT_NAME } from './private/ports';
 import { BoundTier, RouterContext } from './private/router-context';
+import { PD_ROUTER_OPTIONS } from './private/tier-keys';
 import { renderDeployment } from './private/workload';
 import { TierRole } from './roles';
 import { RouterDiscovery } from './router-discovery';
@@ -62,6 +67,12 @@ export interface PdRouterProps extends PdRouterOptions {
   readonly decode: IPdTier;
 }
 
+// A tier handed in the wrong role fails here: a DecodeTier is no PrefillTier.
+const PD_ROUTER_PROPS = extend('PdRouterProps', [PD_ROUTER_OPTIONS], {
+  prefill: instanceOf(PrefillTier, 'the PrefillTier of this PD pair'),
+  decode: instanceOf(DecodeTier, 'the DecodeTier of this PD pair'),
+});
+
 const NAMESPACE_ENV = 'POD_NAMESPACE';
 // A separate app name keeps router pods out of selectors that pick the vLLM pods of a deployment.
 const ROUTER_APP_NAME = 'vllm-router';
@@ -91,6 +102,19 @@ export class PdRouter extends Construct {
     const where = `PdRouter '${this.node.path}'`;
     if (!props?.prefill || !props?.decode) {
       throw invalid(where, props?.prefill ? 'decode' : 'prefill', undefined, 'is required');
+    }
+    // ---- the validated boundary (private/boundary.ts), then one namespace for the pair and the router
+    props = checkStruct(where, 'props', props, PD_ROUTER_PROPS);
+    // The router dials each tier's Service by its short name and discovers pods in its own namespace.
+    const namespace = Chart.of(this).namespace;
+    if (namespace !== undefined) requireDns1123Label(where, 'chart namespace', namespace);
+    for (const tier of [props.prefill, props.decode]) {
+      const tierNamespace = Chart.of(tier).namespace;
+      if (tierNamespace !== namespace) {
+        throw invalid(where, tier.role, tier.node.path,
+          `is in namespace ${tierNamespace === undefined ? '(none)' : `'${tierNamespace}'`} but the router is in ` +
+          `${namespace === undefined ? '(none)' : `'${namespace}'`}: put the tiers and the router in charts of one namespace`);
+      }
     }
     const strategy = props.strategy ?? RouterStrategy.vllmRouter();
     const impl = strategy._impl;
@@ -209,13 +233,10 @@ export class PdRouter extends Construct {
   }
 }
 
-/** The library tier behind an `IPdTier`, in the role the router expects. */
+/** The library tier behind an `IPdTier` (the boundary has already checked the class and the role). */
 function libraryTier(where: string, prop: string, tier: IPdTier, role: TierRole): VllmTier {
-  if (!(tier instanceof VllmTier)) {
-    throw invalid(where, prop, tier?.node?.path ?? tier, `must be a ${role === TierRole.PREFILL ? 'PrefillTier' : 'DecodeTier'} of this library`);
-  }
-  if (tier.role !== role) {
-    throw invalid(where, prop, tier.node.path, `is a ${tier.role} tier; pass a ${role} tier`);
+  if (!(tier instanceof VllmTier) || tier.role !== role) {
+    throw invalid(where, prop, tier?.node?.path ?? tier, `must be the ${role === TierRole.PREFILL ? 'PrefillTier' : 'DecodeTier'} of this PD pair`);
   }
   return tier;
 }

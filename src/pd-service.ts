@@ -3,6 +3,8 @@ import { DecodeTier } from './decode-tier';
 import { KvConnector } from './kv-connector';
 import { PdRouter, PdRouterOptions } from './pd-router';
 import { PrefillTier } from './prefill-tier';
+import { checkStruct } from './private/boundary';
+import { PD_SERVICE_PROPS } from './private/tier-keys';
 import { ModelServingOptions, TierOptions } from './tier-options';
 import { VllmImage } from './vllm-image';
 
@@ -63,6 +65,7 @@ export class PdService extends Construct {
     if (!props || !props.model) {
       throw new Error(`PdService '${this.node.path}': 'model' (undefined) is required: pass Model.of(...) or a catalogue entry such as Model.LLAMA_3_1_8B_INSTRUCT`);
     }
+    props = checkStruct(`PdService '${this.node.path}'`, 'props', props, PD_SERVICE_PROPS);
     const shared: ModelServingOptions = {
       model: props.model,
       servedModelName: props.servedModelName,

@@ -1,3 +1,5 @@
+import { checkStruct } from './private/boundary';
+import { PRODUCTION_STACK_ROUTER_OPTIONS, VLLM_ROUTER_OPTIONS } from './private/factory-keys';
 import { RouterImpl } from './private/router-context';
 import { ProductionStackRouterImpl, ProductionStackRouterOptions } from './routers/production-stack';
 import { VllmRouterImpl, VllmRouterOptions } from './routers/vllm-router';
@@ -19,7 +21,7 @@ export class RouterStrategy {
    * @see https://github.com/vllm-project/router/blob/main/docs/model-routing/pd-disaggregation.md
    */
   public static vllmRouter(options: VllmRouterOptions = {}): RouterStrategy {
-    return new RouterStrategy(new VllmRouterImpl(options));
+    return new RouterStrategy(new VllmRouterImpl(checkStruct('RouterStrategy.vllmRouter', 'options', options, VLLM_ROUTER_OPTIONS) ?? {}));
   }
 
   /**
@@ -29,7 +31,7 @@ export class RouterStrategy {
    * @see https://github.com/vllm-project/production-stack/blob/main/tutorials/16-disagg-prefill.md
    */
   public static productionStackRouter(options: ProductionStackRouterOptions = {}): RouterStrategy {
-    return new RouterStrategy(new ProductionStackRouterImpl(options));
+    return new RouterStrategy(new ProductionStackRouterImpl(checkStruct('RouterStrategy.productionStackRouter', 'options', options, PRODUCTION_STACK_ROUTER_OPTIONS) ?? {}));
   }
 
   /** Name for messages. */

@@ -190,12 +190,22 @@ export interface TierOptions {
 
   /**
    * How long in-flight requests may drain on shutdown (`--shutdown-timeout`). The pod's
-   * `terminationGracePeriodSeconds` is this plus 30 s.
+   * `terminationGracePeriodSeconds` is `preStopSleep` plus this plus 30 s.
    *
    * @default Duration.seconds(60)
    * @see https://docs.vllm.ai/en/latest/cli/serve.html
    */
   readonly drainTimeout?: Duration;
+
+  /**
+   * How long a terminating pod keeps serving before vLLM gets SIGTERM (a `preStop` hook running
+   * `sleep`), so the endpoint controller, kube-proxy and routers watching pods stop sending it
+   * requests before vLLM stops accepting them. Whole seconds; `Duration.seconds(0)` renders no hook.
+   *
+   * @default Duration.seconds(10)
+   * @see https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination
+   */
+  readonly preStopSleep?: Duration;
 
   /**
    * vLLM HTTP port (`--port`).

@@ -1,4 +1,7 @@
+import { checkStruct, str } from './private/boundary';
 import { invalid } from './private/errors';
+import { requireImageReference } from './private/k8s-syntax';
+import { VLLM_IMAGE_OPTIONS } from './private/prop-keys';
 import { VllmVersion } from './vllm-version';
 
 /**
@@ -37,6 +40,7 @@ export class VllmImage {
    * `docker.io/vllm/vllm-openai:<tag>`; the version is read from the tag.
    */
   public static official(tag: string): VllmImage {
+    str(true)('VllmImage.official', 'tag', tag);
     return VllmImage.fromRegistry(`${OFFICIAL_REPOSITORY}:${tag}`);
   }
 
@@ -45,9 +49,12 @@ export class VllmImage {
    */
   public static fromRegistry(image: string, options: VllmImageOptions = {}): VllmImage {
     const where = 'VllmImage';
+    str()(where, 'image', image);
     if (!image || /\s/.test(image)) {
       throw invalid(where, 'image', image, 'must be a non-empty image reference without whitespace');
     }
+    requireImageReference(where, 'image', image);
+    options = checkStruct(where, 'options', options, VLLM_IMAGE_OPTIONS) ?? {};
     const tag = imageTag(image);
     const tagVersion = tag === undefined ? undefined : VllmVersion.fromImageTag(tag);
     if (options.version !== undefined) {

@@ -4,10 +4,12 @@ import { Accelerator } from './accelerator';
 import { KvConnector } from './kv-connector';
 import { Model } from './model';
 import { IPdTier } from './pd-tier';
+import { checkStruct } from './private/boundary';
 import { RouterEndpoint, TierConnectorRendering } from './private/connector-context';
 import { invalid } from './private/errors';
 import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels';
 import { Contribution, MergedPod, PodContribution, PodVolume } from './private/pod-contribution';
+import { VLLM_TIER_PROPS } from './private/tier-keys';
 import { resolveTierSpec, TierSpec } from './private/tier-spec';
 import { renderServeArgs } from './private/vllm-args';
 import {
@@ -96,6 +98,8 @@ export abstract class VllmTier extends Construct implements IPdTier {
     if (!props || !props.model) {
       throw invalid(where, 'model', props?.model, 'is required: pass Model.of(...) or a catalogue entry such as Model.LLAMA_3_1_8B_INSTRUCT');
     }
+    // ---- 0. the validated boundary: types, shapes and unknown keys of every prop (private/boundary.ts)
+    props = checkStruct(where, 'props', props, VLLM_TIER_PROPS);
     // Tiers of one PD deployment share their parent's instance label; a second tier of the same role there
     // would share selectors with the first, so each Service would pick both Deployments' pods.
     const twin = this.node.scope?.node.children.find(c => c !== this && c instanceof VllmTier && c.role === role);
@@ -103,7 +107,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
       throw invalid(where, 'scope', this.node.scope?.node.path || '<root>',
         `already holds ${role} tier '${twin.node.path}': put each PD deployment in its own scope (a Construct or a PdService)`);
     }
-    // ---- 1. resolve (the boundary checks of the props belong right before this call)
+    // ---- 1. resolve: defaults, rules, the connector's rules; the only input of the stages below
     const spec = resolveTierSpec({ where, role, instance: Names.toLabelValue(this.node.scope ?? this), props });
     this._spec = spec;
     this.role = role;

@@ -14,7 +14,9 @@ describe('Model', () => {
 
   test('DEEPSEEK_V3 is an MLA model', () => {
     expect(Model.DEEPSEEK_V3.name).toBe('deepseek-ai/DeepSeek-V3');
-    expect(Model.DEEPSEEK_V3.architecture).toEqual({ numAttentionHeads: 128, numHiddenLayers: 61, attention: AttentionKind.MLA });
+    expect(Model.DEEPSEEK_V3.architecture).toEqual({
+      numAttentionHeads: 128, numKeyValueHeads: 128, numHiddenLayers: 61, attention: AttentionKind.MLA,
+    });
     expect(Model.DEEPSEEK_V3.attention).toBe(AttentionKind.MLA);
   });
 

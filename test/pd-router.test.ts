@@ -92,10 +92,16 @@ describe('PdRouter', () => {
     expect(argValue(find(synth(c), 'Deployment', 'decode'), '--tensor-parallel-size')).toBe('4');
   });
 
-  test('fails when NIXL decode TP is smaller than prefill TP for a non-MLA model', () => {
+  test('NIXL decode TP may be below prefill TP while prefill TP is within the KV heads (PR #27274)', () => {
     const { c, prefill, decode } = tiers(chart(), { tensorParallelSize: 4 }, { tensorParallelSize: 2 });
+    expect(() => new PdRouter(c, 'Router', { prefill, decode })).not.toThrow();
+  });
+
+  test('fails when NIXL decode TP is below prefill TP and prefill replicates KV heads', () => {
+    const gqa2 = Model.of('org/gqa2', { architecture: { numAttentionHeads: 16, numKeyValueHeads: 2 } });
+    const { c, prefill, decode } = tiers(chart(), { model: gqa2, tensorParallelSize: 4 }, { model: gqa2, tensorParallelSize: 2 });
     expect(() => new PdRouter(c, 'Router', { prefill, decode }))
-      .toThrow(/PdRouter 'test\/Router': 'decode.tensorParallelSize' \(2\) must be >= prefill's tensorParallelSize \(4\) with NixlConnector for non-MLA models/);
+      .toThrow(/PdRouter 'test\/Router': 'decode.tensorParallelSize' \(2\) must be >= prefill's tensorParallelSize \(4\) with NixlConnector on vLLM 0\.32\.0: prefill TP 4 exceeds the model's 2 KV heads/);
   });
 
   test('fails when a hybrid Mamba model uses different TP with NIXL', () => {

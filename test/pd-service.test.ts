@@ -59,11 +59,21 @@ describe('PdService', () => {
     expect(() => new PdService(chart(), 'Svc', {} as any)).toThrow(/PdService 'test\/Svc': 'model' \(undefined\) is required/);
   });
 
-  test('fails when the seed topology puts decode TP (2) below prefill TP (4) with NIXL', () => {
-    expect(() => new PdService(chart(), 'Svc', {
+  test("accepts the seed's YAML topology: decode 2 x TP 2 under prefill TP 4 with NIXL (vLLM PR #27274)", () => {
+    const svc = new PdService(chart(), 'Svc', {
       model: Model.LLAMA_3_1_70B_INSTRUCT,
       prefill: { tensorParallelSize: 4 },
       decode: { tensorParallelSize: 2, replicas: 2, gpuMemoryUtilization: 0.95 },
-    })).toThrow(/'decode.tensorParallelSize' \(2\) must be >= prefill's tensorParallelSize \(4\) with NixlConnector for non-MLA models/);
+    });
+    expect([svc.prefill.tensorParallelSize, svc.decode.tensorParallelSize, svc.decode.replicas]).toEqual([4, 2, 2]);
+  });
+
+  test('fails when the seed topology runs on a vLLM release before PR #27274 (0.13.0)', () => {
+    expect(() => new PdService(chart(), 'Svc', {
+      model: Model.LLAMA_3_1_70B_INSTRUCT,
+      image: VllmImage.official('v0.13.0'),
+      prefill: { tensorParallelSize: 4 },
+      decode: { tensorParallelSize: 2, replicas: 2, gpuMemoryUtilization: 0.95 },
+    })).toThrow(/'decode\.tensorParallelSize' \(2\) needs NIXL prefill tensorParallelSize above decode tensorParallelSize, which exists in vLLM >= 0\.14\.0/);
   });
 });

@@ -2,7 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import { Cpu, EnvValue, Secret } from 'cdk8s-plus-28';
 import { argValue, chart, container, env, find, synth } from './util';
 import {
-  Accelerator, AttentionKind, DecodeTier, KvCacheDtype, KvConnector, Model, ModelCache, PrefillTier, VllmImage,
+  Accelerator, AttentionKind, DecodeTier, KvCacheDtype, KvConnector, Model, ModelCache, NixlTransferMode, PrefillTier, VllmImage,
 } from '../src';
 
 const model = Model.LLAMA_3_1_8B_INSTRUCT;
@@ -26,6 +26,8 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
       kvCacheDtype: KvCacheDtype.FP8,
       enablePrefixCaching: true,
       enableChunkedPrefill: false,
+      // NIXL refuses pipeline parallelism on decode (pull and push), so this tier offloads KV instead.
+      kvConnector: KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(10) }),
       extraArgs: ['--enforce-eager'],
     });
     const objects = synth(c);
@@ -57,7 +59,14 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
 
   test('GPUs per pod are tensor x pipeline x data, as requests and limits', () => {
     const c = chart();
-    new PrefillTier(c, 'P', { model, tensorParallelSize: 2, pipelineParallelSize: 2, dataParallelSize: 2 });
+    // NIXL supports pipeline parallelism on a pushing prefill only (vllm-project/vllm PR #45880).
+    new PrefillTier(c, 'P', {
+      model,
+      tensorParallelSize: 2,
+      pipelineParallelSize: 2,
+      dataParallelSize: 2,
+      kvConnector: KvConnector.nixl({ transferMode: NixlTransferMode.PUSH }),
+    });
     const res = container(find(synth(c), 'Deployment', 'prefill')).resources;
     expect(res.requests['nvidia.com/gpu']).toBe(8);
     expect(res.limits['nvidia.com/gpu']).toBe(8);
@@ -98,7 +107,9 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
     expect(container(dep).readinessProbe.httpGet.path).toBe('/health');
     expect(container(dep).livenessProbe.httpGet.path).toBe('/health');
     expect(argValue(dep, '--shutdown-timeout')).toBe('120');
-    expect(pod.terminationGracePeriodSeconds).toBe(150);
+    // preStop sleep (10 s default) + drain (120 s) + 30 s margin.
+    expect(pod.terminationGracePeriodSeconds).toBe(160);
+    expect(container(dep).lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '10'] } } });
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(container(dep).resources.requests.cpu).toBe('6');
     expect(dep.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
@@ -245,6 +256,38 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
 
   test('TOKENIZERS_PARALLELISM is not mistaken for a secret', () => {
     expect(() => new PrefillTier(chart(), 'P', { model, extraEnv: [{ name: 'TOKENIZERS_PARALLELISM', value: EnvValue.fromValue('false') }] })).not.toThrow();
+  });
+
+  test('preStopSleep sizes the preStop hook, and the grace period holds the sleep, the drain and the margin', () => {
+    for (const [sleep, drain] of [[5, 60], [30, 0], [45, 300]]) {
+      const c = chart();
+      new PrefillTier(c, 'P', { model, preStopSleep: Duration.seconds(sleep), drainTimeout: Duration.seconds(drain) });
+      const dep = find(synth(c), 'Deployment', 'prefill');
+      expect(container(dep).lifecycle.preStop.exec.command).toEqual(['sleep', String(sleep)]);
+      expect(argValue(dep, '--shutdown-timeout')).toBe(String(drain));
+      expect(dep.spec.template.spec.terminationGracePeriodSeconds).toBe(sleep + drain + 30);
+    }
+  });
+
+  test('preStopSleep 0 renders no lifecycle hook', () => {
+    const c = chart();
+    new DecodeTier(c, 'D', { model, preStopSleep: Duration.seconds(0) });
+    const dep = find(synth(c), 'Deployment', 'decode');
+    expect(container(dep).lifecycle).toBeUndefined();
+    expect(dep.spec.template.spec.terminationGracePeriodSeconds).toBe(90);
+  });
+
+  test('the preStop sleep is rendered on releases without --shutdown-timeout too (endpoints still need removing)', () => {
+    const c = chart();
+    new PrefillTier(c, 'P', { model, image: VllmImage.official('v0.17.1') });
+    const dep = find(synth(c), 'Deployment', 'prefill');
+    expect(container(dep).lifecycle.preStop.exec.command).toEqual(['sleep', '10']);
+    expect(container(dep).args).not.toContain('--shutdown-timeout=60');
+  });
+
+  test('fails when preStopSleep is not whole seconds', () => {
+    expect(() => new PrefillTier(chart(), 'P', { model, preStopSleep: Duration.millis(2500) }))
+      .toThrow(/^PrefillTier 'test\/P': 'preStopSleep' \('2500ms'\) must be a whole number of seconds >= 0/);
   });
 
   test('fails when drainTimeout is set on a vLLM without --shutdown-timeout', () => {

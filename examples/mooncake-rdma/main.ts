@@ -1,4 +1,4 @@
-// MooncakeConnector over RDMA, equal TP on both tiers, vllm-router in Mooncake mode.
+// MooncakeConnector over RDMA (equal TP here; unequal TP that divides evenly works from vLLM 0.19.0), vllm-router in Mooncake mode.
 // vllm-router bootstraps Mooncake only for static prefill URLs, at startup: one prefill pod, static discovery.
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';

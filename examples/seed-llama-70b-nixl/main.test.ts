@@ -15,6 +15,8 @@ describe('example seed-llama-70b-nixl', () => {
     expect(container(prefill).args[0]).toBe('meta-llama/Llama-3.1-70B-Instruct');
     expect(argValue(prefill, '--tensor-parallel-size')).toBe('4');
     expect(container(prefill).resources.limits['nvidia.com/gpu']).toBe(4);
+    expect(argValue(decode, '--tensor-parallel-size')).toBe('2');
+    expect(container(decode).resources.limits['nvidia.com/gpu']).toBe(2);
     expect(argValue(decode, '--gpu-memory-utilization')).toBe('0.95');
     expect(kvTransferConfig(prefill)).toMatchObject({ kv_connector: 'NixlConnector', kv_role: 'kv_producer' });
     expect(kvTransferConfig(decode)).toMatchObject({ kv_connector: 'NixlConnector', kv_role: 'kv_consumer' });

@@ -1,5 +1,5 @@
 // The seed's Kubernetes pattern (shared/seed/disaggregated-prefill-decode.md), as a cdk8s app:
-// Llama-3.1-70B-Instruct, NixlConnector, 1 prefill replica at TP=4 and 2 decode replicas at TP=4
+// Llama-3.1-70B-Instruct, NixlConnector, 1 prefill replica at TP=4 and 2 decode replicas at TP=2
 // with --gpu-memory-utilization=0.95, behind one router Service.
 import { App, Chart, ChartProps, Size } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-28';
@@ -32,9 +32,9 @@ export class SeedLlama70bNixl extends Chart {
       decode: {
         replicas: 2,
         accelerator: Accelerator.NVIDIA_H100_80GB,
-        // The seed's manifest uses TP=2 on decode, but NIXL needs decode TP >= prefill TP for
-        // non-MLA models; the library rejects 2 here (see README), so decode runs at TP=4.
-        tensorParallelSize: 4,
+        // Below prefill's TP 4: NIXL reads each decode worker's KV heads from two prefill workers
+        // (vLLM >= 0.14.0, PR #27274), which works while prefill TP stays within the 8 KV heads.
+        tensorParallelSize: 2,
         gpuMemoryUtilization: 0.95,
         sharedMemorySize: Size.gibibytes(20),
       },

@@ -44,7 +44,7 @@ export class ExampleConnectorImpl implements ConnectorImpl {
   public constructor(options: ExampleConnectorOptions) {
     const where = 'KvConnector.example';
     this.options = options ?? ({} as ExampleConnectorOptions);
-    if (!RFC1123_SUBDOMAIN.test(this.options.claimName ?? '')) {
+    if (typeof this.options.claimName !== 'string' || !RFC1123_SUBDOMAIN.test(this.options.claimName)) {
       throw invalid(where, 'claimName', this.options.claimName, 'must name an existing ReadWriteMany PersistentVolumeClaim (RFC 1123 subdomain)');
     }
     this.path = this.options.sharedStoragePath ?? DEFAULT_PATH;

@@ -1,6 +1,7 @@
 import { Size } from 'cdk8s';
 import type { KvConnectorCommonOptions } from '../kv-connector-options';
 import { KvBufferDevice, NixlBackend } from './nixl';
+import { requirePort } from '../private/boundary';
 import { Capability, requireCapability } from '../private/compat';
 import { ConnectorImpl, ConnectorRendering, RouterEndpoint, Transport } from '../private/connector-context';
 import { invalid, requireInteger } from '../private/errors';
@@ -109,8 +110,8 @@ export class LmcacheConnectorImpl implements ConnectorImpl {
     }
     this.initPort = o.peerInitPort ?? 7300;
     this.allocPort = o.peerAllocPort ?? 7400;
-    requireInteger(where, 'peerInitPort', this.initPort, 1);
-    requireInteger(where, 'peerAllocPort', this.allocPort, 1);
+    requirePort(where, 'peerInitPort', this.initPort);
+    requirePort(where, 'peerAllocPort', this.allocPort);
     // Each TP rank takes initPort + i and allocPort + i; 64 exceeds the GPUs of any one node, so the two ranges
     // never overlap whatever the tier's TP (the tier also rejects colliding container ports).
     if (Math.abs(this.initPort - this.allocPort) < 64) {
@@ -178,6 +179,12 @@ export class LmcacheConnectorImpl implements ConnectorImpl {
     if (ctx.dataParallelSize !== 1) {
       throw invalid(ctx.where, 'dataParallelSize', ctx.dataParallelSize,
         'must be 1 with LMCacheConnectorV1: its PD peer ports are per TP rank of one engine');
+    }
+    // Decode's TP ranks take base + rank; the last one must still be a port.
+    for (const [prop, base] of [['peerInitPort', this.initPort], ['peerAllocPort', this.allocPort]] as const) {
+      if (ctx.tier === TierRole.DECODE && base + ctx.tensorParallelSize - 1 > 65535) {
+        throw invalid(ctx.where, prop, base, `plus tensorParallelSize (${ctx.tensorParallelSize}) exceeds port 65535`);
+      }
     }
     if (ctx.enableChunkedPrefill === true) {
       throw invalid(ctx.where, 'enableChunkedPrefill', true,

@@ -1,9 +1,9 @@
 import type { KvConnectorCommonOptions } from '../kv-connector-options';
-import { Capability, requireCapability } from '../private/compat';
+import { requirePort } from '../private/boundary';
+import { Capability, has, range, requireCapability } from '../private/compat';
 import { ConnectorImpl, ConnectorRendering, PairSpec, Transport } from '../private/connector-context';
 import { invalid, requireInteger, show } from '../private/errors';
 import { PortPeer } from '../private/pod-contribution';
-import { requirePort } from '../private/ports';
 import { seedRole, strictRoles } from '../private/role-rules';
 import type { TierSpec } from '../private/tier-spec';
 import { KvRole, TierRole } from '../roles';
@@ -70,7 +70,7 @@ const BOOTSTRAP_PORT_ANNOTATION = 'vllm.ai/bootstrap-port';
 
 /**
  * vLLM's MooncakeConnector: Mooncake Transfer Engine P2P. Prefill `kv_producer`, decode `kv_consumer`;
- * the same TP on both tiers (llm-d guides/pd-disaggregation). The image must contain the Mooncake
+ * the same TP on both tiers before vLLM 0.19.0, TP sizes dividing one another from 0.19.0 (PR #36869). The image must contain the Mooncake
  * transfer engine (`mooncake-transfer-engine`), which the official vllm-openai image may lack.
  */
 export class MooncakeConnectorImpl implements ConnectorImpl {
@@ -133,10 +133,20 @@ export class MooncakeConnectorImpl implements ConnectorImpl {
   }
 
   public validatePair(pair: PairSpec): void {
-    // llm-d guides/pd-disaggregation/README.md: Mooncake needs the same TP size on prefill and decode.
-    if (pair.prefill.tensorParallelSize !== pair.decode.tensorParallelSize) {
-      throw invalid(pair.where, 'decode.tensorParallelSize', pair.decode.tensorParallelSize,
-        `must equal prefill's tensorParallelSize (${pair.prefill.tensorParallelSize}) with MooncakeConnector`);
+    const p = pair.prefill.tensorParallelSize;
+    const d = pair.decode.tensorParallelSize;
+    if (p === d) return;
+    // Before 0.19.0 mooncake_connector.py raises "Mooncake: Heterogeneous TP is not supported yet." (compat.ts
+    // MOONCAKE_HETERO_TP); from 0.19.0 `_get_tp_ratio` asserts that the two sizes divide one another.
+    if (!has(pair.decode.version, Capability.MOONCAKE_HETERO_TP)) {
+      throw invalid(pair.where, 'decode.tensorParallelSize', d,
+        `must equal prefill's tensorParallelSize (${p}) with MooncakeConnector on vLLM ${pair.decode.version}; ` +
+        `unequal TP needs ${range(Capability.MOONCAKE_HETERO_TP)} (vllm-project/vllm PR #36869)`);
+    }
+    if (Math.max(p, d) % Math.min(p, d) !== 0) {
+      throw invalid(pair.where, 'decode.tensorParallelSize', d,
+        `and prefill's tensorParallelSize (${p}) must divide one another with MooncakeConnector ` +
+        '(_get_tp_ratio in mooncake_connector.py asserts it)');
     }
   }
 }

@@ -18,7 +18,8 @@ export class MultiConnectorImpl implements ConnectorImpl {
 
   public constructor(members: ConnectorImpl[]) {
     const where = 'KvConnector.multi';
-    const names = members.map(m => m.displayName);
+    // A nested chain is flattened first, so multi([nixl, multi([nixl, offloading])]) is caught too.
+    const names = members.flatMap(leafNames);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) {
       throw invalid(where, 'connectors', names, `chains ${dup} twice; chain each connector once`);
@@ -32,6 +33,11 @@ export class MultiConnectorImpl implements ConnectorImpl {
         `chains ${transports.length} transports (${transports.join(', ')}); a router implements one request flow, so keep one`);
     }
     this.members = members;
+  }
+
+  /** The display names of the non-chain connectors inside this chain, nested chains flattened. */
+  public leafNames(): string[] {
+    return this.members.flatMap(leafNames);
   }
 
   public transport(): Transport | undefined {
@@ -99,4 +105,8 @@ export class MultiConnectorImpl implements ConnectorImpl {
   public validatePair(pair: PairSpec): void {
     for (const m of this.members) m.validatePair?.(pair);
   }
+}
+
+function leafNames(m: ConnectorImpl): string[] {
+  return m instanceof MultiConnectorImpl ? m.leafNames() : [m.displayName];
 }

@@ -1,11 +1,12 @@
 import { Duration } from 'cdk8s';
 import type { KvConnectorCommonOptions } from '../kv-connector-options';
 import { AttentionKind } from '../model';
-import { Capability, requireCapability } from '../private/compat';
+import { requirePort } from '../private/boundary';
+import { Capability, has, requireCapability } from '../private/compat';
 import { ConnectorImpl, ConnectorRendering, PairSpec, Transport } from '../private/connector-context';
 import { invalid, requireInteger, show, wholeSeconds } from '../private/errors';
 import { PortPeer } from '../private/pod-contribution';
-import { MAX_PORT, requirePort } from '../private/ports';
+import { MAX_PORT } from '../private/ports';
 import { lenientRoles, seedRole } from '../private/role-rules';
 import type { TierSpec } from '../private/tier-spec';
 import { KvRole, TierRole } from '../roles';
@@ -136,6 +137,8 @@ const SIDE_CHANNEL_HOST_ENV = 'VLLM_NIXL_SIDE_CHANNEL_HOST';
 // vllm/envs.py: VLLM_NIXL_SIDE_CHANNEL_PORT, default 5600; listen port = base + data_parallel_index.
 const SIDE_CHANNEL_PORT_ENV = 'VLLM_NIXL_SIDE_CHANNEL_PORT';
 const DEFAULT_SIDE_CHANNEL_PORT = 5600;
+// vllm/envs.py: VLLM_SSM_CONV_STATE_LAYOUT ("SD" | "DS", unset means SD); NIXL's Mamba transfer needs DS.
+const SSM_CONV_STATE_LAYOUT_ENV = 'VLLM_SSM_CONV_STATE_LAYOUT';
 
 /**
  * vLLM's NixlConnector.
@@ -208,6 +211,9 @@ export class NixlConnectorImpl implements ConnectorImpl {
         env: [
           { name: SIDE_CHANNEL_HOST_ENV, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
           { name: SIDE_CHANNEL_PORT_ENV, value: String(this.sideChannelPort) },
+          // Without it every NIXL worker of a hybrid Mamba model fails its startup assert (compat.ts NIXL_MAMBA_DS_CONV_LAYOUT).
+          ...(spec.model.attention === AttentionKind.HYBRID_MAMBA && has(spec.version, Capability.NIXL_MAMBA_DS_CONV_LAYOUT)
+            ? [{ name: SSM_CONV_STATE_LAYOUT_ENV, value: 'DS' }] : []),
         ],
         // One ZMQ listener per data-parallel engine; TP/PP ranks share it (nixl/base_scheduler.py). Decode dials
         // prefill's (pull), prefill dials decode's (push); both listen, so both tiers declare the other as peer.
@@ -250,6 +256,7 @@ export class NixlConnectorImpl implements ConnectorImpl {
       requireCapability(ctx.version, Capability.NIXL_KV_LEASE_DURATION, ctx.where, 'kvLeaseDuration',
         `${this.kvLeaseDuration.toSeconds()}s`, 'Remove kvLeaseDuration or use a newer image');
     }
+    this.validatePipelineParallel(ctx);
     const last = this.sideChannelPort + ctx.dataParallelSize - 1;
     if (last > MAX_PORT) {
       throw invalid(ctx.where, 'sideChannelPort', this.sideChannelPort,
@@ -257,22 +264,73 @@ export class NixlConnectorImpl implements ConnectorImpl {
     }
   }
 
+  private validatePipelineParallel(ctx: TierSpec): void {
+    const pp = ctx.pipelineParallelSize;
+    if (pp <= 1) return;
+    if (this.mode === NixlTransferMode.PULL) {
+      // Pull never reads from more than one prefill PP stage: nixl/pull_worker.py (0.32.0) reads only the
+      // `(0, remote_rank)` agents; base_worker.py refuses `kv_consumer` with PP > 1 and PP with HMA. Releases before
+      // 0.26 have no PP handling at all (vllm issues #22430, #40674). PR #45880 added PP prefill to push only
+      // ("NixlPullConnector is not planned"); PR #53360 (pull-side PP producers) is unmerged.
+      throw invalid(ctx.where, 'pipelineParallelSize', pp,
+        'must be 1 with NixlConnector in pull mode (vLLM reads KV from one prefill pipeline stage only; ' +
+        'vllm-project/vllm PR #45880 added PP to push mode only). Use tensorParallelSize, or NixlTransferMode.PUSH on prefill');
+    }
+    // Push: PP prefill to a non-PP decode (PR #45880). base_worker.py raises for a PP decode ("NixlPushConnector
+    // consumer (decode) does not support pipeline_parallel_size > 1"; D-side PP "is not planned") and for
+    // Mamba/SSM hybrids under PP.
+    if (ctx.tier === TierRole.DECODE) {
+      throw invalid(ctx.where, 'pipelineParallelSize', pp,
+        'must be 1 on decode with NixlTransferMode.PUSH (vLLM supports pipeline parallelism on the pushing prefill only, PR #45880)');
+    }
+    if (ctx.model.attention === AttentionKind.HYBRID_MAMBA) {
+      throw invalid(ctx.where, 'pipelineParallelSize', pp,
+        'must be 1 for hybrid Mamba models with NixlConnector ("NixlPushConnector does not support pipeline_parallel_size > 1 ' +
+        'with Mamba/SSM hybrid KV cache layouts yet", nixl/base_worker.py)');
+    }
+  }
+
   public validatePair(pair: PairSpec): void {
     const p = pair.prefill.tensorParallelSize;
     const d = pair.decode.tensorParallelSize;
-    const attention = pair.decode.model.attention;
-    // Hybrid SSM/Mamba models need homogeneous TP (nixl_connector_compatibility.md, footnote 5).
+    const model = pair.decode.model;
+    const attention = model.attention;
+    // Decode runs the handshake guard (local = decode, remote = prefill), so decode's release decides.
+    const version = pair.decode.version;
+    // TransferTopology.tp_ratio (kv_connector/utils.py; nixl_connector.py in <= 0.13) asserts that the larger
+    // TP size is a multiple of the smaller one, in every supported release.
+    if (Math.max(p, d) % Math.min(p, d) !== 0) {
+      throw invalid(pair.where, 'decode.tensorParallelSize', d,
+        `and prefill's tensorParallelSize (${p}) must divide one another with NixlConnector ` +
+        '(tp_ratio asserts it at the NIXL handshake)');
+    }
+    // Hybrid SSM/Mamba: 0.18/0.19 assert `tp_ratio == 1, "Mamba does not support heterogeneous TP yet"`; from 0.20
+    // the code has a 3-read hetero-TP path, but nixl_connector_compatibility.md still marks it work in progress
+    // (footnote 5, "Mamba models need homogeneous TP"), so equal TP is required on every release.
     if (attention === AttentionKind.HYBRID_MAMBA && p !== d) {
       throw invalid(pair.where, 'decode.tensorParallelSize', d,
         `must equal prefill's tensorParallelSize (${p}) for hybrid Mamba models with NixlConnector ` +
         '(docs/features/nixl_connector_compatibility.md)');
     }
-    // Non-MLA models: decode TP must be >= prefill TP; nixl/base_worker.py _validate_remote_agent_handshake
-    // asserts it, and llm-d docs/operations/disaggregation/vllm.md documents the limit. MLA replicates KV.
-    if (attention !== AttentionKind.MLA && d < p) {
+    if (p <= d) return;
+    // Prefill TP above decode TP (compat.ts NIXL_PREFILL_TP_ABOVE_DECODE).
+    requireCapability(version, Capability.NIXL_PREFILL_TP_ABOVE_DECODE, pair.where, 'decode.tensorParallelSize', d,
+      `Decode TP is below prefill's tensorParallelSize (${p}); raise decode TP, lower prefill TP, or use a newer image`);
+    // Each decode worker reads a slice of KV heads from several prefill workers, which fails when prefill
+    // replicates KV heads across its ranks: `assert not (tp_ratio < 0 and is_kv_replicated(remote))`.
+    if (attention === AttentionKind.MLA && has(version, Capability.NIXL_MLA_HETERO_TP_UNGUARDED)) return;
+    const heads = model.architecture?.numKeyValueHeads ?? model.architecture?.numAttentionHeads;
+    if (heads === undefined) {
       throw invalid(pair.where, 'decode.tensorParallelSize', d,
-        `must be >= prefill's tensorParallelSize (${p}) with NixlConnector for non-MLA models ` +
-        '(decode would fail the NIXL handshake); raise decode TP, lower prefill TP, or declare an MLA model');
+        `is below prefill's tensorParallelSize (${p}), which NixlConnector allows only when prefill does not replicate ` +
+        `KV heads; declare the model's numKeyValueHeads (Model.of('${model.name}', { architecture })) so it can be checked`);
+    }
+    const strict = has(version, Capability.NIXL_KV_REPLICATED_ABOVE_HEADS);
+    if (strict ? p > heads : p >= heads) {
+      throw invalid(pair.where, 'decode.tensorParallelSize', d,
+        `must be >= prefill's tensorParallelSize (${p}) with NixlConnector on vLLM ${version}: prefill TP ${p} ` +
+        `${strict ? 'exceeds' : 'reaches'} the model's ${heads} KV heads, so prefill KV is replicated ` +
+        '(nixl _validate_remote_agent_handshake asserts not (tp_ratio < 0 and is_kv_replicated))');
     }
   }
 }

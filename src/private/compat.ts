@@ -43,6 +43,16 @@ export enum Capability {
   EXAMPLE_CONNECTOR_NAME = 'EXAMPLE_CONNECTOR_NAME',
   /** ... and as `SharedStorageConnector` before the rename. */
   SHARED_STORAGE_CONNECTOR_NAME = 'SHARED_STORAGE_CONNECTOR_NAME',
+  /** NIXL: prefill TP above decode TP (each decode worker reads from several prefill workers). */
+  NIXL_PREFILL_TP_ABOVE_DECODE = 'NIXL_PREFILL_TP_ABOVE_DECODE',
+  /** NIXL: prefill KV counts as replicated only when prefill TP exceeds the KV heads (before: TP >= heads). */
+  NIXL_KV_REPLICATED_ABOVE_HEADS = 'NIXL_KV_REPLICATED_ABOVE_HEADS',
+  /** NIXL: MLA models are exempt from the replicated-KV guard on prefill TP above decode TP. */
+  NIXL_MLA_HETERO_TP_UNGUARDED = 'NIXL_MLA_HETERO_TP_UNGUARDED',
+  /** MooncakeConnector with different TP sizes on prefill and decode. */
+  MOONCAKE_HETERO_TP = 'MOONCAKE_HETERO_TP',
+  /** NIXL with hybrid Mamba models needs the DS conv state layout (`VLLM_SSM_CONV_STATE_LAYOUT=DS`). */
+  NIXL_MAMBA_DS_CONV_LAYOUT = 'NIXL_MAMBA_DS_CONV_LAYOUT',
 }
 
 interface Boundary {
@@ -148,6 +158,45 @@ const TABLE: Record<Capability, Boundary> = {
     until: '0.13.0',
     what: "connector name 'SharedStorageConnector'",
     source: 'shared_storage_connector in docs.vllm.ai/en/v0.10.0/api/vllm/distributed/kv_transfer/kv_connector/v1/; renamed by vllm-project/vllm PR #30201',
+  },
+  // The NIXL rows below were read in the released wheels (`pip download --no-deps vllm==X`), at
+  // vllm/distributed/kv_transfer/kv_connector/v1/nixl_connector.py (<= 0.19) or nixl/worker.py, nixl/base_worker.py
+  // (>= 0.20), `_validate_remote_agent_handshake`. Each boundary lies between two adjacent releases, so no window is refused.
+  [Capability.NIXL_PREFILL_TP_ABOVE_DECODE]: {
+    // 0.12.0 and 0.13.0: `assert tp_ratio > 0, "Decode TP cannot be smaller than prefill TP"` (every model, MLA too);
+    // 0.14.0: `assert not (tp_ratio < 0 and self.kv_topo.is_kv_replicated(remote_engine_id))`.
+    since: '0.14.0',
+    what: 'NIXL prefill tensorParallelSize above decode tensorParallelSize',
+    source: 'vllm-project/vllm PR #27274 "[NIXL] Support P tensor-parallel-size > D tensor-parallel-size"; nixl_connector.py in the vllm 0.13.0 and 0.14.0 wheels',
+  },
+  [Capability.NIXL_KV_REPLICATED_ABOVE_HEADS]: {
+    // 0.14.0-0.19.1 utils.py TpKVTopology.is_kv_replicated: `tp_size // self.total_num_kv_heads >= 1` (TP >= heads);
+    // 0.20.0 utils.py TransferTopology.is_kv_replicated: `remote_tp_size > self.total_num_kv_heads`.
+    since: '0.20.0',
+    what: 'NIXL treating prefill TP equal to the number of KV heads as not replicated',
+    source: 'vllm/distributed/kv_transfer/kv_connector/utils.py is_kv_replicated in the vllm 0.19.1 and 0.20.0 wheels',
+  },
+  [Capability.NIXL_MLA_HETERO_TP_UNGUARDED]: {
+    // 0.20.x nixl/worker.py: `if not self._has_mamba: assert not (tp_ratio < 0 and ...is_kv_replicated(...))`;
+    // 0.21.0: `if not self.use_mla and not self._has_mamba:` ("MLA models do not need to handle kv replication").
+    since: '0.21.0',
+    what: 'NIXL MLA models exempt from the replicated-KV guard',
+    source: 'nixl/worker.py _validate_remote_agent_handshake in the vllm 0.20.2 and 0.21.0 wheels',
+  },
+  [Capability.MOONCAKE_HETERO_TP]: {
+    // 0.18.1 mooncake/mooncake_connector.py raises NotImplementedError("Mooncake: Heterogeneous TP is not supported yet.");
+    // 0.19.0 plans transfers with `_get_tp_ratio`, which asserts that the two sizes divide one another.
+    since: '0.19.0',
+    what: 'MooncakeConnector with different prefill and decode tensorParallelSize',
+    source: 'vllm-project/vllm PR #36869 "[KVTransfer][Mooncake] Add heterogeneous TP support"; mooncake_connector.py in the vllm 0.18.1 and 0.19.0 wheels',
+  },
+  [Capability.NIXL_MAMBA_DS_CONV_LAYOUT]: {
+    // 0.20.0 nixl/worker.py (base_worker.py later) asserts is_conv_state_dim_first() for Mamba models ("3-read Mamba
+    // conv transfer requires DS conv state layout. Set VLLM_SSM_CONV_STATE_LAYOUT=DS"); the layout defaults to SD
+    // (model_executor/layers/mamba/mamba_utils.py get_conv_state_layout). 0.19.1 has no such assert.
+    since: '0.20.0',
+    what: 'NIXL requiring VLLM_SSM_CONV_STATE_LAYOUT=DS for hybrid Mamba models',
+    source: 'nixl/worker.py and vllm/envs.py in the vllm 0.20.0 wheel; nixl_connector.py in the vllm 0.19.1 wheel',
   },
 };
 

@@ -38,6 +38,16 @@ export function validatePair(where: string, prefill: TierSpec, decode: TierSpec)
     throw invalid(where, 'decode.blockSize', decode.blockSize,
       `must be set on both tiers or on neither (prefill: ${prefill.blockSize ?? 'unset'}); vLLM's default differs by platform and attention backend`);
   }
+  // The router sends each request to prefill, then the same request to decode, which must also hold the
+  // prompt's KV plus the generated tokens: a decode shorter than prefill fails requests prefill accepted
+  // (vLLM rejects prompts longer than --max-model-len; unset means the model's own maximum).
+  const pLen = prefill.maxModelLen;
+  const dLen = decode.maxModelLen;
+  if (dLen !== undefined && (pLen === undefined || pLen > dLen)) {
+    throw invalid(where, 'decode.maxModelLen', dLen,
+      `must be >= prefill's maxModelLen (${pLen ?? "unset: the model's maximum"}): decode must serve every request prefill accepts`);
+  }
+  requireOneNodeFits(where, prefill, decode);
   prefill.kvConnector._validatePair({ where, prefill, decode });
 }
 
@@ -53,4 +63,32 @@ function firstDifference(prefill: any, decode: any, path: string): { path: strin
     }
   }
   return { path: path || 'the connector', prefill, decode };
+}
+
+/** Whether a tier's pods must share one node with every pod of the pair (required podAffinity on the hostname). */
+function pinnedToOneNode(tier: TierSpec): boolean {
+  const terms = tier.kvConnector._render(tier).pod.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+  return terms.some(t => t.topologyKey === HOSTNAME_KEY);
+}
+
+// https://kubernetes.io/docs/reference/labels-annotations-taints/#kubernetesiohostname
+const HOSTNAME_KEY = 'kubernetes.io/hostname';
+
+/** When all pods of the pair are pinned to one node, all their GPUs must fit on it. */
+function requireOneNodeFits(where: string, prefill: TierSpec, decode: TierSpec): void {
+  if (!pinnedToOneNode(prefill) || !pinnedToOneNode(decode)) return;
+  const a = prefill.accelerator;
+  const b = decode.accelerator;
+  if (a.resourceName !== b.resourceName || a.nodeLabelKey !== b.nodeLabelKey || a.nodeLabelValue !== b.nodeLabelValue) {
+    throw invalid(where, 'decode.accelerator', b.displayName,
+      `must be prefill's accelerator (${a.displayName}): ${prefill.kvConnector.displayName} schedules both tiers onto one node`);
+  }
+  const total = prefill.replicas * prefill.gpusPerPod + decode.replicas * decode.gpusPerPod;
+  const perNode = Math.min(a.gpusPerNode, b.gpusPerNode);
+  if (total > perNode) {
+    throw invalid(where, 'prefill and decode GPUs', total,
+      `exceed the ${perNode} GPUs one ${a.displayName} node has, and ${prefill.kvConnector.displayName} pins every pod of the pair ` +
+      `to one node (prefill ${prefill.replicas} x ${prefill.gpusPerPod}, decode ${decode.replicas} x ${decode.gpusPerPod}); ` +
+      'lower replicas or parallelism, or allow cross-node transfer (sameNode: false)');
+  }
 }

@@ -4,6 +4,7 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { invalid } from './errors';
+import { requireDistinctMountPaths } from './k8s-syntax';
 
 /** Who opens connections to a port. NetworkPolicies are derived from these, never listed by hand. */
 export enum PortPeer {
@@ -85,7 +86,7 @@ export interface MergedPod {
 
 /**
  * Merges contributions in order. This is the only place that checks collisions: env names, port numbers and
- * names, volume names and mount paths, container names, label and annotation keys, resources, affinity.
+ * names, volume names and mount paths (equal or nested), container names, label and annotation keys, resources, affinity.
  */
 export function mergePod(where: string, parts: ReadonlyArray<Contribution>): MergedPod {
   const env: k8s.EnvVar[] = [];
@@ -105,7 +106,6 @@ export function mergePod(where: string, parts: ReadonlyArray<Contribution>): Mer
   const portByNumber = new Map<number, string>();
   const portByName = new Map<string, string>();
   const volumeFrom = new Map<string, string>();
-  const mountFrom = new Map<string, string>();
   const containerFrom = new Map<string, string>();
   const keyed = (kind: string, into: { [key: string]: string }, owners: Map<string, string>, from: string,
     values: { [key: string]: string } | undefined) => {
@@ -145,12 +145,7 @@ export function mergePod(where: string, parts: ReadonlyArray<Contribution>): Mer
     for (const v of pod.volumes ?? []) {
       const other = volumeFrom.get(v.volume.name);
       if (other !== undefined) throw invalid(where, 'volume', v.volume.name, `is declared by both ${other} and ${from}`);
-      const mountOwner = mountFrom.get(v.mount.mountPath);
-      if (mountOwner !== undefined) {
-        throw invalid(where, 'mountPath', v.mount.mountPath, `is mounted by both ${mountOwner} and ${from}`);
-      }
       volumeFrom.set(v.volume.name, from);
-      mountFrom.set(v.mount.mountPath, from);
       volumes.push(v);
     }
     for (const [list, into] of [[pod.sidecars, sidecars], [pod.initContainers, initContainers]] as const) {
@@ -179,6 +174,8 @@ export function mergePod(where: string, parts: ReadonlyArray<Contribution>): Mer
     }
     extraMemoryBytes += pod.extraMemoryBytes ?? 0;
   }
+  // Equal or nested mount paths, whoever declared them.
+  requireDistinctMountPaths(where, volumes.map(v => v.mount));
   return {
     env,
     ports,

@@ -5,21 +5,25 @@
  */
 import { Duration, Size } from 'cdk8s';
 import type { SecretValue } from 'cdk8s-plus-28';
+import { requirePort } from './boundary';
 import { Capability, has, requireCapability } from './compat';
 import { invalid, requireInteger, wholeSeconds } from './errors';
 import { APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL } from './labels';
-import { DEFAULT_HTTP_PORT, requirePort } from './ports';
+import { DEFAULT_HTTP_PORT } from './ports';
 import { bytesOf } from './size';
 import { checkExtraArgs } from './vllm-args';
 import { Accelerator } from '../accelerator';
 import { EnvironmentVariable } from '../environment-variable';
 import { KvConnector } from '../kv-connector';
-import { Model } from '../model';
+import { AttentionKind, Model } from '../model';
 import { ModelCache } from '../model-cache';
 import { KvRole, TierRole } from '../roles';
 import { KvCacheDtype, VllmTierProps } from '../tier-options';
 import { VllmImage } from '../vllm-image';
 import { VllmVersion } from '../vllm-version';
+
+const DEFAULT_PRE_STOP_SLEEP_SECONDS = 10;
+const DRAIN_MARGIN_SECONDS = 30;
 
 /** A tier, resolved. Field names follow the props (and so vLLM's flags). */
 export interface TierSpec {
@@ -58,6 +62,10 @@ export interface TierSpec {
   readonly port: number;
   readonly startupSeconds: number;
   readonly drainSeconds: number;
+  /** The preStop sleep before SIGTERM; 0 renders no hook. */
+  readonly preStopSeconds: number;
+  /** `terminationGracePeriodSeconds`: preStop sleep + drain + a margin for engine teardown. */
+  readonly gracePeriodSeconds: number;
   /** `--shutdown-timeout` is rendered (the release has it). */
   readonly renderShutdownTimeout: boolean;
   // ---- resources
@@ -143,6 +151,16 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
       `must divide the number of attention heads of ${model.name} (${arch.numAttentionHeads}) ` +
       '(vllm/config/model.py verify_with_parallel_config)');
   }
+  // QKVParallelLinear (vllm/model_executor/layers/linear.py) splits KV heads across TP ranks with divide(), or,
+  // when TP exceeds them, replicates each head on divide(tp, kv heads) ranks: one must divide the other.
+  // MLA keeps one latent KV per token, replicated on every rank, so the rule does not apply there.
+  const kvHeads = arch?.numKeyValueHeads;
+  if (kvHeads !== undefined && model.attention !== AttentionKind.MLA
+    && kvHeads % tensorParallelSize !== 0 && tensorParallelSize % kvHeads !== 0) {
+    throw invalid(where, 'tensorParallelSize', tensorParallelSize,
+      `must divide, or be a multiple of, the number of KV heads of ${model.name} (${kvHeads}) ` +
+      '(vllm/model_executor/layers/linear.py QKVParallelLinear)');
+  }
   if (arch?.numHiddenLayers !== undefined && pipelineParallelSize > arch.numHiddenLayers) {
     throw invalid(where, 'pipelineParallelSize', pipelineParallelSize,
       `must not exceed the number of layers of ${model.name} (${arch.numHiddenLayers})`);
@@ -156,6 +174,7 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
   // A model download and load takes minutes; probes count whole seconds.
   const startupSeconds = wholeSeconds(where, 'startupTimeout', props.startupTimeout ?? Duration.minutes(60), 60);
   const drainSeconds = wholeSeconds(where, 'drainTimeout', props.drainTimeout ?? Duration.seconds(60), 0);
+  const preStopSeconds = wholeSeconds(where, 'preStopSleep', props.preStopSleep ?? Duration.seconds(DEFAULT_PRE_STOP_SLEEP_SECONDS), 0);
   // Older releases reject `--shutdown-timeout`: they abort in-flight requests on SIGTERM, so an explicit
   // drainTimeout cannot be honoured there.
   if (props.drainTimeout !== undefined) {
@@ -201,6 +220,10 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     port,
     startupSeconds,
     drainSeconds,
+    preStopSeconds,
+    // The grace period counts from the deletion, preStop included; SIGTERM (and the --shutdown-timeout drain)
+    // only starts once the hook returns, so the period must hold both plus a margin for engine teardown.
+    gracePeriodSeconds: preStopSeconds + drainSeconds + DRAIN_MARGIN_SECONDS,
     renderShutdownTimeout: has(version, Capability.SHUTDOWN_TIMEOUT_FLAG),
     cpu: props.resources?.cpu?.amount ?? String(4 * gpusPerPod),
     baseMemoryBytes: bytesOf(baseMemory),

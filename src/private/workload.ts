@@ -17,7 +17,6 @@ import type { TierSpec } from './tier-spec';
 // (vllm/entrypoints/serve/instrumentator/health.py). The startup probe's long budget covers the model load;
 // llm-d suggests /v1/models for startup (llm-d.ai/docs/usage/readiness-probes), a claim not checked here.
 const HEALTH_PATH = '/health';
-const DRAIN_MARGIN_SECONDS = 30;
 const SHM_VOLUME = 'dshm';
 const CACHE_VOLUME = 'model-cache';
 const CONTAINER_NAME = 'vllm';
@@ -104,6 +103,12 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
     },
     readinessProbe: { httpGet, ...READINESS_TIMING },
     livenessProbe: { httpGet, ...LIVENESS_TIMING },
+    // An exec `sleep`, not the `sleep` lifecycle action: that action is alpha in Kubernetes 1.29 and beta from
+    // 1.30 (KEP-3960, PodLifecycleSleepAction), absent from the 1.28 API this library is typed on
+    // (cdk8s-plus-28 LifecycleHandler has only exec/httpGet/tcpSocket). vllm-openai is built FROM
+    // nvidia/cuda:*-ubuntu22.04 with SHELL /bin/bash (vllm docker/Dockerfile, vllm-base stage), so coreutils'
+    // `sleep` is on PATH.
+    lifecycle: spec.preStopSeconds > 0 ? { preStop: { exec: { command: ['sleep', String(spec.preStopSeconds)] } } } : undefined,
   };
   const accelerator = spec.accelerator;
   const initContainers = [
@@ -119,7 +124,7 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
     spec: {
       // vLLM never talks to the Kubernetes API.
       automountServiceAccountToken: false,
-      terminationGracePeriodSeconds: spec.drainSeconds + DRAIN_MARGIN_SECONDS,
+      terminationGracePeriodSeconds: spec.gracePeriodSeconds,
       nodeSelector: accelerator.nodeLabelKey ? { [accelerator.nodeLabelKey]: accelerator.nodeLabelValue! } : undefined,
       tolerations: [{ key: accelerator.tolerationKey, operator: 'Exists', effect: 'NoSchedule' }],
       initContainers: initContainers.length > 0 ? initContainers : undefined,

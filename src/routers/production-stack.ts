@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Transport } from '../private/connector-context';
 import { invalid } from '../private/errors';
+import { requireImageReference } from '../private/k8s-syntax';
 import { COMPONENT_LABEL } from '../private/labels';
 import { HTTP_PORT_NAME } from '../private/ports';
 import { LIVENESS_TIMING, READINESS_TIMING } from '../private/probes';
@@ -55,6 +56,7 @@ export class ProductionStackRouterImpl implements RouterImpl {
     if (!this.image || /\s/.test(this.image)) {
       throw invalid('RouterStrategy.productionStackRouter', 'image', this.image, 'must be an image reference without whitespace');
     }
+    requireImageReference('RouterStrategy.productionStackRouter', 'image', this.image);
   }
 
   public render(ctx: RouterContext): RouterRendering {

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Transport } from '../private/connector-context';
 import { invalid } from '../private/errors';
+import { requireImageReference } from '../private/k8s-syntax';
 import { HTTP_PORT_NAME } from '../private/ports';
 import { LIVENESS_TIMING, READINESS_TIMING } from '../private/probes';
 import { RouterContext, RouterImpl, RouterRendering } from '../private/router-context';
@@ -90,6 +91,7 @@ export class VllmRouterImpl implements RouterImpl {
     if (!this.image || /\s/.test(this.image)) {
       throw invalid(where, 'image', this.image, 'must be an image reference without whitespace');
     }
+    requireImageReference(where, 'image', this.image);
     this.prefillPolicy = options.prefillPolicy ?? RoutingPolicy.CACHE_AWARE;
     this.decodePolicy = options.decodePolicy ?? RoutingPolicy.ROUND_ROBIN;
     for (const [prop, value] of [['prefillPolicy', this.prefillPolicy], ['decodePolicy', this.decodePolicy]] as const) {

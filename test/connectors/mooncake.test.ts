@@ -116,18 +116,34 @@ describe('MooncakeConnector', () => {
       .toEqual(['--prefill', `http://${svc.prefill.serviceName}:8000`, '9100']);
   });
 
-  test('fails when decode TP differs from prefill TP', () => {
-    expect(() => service({ prefill: { tensorParallelSize: 2 }, decode: { tensorParallelSize: 4 } }))
-      .toThrow(/^PdRouter 'test\/Svc\/Router': 'decode\.tensorParallelSize' \(4\) must equal prefill's tensorParallelSize \(2\) with MooncakeConnector$/);
+  test('unequal TP that divides evenly is accepted from vLLM 0.19.0 (PR #36869), both directions', () => {
+    for (const [p, d] of [[2, 4], [8, 4]]) {
+      const { svc } = service({ prefill: { tensorParallelSize: p }, decode: { tensorParallelSize: d } });
+      expect([svc.prefill.tensorParallelSize, svc.decode.tensorParallelSize]).toEqual([p, d]);
+    }
+    const { svc } = service({ image: VllmImage.official('v0.19.0'), prefill: { tensorParallelSize: 2 }, decode: { tensorParallelSize: 4 } });
+    expect(svc.decode.tensorParallelSize).toBe(4);
   });
 
-  test('fails when standalone tiers with different TP are routed', () => {
+  test('fails when decode TP differs from prefill TP on vLLM 0.18.1 (before PR #36869)', () => {
+    expect(() => service({ image: VllmImage.official('v0.18.1'), prefill: { tensorParallelSize: 2 }, decode: { tensorParallelSize: 4 } }))
+      .toThrow(/^PdRouter 'test\/Svc\/Router': 'decode\.tensorParallelSize' \(4\) must equal prefill's tensorParallelSize \(2\) with MooncakeConnector on vLLM 0\.18\.1; unequal TP needs vLLM >= 0\.19\.0 \(vllm-project\/vllm PR #36869\)$/);
+  });
+
+  test('fails when standalone tiers with different TP are routed on vLLM 0.18.1', () => {
     const c = chart();
     const kvConnector = KvConnector.mooncake();
-    const prefill = new PrefillTier(c, 'Prefill', { model, image, kvConnector, tensorParallelSize: 8 });
-    const decode = new DecodeTier(c, 'Decode', { model, image, kvConnector, tensorParallelSize: 4 });
+    const old = VllmImage.official('v0.18.1');
+    const prefill = new PrefillTier(c, 'Prefill', { model, image: old, kvConnector, tensorParallelSize: 8 });
+    const decode = new DecodeTier(c, 'Decode', { model, image: old, kvConnector, tensorParallelSize: 4 });
     expect(() => new PdRouter(c, 'Router', { prefill, decode }))
-      .toThrow(/'decode\.tensorParallelSize' \(4\) must equal prefill's tensorParallelSize \(8\) with MooncakeConnector/);
+      .toThrow(/'decode\.tensorParallelSize' \(4\) must equal prefill's tensorParallelSize \(8\) with MooncakeConnector on vLLM 0\.18\.1/);
+  });
+
+  test('fails when the TP sizes do not divide one another', () => {
+    const dense = Model.of('org/dense', { architecture: { numAttentionHeads: 24 } });
+    expect(() => service({ model: dense, prefill: { tensorParallelSize: 4 }, decode: { tensorParallelSize: 6 } }))
+      .toThrow(/^PdRouter 'test\/Svc\/Router': 'decode\.tensorParallelSize' \(6\) and prefill's tensorParallelSize \(4\) must divide one another with MooncakeConnector/);
   });
 
   test('fails on vLLM 0.14.0, before the HTTP bootstrap server', () => {

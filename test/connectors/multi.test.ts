@@ -157,8 +157,12 @@ describe('MultiConnector', () => {
   });
 
   test("NIXL's tensor-parallel rule still applies through the chain", () => {
-    expect(() => service({ prefill: { tensorParallelSize: 4, blockSize: 16 }, decode: { tensorParallelSize: 2, blockSize: 16 } }))
-      .toThrow(/^PdRouter 'test\/Svc\/Router': 'decode\.tensorParallelSize' \(2\) must be >= prefill's tensorParallelSize \(4\) with NixlConnector for non-MLA models/);
+    // vLLM 0.19.1 counts prefill TP 8 over Llama-70B's 8 KV heads as replicated (is_kv_replicated: TP >= heads).
+    expect(() => service({
+      image: VllmImage.official('v0.19.1'),
+      prefill: { tensorParallelSize: 8, blockSize: 16 },
+      decode: { tensorParallelSize: 4, blockSize: 16 },
+    })).toThrow(/^PdRouter 'test\/Svc\/Router': 'decode\.tensorParallelSize' \(4\) must be >= prefill's tensorParallelSize \(8\) with NixlConnector on vLLM 0\.19\.1/);
   });
 
   test('each member gets its own kv_role: the chain role where allowed, else its default', () => {

@@ -254,13 +254,62 @@ describe('NixlConnector', () => {
       .toThrow(/^DecodeTier 'test\/Decode': 'kvRole' \('kv_producer'\) is not allowed for NixlConnector on a decode tier; allowed: kv_consumer, kv_both$/);
   });
 
-  test('an MLA model may run decode with a smaller tensor parallel size than prefill', () => {
+  // Heterogeneous TP, as vLLM's NIXL handshake (`_validate_remote_agent_handshake`) enforces it per release.
+  const svcAt = (tag: string, model: Model, p: number, d: number) => new PdService(chart(), 'Svc', {
+    model, image: VllmImage.official(tag), prefill: { tensorParallelSize: p }, decode: { tensorParallelSize: d },
+  });
+  const dense8 = Model.of('org/dense', { architecture: { numAttentionHeads: 32, numKeyValueHeads: 8 } });
+
+  test('the seed topology (prefill TP 4, decode TP 2, 8 KV heads) is accepted on the default release', () => {
     const svc = new PdService(chart(), 'Svc', {
-      model: Model.DEEPSEEK_V3,
-      prefill: { tensorParallelSize: 8 },
-      decode: { tensorParallelSize: 4 },
+      model: Model.LLAMA_3_1_70B_INSTRUCT, prefill: { tensorParallelSize: 4 }, decode: { tensorParallelSize: 2 },
     });
-    expect([svc.prefill.tensorParallelSize, svc.decode.tensorParallelSize]).toEqual([8, 4]);
+    expect([svc.prefill.tensorParallelSize, svc.decode.tensorParallelSize]).toEqual([4, 2]);
+  });
+
+  test('prefill TP above decode TP is accepted from 0.14.0 (PR #27274) while prefill TP is below the KV heads', () => {
+    expect(svcAt('v0.14.0', dense8, 4, 1).decode.tensorParallelSize).toBe(1);
+  });
+
+  test('fails when prefill TP is above decode TP on 0.13.0 (before PR #27274), for any model', () => {
+    for (const model of [dense8, Model.DEEPSEEK_V3]) {
+      expect(() => svcAt('v0.13.0', model, 4, 2)).toThrow(
+        /^PdRouter 'test\/Svc\/Router': 'decode\.tensorParallelSize' \(2\) needs NIXL prefill tensorParallelSize above decode tensorParallelSize, which exists in vLLM >= 0\.14\.0 \(source: vllm-project\/vllm PR #27274 .*\); the image is vLLM 0\.13\.0\. Decode TP is below prefill's tensorParallelSize \(4\)/);
+    }
+  });
+
+  test('prefill TP equal to the KV heads counts as replicated before 0.20.0 and not from 0.20.0', () => {
+    expect(() => svcAt('v0.19.1', dense8, 8, 4)).toThrow(
+      /^PdRouter 'test\/Svc\/Router': 'decode\.tensorParallelSize' \(4\) must be >= prefill's tensorParallelSize \(8\) with NixlConnector on vLLM 0\.19\.1: prefill TP 8 reaches the model's 8 KV heads, so prefill KV is replicated/);
+    expect(svcAt('v0.20.0', dense8, 8, 4).decode.tensorParallelSize).toBe(4);
+  });
+
+  test('fails when prefill TP exceeds the KV heads of a standard model (prefill KV replicated), on the default release', () => {
+    const gqa2 = Model.of('org/gqa2', { architecture: { numAttentionHeads: 16, numKeyValueHeads: 2 } });
+    expect(() => new PdService(chart(), 'Svc', { model: gqa2, prefill: { tensorParallelSize: 4 }, decode: { tensorParallelSize: 2 } }))
+      .toThrow(/^PdRouter 'test\/Svc\/Router': 'decode\.tensorParallelSize' \(2\) must be >= prefill's tensorParallelSize \(4\) with NixlConnector on vLLM 0\.32\.0: prefill TP 4 exceeds the model's 2 KV heads, so prefill KV is replicated/);
+  });
+
+  test('without numKeyValueHeads the attention heads are the KV heads (Hugging Face default)', () => {
+    const mha = Model.of('org/mha', { architecture: { numAttentionHeads: 8 } });
+    expect(svcAt('v0.32.0', mha, 8, 2).decode.tensorParallelSize).toBe(2);
+  });
+
+  test('fails when prefill TP is above decode TP and the model architecture is unknown', () => {
+    expect(() => new PdService(chart(), 'Svc', { model: Model.of('org/unknown'), prefill: { tensorParallelSize: 4 }, decode: { tensorParallelSize: 2 } }))
+      .toThrow(/^PdRouter 'test\/Svc\/Router': 'decode\.tensorParallelSize' \(2\) is below prefill's tensorParallelSize \(4\), which NixlConnector allows only when prefill does not replicate KV heads; declare the model's numKeyValueHeads/);
+  });
+
+  test('an MLA model may run prefill TP above decode TP from 0.14.0', () => {
+    expect(svcAt('v0.14.0', Model.DEEPSEEK_V3, 8, 4).decode.tensorParallelSize).toBe(4);
+    expect(svcAt('v0.32.0', Model.DEEPSEEK_V3, 8, 4).decode.tensorParallelSize).toBe(4);
+  });
+
+  test('MLA is exempt from the replicated-KV guard from 0.21.0 and held to it on 0.20.x', () => {
+    const mla = Model.of('org/mla', { architecture: { numAttentionHeads: 16, numKeyValueHeads: 4, attention: AttentionKind.MLA } });
+    expect(svcAt('v0.21.0', mla, 8, 4).decode.tensorParallelSize).toBe(4);
+    expect(() => svcAt('v0.20.2', mla, 8, 4)).toThrow(
+      /'decode\.tensorParallelSize' \(4\) must be >= prefill's tensorParallelSize \(8\) with NixlConnector on vLLM 0\.20\.2: prefill TP 8 exceeds the model's 4 KV heads/);
   });
 
   test('a standard model may run decode with a larger tensor parallel size than prefill', () => {
@@ -272,15 +321,32 @@ describe('NixlConnector', () => {
     expect([svc.prefill.tensorParallelSize, svc.decode.tensorParallelSize]).toEqual([2, 4]);
   });
 
-  test('fails when a standard model runs decode with a smaller tensor parallel size than prefill', () => {
-    expect(() => new PdService(chart(), 'Svc', {
-      model: Model.of('org/dense', { architecture: { numAttentionHeads: 32 } }),
-      prefill: { tensorParallelSize: 2 },
-      decode: { tensorParallelSize: 1 },
-    })).toThrow(/^PdRouter 'test\/Svc\/Router': 'decode\.tensorParallelSize' \(1\) must be >= prefill's tensorParallelSize \(2\) with NixlConnector for non-MLA models/);
+  test.each([[4, 3], [2, 3], [3, 2]])('fails when prefill TP %p and decode TP %p do not divide one another', (p, d) => {
+    const model = Model.of('org/dense', { architecture: { numAttentionHeads: 12, numKeyValueHeads: 12 } });
+    expect(() => svcAt('v0.32.0', model, p, d)).toThrow(
+      new RegExp(`^PdRouter 'test/Svc/Router': 'decode\\.tensorParallelSize' \\(${d}\\) and prefill's tensorParallelSize \\(${p}\\) must divide one another with NixlConnector`));
   });
 
   const mamba = Model.of('ibm-ai-platform/Bamba-9B', { architecture: { numAttentionHeads: 32, attention: AttentionKind.HYBRID_MAMBA } });
+
+  test('a hybrid Mamba model gets VLLM_SSM_CONV_STATE_LAYOUT=DS on both tiers from vLLM 0.20.0, not before', () => {
+    for (const tag of ['v0.20.0', 'v0.32.0']) {
+      const c = chart();
+      new PdService(c, 'Svc', { model: mamba, image: VllmImage.official(tag) });
+      for (const role of ['prefill', 'decode']) {
+        expect(env(find(synth(c), 'Deployment', role), 'VLLM_SSM_CONV_STATE_LAYOUT')).toEqual({ name: 'VLLM_SSM_CONV_STATE_LAYOUT', value: 'DS' });
+      }
+    }
+    const c = chart();
+    new PdService(c, 'Svc', { model: mamba, image: VllmImage.official('v0.19.1') });
+    expect(env(find(synth(c), 'Deployment', 'decode'), 'VLLM_SSM_CONV_STATE_LAYOUT')).toBeUndefined();
+  });
+
+  test('a standard model gets no SSM conv layout variable', () => {
+    const c = chart();
+    new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT });
+    expect(env(find(synth(c), 'Deployment', 'decode'), 'VLLM_SSM_CONV_STATE_LAYOUT')).toBeUndefined();
+  });
 
   test('a hybrid Mamba model runs with equal tensor parallel sizes', () => {
     const svc = new PdService(chart(), 'Svc', { model: mamba, prefill: { tensorParallelSize: 2 }, decode: { tensorParallelSize: 2 } });
@@ -290,5 +356,40 @@ describe('NixlConnector', () => {
   test('fails when a hybrid Mamba model runs decode with a larger tensor parallel size than prefill', () => {
     expect(() => new PdService(chart(), 'Svc', { model: mamba, prefill: { tensorParallelSize: 2 }, decode: { tensorParallelSize: 4 } }))
       .toThrow(/^PdRouter 'test\/Svc\/Router': 'decode\.tensorParallelSize' \(4\) must equal prefill's tensorParallelSize \(2\) for hybrid Mamba models with NixlConnector/);
+  });
+
+  // Pipeline parallelism: pull reads from one prefill PP stage only (nixl/pull_worker.py at 0.32.0); push supports PP
+  // on prefill only (vllm-project/vllm PR #45880).
+  test.each(['prefill', 'decode'])('fails when the %s tier runs pipelineParallelSize 2 with NIXL pull', (tier) => {
+    const Tier = tier === 'prefill' ? PrefillTier : DecodeTier;
+    const name = tier === 'prefill' ? 'Prefill' : 'Decode';
+    expect(() => new Tier(chart(), name, { model: Model.LLAMA_3_1_70B_INSTRUCT, pipelineParallelSize: 2, kvConnector: KvConnector.nixl() }))
+      .toThrow(new RegExp(`^${name}Tier 'test/${name}': 'pipelineParallelSize' \\(2\\) must be 1 with NixlConnector in pull mode`));
+  });
+
+  test('fails on NIXL pull with pipelineParallelSize 2 on every supported release, 0.12.0 included', () => {
+    expect(() => new PrefillTier(chart(), 'Prefill', {
+      model: Model.LLAMA_3_1_70B_INSTRUCT, image: VllmImage.official('v0.12.0'), pipelineParallelSize: 2,
+    })).toThrow(/'pipelineParallelSize' \(2\) must be 1 with NixlConnector in pull mode/);
+  });
+
+  test('push mode accepts pipelineParallelSize 2 on prefill', () => {
+    const tier = new PrefillTier(chart(), 'Prefill', {
+      model: Model.LLAMA_3_1_70B_INSTRUCT, pipelineParallelSize: 2, kvConnector: KvConnector.nixl({ transferMode: NixlTransferMode.PUSH }),
+    });
+    expect(tier.pipelineParallelSize).toBe(2);
+  });
+
+  test('fails when decode runs pipelineParallelSize 2 with NIXL push', () => {
+    expect(() => new DecodeTier(chart(), 'Decode', {
+      model: Model.LLAMA_3_1_70B_INSTRUCT, pipelineParallelSize: 2, kvConnector: KvConnector.nixl({ transferMode: NixlTransferMode.PUSH }),
+    })).toThrow(/^DecodeTier 'test\/Decode': 'pipelineParallelSize' \(2\) must be 1 on decode with NixlTransferMode\.PUSH/);
+  });
+
+  test('fails when a hybrid Mamba prefill runs pipelineParallelSize 2 with NIXL push', () => {
+    const hybrid = Model.of('org/hybrid', { architecture: { numAttentionHeads: 32, numHiddenLayers: 32, attention: AttentionKind.HYBRID_MAMBA } });
+    expect(() => new PrefillTier(chart(), 'Prefill', {
+      model: hybrid, pipelineParallelSize: 2, kvConnector: KvConnector.nixl({ transferMode: NixlTransferMode.PUSH }),
+    })).toThrow(/^PrefillTier 'test\/Prefill': 'pipelineParallelSize' \(2\) must be 1 for hybrid Mamba models with NixlConnector/);
   });
 });

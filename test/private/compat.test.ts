@@ -17,6 +17,12 @@ const SINCE: Array<[Capability, string, string]> = [
   [Capability.OFFLOADING_CPU_BYTES, '0.14.9', '0.15.0'],
   [Capability.MULTI_CONNECTOR, '0.9.1', '0.9.2'],
   [Capability.EXAMPLE_CONNECTOR_NAME, '0.14.9', '0.15.0'],
+  // Read in the wheels of adjacent releases (compat.ts), so the row's "before" is the last release without it.
+  [Capability.NIXL_PREFILL_TP_ABOVE_DECODE, '0.13.0', '0.14.0'],
+  [Capability.NIXL_KV_REPLICATED_ABOVE_HEADS, '0.19.1', '0.20.0'],
+  [Capability.NIXL_MLA_HETERO_TP_UNGUARDED, '0.20.2', '0.21.0'],
+  [Capability.MOONCAKE_HETERO_TP, '0.18.1', '0.19.0'],
+  [Capability.NIXL_MAMBA_DS_CONV_LAYOUT, '0.19.1', '0.20.0'],
 ];
 /** Capabilities with an upper bound, tested one by one below. */
 const BOUNDED = [

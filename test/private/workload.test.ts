@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { DecodeTier, Model, PdRouter, PdService, PrefillTier, TierRole } from '../../src';
+import { Model, PdService, PrefillTier, TierRole } from '../../src';
 import { PortPeer } from '../../src/private/pod-contribution';
 import { resolveTierSpec } from '../../src/private/tier-spec';
 import { mergeTierPod, renderTierPodTemplate } from '../../src/private/workload';
@@ -58,13 +58,5 @@ describe('workload renderer', () => {
     expect(tier.workload.kind).toBe('Deployment');
     tier.workload.metadata.addAnnotation('example.com/owner', 'team-a');
     expect(Testing.synth(c)[0].metadata.annotations).toEqual({ 'example.com/owner': 'team-a' });
-  });
-
-  test('fails when a tier is handed to the router in the wrong role', () => {
-    const c = chart();
-    const decode = new DecodeTier(c, 'D', { model });
-    const other = new DecodeTier(new PrefillTier(c, 'P', { model }), 'D2', { model });
-    expect(() => new PdRouter(c, 'R', { prefill: other, decode }))
-      .toThrow(/^PdRouter 'test\/R': 'prefill' \('test\/P\/D2'\) is a decode tier; pass a prefill tier$/);
   });
 });

@@ -1,0 +1,48 @@
+import { EnvValue } from 'cdk8s-plus-28';
+import { bool, instanceOf, int, nested, size, str, struct } from './boundary';
+import { extendedResourceName, labelKey, labelValue, tolerationKey } from './k8s-syntax';
+
+/**
+ * Schemas of the props structs of the value classes (Accelerator, Model, VllmImage, ModelCache) and of
+ * EnvironmentVariable: each struct's keys listed once, each with its type check. They reference no library
+ * class, so the classes can import them without an import circle. Enum members are checked by their owners.
+ * test/boundary/prop-keys.test.ts keeps every key list equal to the interface in the jsii assembly.
+ */
+
+/** CustomAcceleratorOptions. */
+export const CUSTOM_ACCELERATOR_OPTIONS = struct('CustomAcceleratorOptions', {
+  displayName: str(true),
+  resourceName: extendedResourceName,
+  memory: size,
+  gpusPerNode: int(1),
+  nodeLabelKey: labelKey,
+  nodeLabelValue: labelValue,
+  tolerationKey: tolerationKey,
+}, ['displayName', 'memory']);
+
+/** ModelArchitecture (values from the model's config.json). */
+export const MODEL_ARCHITECTURE = struct('ModelArchitecture', {
+  numAttentionHeads: int(1),
+  numHiddenLayers: int(1),
+  numKeyValueHeads: int(1),
+  attention: str(),
+}, ['numAttentionHeads']);
+
+/** ModelOptions. */
+export const MODEL_OPTIONS = struct('ModelOptions', { architecture: nested(MODEL_ARCHITECTURE) });
+
+/** VllmImageOptions. */
+export const VLLM_IMAGE_OPTIONS = struct('VllmImageOptions', { version: str(true) });
+
+/** EmptyDirModelCacheOptions. */
+export const EMPTY_DIR_MODEL_CACHE_OPTIONS = struct('EmptyDirModelCacheOptions', { sizeLimit: size });
+
+/** PvcModelCacheOptions. */
+export const PVC_MODEL_CACHE_OPTIONS = struct('PvcModelCacheOptions', { readOnly: bool });
+
+/** EnvironmentVariable (a missing value is reported by the env renderer with an EnvValue hint). */
+export const ENVIRONMENT_VARIABLE = struct('EnvironmentVariable', {
+  name: str(),
+  value: instanceOf(EnvValue, "e.g. EnvValue.fromValue('1') or EnvValue.fromSecretValue(...)"),
+});
+
