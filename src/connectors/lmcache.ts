@@ -6,6 +6,7 @@ import { Capability, requireCapability } from '../private/compat';
 import { ConnectorImpl, ConnectorRendering, RouterEndpoint, Transport } from '../private/connector-context';
 import { invalid, requireInteger } from '../private/errors';
 import { PortPeer } from '../private/pod-contribution';
+import { requireRankPorts } from '../private/ports';
 import { seedRole, strictRoles } from '../private/role-rules';
 import { bytesOf } from '../private/size';
 import type { TierSpec } from '../private/tier-spec';
@@ -182,9 +183,7 @@ export class LmcacheConnectorImpl implements ConnectorImpl {
     }
     // Decode's TP ranks take base + rank; the last one must still be a port.
     for (const [prop, base] of [['peerInitPort', this.initPort], ['peerAllocPort', this.allocPort]] as const) {
-      if (ctx.tier === TierRole.DECODE && base + ctx.tensorParallelSize - 1 > 65535) {
-        throw invalid(ctx.where, prop, base, `plus tensorParallelSize (${ctx.tensorParallelSize}) exceeds port 65535`);
-      }
+      if (ctx.tier === TierRole.DECODE) requireRankPorts(ctx.where, prop, base, 'tensorParallelSize', ctx.tensorParallelSize);
     }
     if (ctx.enableChunkedPrefill === true) {
       throw invalid(ctx.where, 'enableChunkedPrefill', true,

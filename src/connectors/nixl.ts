@@ -6,7 +6,7 @@ import { Capability, has, requireCapability } from '../private/compat';
 import { ConnectorImpl, ConnectorRendering, PairSpec, Transport } from '../private/connector-context';
 import { invalid, requireInteger, show, wholeSeconds } from '../private/errors';
 import { PortPeer } from '../private/pod-contribution';
-import { MAX_PORT } from '../private/ports';
+import { requireRankPorts } from '../private/ports';
 import { lenientRoles, seedRole } from '../private/role-rules';
 import type { TierSpec } from '../private/tier-spec';
 import { KvRole, TierRole } from '../roles';
@@ -257,11 +257,7 @@ export class NixlConnectorImpl implements ConnectorImpl {
         `${this.kvLeaseDuration.toSeconds()}s`, 'Remove kvLeaseDuration or use a newer image');
     }
     this.validatePipelineParallel(ctx);
-    const last = this.sideChannelPort + ctx.dataParallelSize - 1;
-    if (last > MAX_PORT) {
-      throw invalid(ctx.where, 'sideChannelPort', this.sideChannelPort,
-        `plus dataParallelSize (${ctx.dataParallelSize}) exceeds port ${MAX_PORT}`);
-    }
+    requireRankPorts(ctx.where, 'sideChannelPort', this.sideChannelPort, 'dataParallelSize', ctx.dataParallelSize);
   }
 
   private validatePipelineParallel(ctx: TierSpec): void {

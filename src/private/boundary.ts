@@ -1,5 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import { invalid } from './errors';
+import { MAX_PORT } from './ports';
 
 /**
  * Type and shape checks at the public boundary. TypeScript callers are held to the types by the compiler;
@@ -113,7 +114,7 @@ export function int(min: number, max: number = INT32_MAX, aboveMax?: string): Ch
 }
 
 /** A TCP port, 1-65535 (the one port-range check of the library). */
-export const port: Check = int(1, 65535, 'must be a TCP port (1-65535)');
+export const port: Check = int(1, MAX_PORT, `must be a TCP port (1-${MAX_PORT})`);
 
 /** Throws unless `value` is a TCP port; for values computed after the boundary (base port + rank). */
 export function requirePort(where: string, prop: string, value: number): void {

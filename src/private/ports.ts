@@ -1,3 +1,5 @@
+import { invalid } from './errors';
+
 /**
  * Ports and port-range rules shared by tiers, connectors and routers.
  */
@@ -7,4 +9,11 @@ export const HTTP_PORT_NAME = 'http';
 export const DEFAULT_HTTP_PORT = 8000;
 /** The highest TCP port. */
 export const MAX_PORT = 65535;
-// The range check itself is the boundary's `requirePort` (private/boundary.ts).
+// The range check of one port is the boundary's `requirePort` (private/boundary.ts).
+
+/** Ports taken per rank (`base + rank` for `count` ranks) must all be TCP ports; the message names the count's prop. */
+export function requireRankPorts(where: string, prop: string, base: number, countProp: string, count: number): void {
+  if (base + count - 1 > MAX_PORT) {
+    throw invalid(where, prop, base, `plus ${countProp} (${count}) exceeds port ${MAX_PORT}`);
+  }
+}
