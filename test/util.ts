@@ -64,8 +64,15 @@ function record(objects: Manifest[]): void {
     }
     walkContainers(obj, obj.metadata.labels ?? {}, (c, labels) => {
       const command: string[] = c.command ?? [];
-      const base = { ...test, object, container: c.name, image: c.image, version: labels['app.kubernetes.io/version'],
-        role: labels['llm-d.ai/role'] ?? labels['app.kubernetes.io/component'], env: (c.env ?? []).map((e: any) => e.name) };
+      const base = {
+        ...test,
+        object,
+        container: c.name,
+        image: c.image,
+        version: labels['app.kubernetes.io/version'],
+        role: labels['llm-d.ai/role'] ?? labels['app.kubernetes.io/component'],
+        env: (c.env ?? []).map((e: any) => e.name),
+      };
       if (command.length === 2 && command[0] === 'vllm' && command[1] === 'serve') {
         lines.push(JSON.stringify({ type: 'vllm-serve', ...base, args: c.args ?? [] }));
       } else if ([...command, ...(c.args ?? [])].join(' ').includes('vllm serve')) {
