@@ -102,7 +102,7 @@ project.addTask('benchmark', {
 });
 
 project.eslint?.addIgnorePattern('src/imports/');
-project.gitignore.exclude('/dist/');
+project.gitignore.exclude('/dist/', '__pycache__/');
 project.npmignore?.exclude('/examples/', '/scripts/', '/docs/', '/.ci/', '/conformance/');
 
 project.synth();
