@@ -252,7 +252,7 @@ export abstract class VllmTier extends Construct {
         : []),
       ...modelCache._env(),
     ];
-    const env = [...libraryEnv, ...renderExtraEnv(where, props.extraEnv ?? [], libraryEnv)];
+    const env = [...libraryEnv, ...renderExtraEnv(where, props.extraEnv ?? [], libraryEnv, version)];
     const connectorVolumes = [
       ...this.kvConnector._volumes(ctx),
       ...this.kvConnector._objects(this, ctx, () => this._router),
