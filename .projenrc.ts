@@ -91,13 +91,18 @@ project.addTask('synth:examples', {
   ],
 });
 
+project.addTask('conformance', {
+  description: 'The real vLLM and LMCache releases judge every rendered command line and config file (conformance/run)',
+  exec: 'bash conformance/run',
+});
+
 project.addTask('benchmark', {
   description: 'Measure synth time and output size for growing PD topologies',
   exec: 'ts-node --project test/tsconfig.json scripts/benchmark.ts',
 });
 
 project.eslint?.addIgnorePattern('src/imports/');
-project.gitignore.exclude('/dist/');
-project.npmignore?.exclude('/examples/', '/scripts/', '/docs/', '/.ci/');
+project.gitignore.exclude('/dist/', '__pycache__/');
+project.npmignore?.exclude('/examples/', '/scripts/', '/docs/', '/.ci/', '/conformance/');
 
 project.synth();

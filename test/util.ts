@@ -5,6 +5,8 @@
  * release matches 1.28 exactly; objects are authored through cdk8s-plus-28's 1.28 L1 types, so tsc keeps them
  * to 1.28 fields while this checks types, enums and required fields.
  */
+import { appendFileSync, mkdirSync } from 'fs';
+import { join } from 'path';
 import { App, Chart, ChartProps, Testing } from 'cdk8s';
 
 /** A synthesized Kubernetes object. */
@@ -34,6 +36,69 @@ export function validateManifests(objects: Manifest[]): void {
     }
     if (!obj.metadata?.name) {
       throw new Error(`${obj.kind} has no metadata.name`);
+    }
+  }
+  record(objects);
+}
+
+/**
+ * With CDK8S_VLLM_PD_RECORD_DIR set, appends every rendered `vllm serve` container and every LMCache config
+ * file to `<dir>/jest-<worker>-<pid>.jsonl` (one file per jest worker, so workers never interleave), for
+ * conformance/run to feed to vLLM's own parser and LMCache's own config loader.
+ */
+function record(objects: Manifest[]): void {
+  const dir = process.env.CDK8S_VLLM_PD_RECORD_DIR;
+  if (!dir) return;
+  const state = (globalThis as any).expect?.getState?.() ?? {};
+  const test = { file: state.testPath ? String(state.testPath).replace(`${process.cwd()}/`, '') : undefined, name: state.currentTestName };
+  const lines: string[] = [];
+  for (const obj of objects) {
+    const object = `${obj.kind}/${obj.metadata.name}`;
+    if (obj.kind === 'ConfigMap') {
+      for (const [key, content] of Object.entries(obj.data ?? {})) {
+        if (/lmcache.*\.ya?ml$/.test(key)) {
+          lines.push(JSON.stringify({ type: 'lmcache-config', ...test, object, key, content, labels: obj.metadata.labels ?? {} }));
+        }
+      }
+      continue;
+    }
+    walkContainers(obj, obj.metadata.labels ?? {}, (c, labels) => {
+      const command: string[] = c.command ?? [];
+      const base = {
+        ...test,
+        object,
+        container: c.name,
+        image: c.image,
+        version: labels['app.kubernetes.io/version'],
+        role: labels['llm-d.ai/role'] ?? labels['app.kubernetes.io/component'],
+        env: (c.env ?? []).map((e: any) => e.name),
+      };
+      if (command.length === 2 && command[0] === 'vllm' && command[1] === 'serve') {
+        lines.push(JSON.stringify({ type: 'vllm-serve', ...base, args: c.args ?? [] }));
+      } else if ([...command, ...(c.args ?? [])].join(' ').includes('vllm serve')) {
+        // A `vllm serve` inside a shell script cannot be split into argv reliably: counted, not checked.
+        lines.push(JSON.stringify({ type: 'vllm-serve-shell', ...base, command, args: c.args ?? [] }));
+      }
+    });
+  }
+  if (lines.length === 0) return;
+  mkdirSync(dir, { recursive: true });
+  appendFileSync(join(dir, `jest-${process.env.JEST_WORKER_ID ?? '0'}-${process.pid}.jsonl`), lines.map(l => `${l}\n`).join(''));
+}
+
+/** Calls `visit` for every container under `node` (any pod template nesting), with the nearest labels. */
+function walkContainers(node: any, labels: Record<string, string>, visit: (c: any, labels: Record<string, string>) => void): void {
+  if (!node || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    node.forEach(n => walkContainers(n, labels, visit));
+    return;
+  }
+  const here = node.metadata?.labels ? { ...labels, ...node.metadata.labels } : labels;
+  for (const [key, value] of Object.entries(node)) {
+    if ((key === 'containers' || key === 'initContainers') && Array.isArray(value)) {
+      value.forEach(c => visit(c, here));
+    } else {
+      walkContainers(value, here, visit);
     }
   }
 }

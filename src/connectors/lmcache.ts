@@ -201,6 +201,9 @@ export class LmcacheConnectorImpl implements ConnectorImpl {
       max_local_cpu_size: 0,
       max_local_disk_size: 0,
       enable_pd: true,
+      // LMCache's validate() requires it for PD and otherwise warns and sets it itself (lmcache 0.5.4
+      // lmcache/v1/config.py `_validate_config`: "PD ... requires save_unfull_chunk=True"); found by conformance/run.
+      save_unfull_chunk: true,
       transfer_channel: 'nixl',
       nixl_backends: (o.nixlBackends ?? [NixlBackend.UCX]).map(b => b.name),
     };

@@ -8,6 +8,7 @@
 import { Capability, has, range } from './compat';
 import { invalid } from './errors';
 import { HF_TOKEN_PATTERN } from './secrets';
+import { checkFlagAgainstRelease } from './vllm-cli';
 import { VllmVersion } from '../vllm-version';
 
 /** Resolved engine settings of one tier. */
@@ -121,6 +122,7 @@ function flagName(arg: string): string {
  * carry a secret literally.
  */
 export function checkExtraArgs(where: string, extraArgs: string[], version: VllmVersion): void {
+  // Secrets first, over the whole list: a literal token is reported whatever flag precedes it.
   for (const arg of extraArgs) {
     if (typeof arg !== 'string') {
       throw invalid(where, 'extraArgs', extraArgs, 'must be a list of strings');
@@ -129,6 +131,8 @@ export function checkExtraArgs(where: string, extraArgs: string[], version: Vllm
       throw invalid(where, 'extraArgs', '<redacted hf_ token>',
         "contains a Hugging Face token literally; pass it as a Secret with 'hfToken'");
     }
+  }
+  for (const arg of extraArgs) {
     if (!arg.startsWith('-')) continue;
     const name = flagName(arg);
     if (name === '--hf-token') {
@@ -148,5 +152,7 @@ export function checkExtraArgs(where: string, extraArgs: string[], version: Vllm
       throw invalid(where, 'extraArgs', arg,
         `is only accepted by ${range(versioned.capability)}; the image is vLLM ${version} (${versioned.hint})`);
     }
+    // Releases conformance/run checks: vLLM's own option table (unknown flags, abbreviations, aliases).
+    checkFlagAgainstRelease(where, arg, version, FLAGS);
   }
 }

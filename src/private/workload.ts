@@ -68,7 +68,7 @@ export function mergeTierPod(spec: TierSpec, c: TierContributions): MergedPod {
 
 /** The vLLM pod template: one `vllm serve` container plus whatever sidecars and init containers were contributed. */
 export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: string[]): k8s.PodTemplateSpec {
-  const env = [...pod.env, ...renderExtraEnv(spec.where, spec.extraEnv, pod.env)];
+  const env = [...pod.env, ...renderExtraEnv(spec.where, spec.extraEnv, pod.env, spec.version)];
   const memory = k8s.Quantity.fromString(quantity(spec.baseMemoryBytes + pod.extraMemoryBytes));
   const gpus = k8s.Quantity.fromNumber(spec.gpusPerPod);
   const extended = Object.fromEntries(Object.entries(pod.resources).map(([k, v]) => [k, k8s.Quantity.fromNumber(v)]));
