@@ -235,18 +235,20 @@ export abstract class VllmTier extends Construct implements IPdTier {
       throw invalid(`PdRouter '${routerPath}'`, this.role, this.node.path,
         `is already routed by PdRouter '${this.router.path}'; a tier belongs to one router`);
     }
-    this.router = { path: routerPath, endpoint, contribution: { from, pod } };
-    this.mergedPod();
+    const binding = { path: routerPath, endpoint, contribution: { from, pod } };
+    // Merged before it is kept, so a router that fails to bind leaves the tier as it was.
+    this.mergedPod(binding);
+    this.router = binding;
   }
 
-  private connectorRendering(): TierConnectorRendering {
-    return this.kvConnector._render(this._spec, this.router?.endpoint);
+  private connectorRendering(router = this.router): TierConnectorRendering {
+    return this.kvConnector._render(this._spec, router?.endpoint);
   }
 
-  private mergedPod(): MergedPod {
+  private mergedPod(router = this.router): MergedPod {
     const contributions: TierContributions = {
-      connector: { from: this.kvConnector.displayName, pod: this.connectorRendering().pod },
-      router: this.router?.contribution,
+      connector: { from: this.kvConnector.displayName, pod: this.connectorRendering(router).pod },
+      router: router?.contribution,
       configVolumes: this.connectorFiles,
     };
     return mergeTierPod(this._spec, contributions);

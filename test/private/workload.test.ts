@@ -59,4 +59,12 @@ describe('workload renderer', () => {
     tier.workload.metadata.addAnnotation('example.com/owner', 'team-a');
     expect(Testing.synth(c)[0].metadata.annotations).toEqual({ 'example.com/owner': 'team-a' });
   });
+
+  test('fails when a router contribution collides with the tier, at bind time', () => {
+    const tier = new PrefillTier(chart(), 'P', { model });
+    expect(() => tier._bindRouter('test/R', { serviceName: 'r' }, 'a router', { labels: { 'app.kubernetes.io/name': 'other' } }))
+      .toThrow(/^PrefillTier 'test\/P': 'label' \('app\.kubernetes\.io\/name'\) is set to 'vllm' by the tier and to 'other' by a router$/);
+    expect(() => tier._bindRouter('test/R2', { serviceName: 'r' }, 'a router', { ports: [{ name: 'x', containerPort: 5600, peers: [] }] }))
+      .toThrow(/'container port 'x'' \(5600\) collides with container port 'nixl-side-0'/);
+  });
 });
