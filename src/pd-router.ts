@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DecodeTier } from './decode-tier';
 import { PrefillTier } from './prefill-tier';
+import { Transport } from './private/connector-context';
 import { invalid, requireInteger } from './private/errors';
 import {
   COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
@@ -11,6 +12,7 @@ import { validatePair } from './private/pair-rules';
 import { bindingFor, DiscoveryMode, RouterContext } from './private/router-context';
 import { TierRole } from './roles';
 import { RouterStrategy } from './router-strategy';
+import { LMCACHE_PD_UNROUTABLE } from './routers/production-stack';
 
 /**
  * How the router finds prefill and decode pods.
@@ -126,7 +128,8 @@ export class PdRouter extends Construct {
     if (!impl.supportedTransports.includes(transport)) {
       throw invalid(where, 'strategy', impl.displayName,
         `does not implement the ${transport} request flow that ${connector.displayName} needs ` +
-        `(${impl.displayName} implements: ${impl.supportedTransports.join(', ')}); see the RouterStrategy table`);
+        `(${impl.displayName} implements: ${impl.supportedTransports.join(', ')}); ` +
+        (transport === Transport.LMCACHE ? LMCACHE_PD_UNROUTABLE : 'see the RouterStrategy table'));
     }
     const ctx: RouterContext = {
       where, prefill: props.prefill, decode: props.decode, discovery, transport, port, replicas, namespaceEnv: NAMESPACE_ENV,
