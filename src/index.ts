@@ -2,6 +2,7 @@ export * from './accelerator';
 export * from './model';
 export * from './model-cache';
 export * from './vllm-version';
+export * from './vllm-router-version';
 export * from './vllm-image';
 export * from './roles';
 export * from './environment-variable';

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { DecodeTier } from './decode-tier';
 import { PrefillTier } from './prefill-tier';
 import { checkStruct, extend, instanceOf, requirePort } from './private/boundary';
+import { Transport } from './private/connector-context';
 import { invalid, requireInteger } from './private/errors';
 import { requireDns1123Label } from './private/k8s-syntax';
 import {
@@ -14,6 +15,7 @@ import { bindingFor, DiscoveryMode, RouterContext } from './private/router-conte
 import { PD_ROUTER_OPTIONS } from './private/tier-keys';
 import { TierRole } from './roles';
 import { RouterStrategy } from './router-strategy';
+import { LMCACHE_PD_UNROUTABLE } from './routers/production-stack';
 
 /**
  * How the router finds prefill and decode pods.
@@ -146,7 +148,8 @@ export class PdRouter extends Construct {
     if (!impl.supportedTransports.includes(transport)) {
       throw invalid(where, 'strategy', impl.displayName,
         `does not implement the ${transport} request flow that ${connector.displayName} needs ` +
-        `(${impl.displayName} implements: ${impl.supportedTransports.join(', ')}); see the RouterStrategy table`);
+        `(${impl.displayName} implements: ${impl.supportedTransports.join(', ')}); ` +
+        (transport === Transport.LMCACHE ? LMCACHE_PD_UNROUTABLE : 'see the RouterStrategy table'));
     }
     const ctx: RouterContext = {
       where, prefill: props.prefill, decode: props.decode, discovery, transport, port, replicas, namespaceEnv: NAMESPACE_ENV,
