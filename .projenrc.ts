@@ -75,7 +75,9 @@ project.package.addField('exports', {
   './.jsii': './.jsii',
 });
 
-// Packaging for Python/Java/.NET/Go needs registries this workplace cannot reach (toolchain.md).
+// A local build packages only npm: the Java build alone takes minutes on 2 cores, and .NET has no
+// SDK here. `npx projen package:python|java|go` package the others; conformance/bindings/run
+// builds and runs them against each ecosystem's cdk8s.
 project.tasks.tryFind('package-all')?.reset();
 project.tasks.tryFind('package-all')?.spawn(project.tasks.tryFind('package:js')!);
 
