@@ -91,9 +91,12 @@ project.addTask('synth:examples', {
   ],
 });
 
-project.addTask('benchmark', {
-  description: 'Measure synth time and output size for growing PD topologies',
-  exec: 'ts-node --project test/tsconfig.json scripts/benchmark.ts',
+project.addTask('bench', {
+  description: 'Benchmark: synth time, ratio to a raw-ApiObject floor, peak RSS and output size for fleets of PdServices (docs/performance.md)',
+  steps: [
+    { spawn: 'compile' },
+    { exec: 'ts-node --project test/tsconfig.json scripts/benchmark.ts' },
+  ],
 });
 
 project.eslint?.addIgnorePattern('src/imports/');
