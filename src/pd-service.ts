@@ -3,6 +3,7 @@ import { DecodeTier } from './decode-tier';
 import { KvConnector } from './kv-connector';
 import { PdRouter, PdRouterOptions } from './pd-router';
 import { PrefillTier } from './prefill-tier';
+import { invalid } from './private/errors';
 import { ModelServingOptions, TierOptions } from './tier-options';
 import { VllmImage } from './vllm-image';
 
@@ -61,7 +62,8 @@ export class PdService extends Construct {
   public constructor(scope: Construct, id: string, props: PdServiceProps) {
     super(scope, id);
     if (!props || !props.model) {
-      throw new Error(`PdService '${this.node.path}': 'model' (undefined) is required: pass Model.of(...) or a catalogue entry such as Model.LLAMA_3_1_8B_INSTRUCT`);
+      throw invalid(`PdService '${this.node.path}'`, 'model', undefined,
+        'is required: pass Model.of(...) or a catalogue entry such as Model.LLAMA_3_1_8B_INSTRUCT');
     }
     const shared: ModelServingOptions = {
       model: props.model,
