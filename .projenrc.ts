@@ -1,4 +1,4 @@
-import { cdk8s, javascript } from 'projen';
+import { cdk8s, javascript, release } from 'projen';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-vllm-pd',
@@ -51,10 +51,21 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   publishToGo: { moduleName: 'github.com/cdk8s-vllm-pd/cdk8s-vllm-pd-go' },
   // *.integ.ts would need a cluster (style-anchors pitfall 9).
   integrationTestAutoDiscover: false,
-  // Publishing workflows are not used in this workplace.
-  github: false,
-  release: false,
   docgen: true,
+
+  // Release to npm: one manually dispatched GitHub workflow (release.yml) bumps the version from the
+  // commits, builds, and publishes with the NPM_TOKEN secret (or npm trusted publishing once the package
+  // exists). Nothing is published from here: this only generates the workflow and the release tasks.
+  github: true,
+  release: true,
+  releaseTrigger: release.ReleaseTrigger.workflowDispatch(),
+  releaseToNpm: true,
+  npmAccess: javascript.NpmAccess.PUBLIC,
+  // CI is `.ci/run` on a clean clone; no projen build, upgrade or PR-lint workflows.
+  buildWorkflow: false,
+  depsUpgradeOptions: { workflow: false },
+  pullRequestTemplate: false,
+  githubOptions: { pullRequestLint: false, mergify: false },
 });
 
 // Quiet jsii's Node 20 end-of-life banner (toolchain.md).
