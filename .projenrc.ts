@@ -1,4 +1,4 @@
-import { cdk8s, javascript } from 'projen';
+import { cdk8s, javascript, release } from 'projen';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-vllm-pd',
@@ -59,10 +59,21 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   publishToGo: { moduleName: 'github.com/cdk8s-vllm-pd/cdk8s-vllm-pd-go', packageName: 'cdk8svllmpd' },
   // *.integ.ts would need a cluster (style-anchors pitfall 9).
   integrationTestAutoDiscover: false,
-  // Publishing workflows are not used in this workplace.
-  github: false,
-  release: false,
   docgen: true,
+
+  // Release to npm: one manually dispatched GitHub workflow (release.yml) bumps the version from the
+  // commits, builds, and publishes with the NPM_TOKEN secret (or npm trusted publishing once the package
+  // exists). Nothing is published from here: this only generates the workflow and the release tasks.
+  github: true,
+  release: true,
+  releaseTrigger: release.ReleaseTrigger.workflowDispatch(),
+  releaseToNpm: true,
+  npmAccess: javascript.NpmAccess.PUBLIC,
+  // CI is `.ci/run` on a clean clone; no projen build, upgrade or PR-lint workflows.
+  buildWorkflow: false,
+  depsUpgradeOptions: { workflow: false },
+  pullRequestTemplate: false,
+  githubOptions: { pullRequestLint: false, mergify: false },
 });
 
 // Quiet jsii's Node 20 end-of-life banner (toolchain.md).
@@ -106,9 +117,12 @@ project.addTask('conformance', {
   exec: 'bash conformance/run',
 });
 
-project.addTask('benchmark', {
-  description: 'Measure synth time and output size for growing PD topologies',
-  exec: 'ts-node --project test/tsconfig.json scripts/benchmark.ts',
+project.addTask('bench', {
+  description: 'Benchmark: synth time, ratio to a raw-ApiObject floor, peak RSS and output size for fleets of PdServices (docs/performance.md)',
+  steps: [
+    { spawn: 'compile' },
+    { exec: 'ts-node --project test/tsconfig.json scripts/benchmark.ts' },
+  ],
 });
 
 project.eslint?.addIgnorePattern('src/imports/');

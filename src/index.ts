@@ -26,3 +26,4 @@ export type { ProductionStackRouterOptions } from './routers/production-stack';
 export * from './router-strategy';
 export * from './pd-router';
 export * from './pd-service';
+export * from './fleet-app';

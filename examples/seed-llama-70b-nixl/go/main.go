@@ -1,5 +1,5 @@
 // The seed example (../main.ts) in Go: Llama-3.1-70B-Instruct, NixlConnector, 1 prefill replica at
-// TP=4 and 2 decode replicas at TP=4 with --gpu-memory-utilization=0.95, behind one router Service.
+// TP=4 and 2 decode replicas at TP=2 with --gpu-memory-utilization=0.95, behind one router Service.
 // It synthesizes the same YAML as the TypeScript example, byte for byte (conformance/bindings/run).
 package main
 
@@ -40,8 +40,8 @@ func NewSeedLlama70bNixl(scope constructs.Construct, id string) *SeedLlama70bNix
 		Decode: &cdk8svllmpd.TierOptions{
 			Replicas:    jsii.Number(2),
 			Accelerator: cdk8svllmpd.Accelerator_NVIDIA_H100_80GB(),
-			// NIXL needs decode TP >= prefill TP for non-MLA models (see ../main.ts).
-			TensorParallelSize:   jsii.Number(4),
+			// Below prefill's TP 4: NIXL reads each decode worker's KV heads from two prefill workers (see ../main.ts).
+			TensorParallelSize:   jsii.Number(2),
 			GpuMemoryUtilization: jsii.Number(0.95),
 			SharedMemorySize:     cdk8s.Size_Gibibytes(jsii.Number(20)),
 		},

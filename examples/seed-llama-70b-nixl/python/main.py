@@ -1,5 +1,5 @@
 """The seed example (../main.ts) in Python: Llama-3.1-70B-Instruct, NixlConnector, 1 prefill replica
-at TP=4 and 2 decode replicas at TP=4 with --gpu-memory-utilization=0.95, behind one router Service.
+at TP=4 and 2 decode replicas at TP=2 with --gpu-memory-utilization=0.95, behind one router Service.
 
 It synthesizes the same YAML as the TypeScript example, byte for byte (conformance/bindings/run).
 """
@@ -47,8 +47,8 @@ class SeedLlama70bNixl(Chart):
             decode=TierOptions(
                 replicas=2,
                 accelerator=Accelerator.NVIDIA_H100_80_GB,
-                # NIXL needs decode TP >= prefill TP for non-MLA models (see ../main.ts).
-                tensor_parallel_size=4,
+                # Below prefill's TP 4: NIXL reads each decode worker's KV heads from two prefill workers (see ../main.ts).
+                tensor_parallel_size=2,
                 gpu_memory_utilization=0.95,
                 shared_memory_size=Size.gibibytes(20),
             ),

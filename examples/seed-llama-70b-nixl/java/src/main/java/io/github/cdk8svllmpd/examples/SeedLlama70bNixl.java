@@ -21,7 +21,7 @@ import software.constructs.Construct;
 
 /**
  * The seed example (../main.ts) in Java: Llama-3.1-70B-Instruct, NixlConnector, 1 prefill replica
- * at TP=4 and 2 decode replicas at TP=4 with --gpu-memory-utilization=0.95, behind one router
+ * at TP=4 and 2 decode replicas at TP=2 with --gpu-memory-utilization=0.95, behind one router
  * Service. It synthesizes the same YAML as the TypeScript example, byte for byte
  * (conformance/bindings/run).
  */
@@ -52,8 +52,8 @@ public class SeedLlama70bNixl extends Chart {
                 .decode(TierOptions.builder()
                         .replicas(2)
                         .accelerator(Accelerator.NVIDIA_H100_80_GB)
-                        // NIXL needs decode TP >= prefill TP for non-MLA models (see ../main.ts).
-                        .tensorParallelSize(4)
+                        // Below prefill's TP 4: NIXL reads each decode worker's KV heads from two prefill workers (see ../main.ts).
+                        .tensorParallelSize(2)
                         .gpuMemoryUtilization(0.95)
                         .sharedMemorySize(Size.gibibytes(20))
                         .build())
