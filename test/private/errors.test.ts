@@ -84,7 +84,7 @@ describe('error stacks', () => {
   test('start with the message, then the caller\'s own frame; no frames of the library\'s files', () => {
     const e = thrown(() => new PdService(chart(), 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, prefill: { replicas: 0 } }));
     const lines = e.stack!.split('\n');
-    expect(lines[0]).toBe("Error: PrefillTier 'test/Svc/Prefill': 'replicas' (0) must be an integer >= 1");
+    expect(lines[0]).toBe("Error: PdService 'test/Svc': 'prefill.replicas' (0) must be an integer >= 1");
     expect(lines[1]).toContain(__filename);
     expect(lines.filter(l => own.some(d => l.includes(d)))).toEqual([]);
   });
