@@ -1,4 +1,4 @@
-import { cdk8s, javascript } from 'projen';
+import { cdk8s, javascript, release } from 'projen';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-vllm-pd',
@@ -43,18 +43,37 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     },
     include: ['../examples/**/*.ts', '../scripts/**/*.ts'],
   },
-  // Other-language targets: packaging them needs registries this workplace cannot reach, but
-  // `npx projen package:codegen` generates their code to prove the API is usable from them.
+  // jsii targets: the coordinates a release publishes under (the release workflow itself is
+  // configured separately). Python: the npm name as dist, snake_case module (cdk8s-plus-28's own
+  // pattern, its package.json "jsii.targets"). Maven Central only grants a GitHub-verified
+  // namespace as io.github.<org> (https://central.sonatype.org/register/namespace/); Java
+  // packages cannot hold '-'. Go: a separate repo that a release pushes the generated module to
+  // (https://projen.io/docs/publishing/go), package name as cdk8s-plus-go spells its own.
   publishToPypi: { distName: 'cdk8s-vllm-pd', module: 'cdk8s_vllm_pd' },
-  publishToMaven: { javaPackage: 'dev.cdk8svllmpd', mavenGroupId: 'dev.cdk8s-vllm-pd', mavenArtifactId: 'cdk8s-vllm-pd' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdk8svllmpd',
+    mavenGroupId: 'io.github.cdk8s-vllm-pd',
+    mavenArtifactId: 'cdk8s-vllm-pd',
+  },
   publishToNuget: { dotNetNamespace: 'Cdk8sVllmPd', packageId: 'Cdk8sVllmPd' },
-  publishToGo: { moduleName: 'github.com/cdk8s-vllm-pd/cdk8s-vllm-pd-go' },
+  publishToGo: { moduleName: 'github.com/cdk8s-vllm-pd/cdk8s-vllm-pd-go', packageName: 'cdk8svllmpd' },
   // *.integ.ts would need a cluster (style-anchors pitfall 9).
   integrationTestAutoDiscover: false,
-  // Publishing workflows are not used in this workplace.
-  github: false,
-  release: false,
   docgen: true,
+
+  // Release to npm: one manually dispatched GitHub workflow (release.yml) bumps the version from the
+  // commits, builds, and publishes with the NPM_TOKEN secret (or npm trusted publishing once the package
+  // exists). Nothing is published from here: this only generates the workflow and the release tasks.
+  github: true,
+  release: true,
+  releaseTrigger: release.ReleaseTrigger.workflowDispatch(),
+  releaseToNpm: true,
+  npmAccess: javascript.NpmAccess.PUBLIC,
+  // CI is `.ci/run` on a clean clone; no projen build, upgrade or PR-lint workflows.
+  buildWorkflow: false,
+  depsUpgradeOptions: { workflow: false },
+  pullRequestTemplate: false,
+  githubOptions: { pullRequestLint: false, mergify: false },
 });
 
 // Quiet jsii's Node 20 end-of-life banner (toolchain.md).
@@ -67,7 +86,9 @@ project.package.addField('exports', {
   './.jsii': './.jsii',
 });
 
-// Packaging for Python/Java/.NET/Go needs registries this workplace cannot reach (toolchain.md).
+// A local build packages only npm: the Java build alone takes minutes on 2 cores, and .NET has no
+// SDK here. `npx projen package:python|java|go` package the others; conformance/bindings/run
+// builds and runs them against each ecosystem's cdk8s.
 project.tasks.tryFind('package-all')?.reset();
 project.tasks.tryFind('package-all')?.spawn(project.tasks.tryFind('package:js')!);
 
@@ -96,9 +117,12 @@ project.addTask('conformance', {
   exec: 'bash conformance/run',
 });
 
-project.addTask('benchmark', {
-  description: 'Measure synth time and output size for growing PD topologies',
-  exec: 'ts-node --project test/tsconfig.json scripts/benchmark.ts',
+project.addTask('bench', {
+  description: 'Benchmark: synth time, ratio to a raw-ApiObject floor, peak RSS and output size for fleets of PdServices (docs/performance.md)',
+  steps: [
+    { spawn: 'compile' },
+    { exec: 'ts-node --project test/tsconfig.json scripts/benchmark.ts' },
+  ],
 });
 
 project.eslint?.addIgnorePattern('src/imports/');

@@ -1,36 +1,171 @@
 /**
- * `npx projen benchmark`: synth time and output size for growing numbers of PD services in one chart.
- * Prints numbers; asserts nothing (speed is measured here, not in timed tests).
+ * `npm run bench`: construct-and-synthesize time, peak RSS and output size for fleets of PdServices in
+ * the seed's shape (examples/seed-llama-70b-nixl), against a raw-ApiObject floor built from the library's
+ * own output. Prints a table; asserts nothing (speed is measured here, not in timed tests).
+ *
+ * Every measurement runs in its own child process (so peak RSS is per case) against the compiled
+ * package in lib/ (what users run), and is repeated; the table shows medians.
+ *
+ *   layouts: fleet = one Chart per service; single = all services in one Chart
+ *   apps:    App = cdk8s's stock App.synth(); FleetApp = this library's FleetApp.synth()
+ *   floor:   the same objects, read back from the library's output, written as plain cdk8s ApiObjects
+ *            into the same charts and synthesized by the same app class
+ *
+ * Environment: BENCH_SIZES=1,100,1000,2000  BENCH_RUNS=3  BENCH_APPS=App,FleetApp  BENCH_LAYOUTS=fleet,single
  */
-import { App, Chart, Testing } from 'cdk8s';
-import { KvConnector, Model, PdService } from '../src';
+import { execFileSync } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type * as lib from '../src';
 
-function build(services: number): Chart {
-  const chart = new Chart(new App(), 'bench', { namespace: 'llm' });
-  for (let i = 0; i < services; i++) {
-    new PdService(chart, `Svc${i}`, {
-      model: Model.LLAMA_3_1_70B_INSTRUCT,
-      kvConnector: KvConnector.nixl(),
-      prefill: { replicas: 2, tensorParallelSize: 4 },
-      decode: { replicas: 4, tensorParallelSize: 4 },
-    });
-  }
-  return chart;
+type Layout = 'fleet' | 'single';
+type AppKind = 'App' | 'FleetApp';
+type Subject = 'lib' | 'floor';
+interface Case { readonly n: number; readonly layout: Layout; readonly app: AppKind; readonly subject: Subject; readonly input: string }
+interface Result {
+  readonly constructMs: number; readonly synthMs: number; readonly totalMs: number;
+  readonly startRssMb: number; readonly peakRssMb: number; readonly objects: number; readonly bytes: number; readonly sha: string;
 }
 
-for (const services of [1, 10, 50, 200]) {
-  const runs = services >= 200 ? 3 : 10;
-  const times: number[] = [];
-  let objects = 0;
-  let bytes = 0;
-  for (let r = 0; r < runs; r++) {
-    const start = process.hrtime.bigint();
-    const manifests = Testing.synth(build(services));
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-    objects = manifests.length;
-    bytes = JSON.stringify(manifests).length;
+const root = path.resolve(__dirname, '..');
+
+// ---------------------------------------------------------------- child: one measurement
+function runCase(c: Case): Result {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const cdk8s: typeof import('cdk8s') = require('cdk8s');
+  const kplus: typeof import('cdk8s-plus-28') = require('cdk8s-plus-28');
+  const pd: typeof lib = require(path.join(root, 'lib'));
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const floorInput: { [chartId: string]: any[] } | undefined = c.subject === 'floor' ? JSON.parse(fs.readFileSync(c.input, 'utf-8')) : undefined;
+  const startRssMb = process.memoryUsage().rss / 2 ** 20;
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-bench-'));
+
+  const t0 = process.hrtime.bigint();
+  const app = c.app === 'App' ? new cdk8s.App({ outdir }) : new pd.FleetApp({ outdir });
+  const charts = c.layout === 'fleet'
+    ? Array.from({ length: c.n }, (_, i) => new cdk8s.Chart(app, `svc-${i}`, { namespace: 'llm' }))
+    : [new cdk8s.Chart(app, 'fleet', { namespace: 'llm' })];
+  if (floorInput) {
+    for (const chart of charts) {
+      floorInput[chart.node.id].forEach((obj, oi) => new cdk8s.ApiObject(chart, `o${oi}`, obj));
+    }
+  } else {
+    for (let i = 0; i < c.n; i++) {
+      const chart = charts[c.layout === 'fleet' ? i : 0];
+      // The seed's service (examples/seed-llama-70b-nixl/main.ts).
+      new pd.PdService(chart, `Llama70b${i}`, {
+        model: pd.Model.LLAMA_3_1_70B_INSTRUCT,
+        hfToken: { secret: kplus.Secret.fromSecretName(chart, `HfToken${i}`, 'hf-token'), key: 'HF_TOKEN' },
+        modelCache: pd.ModelCache.persistentVolumeClaim('llama-70b-weights'),
+        kvConnector: pd.KvConnector.nixl({ backends: [pd.NixlBackend.UCX], kvLoadFailurePolicy: pd.KvLoadFailurePolicy.RECOMPUTE }),
+        prefill: { replicas: 1, accelerator: pd.Accelerator.NVIDIA_H100_80GB, tensorParallelSize: 4 },
+        decode: {
+          replicas: 2, accelerator: pd.Accelerator.NVIDIA_H100_80GB, tensorParallelSize: 4,
+          gpuMemoryUtilization: 0.95, sharedMemorySize: cdk8s.Size.gibibytes(20),
+        },
+      });
+    }
   }
-  times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)];
-  console.log(`services=${services} objects=${objects} json_bytes=${bytes} median_ms=${median.toFixed(1)} per_service_ms=${(median / services).toFixed(2)} runs=${runs}`);
+  const t1 = process.hrtime.bigint();
+  app.synth();
+  const t2 = process.hrtime.bigint();
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+
+  // Untimed: output size, a digest to compare library and floor, and (from the library) the floor's input:
+  // each chart's objects in the order App writes them.
+  const files = fs.readdirSync(outdir).sort();
+  const docs = files.map(f => fs.readFileSync(path.join(outdir, f), 'utf-8'));
+  const sha = createHash('sha256').update(docs.join('\0')).digest('hex').slice(0, 12);
+  let objects = 0;
+  const perChart: { [chartId: string]: any[] } = {};
+  for (const chart of charts) {
+    perChart[chart.node.id] = new cdk8s.DependencyGraph(chart.node).topology()
+      .filter((o): o is import('cdk8s').ApiObject => o instanceof cdk8s.ApiObject && cdk8s.Chart.of(o) === chart)
+      .map(o => o.toJson());
+    objects += perChart[chart.node.id].length;
+  }
+  if (c.subject === 'lib') fs.writeFileSync(c.input, JSON.stringify(perChart));
+  fs.rmSync(outdir, { recursive: true, force: true });
+  return {
+    constructMs: Number(t1 - t0) / 1e6, synthMs: Number(t2 - t1) / 1e6, totalMs: Number(t2 - t0) / 1e6,
+    startRssMb, peakRssMb, objects, bytes: docs.reduce((a, d) => a + Buffer.byteLength(d), 0), sha,
+  };
+}
+
+// ---------------------------------------------------------------- parent: the table
+function spawnCase(c: Case): Result {
+  const out = execFileSync(process.execPath, [
+    '--max-old-space-size=4096', '-r', 'ts-node/register/transpile-only', __filename, '--case', JSON.stringify(c),
+  ], { cwd: root, encoding: 'utf-8', maxBuffer: 1 << 26, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'test', 'tsconfig.json') } });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function list(name: string, fallback: string): string[] {
+  return (process.env[name] ?? fallback).split(',').map(s => s.trim()).filter(Boolean);
+}
+
+function main(): void {
+  if (!fs.existsSync(path.join(root, 'lib', 'index.js'))) {
+    throw new Error('lib/index.js is missing: run `npx projen compile` first (`npm run bench` does)');
+  }
+  const sizes = list('BENCH_SIZES', '1,100,1000,2000').map(Number);
+  const runs = Number(process.env.BENCH_RUNS ?? 3);
+  const apps = list('BENCH_APPS', 'App,FleetApp') as AppKind[];
+  const layouts = list('BENCH_LAYOUTS', 'fleet,single') as Layout[];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-bench-input-'));
+  const [load1] = os.loadavg();
+  console.log(`# ${new Date().toISOString()}  node ${process.version}  ${os.cpus().length}x ${os.cpus()[0]?.model}  ` +
+    `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB  load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}  runs=${runs} (medians)`);
+  const header = ['layout', 'app', 'N', 'objects', 'MB out', 'lib ms', 'floor ms', 'ratio', 'construct us/svc', 'synth ms', 'peak RSS MB lib/floor', 'same bytes'];
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
+  const totals = new Map<string, number>();
+  for (const layout of layouts) {
+    for (const app of apps) {
+      for (const n of sizes) {
+        const input = path.join(tmp, `${layout}-${app}-${n}.json`);
+        const libRuns: Result[] = [];
+        const floorRuns: Result[] = [];
+        for (let r = 0; r < runs; r++) {
+          libRuns.push(spawnCase({ n, layout, app, subject: 'lib', input }));
+          floorRuns.push(spawnCase({ n, layout, app, subject: 'floor', input }));
+        }
+        const libMs = median(libRuns.map(x => x.totalMs));
+        const floorMs = median(floorRuns.map(x => x.totalMs));
+        totals.set(`${layout}/${app}/${n}`, libMs);
+        const l = libRuns[0];
+        console.log(`| ${[
+          layout, app, n, l.objects, (l.bytes / 1e6).toFixed(2), libMs.toFixed(0), floorMs.toFixed(0), (libMs / floorMs).toFixed(2),
+          (median(libRuns.map(x => x.constructMs)) * 1000 / n).toFixed(0), median(libRuns.map(x => x.synthMs)).toFixed(0),
+          `${median(libRuns.map(x => x.peakRssMb)).toFixed(0)}/${median(floorRuns.map(x => x.peakRssMb)).toFixed(0)}`,
+          libRuns.every(x => x.sha === floorRuns[0].sha) ? 'yes' : 'NO',
+        ].join(' | ')} |`);
+      }
+    }
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+  const growth: string[] = [];
+  for (const layout of layouts) {
+    for (const app of apps) {
+      const a = totals.get(`${layout}/${app}/1000`);
+      const b = totals.get(`${layout}/${app}/2000`);
+      if (a && b) growth.push(`${layout}/${app} ${(b / a).toFixed(2)}x`);
+    }
+  }
+  if (growth.length) console.log(`\ngrowth 1,000 -> 2,000 services (lib time): ${growth.join(', ')}`);
+  console.log(`load average at the end: ${os.loadavg().map(x => x.toFixed(2)).join(' ')} (at the start: ${load1.toFixed(2)})`);
+}
+
+const i = process.argv.indexOf('--case');
+if (i >= 0) {
+  console.log(JSON.stringify(runCase(JSON.parse(process.argv[i + 1]))));
+} else {
+  main();
 }

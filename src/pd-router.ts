@@ -5,6 +5,7 @@ import { DecodeTier } from './decode-tier';
 import { IPdTier } from './pd-tier';
 import { PrefillTier } from './prefill-tier';
 import { checkStruct, extend, instanceOf, requirePort } from './private/boundary';
+import { Transport } from './private/connector-context';
 import { invalid, requireInteger } from './private/errors';
 import { requireDns1123Label } from './private/k8s-syntax';
 import {
@@ -18,6 +19,7 @@ import { renderDeployment } from './private/workload';
 import { TierRole } from './roles';
 import { RouterDiscovery } from './router-discovery';
 import { RouterStrategy } from './router-strategy';
+import { LMCACHE_PD_UNROUTABLE } from './routers/production-stack';
 import { VllmTier } from './vllm-tier';
 
 /**
@@ -141,7 +143,8 @@ export class PdRouter extends Construct {
     if (!impl.supportedTransports.includes(transport)) {
       throw invalid(where, 'strategy', impl.displayName,
         `does not implement the ${transport} request flow that ${connector.displayName} needs ` +
-        `(${impl.displayName} implements: ${impl.supportedTransports.join(', ')}); see the RouterStrategy table`);
+        `(${impl.displayName} implements: ${impl.supportedTransports.join(', ')}); ` +
+        (transport === Transport.LMCACHE ? LMCACHE_PD_UNROUTABLE : 'see the RouterStrategy table'));
     }
     const bound = (tier: VllmTier): BoundTier => ({
       spec: tier._spec, serviceName: tier.serviceName, endpoints: tier._connectorRendering().endpoints,

@@ -4,6 +4,7 @@ import { KvConnector } from './kv-connector';
 import { PdRouter, PdRouterOptions } from './pd-router';
 import { PrefillTier } from './prefill-tier';
 import { checkStruct } from './private/boundary';
+import { invalid } from './private/errors';
 import { PD_SERVICE_PROPS } from './private/tier-keys';
 import { ModelServingOptions, TierOptions } from './tier-options';
 import { VllmImage } from './vllm-image';
@@ -63,7 +64,8 @@ export class PdService extends Construct {
   public constructor(scope: Construct, id: string, props: PdServiceProps) {
     super(scope, id);
     if (!props || !props.model) {
-      throw new Error(`PdService '${this.node.path}': 'model' (undefined) is required: pass Model.of(...) or a catalogue entry such as Model.LLAMA_3_1_8B_INSTRUCT`);
+      throw invalid(`PdService '${this.node.path}'`, 'model', undefined,
+        'is required: pass Model.of(...) or a catalogue entry such as Model.LLAMA_3_1_8B_INSTRUCT');
     }
     props = checkStruct(`PdService '${this.node.path}'`, 'props', props, PD_SERVICE_PROPS);
     const shared: ModelServingOptions = {

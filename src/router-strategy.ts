@@ -11,7 +11,7 @@ import { VllmRouterImpl, VllmRouterOptions } from './routers/vllm-router';
  * | Strategy | Connector flows |
  * |---|---|
  * | `vllmRouter()` | NIXL (pull), Mooncake, P2pNccl, shared storage (ExampleConnector) |
- * | `productionStackRouter()` | LMCache PD |
+ * | `productionStackRouter()` | none: LMCache PD is refused, no released production-stack router implements it |
  */
 export class RouterStrategy {
   /**
@@ -25,8 +25,10 @@ export class RouterStrategy {
   }
 
   /**
-   * The vLLM production-stack router with `--routing-logic disaggregated_prefill`, the LMCache PD
-   * flow. It routes to one prefill and one decode pod (1P1D).
+   * The vLLM production-stack router, meant for the LMCache PD flow. No released production-stack
+   * router implements that flow (its LMCache flags exist only in unmerged PRs #669, #841 and #913, and
+   * its parser exits on unknown arguments), so a PdRouter with this strategy is refused at synth with
+   * the reason; use `KvConnector.nixl()` with `vllmRouter()` for PD.
    *
    * @see https://github.com/vllm-project/production-stack/blob/main/tutorials/16-disagg-prefill.md
    */

@@ -23,6 +23,21 @@ describe('README', () => {
     }
   });
 
+  // Other-language blocks are excerpts of the committed ports, which conformance/bindings/run
+  // builds and compares with the TypeScript example, so a README snippet cannot drift from them.
+  test.each([
+    ['python', 'python/main.py'],
+    ['java', 'java/src/main/java/io/github/cdk8svllmpd/examples/SeedLlama70bNixl.java'],
+    ['go', 'go/main.go'],
+  ])('every %s block is verbatim from examples/seed-llama-70b-nixl/%s', (lang, file) => {
+    const source = fs.readFileSync(path.join(root, 'examples', 'seed-llama-70b-nixl', file), 'utf-8');
+    const blocks = [...readme.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map(m => m[1]);
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const block of blocks) {
+      expect(source).toContain(block);
+    }
+  });
+
   test('quick start has exactly the two documented commands', () => {
     expect(readme).toContain('npm install && npm run synth:examples');
     expect(readme).toContain('npm install && npm test');

@@ -53,6 +53,10 @@ export enum Capability {
   MOONCAKE_HETERO_TP = 'MOONCAKE_HETERO_TP',
   /** NIXL with hybrid Mamba models needs the DS conv state layout (`VLLM_SSM_CONV_STATE_LAYOUT=DS`). */
   NIXL_MAMBA_DS_CONV_LAYOUT = 'NIXL_MAMBA_DS_CONV_LAYOUT',
+  /** vllm-router releases this library renders for (router rows: versions are vllm-router's, not vLLM's). */
+  VLLM_ROUTER_SUPPORTED_RELEASE = 'VLLM_ROUTER_SUPPORTED_RELEASE',
+  /** vllm-router `--kv-connector nixl|mooncake`. */
+  VLLM_ROUTER_KV_CONNECTOR_FLAG = 'VLLM_ROUTER_KV_CONNECTOR_FLAG',
 }
 
 interface Boundary {
@@ -64,7 +68,21 @@ interface Boundary {
   readonly what: string;
   /** Where the boundary comes from. */
   readonly source: string;
+  /** Whose versions `since`/`until` are. */
+  readonly component?: 'vLLM' | 'vllm-router';
 }
+
+/** A release of vLLM or of vllm-router (VllmVersion, VllmRouterVersion). */
+export interface Release {
+  isAtLeast(other: string): boolean;
+  toString(): string;
+}
+
+// vllm-project/router PR #151 (April 2026) added --kv-connector: absent from the 0.1.13 wheel's launcher
+// (vllm_router/router_args.py) and from the 0.1.12 sdist's src/main.rs; present in the 0.1.14 wheel's launcher
+// (choices nixl, mooncake; PyPI 2026-04-24) and in the 0.1.15 sdist's src/main.rs CliArgs (PyPI 2026-07-13).
+// 0.1.14 has no sdist, so the binary's flag is confirmed from 0.1.15 on; 0.1.14 is refused.
+const VLLM_ROUTER_KV_CONNECTOR_SINCE = '0.1.15';
 
 // PR #26813 landed late Oct 2025; v0.11.0 lacks the field, v0.12.0 (Dec 2025) is the first release known to have it.
 const KV_LOAD_FAILURE_POLICY_SINCE = '0.12.0';
@@ -198,11 +216,26 @@ const TABLE: Record<Capability, Boundary> = {
     what: 'NIXL requiring VLLM_SSM_CONV_STATE_LAYOUT=DS for hybrid Mamba models',
     source: 'nixl/worker.py and vllm/envs.py in the vllm 0.20.0 wheel; nixl_connector.py in the vllm 0.19.1 wheel',
   },
+  [Capability.VLLM_ROUTER_SUPPORTED_RELEASE]: {
+    since: VLLM_ROUTER_KV_CONNECTOR_SINCE,
+    component: 'vllm-router',
+    what: 'vllm-router releases supported by cdk8s-vllm-pd',
+    source: 'the library renders --kv-connector for every flow but P2pNccl (row VLLM_ROUTER_KV_CONNECTOR_FLAG); every other rendered flag is in src/main.rs CliArgs of vllm-router 0.1.9, 0.1.12, 0.1.15, 0.1.16 and 0.1.17 (PyPI sdists)',
+  },
+  [Capability.VLLM_ROUTER_KV_CONNECTOR_FLAG]: {
+    since: VLLM_ROUTER_KV_CONNECTOR_SINCE,
+    component: 'vllm-router',
+    what: "flag '--kv-connector'",
+    source: 'vllm-project/router PR #151; absent in vllm-router 0.1.12 (sdist src/main.rs) and 0.1.13 (wheel router_args.py), present in 0.1.15 (sdist src/main.rs, src/config/types.rs KvConnector)',
+  },
 };
 
 /** True when `version` has `capability`. */
-export function has(version: VllmVersion, capability: Capability): boolean {
+export function has(version: Release, capability: Capability): boolean {
   const b = TABLE[capability];
+  if ((b.component ?? 'vLLM') !== componentOf(version)) {
+    throw new Error(`compat: row ${capability} is about ${b.component ?? 'vLLM'}, asked with a ${componentOf(version)} version`);
+  }
   if (b.since !== undefined && !version.isAtLeast(b.since)) return false;
   if (b.until !== undefined && version.isAtLeast(b.until)) return false;
   return true;
@@ -214,17 +247,21 @@ export function range(capability: Capability): string {
   const parts: string[] = [];
   if (b.since !== undefined) parts.push(`>= ${b.since}`);
   if (b.until !== undefined) parts.push(`< ${b.until}`);
-  return `vLLM ${parts.join(' and ')}`;
+  return `${b.component ?? 'vLLM'} ${parts.join(' and ')}`;
+}
+
+function componentOf(version: Release): 'vLLM' | 'vllm-router' {
+  return version instanceof VllmVersion ? 'vLLM' : 'vllm-router';
 }
 
 /**
  * Throws a prop-naming error unless `version` has `capability`.
  */
 export function requireCapability(
-  version: VllmVersion, capability: Capability, where: string, prop: string, value: unknown, hint = '',
+  version: Release, capability: Capability, where: string, prop: string, value: unknown, hint = '',
 ): void {
   if (has(version, capability)) return;
   const b = TABLE[capability];
   throw invalid(where, prop, value,
-    `needs ${b.what}, which exists in ${range(capability)} (source: ${b.source}); the image is vLLM ${version}${hint ? `. ${hint}` : ''}`);
+    `needs ${b.what}, which exists in ${range(capability)} (source: ${b.source}); the image is ${componentOf(version)} ${version}${hint ? `. ${hint}` : ''}`);
 }

@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { Duration } from 'cdk8s';
 
 /**
@@ -17,9 +18,37 @@ export function show(value: unknown): string {
   }
 }
 
-/** Builds the library's standard error: `<where>: '<prop>' (<value>) <what is allowed>`. */
+// This package's compiled (lib/) and source (src/) directories: this file is <root>/{lib,src}/private/.
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+const OWN_DIRS = ['lib', 'src'].map(d => path.join(PACKAGE_ROOT, d) + path.sep);
+
+/**
+ * Builds the library's standard error: `<where>: '<prop>' (<value>) <what is allowed>`. Its stack starts
+ * at the caller's own code: frames inside this package say nothing to a user (and point at files a user
+ * may not have), so they are dropped.
+ */
 export function invalid(where: string, prop: string, value: unknown, allowed: string): Error {
-  return new Error(`${where}: '${prop}' (${show(value)}) ${allowed}`);
+  const limit = Error.stackTraceLimit;
+  // Capture deep enough that the caller's frames survive the trimming, then keep the usual count.
+  Error.stackTraceLimit = Math.max(limit, 50);
+  let error: Error;
+  try {
+    error = new Error(`${where}: '${prop}' (${show(value)}) ${allowed}`);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  error.stack = withoutOwnFrames(error.stack, limit);
+  return error;
+}
+
+/** A V8 stack without the frames inside this package, at most `limit` frames. */
+export function withoutOwnFrames(stack: string | undefined, limit: number): string | undefined {
+  if (stack === undefined) return stack;
+  const lines = stack.split('\n');
+  const first = lines.findIndex(l => /^\s+at /.test(l));
+  if (first < 0) return stack;
+  const frames = lines.slice(first).filter(l => !OWN_DIRS.some(d => l.includes(d)));
+  return [...lines.slice(0, first), ...frames.slice(0, Math.max(limit, 0))].join('\n');
 }
 
 /**

@@ -70,6 +70,7 @@ export const EXAMPLE_CONNECTOR_OPTIONS = extend('ExampleConnectorOptions', [KV_C
 /** VllmRouterOptions. */
 export const VLLM_ROUTER_OPTIONS = struct('VllmRouterOptions', {
   image: str(),
+  version: str(),
   prefillPolicy: str(),
   decodePolicy: str(),
 });

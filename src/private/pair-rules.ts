@@ -19,8 +19,10 @@ export function validatePair(where: string, prefill: TierSpec, decode: TierSpec)
   same('image version', prefill.version.toString(), decode.version.toString(), 'KV layouts are only compatible within one vLLM release');
   same('kvCacheDtype', prefill.kvCacheDtype, decode.kvCacheDtype, 'KV bytes are copied as-is, so the cache dtype must match');
   // A different connector or connector setting on one side never pairs. Both connectors are rendered in
-  // the same tier context, so options spelled differently but rendering alike still pair.
-  for (const ctx of [prefill, decode]) {
+  // the same tier context, so options spelled differently but rendering alike still pair. One shared
+  // connector object (what PdService passes) renders alike by construction: skip its four renders.
+  const specs = prefill.kvConnector === decode.kvConnector ? [] : [prefill, decode];
+  for (const ctx of specs) {
     const p = prefill.kvConnector._signature(ctx);
     const d = decode.kvConnector._signature(ctx);
     if (p !== d) {

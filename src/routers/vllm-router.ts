@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
+import { Capability, requireCapability } from '../private/compat';
 import { Transport } from '../private/connector-context';
 import { invalid } from '../private/errors';
 import { requireImageReference } from '../private/k8s-syntax';
@@ -6,6 +7,7 @@ import { HTTP_PORT_NAME } from '../private/ports';
 import { LIVENESS_TIMING, READINESS_TIMING } from '../private/probes';
 import { RouterContext, RouterImpl, RouterRendering } from '../private/router-context';
 import { RouterDiscovery } from '../router-discovery';
+import { VllmRouterVersion } from '../vllm-router-version';
 
 /**
  * vllm-router's load-balancing policies (`--policy`, `--prefill-policy`, `--decode-policy`).
@@ -30,14 +32,23 @@ export enum RoutingPolicy {
  */
 export interface VllmRouterOptions {
   /**
-   * The router image. Its binary must be `vllm-router` (the Rust router from vllm-project/router).
-   * Set it: vllm-router publishes only nightly images, upstream deletes old dated ones, and the
-   * default (the tag named in vllm-project/vllm#41350) may no longer be pullable.
+   * The router image. Its binary must be `vllm-router` (the Rust router from vllm-project/router). When you
+   * set it, set `version` too. vllm-router publishes only dated nightly images and upstream deletes old ones,
+   * so mirror the image you use into your registry.
    *
-   * @default 'docker.io/vllm/vllm-router:nightly-20260330-4f56d66'
+   * @default 'docker.io/vllm/vllm-router:nightly-20260809-d2ba586' (README "The router" says how it was chosen)
    * @see https://github.com/vllm-project/router
    */
   readonly image?: string;
+
+  /**
+   * The vllm-router release the image contains: for a nightly, the newest PyPI release published before the
+   * image's date. Decides which flags are rendered; releases the library cannot confirm are refused.
+   *
+   * @default '0.1.15' with the default image; required when `image` is set
+   * @see https://pypi.org/project/vllm-router/#history
+   */
+  readonly version?: string;
 
   /**
    * Policy for picking a prefill worker.
@@ -57,9 +68,15 @@ export interface VllmRouterOptions {
 }
 
 // Docker Hub has only nightly vllm-router images: no vX.Y.Z tag was ever published (vllm-project/router issue #77,
-// PR #231). This is the dated nightly named in vllm-project/vllm#41350. Upstream deletes older dated nightlies
-// (.buildkite/scripts/cleanup-nightly-router-builds.sh), so mirror it into your registry and pass `image`.
-const DEFAULT_IMAGE = 'docker.io/vllm/vllm-router:nightly-20260330-4f56d66';
+// PR #231); tags are nightly-<build date>-<main commit>. This one (built 2026-08-09 from d2ba586) is pinned by the
+// InferenceX benchmark's MI300X vllm-disagg launcher (VLLM_ROUTER_IMAGE=vllm/vllm-router:nightly-20260809-d2ba586).
+// It was built after PyPI vllm-router 0.1.15 (2026-07-13) and before 0.1.16 (2026-10-10), so it contains 0.1.15;
+// every flag rendered below is in src/main.rs CliArgs of both the 0.1.15 and the 0.1.16 sdists (and
+// conformance/router/run checks them against 0.1.15). The old default, nightly-20260330-4f56d66, predates
+// --kv-connector (router PR #151, April 2026). Upstream deletes older dated nightlies
+// (.buildkite/scripts/cleanup-nightly-router-builds.sh), so mirror it into your registry.
+const DEFAULT_IMAGE = 'docker.io/vllm/vllm-router:nightly-20260809-d2ba586';
+const DEFAULT_IMAGE_VERSION = '0.1.15';
 // vllm-router's Prometheus exporter listens on --prometheus-port (default 29000), bound to
 // --prometheus-host (default 127.0.0.1, so it must be 0.0.0.0 to be scraped) (docs/cli_reference.md).
 const METRICS_PORT = 29000;
@@ -82,6 +99,7 @@ export class VllmRouterImpl implements RouterImpl {
   // ..., decode will proceed without them", src/routers/http/vllm_pd_router.rs).
   public readonly supportedTransports = [Transport.NIXL_PULL, Transport.MOONCAKE, Transport.P2P_NCCL, Transport.SHARED_STORAGE];
   private readonly image: string;
+  private readonly version: VllmRouterVersion;
   private readonly prefillPolicy: RoutingPolicy;
   private readonly decodePolicy: RoutingPolicy;
 
@@ -92,6 +110,12 @@ export class VllmRouterImpl implements RouterImpl {
       throw invalid(where, 'image', this.image, 'must be an image reference without whitespace');
     }
     requireImageReference(where, 'image', this.image);
+    if (options.image !== undefined && options.version === undefined) {
+      throw invalid(where, 'version', undefined,
+        `is required with 'image' (${options.image}): vllm-router tags carry no version; pass the newest PyPI vllm-router release older than the image, e.g. '${DEFAULT_IMAGE_VERSION}'`);
+    }
+    this.version = VllmRouterVersion.of(options.version ?? DEFAULT_IMAGE_VERSION);
+    requireCapability(this.version, Capability.VLLM_ROUTER_SUPPORTED_RELEASE, where, 'version', this.version.toString());
     this.prefillPolicy = options.prefillPolicy ?? RoutingPolicy.CACHE_AWARE;
     this.decodePolicy = options.decodePolicy ?? RoutingPolicy.ROUND_ROBIN;
     for (const [prop, value] of [['prefillPolicy', this.prefillPolicy], ['decodePolicy', this.decodePolicy]] as const) {
@@ -165,6 +189,7 @@ export class VllmRouterImpl implements RouterImpl {
       '--vllm-pd-disaggregation',
     ];
     if (ctx.transport !== Transport.P2P_NCCL) {
+      requireCapability(this.version, Capability.VLLM_ROUTER_KV_CONNECTOR_FLAG, ctx.where, 'strategy', this.displayName);
       args.push('--kv-connector', ctx.transport === Transport.MOONCAKE ? 'mooncake' : 'nixl');
     }
     args.push('--prefill-policy', this.prefillPolicy, '--decode-policy', this.decodePolicy);

@@ -1,4 +1,5 @@
 import { Capability, has, range, requireCapability } from '../../src/private/compat';
+import { VllmRouterVersion } from '../../src/vllm-router-version';
 import { VllmVersion } from '../../src/vllm-version';
 
 const v = (s: string) => VllmVersion.of(s);
@@ -29,10 +30,16 @@ const BOUNDED = [
   Capability.DISABLE_LOG_REQUESTS_FLAG, Capability.P2P_NCCL_CONNECTOR,
   Capability.OFFLOADING_NUM_CPU_BLOCKS, Capability.SHARED_STORAGE_CONNECTOR_NAME,
 ];
+/** Router rows: their versions are vllm-router's. */
+const ROUTER_SINCE: Array<[Capability, string, string]> = [
+  [Capability.VLLM_ROUTER_SUPPORTED_RELEASE, '0.1.14', '0.1.15'],
+  [Capability.VLLM_ROUTER_KV_CONNECTOR_FLAG, '0.1.14', '0.1.15'],
+];
+const rv = (s: string) => VllmRouterVersion.of(s);
 
 describe('compat', () => {
   test('every capability in the table has a boundary test here', () => {
-    expect([...SINCE.map(([c]) => c), ...BOUNDED].sort()).toEqual(Object.values(Capability).sort());
+    expect([...SINCE.map(([c]) => c), ...BOUNDED, ...ROUTER_SINCE.map(([c]) => c)].sort()).toEqual(Object.values(Capability).sort());
   });
 
   test.each(SINCE)('%s is missing on %s and present from %s on', (capability, before, since) => {
@@ -40,6 +47,19 @@ describe('compat', () => {
     expect(has(v(since), capability)).toBe(true);
     expect(has(v('1.0.0'), capability)).toBe(true);
     expect(range(capability)).toBe(`vLLM >= ${since}`);
+  });
+
+  test.each(ROUTER_SINCE)('vllm-router row %s is missing on %s and present from %s on', (capability, before, since) => {
+    expect(has(rv(before), capability)).toBe(false);
+    expect(has(rv(since), capability)).toBe(true);
+    expect(range(capability)).toBe(`vllm-router >= ${since}`);
+  });
+
+  test('fails when a router row is asked with a vLLM version, or a vLLM row with a router version', () => {
+    expect(() => has(v('0.32.0'), Capability.VLLM_ROUTER_KV_CONNECTOR_FLAG))
+      .toThrow(/^compat: row VLLM_ROUTER_KV_CONNECTOR_FLAG is about vllm-router, asked with a vLLM version$/);
+    expect(() => has(rv('0.1.15'), Capability.SUPPORTED_RELEASE))
+      .toThrow(/^compat: row SUPPORTED_RELEASE is about vLLM, asked with a vllm-router version$/);
   });
 
   test('DISABLE_LOG_REQUESTS_FLAG is accepted up to 0.14.x (confirmed) and refused from 0.15.0 (0.15/0.16 unconfirmed)', () => {

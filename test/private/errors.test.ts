@@ -1,4 +1,7 @@
-import { invalid, requireInteger, show } from '../../src/private/errors';
+import * as path from 'path';
+import { KvConnector, Model, PdService } from '../../src';
+import { invalid, requireInteger, show, withoutOwnFrames } from '../../src/private/errors';
+import { chart } from '../util';
 
 describe('show', () => {
   test.each([
@@ -64,5 +67,45 @@ describe('show for non-JSON values', () => {
 
   test('prints a function as text, never undefined', () => {
     expect(typeof show(() => 1)).toBe('string');
+  });
+});
+
+describe('error stacks', () => {
+  const own = [path.join(__dirname, '..', '..', 'src') + path.sep, path.join(__dirname, '..', '..', 'lib') + path.sep];
+  function thrown(f: () => unknown): Error {
+    try {
+      f();
+    } catch (e) {
+      return e as Error;
+    }
+    throw new Error('did not throw');
+  }
+
+  test('start with the message, then the caller\'s own frame; no frames of the library\'s files', () => {
+    const e = thrown(() => new PdService(chart(), 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, prefill: { replicas: 0 } }));
+    const lines = e.stack!.split('\n');
+    expect(lines[0]).toBe("Error: PdService 'test/Svc': 'prefill.replicas' (0) must be an integer >= 1");
+    expect(lines[1]).toContain(__filename);
+    expect(lines.filter(l => own.some(d => l.includes(d)))).toEqual([]);
+  });
+
+  test('keep the caller\'s frames however deep inside the library the error is built', () => {
+    // requireCapability <- connector <- KvConnector <- VllmTier <- PrefillTier <- PdService: deeper than a
+    // default 10-frame stack leaves room for.
+    const e = thrown(() => new PdService(chart(), 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvConnector: KvConnector.p2pNccl() }));
+    const frames = e.stack!.split('\n').filter(l => /^\s+at /.test(l));
+    expect(frames[0]).toContain(__filename);
+    expect(frames.length).toBeLessThanOrEqual(Error.stackTraceLimit);
+  });
+
+  test('a missing model reads the same way', () => {
+    const e = thrown(() => new PdService(chart(), 'Svc', {} as any));
+    expect(e.message).toBe("PdService 'test/Svc': 'model' (undefined) is required: pass Model.of(...) or a catalogue entry such as Model.LLAMA_3_1_8B_INSTRUCT");
+    expect(e.stack!.split('\n')[1]).toContain(__filename);
+  });
+
+  test('withoutOwnFrames leaves a stack without frames as it is', () => {
+    expect(withoutOwnFrames('Error: x', 10)).toBe('Error: x');
+    expect(withoutOwnFrames(undefined, 10)).toBeUndefined();
   });
 });

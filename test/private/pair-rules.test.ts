@@ -27,4 +27,22 @@ describe('pair-rules', () => {
     expect(() => validatePair('X', prefill._spec, decode._spec))
       .toThrow(/^X: 'decode\.tokenizer' \(undefined\) must equal prefill's tokenizer \("a\/tok"\): both tiers must use the same tokenizer$/);
   });
+
+  test('renders each connector signature once per tier context, and not at all for one shared connector', () => {
+    const c = chart();
+    const shared = KvConnector.nixl();
+    const prefill = new PrefillTier(c, 'P', { model, kvConnector: shared });
+    const decode = new DecodeTier(c, 'D', { model, kvConnector: shared });
+    const signature = jest.spyOn(KvConnector.prototype, '_signature');
+    try {
+      validatePair('X', prefill._spec, decode._spec);
+      expect(signature).not.toHaveBeenCalled();
+      const other = new DecodeTier(chart(), 'D', { model, kvConnector: KvConnector.nixl() });
+      validatePair('X', prefill._spec, other._spec);
+      // Two connectors x two tier contexts.
+      expect(signature).toHaveBeenCalledTimes(4);
+    } finally {
+      signature.mockRestore();
+    }
+  });
 });

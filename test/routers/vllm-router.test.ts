@@ -11,7 +11,7 @@ describe('vllm-router', () => {
     expect(objects).toMatchSnapshot();
     const router = container(find(objects, 'Deployment', 'router'));
     const selector = (labels: { [k: string]: string }) => Object.entries(labels).map(([k, v]) => `${k}=${v}`);
-    expect(router.image).toBe('docker.io/vllm/vllm-router:nightly-20260330-4f56d66');
+    expect(router.image).toBe('docker.io/vllm/vllm-router:nightly-20260809-d2ba586');
     expect(router.command).toEqual(['vllm-router']);
     expect(router.args).toEqual([
       '--host', '0.0.0.0',
@@ -50,6 +50,7 @@ describe('vllm-router', () => {
         port: 9000,
         strategy: RouterStrategy.vllmRouter({
           image: 'registry.example.com/vllm-router:v0.1.17',
+          version: '0.1.17',
           prefillPolicy: RoutingPolicy.POWER_OF_TWO,
           decodePolicy: RoutingPolicy.CONSISTENT_HASH,
         }),
@@ -79,6 +80,28 @@ describe('vllm-router', () => {
   test.each(['my router:v1', 'vllm-router:v1\n'])('fails when image is %p', (image) => {
     expect(() => RouterStrategy.vllmRouter({ image }))
       .toThrow(/^RouterStrategy\.vllmRouter: 'image' \('.*'\) must be an image reference without whitespace$/s);
+  });
+
+  test('fails when image is set without version: vllm-router tags carry none', () => {
+    expect(() => RouterStrategy.vllmRouter({ image: 'registry.example.com/vllm-router:nightly-20261001-abcdef0' }))
+      .toThrow(/^RouterStrategy\.vllmRouter: 'version' \(undefined\) is required with 'image' \(registry\.example\.com\/vllm-router:nightly-20261001-abcdef0\): vllm-router tags carry no version; pass the newest PyPI vllm-router release older than the image, e\.g\. '0\.1\.15'$/);
+  });
+
+  test('fails on a vllm-router release older than 0.1.15: --kv-connector (router PR #151) is unconfirmed there', () => {
+    expect(() => RouterStrategy.vllmRouter({ image: 'docker.io/vllm/vllm-router:nightly-20260330-4f56d66', version: '0.1.12' }))
+      .toThrow(/^RouterStrategy\.vllmRouter: 'version' \('0\.1\.12'\) needs vllm-router releases supported by cdk8s-vllm-pd, which exists in vllm-router >= 0\.1\.15 \(source: .*\); the image is vllm-router 0\.1\.12$/);
+  });
+
+  test('fails when version is not a version', () => {
+    expect(() => RouterStrategy.vllmRouter({ image: 'r/vllm-router:nightly', version: 'nightly' }))
+      .toThrow(/^VllmRouterVersion: 'version' \('nightly'\) must be a vllm-router release version such as '0\.1\.15'$/);
+  });
+
+  test('a custom image with a supported version renders that image', () => {
+    const strategy = RouterStrategy.vllmRouter({ image: 'registry.example.com/vllm-router:nightly-20261001-abcdef0', version: '0.1.16' });
+    const c = chart();
+    new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, router: { strategy } });
+    expect(container(find(synth(c), 'Deployment', 'router')).image).toBe('registry.example.com/vllm-router:nightly-20261001-abcdef0');
   });
 
   test('fails when image is empty', () => {

@@ -1,0 +1,210 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ApiObject, App, AppProps, Chart, DependencyGraph, Names, Yaml, YamlOutputType } from 'cdk8s';
+import { IConstruct } from 'constructs';
+
+/**
+ * A cdk8s `App` for apps with many charts (a fleet of services, one chart each): it writes the same
+ * files, byte for byte, as `App`, but validates the construct tree and resolves its dependencies once
+ * instead of once per chart, so synthesis time grows linearly with the number of charts.
+ *
+ * Why: cdk8s 2.70's `App.synth()` prepares the whole app, then calls `chart.toJson()` for each chart,
+ * and `Chart.toJson()` (`App._synthChart`) runs the app-wide dependency and validation pass again over
+ * every construct of the app (cdk8s src/app.ts, `_synthChart`, unchanged in 2.70.106). With N charts
+ * that is N passes over the whole tree. `FleetApp` keeps `App`'s order of charts and objects, its file
+ * names, output types, validation messages and construct metadata; only the repeated passes go. A chart
+ * whose class overrides `toJson()` is still rendered through its own `toJson()`.
+ *
+ * Drop-in: replace `new App()` with `new FleetApp()` in `main.ts`; `cdk8s synth` runs it unchanged.
+ *
+ * @example
+ * const app = new FleetApp();
+ * for (const name of ['a', 'b']) {
+ *   const chart = new Chart(app, name, { namespace: 'llm' });
+ *   new PdService(chart, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT });
+ * }
+ * app.synth();
+ */
+export class FleetApp extends App {
+  // App keeps this private; the same default as App's constructor (cdk8s src/app.ts).
+  private readonly recordsMetadata: boolean;
+
+  public constructor(props: AppProps = {}) {
+    super(props);
+    this.recordsMetadata = props.recordConstructMetadata ?? process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true';
+  }
+
+  /**
+   * Synthesizes all manifests to the output directory, as `App.synth()` does.
+   */
+  public synth(): void {
+    fs.mkdirSync(this.outdir, { recursive: true });
+    const hasDependantCharts = this._prepare();
+    const charts = this.charts;
+    switch (this.yamlOutputType) {
+      case YamlOutputType.FILE_PER_APP: {
+        const objects = charts.flatMap(renderChart);
+        if (charts.length > 0) {
+          // There is no app name: cdk8s hard-codes the file name.
+          Yaml.save(path.join(this.outdir, `app${this.outputFileExtension}`), objects);
+        }
+        break;
+      }
+      case YamlOutputType.FILE_PER_CHART: {
+        const name = chartNamer(hasDependantCharts);
+        for (const chart of charts) {
+          Yaml.save(path.join(this.outdir, name(chart) + this.outputFileExtension), renderChart(chart));
+        }
+        break;
+      }
+      case YamlOutputType.FILE_PER_RESOURCE:
+        for (const chart of charts) {
+          for (const obj of renderChart(chart)) {
+            if (obj !== undefined) {
+              Yaml.save(path.join(this.outdir, resourceFileName(obj) + this.outputFileExtension), [obj]);
+            }
+          }
+        }
+        break;
+      case YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE: {
+        const name = chartNamer(hasDependantCharts);
+        for (const chart of charts) {
+          const dir = path.join(this.outdir, name(chart));
+          fs.mkdirSync(dir, { recursive: true });
+          // App renders each object itself here (no chart.toJson()), so overrides do not apply in App either.
+          for (const apiObject of chartToKube(chart)) {
+            const obj = apiObject.toJson();
+            Yaml.save(path.join(dir, resourceFileName(obj) + this.outputFileExtension), [obj]);
+          }
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    if (this.recordsMetadata) {
+      const resources: { [name: string]: { path: string } } = {};
+      for (const apiObject of this.charts.flatMap(chartToKube)) {
+        resources[apiObject.name] = { path: apiObject.node.path };
+      }
+      fs.writeFileSync(path.join(this.outdir, 'construct-metadata.json'), JSON.stringify({ version: '1.0.0', resources }));
+    }
+  }
+
+  /**
+   * Synthesizes the app into a YAML string, as `App.synthYaml()` does.
+   */
+  public synthYaml(): string {
+    this._prepare();
+    return Yaml.stringify(...this.charts.flatMap(renderChart));
+  }
+
+  /**
+   * The app-wide pass, once: validate (as `App.synth()` does first), turn implicit construct
+   * dependencies into chart and object dependencies, then validate again (as every `Chart.toJson()`
+   * does after resolving). Returns whether any chart depends on another (then file names are indexed).
+   */
+  private _prepare(): boolean {
+    const cache = new FindAllCache();
+    validate(this, cache);
+    const hasDependantCharts = resolveDependencies(this, cache);
+    validate(this, cache);
+    return hasDependantCharts;
+  }
+}
+
+/** `node.findAll()` per node, computed once per synthesis (cdk8s's `SynthRequestCache`). */
+class FindAllCache {
+  private readonly cache = new Map<IConstruct, IConstruct[]>();
+  public findAll(c: IConstruct): IConstruct[] {
+    let all = this.cache.get(c);
+    if (!all) {
+      all = c.node.findAll();
+      this.cache.set(c, all);
+    }
+    return all;
+  }
+}
+
+// The helpers below mirror cdk8s 2.70.0 src/app.ts (`validate`, `resolveDependencies`, `chartToKube`,
+// the chart namers and resource file names), module-private there; test/fleet-app.test.ts proves the
+// bytes match App's for every output type.
+
+function validate(app: App, cache: FindAllCache): void {
+  const errors: string[] = [];
+  for (const child of cache.findAll(app)) {
+    for (const error of child.node.validate()) {
+      errors.push(`[${child.node.path}] ${error}`);
+    }
+  }
+  if (errors.length > 0) {
+    throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
+  }
+}
+
+function dependencies(app: App, cache: FindAllCache): { source: IConstruct; target: IConstruct }[] {
+  return cache.findAll(app).flatMap(source => source.node.dependencies.map(target => ({ source, target })));
+}
+
+function resolveDependencies(app: App, cache: FindAllCache): boolean {
+  let hasDependantCharts = false;
+  // Nested charts: the parent depends on its child charts.
+  for (const parent of cache.findAll(app).filter(isChart)) {
+    for (const child of parent.node.children.filter(isChart)) {
+      parent.node.addDependency(child);
+      hasDependantCharts = true;
+    }
+  }
+  // Implicit construct dependencies across charts become chart dependencies.
+  for (const dep of dependencies(app, cache)) {
+    const sourceChart = Chart.of(dep.source);
+    const targetChart = Chart.of(dep.target);
+    if (sourceChart !== targetChart) {
+      sourceChart.node.addDependency(targetChart);
+      hasDependantCharts = true;
+    }
+  }
+  // ...and dependencies between the API objects under them.
+  for (const dep of dependencies(app, cache)) {
+    const sourceChart = Chart.of(dep.source);
+    const targetChart = Chart.of(dep.target);
+    const targets = cache.findAll(dep.target).filter(c => c instanceof ApiObject && Chart.of(c) === targetChart);
+    const sources = cache.findAll(dep.source).filter(c => c instanceof ApiObject && Chart.of(c) === sourceChart);
+    for (const target of targets) {
+      for (const source of sources) {
+        if (target !== source) {
+          source.node.addDependency(target);
+        }
+      }
+    }
+  }
+  return hasDependantCharts;
+}
+
+function isChart(c: IConstruct): c is Chart {
+  return c instanceof Chart;
+}
+
+/** A chart's own API objects in dependency order (objects of nested charts belong to those charts). */
+function chartToKube(chart: Chart): ApiObject[] {
+  return new DependencyGraph(chart.node).topology()
+    .filter((c): c is ApiObject => c instanceof ApiObject)
+    .filter(c => Chart.of(c) === chart);
+}
+
+/** What `chart.toJson()` returns, without repeating the app-wide pass `_prepare` did. */
+function renderChart(chart: Chart): any[] {
+  if (chart.toJson !== Chart.prototype.toJson) {
+    return Object.values(chart.toJson());
+  }
+  return chartToKube(chart).map(o => o.toJson());
+}
+
+function chartNamer(indexed: boolean): (chart: Chart) => string {
+  let index = 0;
+  return chart => indexed ? `${(index++).toString().padStart(4, '0')}-${Names.toDnsLabel(chart)}` : Names.toDnsLabel(chart);
+}
+
+function resourceFileName(obj: any): string {
+  return `${obj.kind}.${obj.metadata.name}`.replace(/[^0-9a-zA-Z-_.]/g, '');
+}
