@@ -5,6 +5,7 @@ import { requirePort } from '../private/boundary';
 import { Capability, requireCapability } from '../private/compat';
 import { ConnectorImpl, ConnectorRendering, RouterEndpoint, Transport } from '../private/connector-context';
 import { invalid, requireInteger } from '../private/errors';
+import { isDns1123Subdomain } from '../private/k8s-syntax';
 import { PortPeer } from '../private/pod-contribution';
 import { requireRankPorts } from '../private/ports';
 import { seedRole, strictRoles } from '../private/role-rules';
@@ -74,6 +75,26 @@ export interface LmcacheConnectorOptions extends KvConnectorCommonOptions {
    * @see https://docs.lmcache.ai/api_reference/configurations.html
    */
   readonly peerAllocPort?: number;
+
+  /**
+   * Host of an LMCache PD proxy you run yourself (`pd_proxy_host` on prefill), e.g. LMCache's example
+   * disaggregated proxy. No released router implements LMCache PD, so a `PdRouter` refuses this connector;
+   * with `proxyHost` and `proxyPort` the tiers are complete on their own (PrefillTier / DecodeTier without a
+   * PdRouter) and your proxy routes them.
+   *
+   * @default - none: the tiers need a router's address, and no released router implements LMCache PD
+   * @see https://docs.lmcache.ai/disaggregated_prefill/nixl/index.html
+   */
+  readonly proxyHost?: string;
+
+  /**
+   * Port on `proxyHost` where prefill notifies the proxy that a transfer is done (`pd_proxy_port`). Required
+   * with `proxyHost`: the port is the proxy's own setting.
+   *
+   * @default - none; required with proxyHost
+   * @see https://docs.lmcache.ai/api_reference/configurations.html
+   */
+  readonly proxyPort?: number;
 }
 
 /** Container port name prefixes of decode's LMCache NIXL init and alloc listeners (one per TP rank). */
@@ -109,6 +130,14 @@ export class LmcacheConnectorImpl implements ConnectorImpl {
     if (o.nixlBackends !== undefined && o.nixlBackends.length === 0) {
       throw invalid(where, 'nixlBackends', [], 'must list at least one NIXL backend');
     }
+    if ((o.proxyHost === undefined) !== (o.proxyPort === undefined)) {
+      const [prop, value] = o.proxyHost === undefined ? ['proxyPort', o.proxyPort] : ['proxyHost', o.proxyHost];
+      throw invalid(where, prop, value, 'must be given together with ' + (prop === 'proxyHost' ? 'proxyPort' : 'proxyHost') + ': both name your own LMCache PD proxy');
+    }
+    if (o.proxyHost !== undefined && !isDns1123Subdomain(o.proxyHost)) {
+      throw invalid(where, 'proxyHost', o.proxyHost, 'must be a DNS name or IPv4 address, e.g. lmcache-proxy.llm.svc');
+    }
+    if (o.proxyPort !== undefined) requirePort(where, 'proxyPort', o.proxyPort);
     this.initPort = o.peerInitPort ?? 7300;
     this.allocPort = o.peerAllocPort ?? 7400;
     requirePort(where, 'peerInitPort', this.initPort);
@@ -133,7 +162,8 @@ export class LmcacheConnectorImpl implements ConnectorImpl {
   }
 
   public needsRouterAddress(): boolean {
-    return true;
+    // Prefill's config carries the proxy's address: a PdRouter's, or the user's own proxy.
+    return this.options.proxyHost === undefined;
   }
 
   public render(spec: TierSpec, router?: RouterEndpoint): ConnectorRendering {
@@ -211,8 +241,8 @@ export class LmcacheConnectorImpl implements ConnectorImpl {
       return {
         ...common,
         pd_role: 'sender',
-        pd_proxy_host: router?.serviceName ?? '',
-        pd_proxy_port: router?.connectorPort ?? 0,
+        pd_proxy_host: o.proxyHost ?? router?.serviceName ?? '',
+        pd_proxy_port: o.proxyPort ?? router?.connectorPort ?? 0,
         pd_buffer_size: gib(o.prefillBufferSize, 1),
         pd_buffer_device: device,
       };

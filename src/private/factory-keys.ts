@@ -33,6 +33,8 @@ export const LMCACHE_CONNECTOR_OPTIONS = extend('LmcacheConnectorOptions', [KV_C
   nixlBackends: backends,
   peerInitPort: port,
   peerAllocPort: port,
+  proxyHost: str(),
+  proxyPort: port,
 });
 
 /** P2pNcclConnectorOptions. */

@@ -1,12 +1,16 @@
-import { Testing } from 'cdk8s';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Testing, Yaml } from 'cdk8s';
 import {
   DecodeTier, KvBufferDevice, KvConnector, KvRole, Model, PdRouter, PdService,
   PrefillTier, RouterStrategy,
 } from '../../src';
-import { chart } from '../util';
+import { chart, find, kvTransferConfig, synth } from '../util';
 
-// LMCache PD behind a router is refused (no released router implements it: src/routers/production-stack.ts), so
-// these tests cover the connector's own rules; rendered LMCache configs are no longer synthesized.
+// LMCache PD behind a PdRouter is refused (no released router implements it: src/routers/production-stack.ts);
+// standalone tiers with the user's own LMCache PD proxy (proxyHost/proxyPort) render complete configs, which
+// conformance/run hands to LMCache's own loader.
 const model = Model.LLAMA_3_1_8B_INSTRUCT;
 const productionStack = { strategy: RouterStrategy.productionStackRouter() };
 
@@ -94,4 +98,47 @@ describe('LMCacheConnectorV1 with decode tensor parallelism', () => {
       .toEqual(['lmc-init-0:7300', 'lmc-init-1:7301', 'lmc-alloc-0:7400', 'lmc-alloc-1:7401']);
   });
 
+});
+
+describe('LMCacheConnectorV1 with your own LMCache PD proxy', () => {
+  const ownProxy = () => KvConnector.lmcache({ proxyHost: 'lmcache-proxy.llm.svc', proxyPort: 7500 });
+
+  test('standalone tiers render a complete sender and receiver config without a PdRouter', () => {
+    const c = chart();
+    const kvConnector = ownProxy();
+    new PrefillTier(c, 'Prefill', { model, kvConnector, tensorParallelSize: 2 });
+    new DecodeTier(c, 'Decode', { model, kvConnector, tensorParallelSize: 2 });
+    const objects = synth(c);
+    expect(objects).toMatchSnapshot();
+    const configOf = (tier: string) => {
+      const cm = objects.find(o => o.kind === 'ConfigMap' && o.metadata.labels?.['app.kubernetes.io/component'] === tier)!;
+      // cdk8s's own YAML reader (the library writes the file with cdk8s's Yaml.stringify).
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lmcache-')), 'config.yaml');
+      fs.writeFileSync(file, Object.values(cm.data as Record<string, string>)[0]);
+      return Yaml.load(file)[0];
+    };
+    expect(configOf('prefill')).toMatchObject({ pd_role: 'sender', pd_proxy_host: 'lmcache-proxy.llm.svc', pd_proxy_port: 7500 });
+    expect(configOf('decode')).toMatchObject({ pd_role: 'receiver', pd_peer_init_port: [7300, 7301], pd_peer_alloc_port: [7400, 7401] });
+    expect(kvTransferConfig(find(objects, 'Deployment', 'prefill')).kv_role).toBe('kv_producer');
+  });
+
+  test('fails when proxyHost is given without proxyPort', () => {
+    expect(() => KvConnector.lmcache({ proxyHost: 'lmcache-proxy' }))
+      .toThrow(/^KvConnector\.lmcache: 'proxyHost' \('lmcache-proxy'\) must be given together with proxyPort/);
+  });
+
+  test('fails when proxyPort is given without proxyHost', () => {
+    expect(() => KvConnector.lmcache({ proxyPort: 7500 }))
+      .toThrow(/^KvConnector\.lmcache: 'proxyPort' \(7500\) must be given together with proxyHost/);
+  });
+
+  test('fails when proxyHost is not a DNS name', () => {
+    expect(() => KvConnector.lmcache({ proxyHost: 'Proxy_Host', proxyPort: 7500 }))
+      .toThrow(/^KvConnector\.lmcache: 'proxyHost' \('Proxy_Host'\) must be a DNS name or IPv4 address/);
+  });
+
+  test('fails behind a PdRouter all the same: no released router implements LMCache PD', () => {
+    expect(() => new PdService(chart(), 'Svc', { model, kvConnector: ownProxy(), router: productionStack }))
+      .toThrow(/no released router implements LMCache PD/);
+  });
 });
