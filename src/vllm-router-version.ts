@@ -1,5 +1,4 @@
-import * as semver from 'semver';
-import { invalid } from './private/errors';
+import { parseRelease, releaseAtLeast, releaseString } from './private/release';
 
 /**
  * A vllm-router release version (the `vllm-router` package on PyPI and the binary's Cargo version). It decides
@@ -12,11 +11,8 @@ import { invalid } from './private/errors';
 export class VllmRouterVersion {
   /** Parses a version such as `0.1.15` or `v0.1.15`. */
   public static of(version: string): VllmRouterVersion {
-    const parsed = semver.parse(String(version).replace(/^v/, ''));
-    if (!parsed) {
-      throw invalid('VllmRouterVersion', 'version', version, "must be a vllm-router release version such as '0.1.15'");
-    }
-    return new VllmRouterVersion(parsed.major, parsed.minor, parsed.patch);
+    const r = parseRelease('VllmRouterVersion', version, "must be a vllm-router release version such as '0.1.15'");
+    return new VllmRouterVersion(r.major, r.minor, r.patch);
   }
 
   /** Major version. */
@@ -34,11 +30,11 @@ export class VllmRouterVersion {
 
   /** `major.minor.patch`. */
   public toString(): string {
-    return `${this.major}.${this.minor}.${this.patch}`;
+    return releaseString(this);
   }
 
   /** True when this version is at least `other` (`0.1.15`). */
   public isAtLeast(other: string): boolean {
-    return semver.gte(this.toString(), VllmRouterVersion.of(other).toString());
+    return releaseAtLeast(this, VllmRouterVersion.of(other));
   }
 }

@@ -1,5 +1,4 @@
-import * as semver from 'semver';
-import { invalid } from './private/errors';
+import { parseRelease, releaseAtLeast, releaseString } from './private/release';
 
 /**
  * A vLLM release version. It decides which connectors, connector names and flags are rendered.
@@ -9,11 +8,8 @@ export class VllmVersion {
    * Parses a version such as `0.19.1` or `v0.19.1`.
    */
   public static of(version: string): VllmVersion {
-    const parsed = semver.parse(String(version).replace(/^v/, ''));
-    if (!parsed) {
-      throw invalid('VllmVersion', 'version', version, "must be a vLLM release version such as '0.19.1' or 'v0.19.1'");
-    }
-    return new VllmVersion(parsed.major, parsed.minor, parsed.patch);
+    const r = parseRelease('VllmVersion', version, "must be a vLLM release version such as '0.19.1' or 'v0.19.1'");
+    return new VllmVersion(r.major, r.minor, r.patch);
   }
 
   /**
@@ -40,11 +36,11 @@ export class VllmVersion {
 
   /** `major.minor.patch`. */
   public toString(): string {
-    return `${this.major}.${this.minor}.${this.patch}`;
+    return releaseString(this);
   }
 
   /** True when this version is at least `other` (`0.19.1`). */
   public isAtLeast(other: string): boolean {
-    return semver.gte(this.toString(), VllmVersion.of(other).toString());
+    return releaseAtLeast(this, VllmVersion.of(other));
   }
 }
