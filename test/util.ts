@@ -152,3 +152,13 @@ export function kvTransferConfig(deployment: Manifest): any {
 export function env(deployment: Manifest, name: string): any {
   return (container(deployment).env as any[]).find(e => e.name === name);
 }
+
+/** The message `f` throws, or '' when it does not throw (for tests that assert several fragments). */
+export function message(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return '';
+}

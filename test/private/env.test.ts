@@ -1,7 +1,7 @@
 import { EnvValue, Secret } from 'cdk8s-plus-28';
 import { EnvironmentVariable } from '../../src/environment-variable';
 import { renderExtraEnv } from '../../src/private/env';
-import { chart } from '../util';
+import { chart, message } from '../util';
 
 const WHERE = "PrefillTier 'P'";
 const LIBRARY = [
@@ -9,15 +9,6 @@ const LIBRARY = [
   { name: 'HF_HOME', value: '/model-cache' },
 ];
 const TOKEN = 'hf_AbCdEfGhIjKlMnOpQrStUvWxYz';
-
-function message(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return '';
-}
 
 describe('renderExtraEnv', () => {
   test('renders literal values in order', () => {

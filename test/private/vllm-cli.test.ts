@@ -6,20 +6,11 @@ import { VLLM_0_32_0 } from '../../src/private/generated/vllm-0-32-0';
 import { checkExtraArgs } from '../../src/private/vllm-args';
 import { checkedReleases } from '../../src/private/vllm-cli';
 import { VllmVersion } from '../../src/vllm-version';
-import { chart } from '../util';
+import { chart, message } from '../util';
 
 const V32 = VllmVersion.of('0.32.0');
 const V22 = VllmVersion.of('0.22.0');
 const WHERE = "PrefillTier 'P'";
-
-function message(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return '';
-}
 
 describe('extraArgs against the generated vLLM parser data', () => {
   test('covers the releases conformance/run installs', () => {
