@@ -60,6 +60,13 @@ export interface RouterImpl {
   readonly displayName: string;
   /** The request flows this router implements. */
   readonly supportedTransports: Transport[];
+  /**
+   * Why only one router pod may run with this flow (then replicas default to 1, more are refused and the
+   * rollout recreates the pod), or undefined when replicas are free (they default to 2).
+   */
+  singleReplicaReason(transport: Transport): string | undefined;
+  /** Warnings for this router and pair that do not stop it, e.g. per-replica routing state. */
+  warnings?(ctx: RouterContext): string[];
   /** Rules for this router and pair; throws with a prop-naming message. */
   validate(ctx: RouterContext): void;
   render(ctx: RouterContext): RouterRendering;

@@ -86,6 +86,22 @@ const METRICS_PORT = 29000;
 const ZMQ_DISCOVERY_PORT = 30001;
 
 /**
+ * What a routing policy keeps inside one router process, so that several router replicas (behind one
+ * Service, each seeing part of the traffic) decide worse than one. Policies not listed keep nothing that
+ * matters: random and consistent_hash decide from the request alone; round_robin's counter balances per
+ * replica too.
+ */
+const PER_REPLICA_STATE: { [policy: string]: string | undefined } = {
+  // "maintains an approximate radix tree for each worker based on request history" (src/policies/cache_aware.rs)
+  [RoutingPolicy.CACHE_AWARE]: 'each replica keeps its own approximate prefix tree of the requests it routed ' +
+    '(vllm-router src/policies/cache_aware.rs), so a prefix seen by one replica is unknown to the other and prefix-cache ' +
+    'hits drop; set replicas: 1, or RoutingPolicy.CONSISTENT_HASH to keep affinity across replicas',
+  // load = polled worker load + the replica's own in-flight counter (src/policies/power_of_two.rs get_worker_load)
+  [RoutingPolicy.POWER_OF_TWO]: "each replica adds only its own in-flight requests to the polled worker loads " +
+    '(vllm-router src/policies/power_of_two.rs), so between polls the replicas may pick the same worker',
+};
+
+/**
  * vllm-router in PD mode (`--vllm-pd-disaggregation`): sends each request to a prefill worker with
  * `max_tokens=1` and `kv_transfer_params.do_remote_decode=true`, then the original request plus the
  * returned `kv_transfer_params` to a decode worker (src/routers/http/vllm_pd_router.rs).
@@ -126,6 +142,26 @@ export class VllmRouterImpl implements RouterImpl {
     }
   }
 
+  public singleReplicaReason(transport: Transport): string | undefined {
+    // Engines send their registrations to the one proxy_ip:proxy_port of their config, through the router
+    // Service, over one ZMQ connection each; the registry is the router process's own memory
+    // (src/routers/http/vllm_service_discovery.rs ServiceRegistry, entries expire after 5 s without a ping).
+    // A second router pod would see only the engines whose connection landed on it.
+    return transport === Transport.P2P_NCCL
+      ? 'P2pNcclConnector engines register over one ZMQ connection with a single router, whose registry lives in its own memory (vllm-router src/routers/http/vllm_service_discovery.rs)'
+      : undefined;
+  }
+
+  public warnings(ctx: RouterContext): string[] {
+    if (ctx.replicas < 2) return [];
+    const out: string[] = [];
+    for (const [prop, policy] of [['prefillPolicy', this.prefillPolicy], ['decodePolicy', this.decodePolicy]] as const) {
+      const state = PER_REPLICA_STATE[policy];
+      if (state) out.push(`${ctx.where}: '${prop}' (${policy}) with ${ctx.replicas} router replicas: ${state}`);
+    }
+    return out;
+  }
+
   public validate(ctx: RouterContext): void {
     const prefill = ctx.prefill.spec;
     const decode = ctx.decode.spec;
@@ -146,11 +182,6 @@ export class VllmRouterImpl implements RouterImpl {
         throw invalid(ctx.where, 'prefill.replicas', prefill.replicas,
           "must be 1 with MooncakeConnector on vllm-router: it reads one prefill's engine ids through the prefill Service at startup");
       }
-    }
-    if (ctx.transport === Transport.P2P_NCCL && ctx.replicas !== 1) {
-      // Each engine keeps one ZMQ connection to the Service, so registrations would split across replicas.
-      throw invalid(ctx.where, 'replicas', ctx.replicas,
-        'must be 1 with P2pNcclConnector: engines register over one ZMQ connection with a single router');
     }
     // --service-discovery-port is one port for every discovered worker (docs/cli_reference.md).
     if (ctx.discovery === RouterDiscovery.KUBERNETES && prefill.port !== decode.port) {
