@@ -148,7 +148,7 @@ export class VllmRouterImpl implements RouterImpl {
     // (src/routers/http/vllm_service_discovery.rs ServiceRegistry, entries expire after 5 s without a ping).
     // A second router pod would see only the engines whose connection landed on it.
     return transport === Transport.P2P_NCCL
-      ? 'P2pNcclConnector engines register over one ZMQ connection with a single router, whose registry lives in its own memory (vllm-router src/routers/http/vllm_service_discovery.rs)'
+      ? "engines register over one ZMQ connection with a single router, whose registry lives in that router's memory (vllm-router src/routers/http/vllm_service_discovery.rs)"
       : undefined;
   }
 
