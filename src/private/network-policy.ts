@@ -177,6 +177,20 @@ export interface PdPoliciesInput {
   /** Whether the router uses the Kubernetes API (pod discovery). */
   readonly routerNeedsKubernetesApi: boolean;
   readonly tiers: ReadonlyArray<PolicyTier>;
+  /**
+   * More pod sets of the same deployment (an endpoint picker a router renders, ...): each is part of the
+   * flow graph and gets its own policy (id `NetworkPolicy` in its scope).
+   */
+  readonly extraPods?: ReadonlyArray<ExtraPolicyPods>;
+}
+
+/** A pod set beyond the router and the tiers. */
+export interface ExtraPolicyPods {
+  readonly scope: Construct;
+  readonly labels: { [key: string]: string };
+  /** Read at synth time. */
+  readonly pods: () => PolicyPods;
+  readonly extraEgress?: ReadonlyArray<k8s.NetworkPolicyEgressRule>;
 }
 
 /**
@@ -217,6 +231,7 @@ export function renderPdNetworkPolicies(i: PdPoliciesInput): void {
         const pod = t.pod();
         return { as: t.as, selector: t.selector, ports: pod.ports, peersOnAnyPort: pod.peersOnAnyPort };
       }),
+      ...(i.extraPods ?? []).map(e => e.pods()),
     ],
     clients,
     monitoring,
@@ -232,6 +247,12 @@ export function renderPdNetworkPolicies(i: PdPoliciesInput): void {
     renderNetworkPolicy(t.scope, 'NetworkPolicy', t.labels, () => {
       const g = graph();
       return { self: g.pods[n + 1], graph: g, extraEgress: download ? [MODEL_DOWNLOAD_EGRESS] : [] };
+    });
+  });
+  (i.extraPods ?? []).forEach((e, n) => {
+    renderNetworkPolicy(e.scope, 'NetworkPolicy', e.labels, () => {
+      const g = graph();
+      return { self: g.pods[1 + i.tiers.length + n], graph: g, extraEgress: e.extraEgress };
     });
   });
 }

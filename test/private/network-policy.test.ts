@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
 import { composeTiers } from '../../examples/compose-tiers/main';
 import { ExampleSharedStorage } from '../../examples/example-shared-storage/main';
 import { MooncakeRdma } from '../../examples/mooncake-rdma/main';
@@ -10,7 +11,7 @@ import { SeedLlama70bNixl } from '../../examples/seed-llama-70b-nixl/main';
 import {
   KvConnector, Model, ModelCache, NetworkPeer, PdService, RouterDiscovery, RoutingPolicy, RouterStrategy, VllmImage,
 } from '../../src';
-import { FlowGraph, networkPolicySpec, PolicyPods, resolvePortPeer } from '../../src/private/network-policy';
+import { FlowGraph, networkPolicySpec, PolicyPods, renderPdNetworkPolicies, resolvePortPeer } from '../../src/private/network-policy';
 import { PortPeer } from '../../src/private/pod-contribution';
 import { chart, Manifest, synth } from '../util';
 import { allowedFlows, podsOf } from './flow-evaluator';
@@ -167,20 +168,6 @@ describe('NetworkPolicies allow exactly the PD flows', () => {
     })).toThrow(/'router.networkPolicies.clients\[0\]' .* must be a NetworkPeer/);
   });
 
-  test('fails with malformed NetworkPeer arguments', () => {
-    expect(() => NetworkPeer.namespace('Not_A_Namespace')).toThrow(/NetworkPeer.namespace: 'name' \('Not_A_Namespace'\) must be a DNS-1123 label/);
-    expect(() => NetworkPeer.cidr('10.0.0.0/33')).toThrow(/'cidrBlock' \('10.0.0.0\/33'\) must be an IPv4 or IPv6 CIDR/);
-    expect(() => NetworkPeer.podsWithLabel('bad key!', 'x')).toThrow(/'key' \('bad key!'\) must be a label key/);
-  });
-
-  test('NetworkPeer factories render their peers', () => {
-    expect(NetworkPeer.podsWithLabel('app', 'gw', 'edge')._peer).toEqual({
-      podSelector: { matchLabels: { app: 'gw' } },
-      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'edge' } },
-    });
-    expect(NetworkPeer.namespacesWithLabel('team', 'a')._peer).toEqual({ namespaceSelector: { matchLabels: { team: 'a' } } });
-    expect(NetworkPeer.cidr('fd00::/8')._peer).toEqual({ ipBlock: { cidr: 'fd00::/8' } });
-  });
 });
 
 describe('the policy derivation for any pod set', () => {
@@ -206,6 +193,28 @@ describe('the policy derivation for any pod set', () => {
       const s = resolvePortPeer(peer, pods[1], graph(pods));
       expect(s.pods !== undefined || s.external !== undefined).toBe(true);
     }
+  });
+
+  test('extra pod sets join the graph and get their own policy', () => {
+    const c = chart();
+    const picker = new Construct(c, 'Picker');
+    const pickerPods: PolicyPods = {
+      as: PortPeer.DECODE, selector: { app: 'picker' }, ports: [{ name: 'grpc', containerPort: 9002, peers: [PortPeer.ROUTER] }], peersOnAnyPort: [],
+    };
+    renderPdNetworkPolicies({
+      where: 'test',
+      options: undefined,
+      router: { scope: c, labels: {}, selector: { app: 'router' }, ports: [] },
+      routerNeedsKubernetesApi: false,
+      tiers: [],
+      extraPods: [{ scope: picker, labels: { app: 'picker' }, pods: () => pickerPods }],
+    });
+    // Synth order is the construct tree's: the picker's scope comes first.
+    const [pickerPolicy, routerPolicy] = synth(c);
+    const policies = [routerPolicy, pickerPolicy];
+    expect(policies.map(p => p.spec.podSelector.matchLabels)).toEqual([{ app: 'router' }, { app: 'picker' }]);
+    expect(policies[0].spec.egress[1]).toEqual({ to: [{ podSelector: { matchLabels: { app: 'picker' } } }], ports: [{ protocol: 'TCP', port: 9002 }] });
+    expect(policies[1].spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { app: 'router' } } }], ports: [{ protocol: 'TCP', port: 9002 }] }]);
   });
 
   test('a routing policy with per-replica state is unaffected: the flows do not depend on the policy', () => {
