@@ -88,14 +88,15 @@ const ZMQ_DISCOVERY_PORT = 30001;
 /**
  * What a routing policy keeps inside one router process, so that several router replicas (behind one
  * Service, each seeing part of the traffic) decide worse than one. Policies not listed keep nothing that
- * matters: random and consistent_hash decide from the request alone; round_robin's counter balances per
- * replica too.
+ * matters: random decides alone; consistent_hash hashes the request's session or user id onto a ring built
+ * from the worker URLs, the same in every replica (src/policies/consistent_hash.rs); round_robin's counter
+ * balances per replica too.
  */
 const PER_REPLICA_STATE: { [policy: string]: string | undefined } = {
   // "maintains an approximate radix tree for each worker based on request history" (src/policies/cache_aware.rs)
   [RoutingPolicy.CACHE_AWARE]: 'each replica keeps its own approximate prefix tree of the requests it routed ' +
     '(vllm-router src/policies/cache_aware.rs), so a prefix seen by one replica is unknown to the other and prefix-cache ' +
-    'hits drop; set replicas: 1, or RoutingPolicy.CONSISTENT_HASH to keep affinity across replicas',
+    'hits drop; set replicas: 1, or RoutingPolicy.CONSISTENT_HASH (session affinity that every replica computes alike)',
   // load = polled worker load + the replica's own in-flight counter (src/policies/power_of_two.rs get_worker_load)
   [RoutingPolicy.POWER_OF_TWO]: "each replica adds only its own in-flight requests to the polled worker loads " +
     '(vllm-router src/policies/power_of_two.rs), so between polls the replicas may pick the same worker',

@@ -1,0 +1,135 @@
+import { chart, find, synth } from '../util';
+import {
+  DecodeTier, DisruptionBudget, KvConnector, Model, PdRouter, PdService, PrefillTier, RouterStrategy, RoutingPolicy, VllmImage,
+} from '../../src';
+import { warningsOf } from '../../src/private/warn';
+
+const model = Model.LLAMA_3_1_8B_INSTRUCT;
+// Stateless policies, so no warning is printed by tests that are not about warnings.
+const quiet = RouterStrategy.vllmRouter({ prefillPolicy: RoutingPolicy.ROUND_ROBIN });
+
+describe('disruption budgets', () => {
+  test('every tier and the router get one pod at a time, unhealthy pods always evictable', () => {
+    const c = chart();
+    new PdService(c, 'Svc', { model, router: { strategy: quiet } });
+    const objects = synth(c);
+    for (const component of ['prefill', 'decode', 'router']) {
+      const pdb = find(objects, 'PodDisruptionBudget', component);
+      const workload = find(objects, 'Deployment', component);
+      expect(pdb.spec).toEqual({
+        maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: workload.spec.selector.matchLabels },
+      });
+    }
+  });
+
+  test('typed overrides per tier and for the router; none() renders no PDB', () => {
+    const c = chart();
+    const svc = new PdService(c, 'Svc', {
+      model,
+      prefill: { replicas: 3, disruptionBudget: DisruptionBudget.minAvailable(2) },
+      decode: { disruptionBudget: DisruptionBudget.none() },
+      router: { strategy: quiet, replicas: 3, disruptionBudget: DisruptionBudget.maxUnavailable(2) },
+    });
+    const objects = synth(c);
+    expect(find(objects, 'PodDisruptionBudget', 'prefill').spec.minAvailable).toBe(2);
+    expect(find(objects, 'PodDisruptionBudget', 'prefill').spec.maxUnavailable).toBeUndefined();
+    expect(find(objects, 'PodDisruptionBudget', 'router').spec.maxUnavailable).toBe(2);
+    expect(objects.filter(o => o.kind === 'PodDisruptionBudget').map(o => o.metadata.labels['app.kubernetes.io/component'])).toEqual(['prefill', 'router']);
+    expect(svc.decode.disruptionBudget).toBeUndefined();
+    expect(svc.prefill.disruptionBudget).toBeDefined();
+  });
+
+  test('fails when minAvailable would block every eviction', () => {
+    expect(() => new PrefillTier(chart(), 'Prefill', { model, disruptionBudget: DisruptionBudget.minAvailable(1) }))
+      .toThrow(/'disruptionBudget' \('DisruptionBudget.minAvailable\(1\)'\) must stay below the replicas \(1\): otherwise no pod can ever be evicted/);
+    expect(() => new PdService(chart(), 'Svc', { model, router: { strategy: quiet, disruptionBudget: DisruptionBudget.minAvailable(2) } }))
+      .toThrow(/PdRouter 'test\/Svc\/Router': 'disruptionBudget' \('DisruptionBudget.minAvailable\(2\)'\) must stay below the replicas \(2\)/);
+  });
+
+  test('fails with budgets of no pods, or not a DisruptionBudget', () => {
+    expect(() => DisruptionBudget.maxUnavailable(0)).toThrow(/DisruptionBudget.maxUnavailable: 'pods' \(0\) must be an integer >= 1/);
+    expect(() => DisruptionBudget.minAvailable(1.5)).toThrow(/'pods' \(1.5\) must be an integer >= 1/);
+    expect(() => new DecodeTier(chart(), 'Decode', { model, disruptionBudget: { maxUnavailable: 1 } as any }))
+      .toThrow(/'disruptionBudget' .* must be a DisruptionBudget/);
+  });
+});
+
+describe('rollout and scheduling', () => {
+  test('tiers roll without surge; the router surges; priority classes on tiers and router', () => {
+    const c = chart();
+    new PdService(c, 'Svc', {
+      model,
+      prefill: { priorityClassName: 'gpu-serving' },
+      router: { strategy: quiet, priorityClassName: 'serving-critical' },
+    });
+    const objects = synth(c);
+    const [prefill, decode, router] = ['prefill', 'decode', 'router'].map(n => find(objects, 'Deployment', n));
+    expect(prefill.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
+    expect(decode.spec.strategy).toEqual(prefill.spec.strategy);
+    expect(router.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    expect(prefill.spec.template.spec.priorityClassName).toBe('gpu-serving');
+    expect(decode.spec.template.spec.priorityClassName).toBeUndefined();
+    expect(router.spec.template.spec.priorityClassName).toBe('serving-critical');
+  });
+
+  test('fails with a priority class that is no object name', () => {
+    expect(() => new PrefillTier(chart(), 'Prefill', { model, priorityClassName: 'Gpu_Serving' }))
+      .toThrow(/'priorityClassName' \('Gpu_Serving'\) must be a Kubernetes object name/);
+    expect(() => new PdService(chart(), 'Svc', { model, router: { priorityClassName: '' } }))
+      .toThrow(/'router.priorityClassName' \(''\) must be a Kubernetes object name/);
+  });
+});
+
+describe('router replicas', () => {
+  test('2 by default, so a drain or crash leaves one router', () => {
+    const c = chart();
+    const svc = new PdService(c, 'Svc', { model, router: { strategy: quiet } });
+    expect(svc.router.replicas).toBe(2);
+    expect(find(synth(c), 'Deployment', 'router').spec.replicas).toBe(2);
+    expect(warningsOf(svc.router)).toEqual([]);
+  });
+
+  test('1 with P2pNccl (engines register with one router), recreated on rollout', () => {
+    const c = chart();
+    const svc = new PdService(c, 'Svc', { model, image: VllmImage.official('v0.22.0'), kvConnector: KvConnector.p2pNccl() });
+    const router = find(synth(c), 'Deployment', 'router');
+    expect(svc.router.replicas).toBe(1);
+    expect(router.spec.replicas).toBe(1);
+    expect(router.spec.strategy).toEqual({ type: 'Recreate' });
+  });
+
+  test('warns where a routing policy keeps per-replica state (cache_aware, power_of_two), once per reason', () => {
+    const writes: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((s: any) => { writes.push(String(s)); return true; });
+    try {
+      const c = chart();
+      const prefill = new PrefillTier(c, 'Prefill', { model, replicas: 2 });
+      const decode = new DecodeTier(c, 'Decode', { model, replicas: 2 });
+      const router = new PdRouter(c, 'Router', {
+        prefill, decode, strategy: RouterStrategy.vllmRouter({ prefillPolicy: RoutingPolicy.CACHE_AWARE, decodePolicy: RoutingPolicy.POWER_OF_TWO }),
+      });
+      expect(warningsOf(router)).toEqual([
+        expect.stringMatching(/^PdRouter 'test\/Router': 'prefillPolicy' \(cache_aware\) with 2 router replicas: each replica keeps its own approximate prefix tree .*cache_aware\.rs/),
+        expect.stringMatching(/^PdRouter 'test\/Router': 'decodePolicy' \(power_of_two\) with 2 router replicas: each replica adds only its own in-flight requests/),
+      ]);
+      // A second router with the same policies records the warnings but does not print them again.
+      const c2 = chart();
+      const again = new PdService(c2, 'Svc', {
+        model, prefill: { replicas: 2 }, decode: { replicas: 2 },
+        router: { strategy: RouterStrategy.vllmRouter({ prefillPolicy: RoutingPolicy.CACHE_AWARE, decodePolicy: RoutingPolicy.POWER_OF_TWO }) },
+      });
+      expect(warningsOf(again.router)).toHaveLength(2);
+      const printed = writes.filter(w => w.startsWith('[cdk8s-vllm-pd] warning:'));
+      expect(printed.filter(w => w.includes('power_of_two'))).toHaveLength(1);
+      expect(printed.filter(w => w.includes('cache_aware')).length).toBeLessThanOrEqual(1);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('no warning with one router replica', () => {
+    const c = chart();
+    const svc = new PdService(c, 'Svc', { model, router: { replicas: 1 } });
+    expect(warningsOf(svc.router)).toEqual([]);
+  });
+});
