@@ -147,7 +147,10 @@ export class VllmRouterImpl implements RouterImpl {
     // Engines send their registrations to the one proxy_ip:proxy_port of their config, through the router
     // Service, over one ZMQ connection each; the registry is the router process's own memory
     // (src/routers/http/vllm_service_discovery.rs ServiceRegistry, entries expire after 5 s without a ping).
-    // A second router pod would see only the engines whose connection landed on it.
+    // A second router pod would see only the engines whose connection landed on it. The other flows register
+    // nothing: static Mooncake workers are read by each replica on its own (a GET of the bootstrap server's
+    // /query at startup, VllmPDRouter::query_mooncake_bootstrap in src/routers/http/vllm_pd_router.rs), and
+    // Kubernetes discovery watches pods from every replica.
     return transport === Transport.P2P_NCCL
       ? "engines register over one ZMQ connection with a single router, whose registry lives in that router's memory (vllm-router src/routers/http/vllm_service_discovery.rs)"
       : undefined;
