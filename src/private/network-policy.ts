@@ -168,12 +168,20 @@ export interface PolicyTier {
   readonly pod: () => MergedPod;
 }
 
+/** The router's pods as the policies see them. */
+export interface PolicyRouter {
+  readonly scope: Construct;
+  readonly labels: { [key: string]: string };
+  readonly selector: { [key: string]: string };
+  readonly ports: PodPort[];
+}
+
 /** What PdRouter renders policies from. */
 export interface PdPoliciesInput {
   readonly where: string;
   /** The boundary-checked `networkPolicies` prop. */
   readonly options: NetworkPolicyOptions | undefined;
-  readonly router: { readonly scope: Construct; readonly labels: { [key: string]: string }; readonly selector: { [key: string]: string }; readonly ports: PodPort[] };
+  readonly router: PolicyRouter;
   /** Whether the router uses the Kubernetes API (pod discovery). */
   readonly routerNeedsKubernetesApi: boolean;
   readonly tiers: ReadonlyArray<PolicyTier>;

@@ -1,8 +1,8 @@
-import { chart, find, synth } from '../util';
 import {
   DecodeTier, DisruptionBudget, KvConnector, Model, PdRouter, PdService, PrefillTier, RouterStrategy, RoutingPolicy, VllmImage,
 } from '../../src';
 import { warningsOf } from '../../src/private/warn';
+import { chart, find, synth } from '../util';
 
 const model = Model.LLAMA_3_1_8B_INSTRUCT;
 // Stateless policies, so no warning is printed by tests that are not about warnings.
@@ -115,7 +115,9 @@ describe('router replicas', () => {
       // A second router with the same policies records the warnings but does not print them again.
       const c2 = chart();
       const again = new PdService(c2, 'Svc', {
-        model, prefill: { replicas: 2 }, decode: { replicas: 2 },
+        model,
+        prefill: { replicas: 2 },
+        decode: { replicas: 2 },
         router: { strategy: RouterStrategy.vllmRouter({ prefillPolicy: RoutingPolicy.CACHE_AWARE, decodePolicy: RoutingPolicy.POWER_OF_TWO }) },
       });
       expect(warningsOf(again.router)).toHaveLength(2);
