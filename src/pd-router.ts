@@ -14,6 +14,7 @@ import {
 import { validatePair } from './private/pair-rules';
 import { DEFAULT_HTTP_PORT, HTTP_PORT_NAME } from './private/ports';
 import { BoundTier, RouterContext } from './private/router-context';
+import { containerSecurityContext, podSecurityContext, ROUTER_UID, routerTmpVolume } from './private/security';
 import { PD_ROUTER_OPTIONS } from './private/tier-keys';
 import { renderDeployment } from './private/workload';
 import { TierRole } from './roles';
@@ -187,6 +188,7 @@ export class PdRouter extends Construct {
     }
 
     const container = rendering.container;
+    const tmp = routerTmpVolume();
     this.deployment = renderDeployment(this, 'Resource', {
       labels: allLabels,
       selector: labels,
@@ -197,13 +199,18 @@ export class PdRouter extends Construct {
           serviceAccountName,
           // The router reads the in-cluster token only when it discovers pods (kube::Client::try_default).
           automountServiceAccountToken: needsApi,
+          // Restricted profile (private/security.ts); the router writes no files, /tmp is writable all the same.
+          securityContext: podSecurityContext(ROUTER_UID, ROUTER_UID, false),
           containers: [{
             ...container,
             env: [
               { name: NAMESPACE_ENV, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
               ...(container.env ?? []),
             ],
+            securityContext: container.securityContext ?? containerSecurityContext(),
+            volumeMounts: [...(container.volumeMounts ?? []), tmp.mount],
           }],
+          volumes: [tmp.volume],
         },
       }),
     });
