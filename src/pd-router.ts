@@ -21,6 +21,7 @@ import { validatePair } from './private/pair-rules';
 import { containerPort, mergePod, PortPeer } from './private/pod-contribution';
 import { DEFAULT_HTTP_PORT, HTTP_PORT_NAME } from './private/ports';
 import { BoundTier, RouterContext } from './private/router-context';
+import { containerSecurityContext, podSecurityContext, ROUTER_UID, routerTmpVolume } from './private/security';
 import { PD_ROUTER_OPTIONS } from './private/tier-keys';
 import { warn } from './private/warn';
 import { renderDeployment } from './private/workload';
@@ -235,6 +236,7 @@ export class PdRouter extends Construct {
     const container = rendering.container;
     // The one merge check for the router's ports too (numbers and names unique).
     const routerPorts = mergePod(where, [{ from: impl.displayName, pod: { ports: rendering.ports } }]).ports;
+    const tmp = routerTmpVolume();
     this.deployment = renderDeployment(this, 'Resource', {
       labels: allLabels,
       selector: labels,
@@ -248,6 +250,8 @@ export class PdRouter extends Construct {
           priorityClassName: props.priorityClassName,
           // The router reads the in-cluster token only when it discovers pods (kube::Client::try_default).
           automountServiceAccountToken: needsApi,
+          // Restricted profile (private/security.ts); the router writes no files, /tmp is writable all the same.
+          securityContext: podSecurityContext(ROUTER_UID, ROUTER_UID, false),
           containers: [{
             ...container,
             ports: routerPorts.map(containerPort),
@@ -255,7 +259,10 @@ export class PdRouter extends Construct {
               { name: NAMESPACE_ENV, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
               ...(container.env ?? []),
             ],
+            securityContext: container.securityContext ?? containerSecurityContext(),
+            volumeMounts: [...(container.volumeMounts ?? []), tmp.mount],
           }],
+          volumes: [tmp.volume],
         },
       }),
     });

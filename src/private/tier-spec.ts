@@ -9,6 +9,7 @@ import { requirePort } from './boundary';
 import { Capability, has, requireCapability } from './compat';
 import { checkDisruptionBudget, DEFAULT_DISRUPTION_BUDGET } from './disruption';
 import { invalid, requireInteger, wholeSeconds } from './errors';
+import type { InterconnectSpec } from './interconnect';
 import { APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL } from './labels';
 import { DEFAULT_HTTP_PORT } from './ports';
 import { bytesOf } from './size';
@@ -16,6 +17,7 @@ import { checkExtraArgs } from './vllm-args';
 import { Accelerator } from '../accelerator';
 import { DisruptionBudget } from '../disruption-budget';
 import { EnvironmentVariable } from '../environment-variable';
+import { Interconnect } from '../interconnect';
 import { KvConnector } from '../kv-connector';
 import { AttentionKind, Model } from '../model';
 import { ModelCache } from '../model-cache';
@@ -50,6 +52,8 @@ export interface TierSpec {
   readonly gpusPerPod: number;
   /** Nodes one replica spans; 1 until multi-node (LeaderWorkerSet) tiers exist. */
   readonly nodesPerReplica: number;
+  /** The fabric KV moves over (private/interconnect.ts): kind, whether RDMA is declared, bandwidth. */
+  readonly interconnect: InterconnectSpec;
   // ---- engine settings (undefined: vLLM's default)
   readonly gpuMemoryUtilization?: number;
   readonly maxModelLen?: number;
@@ -214,6 +218,7 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     dataParallelSize,
     gpusPerPod,
     nodesPerReplica: 1,
+    interconnect: (props.interconnect ?? Interconnect.tcp())._spec,
     gpuMemoryUtilization: gmu,
     maxModelLen: props.maxModelLen,
     maxNumSeqs: props.maxNumSeqs,

@@ -7,9 +7,11 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { renderExtraEnv } from './env';
+import { INTERCONNECT_CONTRIBUTOR, interconnectContribution } from './interconnect';
 import { Contribution, containerPort, MergedPod, mergePod, PodContribution, PodPort, PodVolume, PortPeer } from './pod-contribution';
 import { HTTP_PORT_NAME } from './ports';
 import { LIVENESS_TIMING, READINESS_TIMING, STARTUP_PERIOD_SECONDS, STARTUP_TIMEOUT_SECONDS } from './probes';
+import { containerSecurityContext, podSecurityContext, restricted, VLLM_GID, VLLM_UID, vllmWritablePaths } from './security';
 import { quantity } from './size';
 import type { TierSpec } from './tier-spec';
 
@@ -59,9 +61,11 @@ export function mergeTierPod(spec: TierSpec, c: TierContributions): MergedPod {
   };
   return mergePod(spec.where, [
     { from: 'the tier', pod: own },
+    { from: INTERCONNECT_CONTRIBUTOR, pod: interconnectContribution(spec.interconnect) },
     c.connector,
     ...(c.router ? [c.router] : []),
     { from: 'the model settings', pod: serving },
+    { from: 'the security profile', pod: vllmWritablePaths() },
     { from: c.connector.from, pod: { volumes: c.configVolumes ?? [] } },
   ]);
 }
@@ -93,7 +97,8 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
       },
       limits: { memory, [spec.accelerator.resourceName]: gpus, ...extended },
     },
-    securityContext: pod.capabilities.length > 0 ? { capabilities: { add: pod.capabilities } } : undefined,
+    // Restricted profile (private/security.ts); capabilities only as contributed (IPC_LOCK with RDMA).
+    securityContext: containerSecurityContext(pod.capabilities),
     volumeMounts: pod.volumes.map(v => v.mount),
     startupProbe: {
       httpGet,
@@ -112,9 +117,9 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
   };
   const accelerator = spec.accelerator;
   const initContainers = [
-    ...pod.initContainers,
+    ...pod.initContainers.map(restricted),
     // Native sidecars (Kubernetes 1.28+): init containers that keep running beside the main container.
-    ...pod.sidecars.map(c => ({ ...c, restartPolicy: 'Always' })),
+    ...pod.sidecars.map(c => ({ ...restricted(c), restartPolicy: 'Always' })),
   ];
   return {
     metadata: {
@@ -124,6 +129,7 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
     spec: {
       // vLLM never talks to the Kubernetes API.
       automountServiceAccountToken: false,
+      securityContext: podSecurityContext(VLLM_UID, VLLM_GID, true),
       terminationGracePeriodSeconds: spec.gracePeriodSeconds,
       priorityClassName: spec.priorityClassName,
       nodeSelector: accelerator.nodeLabelKey ? { [accelerator.nodeLabelKey]: accelerator.nodeLabelValue! } : undefined,
