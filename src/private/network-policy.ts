@@ -168,20 +168,19 @@ export interface PolicyTier {
   readonly pod: () => MergedPod;
 }
 
-/** The router's pods as the policies see them. */
-export interface PolicyRouter {
-  readonly scope: Construct;
-  readonly labels: { [key: string]: string };
-  readonly selector: { [key: string]: string };
-  readonly ports: PodPort[];
-}
-
 /** What PdRouter renders policies from. */
 export interface PdPoliciesInput {
   readonly where: string;
   /** The boundary-checked `networkPolicies` prop. */
   readonly options: NetworkPolicyOptions | undefined;
-  readonly router: PolicyRouter;
+  readonly router: {
+    readonly scope: Construct;
+    /** The PortPeer naming the router pods. @default PortPeer.ROUTER (PortPeer.EPP: the llm-d endpoint picker) */
+    readonly as?: PortPeer;
+    readonly labels: { [key: string]: string };
+    readonly selector: { [key: string]: string };
+    readonly ports: PodPort[];
+  };
   /** Whether the router uses the Kubernetes API (pod discovery). */
   readonly routerNeedsKubernetesApi: boolean;
   readonly tiers: ReadonlyArray<PolicyTier>;
@@ -234,7 +233,7 @@ export function renderPdNetworkPolicies(i: PdPoliciesInput): void {
   // Built anew for each policy at synth time, when every contribution is bound.
   const graph = (): FlowGraph => ({
     pods: [
-      { as: PortPeer.ROUTER, selector: i.router.selector, ports: i.router.ports, peersOnAnyPort: [] },
+      { as: i.router.as ?? PortPeer.ROUTER, selector: i.router.selector, ports: i.router.ports, peersOnAnyPort: [] },
       ...i.tiers.map(t => {
         const pod = t.pod();
         return { as: t.as, selector: t.selector, ports: pod.ports, peersOnAnyPort: pod.peersOnAnyPort };
