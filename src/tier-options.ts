@@ -6,6 +6,7 @@ import { Interconnect } from './interconnect';
 import { KvConnector } from './kv-connector';
 import { Model } from './model';
 import { ModelCache } from './model-cache';
+import { TierPlacement } from './placement';
 import { KvRole } from './roles';
 import { VllmImage } from './vllm-image';
 
@@ -224,6 +225,14 @@ export interface TierOptions {
    * @see https://llm-d.ai/docs/0.10/infrastructure/rdma
    */
   readonly interconnect?: Interconnect;
+
+  /**
+   * Spreading over nodes and zones, co-location with the other tier, extra node affinity and tolerations.
+   *
+   * @default - replicas spread over nodes and zones where possible (ScheduleAnyway), no co-location
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/
+   */
+  readonly placement?: TierPlacement;
 
   /**
    * Extra `vllm serve` arguments. They may not repeat a flag the library renders.

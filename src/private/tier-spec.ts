@@ -10,6 +10,7 @@ import { Capability, has, requireCapability } from './compat';
 import { invalid, requireInteger, wholeSeconds } from './errors';
 import type { InterconnectSpec } from './interconnect';
 import { APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL } from './labels';
+import { PlacementSpec, resolvePlacement } from './placement';
 import { DEFAULT_HTTP_PORT } from './ports';
 import { bytesOf } from './size';
 import { checkExtraArgs } from './vllm-args';
@@ -52,6 +53,8 @@ export interface TierSpec {
   readonly nodesPerReplica: number;
   /** The fabric KV moves over (private/interconnect.ts): kind, whether RDMA is declared, bandwidth. */
   readonly interconnect: InterconnectSpec;
+  /** Spread, co-location, node affinity and tolerations (private/placement.ts). */
+  readonly placement: PlacementSpec;
   // ---- engine settings (undefined: vLLM's default)
   readonly gpuMemoryUtilization?: number;
   readonly maxModelLen?: number;
@@ -214,6 +217,7 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     gpusPerPod,
     nodesPerReplica: 1,
     interconnect: (props.interconnect ?? Interconnect.tcp())._spec,
+    placement: resolvePlacement(where, props.placement),
     gpuMemoryUtilization: gmu,
     maxModelLen: props.maxModelLen,
     maxNumSeqs: props.maxNumSeqs,

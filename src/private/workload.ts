@@ -8,6 +8,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { renderExtraEnv } from './env';
 import { INTERCONNECT_CONTRIBUTOR, interconnectContribution } from './interconnect';
+import { placementContribution, topologySpread } from './placement';
 import { Contribution, containerPort, MergedPod, mergePod, PodContribution, PodPort, PodVolume, PortPeer } from './pod-contribution';
 import { HTTP_PORT_NAME } from './ports';
 import { LIVENESS_TIMING, READINESS_TIMING, STARTUP_PERIOD_SECONDS, STARTUP_TIMEOUT_SECONDS } from './probes';
@@ -62,6 +63,7 @@ export function mergeTierPod(spec: TierSpec, c: TierContributions): MergedPod {
   return mergePod(spec.where, [
     { from: 'the tier', pod: own },
     { from: INTERCONNECT_CONTRIBUTOR, pod: interconnectContribution(spec.interconnect) },
+    { from: 'the placement', pod: placementContribution(spec) },
     c.connector,
     ...(c.router ? [c.router] : []),
     { from: 'the model settings', pod: serving },
@@ -132,7 +134,8 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
       securityContext: podSecurityContext(VLLM_UID, VLLM_GID, true),
       terminationGracePeriodSeconds: spec.gracePeriodSeconds,
       nodeSelector: accelerator.nodeLabelKey ? { [accelerator.nodeLabelKey]: accelerator.nodeLabelValue! } : undefined,
-      tolerations: [{ key: accelerator.tolerationKey, operator: 'Exists', effect: 'NoSchedule' }],
+      tolerations: [{ key: accelerator.tolerationKey, operator: 'Exists', effect: 'NoSchedule' }, ...spec.placement.tolerations],
+      topologySpreadConstraints: topologySpread(spec),
       initContainers: initContainers.length > 0 ? initContainers : undefined,
       containers: [container],
       hostIpc: pod.hostIpc || undefined,
