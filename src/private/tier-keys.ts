@@ -1,7 +1,7 @@
 import { Cpu, NodeLabelQuery, NodeTaintQuery, Topology } from 'cdk8s-plus-28';
 import { all, arrayOf, bool, Check, duration, extend, instanceOf, int, nested, port, requirePlainNumber, size, str, struct } from './boundary';
 import { invalid } from './errors';
-import { dns1123Subdomain, secretKey } from './k8s-syntax';
+import { dns1035Label, dns1123Subdomain, secretKey } from './k8s-syntax';
 import { ENVIRONMENT_VARIABLE } from './prop-keys';
 import { Accelerator } from '../accelerator';
 import { Interconnect } from '../interconnect';
@@ -100,6 +100,8 @@ export const TIER_OPTIONS = struct('TierOptions', {
   preStopSleep: duration,
   port,
   interconnect: instanceOf(Interconnect, 'e.g. Interconnect.infiniband() or Interconnect.efa({ count: 32 })'),
+  serviceName: dns1035Label,
+  workloadName: dns1123Subdomain,
   placement: nested(TIER_PLACEMENT),
   extraArgs: stringList,
   extraEnv: arrayOf(nested(ENVIRONMENT_VARIABLE)),
@@ -126,6 +128,7 @@ export const PD_ROUTER_OPTIONS = struct('PdRouterOptions', {
   strategy: instanceOf(RouterStrategy, 'e.g. RouterStrategy.vllmRouter()'),
   replicas: int(1),
   port,
+  serviceName: dns1035Label,
   discovery: str(),
 });
 

@@ -53,6 +53,9 @@ export interface TierSpec {
   readonly nodesPerReplica: number;
   /** The fabric KV moves over (private/interconnect.ts): kind, whether RDMA is declared, bandwidth. */
   readonly interconnect: InterconnectSpec;
+  /** Fixed object names (TierOptions.serviceName / workloadName); undefined: generated from the construct path. */
+  readonly serviceName?: string;
+  readonly workloadName?: string;
   /** Spread, co-location, node affinity and tolerations (private/placement.ts). */
   readonly placement: PlacementSpec;
   // ---- engine settings (undefined: vLLM's default)
@@ -217,6 +220,8 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     gpusPerPod,
     nodesPerReplica: 1,
     interconnect: (props.interconnect ?? Interconnect.tcp())._spec,
+    serviceName: props.serviceName,
+    workloadName: props.workloadName,
     placement: resolvePlacement(where, props.placement),
     gpuMemoryUtilization: gmu,
     maxModelLen: props.maxModelLen,

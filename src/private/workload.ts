@@ -147,6 +147,8 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
 
 /** What every workload renderer needs. */
 export interface WorkloadOptions {
+  /** The object's name; undefined: generated from the construct path. */
+  readonly name?: string;
   /** Labels of the workload object itself. */
   readonly labels: { [key: string]: string };
   readonly selector: { [key: string]: string };
@@ -160,7 +162,7 @@ export interface WorkloadOptions {
 /** A Deployment (id `Resource`) whose spec is rendered at synth time. */
 export function renderDeployment(scope: Construct, id: string, o: WorkloadOptions): ApiObject {
   return new k8s.KubeDeployment(scope, id, {
-    metadata: { labels: o.labels },
+    metadata: named(o.name, { labels: o.labels }),
     spec: Lazy.any({
       produce: (): k8s.DeploymentSpec => ({
         replicas: o.replicas(),
@@ -172,6 +174,14 @@ export function renderDeployment(scope: Construct, id: string, o: WorkloadOption
   });
 }
 
+/**
+ * Metadata with a fixed name, or without the key: cdk8s generates the name from the construct path only when
+ * `name` is absent (an explicit undefined would leave the object unnamed).
+ */
+export function named(name: string | undefined, metadata: k8s.ObjectMeta): k8s.ObjectMeta {
+  return name === undefined ? metadata : { ...metadata, name };
+}
+
 /** Rolling one pod at a time without surge: a surge pod would need spare GPUs. */
 export const NO_SURGE_ROLLOUT: k8s.DeploymentStrategy = {
   type: 'RollingUpdate',
@@ -181,7 +191,7 @@ export const NO_SURGE_ROLLOUT: k8s.DeploymentStrategy = {
 /** The tier's ClusterIP Service: HTTP plus the ports contributors asked to expose. */
 export function renderTierService(scope: Construct, id: string, spec: TierSpec, pod: MergedPod): ApiObject {
   return new k8s.KubeService(scope, id, {
-    metadata: { labels: spec.labels },
+    metadata: named(spec.serviceName, { labels: spec.labels }),
     spec: {
       type: 'ClusterIP',
       selector: spec.selectorLabels,
