@@ -24,7 +24,7 @@ import { BoundTier, RouterContext } from './private/router-context';
 import { containerSecurityContext, podSecurityContext, ROUTER_UID, routerTmpVolume } from './private/security';
 import { PD_ROUTER_OPTIONS } from './private/tier-keys';
 import { warn } from './private/warn';
-import { renderDeployment } from './private/workload';
+import { named, renderDeployment } from './private/workload';
 import { TierRole } from './roles';
 import { RouterDiscovery } from './router-discovery';
 import { RouterStrategy } from './router-strategy';
@@ -60,6 +60,15 @@ export interface PdRouterOptions {
    * @see https://kubernetes.io/docs/concepts/services-networking/service/
    */
   readonly port?: number;
+
+  /**
+   * Name of the router's Service, the endpoint clients call (`http://<serviceName>:<port>/v1`), instead of the
+   * generated name with a hash. A DNS-1035 label.
+   *
+   * @default - generated from the construct path (stable, but with a hash)
+   * @see https://kubernetes.io/docs/concepts/services-networking/service/
+   */
+  readonly serviceName?: string;
 
   /**
    * How the router finds the tiers' pods.
@@ -267,8 +276,16 @@ export class PdRouter extends Construct {
       }),
     });
     const connectorPort = rendering.connectorPort;
+    // Fixed names are checked here, where all three Services of the pair meet: one namespace holds them.
+    const taken = new Map([[prefillTier.serviceName, 'prefill'], [decodeTier.serviceName, 'decode']]);
+    if (taken.size < 2) {
+      throw invalid(where, 'decode.serviceName', decodeTier.serviceName, "is also prefill's Service name; give each tier its own");
+    }
+    if (props.serviceName !== undefined && taken.has(props.serviceName)) {
+      throw invalid(where, 'serviceName', props.serviceName, `is also the ${taken.get(props.serviceName)} tier's Service name; give the router its own`);
+    }
     this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { labels: allLabels },
+      metadata: named(props.serviceName, { labels: allLabels }),
       spec: {
         type: 'ClusterIP',
         selector: labels,

@@ -153,6 +153,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
 
     // ---- 3. render
     this.workload = renderDeployment(this, 'Resource', {
+      name: spec.workloadName,
       labels: spec.labels,
       selector: spec.selectorLabels,
       replicas: () => (this.autoscaled ? undefined : spec.replicas),

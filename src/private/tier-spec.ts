@@ -11,6 +11,7 @@ import { checkDisruptionBudget, DEFAULT_DISRUPTION_BUDGET } from './disruption';
 import { invalid, requireInteger, wholeSeconds } from './errors';
 import type { InterconnectSpec } from './interconnect';
 import { APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL } from './labels';
+import { PlacementSpec, resolvePlacement } from './placement';
 import { DEFAULT_HTTP_PORT } from './ports';
 import { bytesOf } from './size';
 import { checkExtraArgs } from './vllm-args';
@@ -54,6 +55,11 @@ export interface TierSpec {
   readonly nodesPerReplica: number;
   /** The fabric KV moves over (private/interconnect.ts): kind, whether RDMA is declared, bandwidth. */
   readonly interconnect: InterconnectSpec;
+  /** Fixed object names (TierOptions.serviceName / workloadName); undefined: generated from the construct path. */
+  readonly serviceName?: string;
+  readonly workloadName?: string;
+  /** Spread, co-location, node affinity and tolerations (private/placement.ts). */
+  readonly placement: PlacementSpec;
   // ---- engine settings (undefined: vLLM's default)
   readonly gpuMemoryUtilization?: number;
   readonly maxModelLen?: number;
@@ -219,6 +225,9 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     gpusPerPod,
     nodesPerReplica: 1,
     interconnect: (props.interconnect ?? Interconnect.tcp())._spec,
+    serviceName: props.serviceName,
+    workloadName: props.workloadName,
+    placement: resolvePlacement(where, props.placement),
     gpuMemoryUtilization: gmu,
     maxModelLen: props.maxModelLen,
     maxNumSeqs: props.maxNumSeqs,

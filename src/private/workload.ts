@@ -8,6 +8,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { renderExtraEnv } from './env';
 import { INTERCONNECT_CONTRIBUTOR, interconnectContribution } from './interconnect';
+import { placementContribution, topologySpread } from './placement';
 import { Contribution, containerPort, MergedPod, mergePod, PodContribution, PodPort, PodVolume, PortPeer } from './pod-contribution';
 import { HTTP_PORT_NAME } from './ports';
 import { LIVENESS_TIMING, READINESS_TIMING, STARTUP_PERIOD_SECONDS, STARTUP_TIMEOUT_SECONDS } from './probes';
@@ -62,6 +63,7 @@ export function mergeTierPod(spec: TierSpec, c: TierContributions): MergedPod {
   return mergePod(spec.where, [
     { from: 'the tier', pod: own },
     { from: INTERCONNECT_CONTRIBUTOR, pod: interconnectContribution(spec.interconnect) },
+    { from: 'the placement', pod: placementContribution(spec) },
     c.connector,
     ...(c.router ? [c.router] : []),
     { from: 'the model settings', pod: serving },
@@ -133,7 +135,8 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
       terminationGracePeriodSeconds: spec.gracePeriodSeconds,
       priorityClassName: spec.priorityClassName,
       nodeSelector: accelerator.nodeLabelKey ? { [accelerator.nodeLabelKey]: accelerator.nodeLabelValue! } : undefined,
-      tolerations: [{ key: accelerator.tolerationKey, operator: 'Exists', effect: 'NoSchedule' }],
+      tolerations: [{ key: accelerator.tolerationKey, operator: 'Exists', effect: 'NoSchedule' }, ...spec.placement.tolerations],
+      topologySpreadConstraints: topologySpread(spec),
       initContainers: initContainers.length > 0 ? initContainers : undefined,
       containers: [container],
       hostIpc: pod.hostIpc || undefined,
@@ -145,6 +148,8 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
 
 /** What every workload renderer needs. */
 export interface WorkloadOptions {
+  /** The object's name; undefined: generated from the construct path. */
+  readonly name?: string;
   /** Labels of the workload object itself. */
   readonly labels: { [key: string]: string };
   readonly selector: { [key: string]: string };
@@ -158,7 +163,7 @@ export interface WorkloadOptions {
 /** A Deployment (id `Resource`) whose spec is rendered at synth time. */
 export function renderDeployment(scope: Construct, id: string, o: WorkloadOptions): ApiObject {
   return new k8s.KubeDeployment(scope, id, {
-    metadata: { labels: o.labels },
+    metadata: named(o.name, { labels: o.labels }),
     spec: Lazy.any({
       produce: (): k8s.DeploymentSpec => ({
         replicas: o.replicas(),
@@ -170,10 +175,18 @@ export function renderDeployment(scope: Construct, id: string, o: WorkloadOption
   });
 }
 
+/**
+ * Metadata with a fixed name, or without the key: cdk8s generates the name from the construct path only when
+ * `name` is absent (an explicit undefined would leave the object unnamed).
+ */
+export function named(name: string | undefined, metadata: k8s.ObjectMeta): k8s.ObjectMeta {
+  return name === undefined ? metadata : { ...metadata, name };
+}
+
 /** The tier's ClusterIP Service: HTTP plus the ports contributors asked to expose. */
 export function renderTierService(scope: Construct, id: string, spec: TierSpec, pod: MergedPod): ApiObject {
   return new k8s.KubeService(scope, id, {
-    metadata: { labels: spec.labels },
+    metadata: named(spec.serviceName, { labels: spec.labels }),
     spec: {
       type: 'ClusterIP',
       selector: spec.selectorLabels,

@@ -18,11 +18,18 @@ describe('restricted security profile', () => {
     for (const role of ['prefill', 'decode']) {
       const dep = find(objects, 'Deployment', role);
       expect(podSpec(dep).securityContext).toEqual({
-        runAsNonRoot: true, runAsUser: 2000, runAsGroup: 0, fsGroup: 0, fsGroupChangePolicy: 'OnRootMismatch',
+        runAsNonRoot: true,
+        runAsUser: 2000,
+        runAsGroup: 0,
+        fsGroup: 0,
+        fsGroupChangePolicy: 'OnRootMismatch',
         seccompProfile: { type: 'RuntimeDefault' },
       });
       expect(container(dep).securityContext).toEqual({
-        allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true,
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
         capabilities: { drop: ['ALL'] },
       });
       expect(podSpec(dep).automountServiceAccountToken).toBe(false);
