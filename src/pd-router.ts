@@ -2,6 +2,7 @@ import { ApiObject, Chart, Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DecodeTier } from './decode-tier';
+import { MonitoringOptions, ScrapeScheme } from './monitoring';
 import { IPdTier } from './pd-tier';
 import { PrefillTier } from './prefill-tier';
 import { checkStruct, extend, instanceOf, requirePort } from './private/boundary';
@@ -12,13 +13,15 @@ import {
   COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
 } from './private/labels';
 import { validatePair } from './private/pair-rules';
-import { DEFAULT_HTTP_PORT, HTTP_PORT_NAME } from './private/ports';
+import { renderMonitor, resolveMonitoring } from './private/monitoring';
+import { DEFAULT_HTTP_PORT, HTTP_PORT_NAME, METRICS_PATH, METRICS_PORT_NAME } from './private/ports';
 import { BoundTier, RouterContext } from './private/router-context';
 import { PD_ROUTER_OPTIONS } from './private/tier-keys';
 import { renderDeployment } from './private/workload';
 import { TierRole } from './roles';
 import { RouterDiscovery } from './router-discovery';
 import { RouterStrategy } from './router-strategy';
+import { RouterTracingOptions } from './tracing';
 import { LMCACHE_PD_UNROUTABLE } from './routers/production-stack';
 import { VllmTier } from './vllm-tier';
 
@@ -57,6 +60,22 @@ export interface PdRouterOptions {
    * @see https://github.com/vllm-project/router/blob/main/docs/environment/kubernetes.md
    */
   readonly discovery?: RouterDiscovery;
+
+  /**
+   * A PodMonitor (or ServiceMonitor) scraping the router's metrics port (vllm-router: 29000, any path).
+   *
+   * @default - no monitor object
+   * @see https://github.com/vllm-project/router/blob/main/docs/cli_reference.md
+   */
+  readonly monitoring?: MonitoringOptions;
+
+  /**
+   * OpenTelemetry tracing of the router.
+   *
+   * @default - no tracing
+   * @see https://github.com/vllm-project/router/blob/main/docs/cli_reference.md
+   */
+  readonly tracing?: RouterTracingOptions;
 }
 
 /**
@@ -98,6 +117,8 @@ export class PdRouter extends Construct {
   public readonly port: number;
   /** The router implementation. */
   public readonly strategy: RouterStrategy;
+  /** The router's PodMonitor or ServiceMonitor, when `monitoring` is set. */
+  public readonly monitor?: ApiObject;
 
   public constructor(scope: Construct, id: string, props: PdRouterProps) {
     super(scope, id);
@@ -149,8 +170,10 @@ export class PdRouter extends Construct {
     const bound = (tier: VllmTier): BoundTier => ({
       spec: tier._spec, serviceName: tier.serviceName, endpoints: tier._connectorRendering().endpoints,
     });
+    const monitoring = resolveMonitoring(where, 'monitoring', props.monitoring);
     const ctx: RouterContext = {
       where, prefill: bound(prefillTier), decode: bound(decodeTier), discovery, transport, port, replicas, namespaceEnv: NAMESPACE_ENV,
+      tracing: props.tracing,
     };
     impl.validate(ctx);
     const rendering = impl.render(ctx);
@@ -218,10 +241,26 @@ export class PdRouter extends Construct {
           ...(connectorPort !== undefined
             ? [{ name: 'kv-side', port: connectorPort, targetPort: k8s.IntOrString.fromNumber(connectorPort), protocol: 'TCP' }]
             : []),
+          // For a ServiceMonitor (and anyone scraping through the Service).
+          ...(rendering.metricsPort !== undefined
+            ? [{ name: METRICS_PORT_NAME, port: rendering.metricsPort, targetPort: k8s.IntOrString.fromString(METRICS_PORT_NAME), protocol: 'TCP' }]
+            : []),
         ],
       },
     });
     this.serviceName = this.service.name;
+    if (monitoring) {
+      if (rendering.metricsPort === undefined) {
+        throw invalid(where, 'monitoring', props.monitoring, `cannot be set: ${impl.displayName} serves no Prometheus metrics port`);
+      }
+      if (monitoring.scheme !== ScrapeScheme.HTTP) {
+        // metrics-exporter-prometheus 0.17 (vllm-router's exporter) serves plain HTTP only (exporter/http_listener.rs).
+        throw invalid(where, 'monitoring.scheme', monitoring.scheme, "must be ScrapeScheme.HTTP: vllm-router's Prometheus exporter serves plain HTTP");
+      }
+      this.monitor = renderMonitor(this, 'Monitor', where, 'monitoring', monitoring, {
+        labels: allLabels, selector: labels, portName: METRICS_PORT_NAME, path: METRICS_PATH,
+      });
+    }
     impl.renderObjects?.(this, ctx);
     const endpoint = { serviceName: this.serviceName, connectorPort };
     prefillTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.prefill);

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { DecodeTier } from './decode-tier';
 import { KvConnector } from './kv-connector';
+import { MonitoringOptions } from './monitoring';
 import { PdRouter, PdRouterOptions } from './pd-router';
 import { PrefillTier } from './prefill-tier';
 import { checkStruct } from './private/boundary';
@@ -36,6 +37,15 @@ export interface PdServiceProps extends ModelServingOptions {
    * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
    */
   readonly router?: PdRouterOptions;
+
+  /**
+   * Monitoring for the prefill tier, the decode tier and the router at once; a tier's or the router's own
+   * `monitoring` takes precedence.
+   *
+   * @default - no monitor objects
+   * @see https://prometheus-operator.dev/docs/developer/getting-started/
+   */
+  readonly monitoring?: MonitoringOptions;
 }
 
 /**
@@ -78,9 +88,10 @@ export class PdService extends Construct {
       hfToken: props.hfToken,
       modelCache: props.modelCache,
     };
-    this.prefill = new PrefillTier(this, 'Prefill', { ...props.prefill, ...shared });
-    this.decode = new DecodeTier(this, 'Decode', { ...props.decode, ...shared });
-    this.router = new PdRouter(this, 'Router', { ...props.router, prefill: this.prefill, decode: this.decode });
+    const monitoring = props.monitoring;
+    this.prefill = new PrefillTier(this, 'Prefill', { monitoring, ...props.prefill, ...shared });
+    this.decode = new DecodeTier(this, 'Decode', { monitoring, ...props.decode, ...shared });
+    this.router = new PdRouter(this, 'Router', { monitoring, ...props.router, prefill: this.prefill, decode: this.decode });
   }
 
   /** In-cluster URL of the OpenAI-compatible endpoint. */

@@ -5,7 +5,9 @@ import { EnvironmentVariable } from './environment-variable';
 import { KvConnector } from './kv-connector';
 import { Model } from './model';
 import { ModelCache } from './model-cache';
+import { MonitoringOptions } from './monitoring';
 import { KvRole } from './roles';
+import { VllmTracingOptions } from './tracing';
 import { VllmImage } from './vllm-image';
 
 /**
@@ -230,6 +232,23 @@ export interface TierOptions {
    * @see https://kubernetes.io/docs/tasks/inject-data-application/define-environment-variable-container/
    */
   readonly extraEnv?: EnvironmentVariable[];
+
+  /**
+   * A PodMonitor (or ServiceMonitor) scraping vLLM's `/metrics` on the HTTP port. Needs the Prometheus
+   * operator's CRDs in the cluster.
+   *
+   * @default - no monitor object
+   * @see https://docs.vllm.ai/en/latest/usage/metrics.html
+   */
+  readonly monitoring?: MonitoringOptions;
+
+  /**
+   * OpenTelemetry tracing (`--otlp-traces-endpoint`); vLLM >= 0.17.0.
+   *
+   * @default - no tracing
+   * @see https://docs.vllm.ai/en/latest/cli/serve.html
+   */
+  readonly tracing?: VllmTracingOptions;
 }
 
 /**

@@ -8,7 +8,9 @@ import { checkStruct } from './private/boundary';
 import { RouterEndpoint, TierConnectorRendering } from './private/connector-context';
 import { invalid } from './private/errors';
 import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels';
+import { renderMonitor } from './private/monitoring';
 import { Contribution, MergedPod, PodContribution, PodVolume } from './private/pod-contribution';
+import { HTTP_PORT_NAME, METRICS_PATH } from './private/ports';
 import { VLLM_TIER_PROPS } from './private/tier-keys';
 import { resolveTierSpec, TierSpec } from './private/tier-spec';
 import { renderServeArgs } from './private/vllm-args';
@@ -81,6 +83,8 @@ export abstract class VllmTier extends Construct implements IPdTier {
   public readonly serviceName: string;
   /** Labels that select exactly this tier's pods. */
   public readonly selectorLabels: { [key: string]: string };
+  /** The tier's PodMonitor or ServiceMonitor, when `monitoring` is set. */
+  public readonly monitor?: ApiObject;
 
   /**
    * The resolved spec: the only input of connectors, routers and pair rules.
@@ -176,6 +180,8 @@ export abstract class VllmTier extends Construct implements IPdTier {
             enableChunkedPrefill: spec.enableChunkedPrefill,
             kvTransferConfig: rendering.transferConfig,
             shutdownTimeoutSeconds: spec.renderShutdownTimeout ? spec.drainSeconds : undefined,
+            otlpTracesEndpoint: spec.tracing?.otlpTracesEndpoint,
+            collectDetailedTraces: spec.tracing?.collectDetailedTraces,
           }),
           ...spec.extraArgs,
         ]);
@@ -186,6 +192,13 @@ export abstract class VllmTier extends Construct implements IPdTier {
     renderTierPodTemplate(spec, pod, []);
     this.service = renderTierService(this, 'Service', spec, pod);
     this.serviceName = this.service.name;
+    // vLLM serves Prometheus metrics at /metrics on its HTTP port (vllm/entrypoints/serve/instrumentator/metrics.py
+    // in 0.22.0, vllm/entrypoints/openai/api_server.py mount_metrics in 0.12.0: Mount("/metrics", make_asgi_app())).
+    if (spec.monitoring) {
+      this.monitor = renderMonitor(this, 'Monitor', where, 'monitoring', spec.monitoring, {
+        labels: spec.labels, selector: spec.selectorLabels, portName: HTTP_PORT_NAME, path: METRICS_PATH,
+      });
+    }
 
     this.node.addValidation({
       validate: () => this.kvConnector._needsRouterAddress() && this.router === undefined

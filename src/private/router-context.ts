@@ -9,6 +9,7 @@ import { ConnectorEndpoints, Transport } from './connector-context';
 import { PodContribution } from './pod-contribution';
 import type { TierSpec } from './tier-spec';
 import { RouterDiscovery } from '../router-discovery';
+import type { RouterTracingOptions } from '../tracing';
 
 /** One tier as a router sees it: its spec, its Service and the endpoints its connector opened. */
 export interface BoundTier {
@@ -31,6 +32,8 @@ export interface RouterContext {
   readonly replicas: number;
   /** Name of an env var holding the pod's namespace (downward API), for args. */
   readonly namespaceEnv: string;
+  /** OpenTelemetry tracing of the router, if asked for. */
+  readonly tracing?: RouterTracingOptions;
 }
 
 /** Everything a router renders for one pair. */
@@ -41,6 +44,8 @@ export interface RouterRendering {
   readonly needsKubernetesApi: boolean;
   /** The port where connectors send side traffic to the router, if any (exposed on the router Service). */
   readonly connectorPort?: number;
+  /** The container port (named `metrics`) where the router serves Prometheus metrics, exposed on its Service. */
+  readonly metricsPort?: number;
   /** What it adds to the prefill pods (labels it matches, later a sidecar). */
   readonly prefill?: PodContribution;
   /** What it adds to the decode pods (e.g. the llm-d routing sidecar). */

@@ -1,7 +1,7 @@
 import { Cpu } from 'cdk8s-plus-28';
 import { all, arrayOf, bool, Check, duration, extend, instanceOf, int, nested, port, requirePlainNumber, size, str, struct } from './boundary';
 import { invalid } from './errors';
-import { dns1123Subdomain, secretKey } from './k8s-syntax';
+import { dns1123Subdomain, labelKey, labelValue, secretKey } from './k8s-syntax';
 import { ENVIRONMENT_VARIABLE } from './prop-keys';
 import { Accelerator } from '../accelerator';
 import { KvConnector } from '../kv-connector';
@@ -57,6 +57,67 @@ const secretValue: Check = (where, prop, value) => {
   return value;
 };
 
+/** A map of Kubernetes labels: qualified-name keys, label-syntax values. */
+const labelMap: Check = (where, prop, value) => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid(where, prop, value, "must be a map of label keys to values, e.g. { release: 'kube-prometheus-stack' }");
+  }
+  for (const [k, v] of Object.entries(value)) {
+    labelKey(where, `${prop} key`, k);
+    if (typeof v !== 'string') throw invalid(where, `${prop}.${k}`, v, 'must be a string');
+    labelValue(where, `${prop}.${k}`, v);
+  }
+  return value;
+};
+
+/**
+ * An OTLP collector URL: http(s)://host:port, port explicit (the exporters' default ports differ between gRPC
+ * and HTTP), no credentials (they would land in the manifest).
+ */
+export const otlpEndpoint: Check = (where, prop, value) => {
+  const allowed = "must be an OTLP collector URL 'http://host:port' or 'https://host:port', e.g. 'http://otel-collector.observability:4317'";
+  if (typeof value !== 'string' || /\s/.test(value)) throw invalid(where, prop, value, allowed);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid(where, prop, value, allowed);
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.hostname === '' || url.port === '') throw invalid(where, prop, value, allowed);
+  if (url.username !== '' || url.password !== '') {
+    throw invalid(where, prop, '<redacted credentials>', 'must not carry credentials: they would be written into the manifest');
+  }
+  return value;
+};
+
+/** A fraction in [0, 1] in plain decimals. */
+const unitInterval: Check = (where, prop, value) => {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw invalid(where, prop, value, 'must be a number in [0, 1]');
+  requirePlainNumber(where, prop, value);
+  return value;
+};
+
+/** MonitoringOptions (enum members and cross-field rules are checked by private/monitoring.ts). */
+export const MONITORING_OPTIONS = struct('MonitoringOptions', {
+  kind: str(),
+  interval: duration,
+  scrapeTimeout: duration,
+  labels: labelMap,
+  scheme: str(),
+});
+
+/** VllmTracingOptions. */
+export const VLLM_TRACING_OPTIONS = struct('VllmTracingOptions', {
+  otlpTracesEndpoint: otlpEndpoint,
+  collectDetailedTraces: str(),
+}, ['otlpTracesEndpoint']);
+
+/** RouterTracingOptions. */
+export const ROUTER_TRACING_OPTIONS = struct('RouterTracingOptions', {
+  otlpTracesEndpoint: otlpEndpoint,
+  samplingRatio: unitInterval,
+}, ['otlpTracesEndpoint']);
+
 /** TierResources. */
 export const TIER_RESOURCES = struct('TierResources', { cpu, memory: size });
 
@@ -84,6 +145,8 @@ export const TIER_OPTIONS = struct('TierOptions', {
   port,
   extraArgs: stringList,
   extraEnv: arrayOf(nested(ENVIRONMENT_VARIABLE)),
+  monitoring: nested(MONITORING_OPTIONS),
+  tracing: nested(VLLM_TRACING_OPTIONS),
 });
 
 /** ModelServingOptions (a missing model is reported by each construct with a catalogue hint). */
@@ -108,6 +171,8 @@ export const PD_ROUTER_OPTIONS = struct('PdRouterOptions', {
   replicas: int(1),
   port,
   discovery: str(),
+  monitoring: nested(MONITORING_OPTIONS),
+  tracing: nested(ROUTER_TRACING_OPTIONS),
 });
 
 /** PdServiceProps. */
@@ -115,4 +180,5 @@ export const PD_SERVICE_PROPS = extend('PdServiceProps', [MODEL_SERVING_OPTIONS]
   prefill: nested(TIER_OPTIONS),
   decode: nested(TIER_OPTIONS),
   router: nested(PD_ROUTER_OPTIONS),
+  monitoring: nested(MONITORING_OPTIONS),
 });

@@ -3,7 +3,7 @@ import { Capability, requireCapability } from '../private/compat';
 import { Transport } from '../private/connector-context';
 import { invalid } from '../private/errors';
 import { requireImageReference } from '../private/k8s-syntax';
-import { HTTP_PORT_NAME } from '../private/ports';
+import { HTTP_PORT_NAME, METRICS_PORT_NAME } from '../private/ports';
 import { LIVENESS_TIMING, READINESS_TIMING } from '../private/probes';
 import { RouterContext, RouterImpl, RouterRendering } from '../private/router-context';
 import { RouterDiscovery } from '../router-discovery';
@@ -175,6 +175,7 @@ export class VllmRouterImpl implements RouterImpl {
       // P2pNccl engines register themselves over ZMQ; no pod discovery then.
       needsKubernetesApi: ctx.transport !== Transport.P2P_NCCL && ctx.discovery === RouterDiscovery.KUBERNETES,
       connectorPort: ctx.transport === Transport.P2P_NCCL ? ZMQ_DISCOVERY_PORT : undefined,
+      metricsPort: METRICS_PORT,
     };
   }
 
@@ -222,6 +223,18 @@ export class VllmRouterImpl implements RouterImpl {
       args.push('--intra-node-data-parallel-size', String(prefill.dataParallelSize));
     }
     args.push('--prometheus-host', '0.0.0.0', '--prometheus-port', String(METRICS_PORT));
+    if (ctx.tracing) {
+      // src/main.rs "Tracing (OpenTelemetry)": --enable-trace turns tracing on; the endpoint goes to the OTLP/gRPC
+      // (tonic) exporter, which takes a scheme and authority only (src/otel_trace.rs).
+      requireCapability(this.version, Capability.VLLM_ROUTER_TRACING_FLAGS, ctx.where, 'tracing', ctx.tracing.otlpTracesEndpoint);
+      const path = new URL(ctx.tracing.otlpTracesEndpoint).pathname;
+      if (path !== '/' && path !== '') {
+        throw invalid(ctx.where, 'tracing.otlpTracesEndpoint', ctx.tracing.otlpTracesEndpoint,
+          "must have no path: vllm-router exports over OTLP/gRPC, which addresses the collector by host and port (e.g. 'http://otel-collector:4317')");
+      }
+      args.push('--enable-trace', '--otlp-traces-endpoint', ctx.tracing.otlpTracesEndpoint);
+      if (ctx.tracing.samplingRatio !== undefined) args.push('--otel-sampling-ratio', String(ctx.tracing.samplingRatio));
+    }
     return {
       name: 'router',
       image: this.image,
@@ -231,7 +244,7 @@ export class VllmRouterImpl implements RouterImpl {
       args,
       ports: [
         { name: HTTP_PORT_NAME, containerPort: ctx.port, protocol: 'TCP' },
-        { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
+        { name: METRICS_PORT_NAME, containerPort: METRICS_PORT, protocol: 'TCP' },
         ...(ctx.transport === Transport.P2P_NCCL ? [{ name: 'kv-registry', containerPort: ZMQ_DISCOVERY_PORT, protocol: 'TCP' }] : []),
       ],
       resources: {
