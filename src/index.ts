@@ -31,4 +31,7 @@ export * from './router-strategy';
 export * from './router-discovery';
 export * from './pd-router';
 export * from './pd-service';
+export * from './autoscaling-metric';
+export * from './autoscaler-engine';
+export * from './tier-autoscaler';
 export * from './fleet-app';

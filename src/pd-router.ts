@@ -15,7 +15,7 @@ import {
 import { validatePair } from './private/pair-rules';
 import { renderMonitor, resolveMonitoring } from './private/monitoring';
 import { DEFAULT_HTTP_PORT, HTTP_PORT_NAME, METRICS_PATH, METRICS_PORT_NAME } from './private/ports';
-import { BoundTier, RouterContext } from './private/router-context';
+import { BoundTier, RouterContext, RouterScalingRule } from './private/router-context';
 import { PD_ROUTER_OPTIONS } from './private/tier-keys';
 import { renderDeployment } from './private/workload';
 import { TierRole } from './roles';
@@ -263,8 +263,10 @@ export class PdRouter extends Construct {
     }
     impl.renderObjects?.(this, ctx);
     const endpoint = { serviceName: this.serviceName, connectorPort };
-    prefillTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.prefill);
-    decodeTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.decode);
+    // An autoscaler bound to a tier before or after this router is checked against the router's needs.
+    const scaling: RouterScalingRule = { check: range => impl.validateScaling?.(ctx, range) };
+    prefillTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.prefill, scaling);
+    decodeTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.decode, scaling);
     this.port = port;
     this.strategy = strategy;
   }

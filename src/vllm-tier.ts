@@ -6,6 +6,7 @@ import { Model } from './model';
 import { IPdTier } from './pd-tier';
 import { checkStruct } from './private/boundary';
 import { RouterEndpoint, TierConnectorRendering } from './private/connector-context';
+import type { RouterScalingRule, ScalingRange } from './private/router-context';
 import { invalid } from './private/errors';
 import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels';
 import { renderMonitor } from './private/monitoring';
@@ -26,6 +27,7 @@ interface RouterBinding {
   readonly path: string;
   readonly endpoint: RouterEndpoint;
   readonly contribution: Contribution;
+  readonly scaling?: RouterScalingRule;
 }
 
 /**
@@ -95,6 +97,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
   private readonly connectorFiles: PodVolume[];
   private router?: RouterBinding;
   private autoscaled = false;
+  private scaling?: ScalingRange;
 
   protected constructor(scope: Construct, id: string, role: TierRole, props: VllmTierProps) {
     super(scope, id);
@@ -223,6 +226,21 @@ export abstract class VllmTier extends Construct implements IPdTier {
   }
 
   /**
+   * Called by TierAutoscaler: one autoscaler per tier, its range checked against the router's needs now (if
+   * routed) or when a PdRouter binds later.
+   * @internal
+   */
+  public _bindAutoscaler(range: ScalingRange): void {
+    if (this.autoscaled) {
+      throw invalid(range.where, 'tier', this.node.path,
+        `already has an autoscaler${this.scaling ? ` ('${this.scaling.where}')` : ' (markHasAutoscaler() was called)'}; a tier takes one`);
+    }
+    this.router?.scaling?.check(range);
+    this.scaling = range;
+    this.markHasAutoscaler();
+  }
+
+  /**
    * Same as `_spec`, under the name connectors' tests used before the spec existed.
    * @internal
    */
@@ -243,14 +261,16 @@ export abstract class VllmTier extends Construct implements IPdTier {
    * router contribution that collides with the connector's fails at the PdRouter.
    * @internal
    */
-  public _bindRouter(routerPath: string, endpoint: RouterEndpoint, from: string, pod: PodContribution | undefined): void {
+  public _bindRouter(routerPath: string, endpoint: RouterEndpoint, from: string, pod: PodContribution | undefined,
+    scaling?: RouterScalingRule): void {
     if (this.router !== undefined && this.router.path !== routerPath) {
       throw invalid(`PdRouter '${routerPath}'`, this.role, this.node.path,
         `is already routed by PdRouter '${this.router.path}'; a tier belongs to one router`);
     }
-    const binding = { path: routerPath, endpoint, contribution: { from, pod } };
+    const binding = { path: routerPath, endpoint, contribution: { from, pod }, scaling };
     // Merged before it is kept, so a router that fails to bind leaves the tier as it was.
     this.mergedPod(binding);
+    if (this.scaling) scaling?.check(this.scaling);
     this.router = binding;
   }
 

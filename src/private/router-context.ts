@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { ConnectorEndpoints, Transport } from './connector-context';
 import { PodContribution } from './pod-contribution';
 import type { TierSpec } from './tier-spec';
+import type { TierRole } from '../roles';
 import { RouterDiscovery } from '../router-discovery';
 import type { RouterTracingOptions } from '../tracing';
 
@@ -65,4 +66,23 @@ export interface RouterImpl {
    * HTTPRoute), created in the PdRouter's scope.
    */
   renderObjects?(scope: Construct, ctx: RouterContext): void;
+  /**
+   * Refuses an autoscaler range this router cannot route, e.g. a routing policy that needs two workers.
+   * `where` and `prop` name the autoscaler's prop in the message.
+   */
+  validateScaling?(ctx: RouterContext, scaling: ScalingRange): void;
+}
+
+/** An autoscaler's replica range for one tier, as routers check it. */
+export interface ScalingRange {
+  /** The autoscaler, for messages. */
+  readonly where: string;
+  readonly tier: TierRole;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+}
+
+/** What a tier keeps of its router to check an autoscaler bound before or after it. */
+export interface RouterScalingRule {
+  check(scaling: ScalingRange): void;
 }

@@ -1,9 +1,11 @@
 import { Cpu } from 'cdk8s-plus-28';
-import { all, arrayOf, bool, Check, duration, extend, instanceOf, int, nested, port, requirePlainNumber, size, str, struct } from './boundary';
+import { all, arrayOf, bool, Check, duration, extend, httpUrl, instanceOf, int, nested, port, requirePlainNumber, size, str, struct } from './boundary';
 import { invalid } from './errors';
 import { dns1123Subdomain, labelKey, labelValue, secretKey } from './k8s-syntax';
 import { ENVIRONMENT_VARIABLE } from './prop-keys';
 import { Accelerator } from '../accelerator';
+import { AutoscalerEngine } from '../autoscaler-engine';
+import { AutoscalingMetric } from '../autoscaling-metric';
 import { KvConnector } from '../kv-connector';
 import { Model } from '../model';
 import { ModelCache } from '../model-cache';
@@ -70,25 +72,8 @@ const labelMap: Check = (where, prop, value) => {
   return value;
 };
 
-/**
- * An OTLP collector URL: http(s)://host:port, port explicit (the exporters' default ports differ between gRPC
- * and HTTP), no credentials (they would land in the manifest).
- */
-export const otlpEndpoint: Check = (where, prop, value) => {
-  const allowed = "must be an OTLP collector URL 'http://host:port' or 'https://host:port', e.g. 'http://otel-collector.observability:4317'";
-  if (typeof value !== 'string' || /\s/.test(value)) throw invalid(where, prop, value, allowed);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalid(where, prop, value, allowed);
-  }
-  if (!['http:', 'https:'].includes(url.protocol) || url.hostname === '' || url.port === '') throw invalid(where, prop, value, allowed);
-  if (url.username !== '' || url.password !== '') {
-    throw invalid(where, prop, '<redacted credentials>', 'must not carry credentials: they would be written into the manifest');
-  }
-  return value;
-};
+/** An OTLP collector: the exporters' default ports differ between gRPC and HTTP, so the port is explicit. */
+const otlpEndpoint = httpUrl('http://otel-collector.observability:4317', true);
 
 /** A fraction in [0, 1] in plain decimals. */
 const unitInterval: Check = (where, prop, value) => {
@@ -182,3 +167,37 @@ export const PD_SERVICE_PROPS = extend('PdServiceProps', [MODEL_SERVING_OPTIONS]
   router: nested(PD_ROUTER_OPTIONS),
   monitoring: nested(MONITORING_OPTIONS),
 });
+
+/** A construct reference; its class is checked by the construct that takes it (no import circle here). */
+function constructRef(hint: string): Check {
+  return (where, prop, value) => {
+    if (typeof value !== 'object' || value === null || typeof (value as { node?: unknown }).node !== 'object') {
+      throw invalid(where, prop, value, `must be ${hint}`);
+    }
+    return value;
+  };
+}
+
+/** A positive finite number in plain decimals. */
+const positiveNumber: Check = (where, prop, value) => {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !(value > 0)) throw invalid(where, prop, value, 'must be a positive number');
+  requirePlainNumber(where, prop, value);
+  return value;
+};
+
+/** PrefillDecodeRatio. */
+export const PREFILL_DECODE_RATIO = struct('PrefillDecodeRatio', {
+  prefill: constructRef("the prefill tier's TierAutoscaler"),
+  decodePerPrefill: positiveNumber,
+}, ['prefill', 'decodePerPrefill']);
+
+/** TierAutoscalerProps (replica rules are checked by TierAutoscaler). */
+export const TIER_AUTOSCALER_PROPS = struct('TierAutoscalerProps', {
+  tier: constructRef('a PrefillTier or DecodeTier (e.g. service.prefill)'),
+  metrics: arrayOf(instanceOf(AutoscalingMetric, 'e.g. AutoscalingMetric.waitingRequests(5)')),
+  minReplicas: int(0),
+  maxReplicas: int(1),
+  engine: instanceOf(AutoscalerEngine, 'e.g. AutoscalerEngine.hpa() or AutoscalerEngine.keda({...})'),
+  ratio: nested(PREFILL_DECODE_RATIO),
+  scaleDownStabilization: duration,
+}, ['tier']);

@@ -5,7 +5,8 @@ import { invalid } from '../private/errors';
 import { requireImageReference } from '../private/k8s-syntax';
 import { HTTP_PORT_NAME, METRICS_PORT_NAME } from '../private/ports';
 import { LIVENESS_TIMING, READINESS_TIMING } from '../private/probes';
-import { RouterContext, RouterImpl, RouterRendering } from '../private/router-context';
+import { RouterContext, RouterImpl, RouterRendering, ScalingRange } from '../private/router-context';
+import { TierRole } from '../roles';
 import { RouterDiscovery } from '../router-discovery';
 import { VllmRouterVersion } from '../vllm-router-version';
 
@@ -166,6 +167,27 @@ export class VllmRouterImpl implements RouterImpl {
     }
     if (this.decodePolicy === RoutingPolicy.POWER_OF_TWO && decode.replicas < 2) {
       throw invalid(ctx.where, 'decodePolicy', this.decodePolicy, `needs at least 2 decode replicas (got ${decode.replicas})`);
+    }
+  }
+
+  public validateScaling(ctx: RouterContext, scaling: ScalingRange): void {
+    if (ctx.transport === Transport.MOONCAKE && scaling.tier === TierRole.PREFILL) {
+      throw invalid(scaling.where, 'tier', ctx.prefill.spec.where,
+        'cannot be autoscaled: MooncakeConnector on vllm-router needs exactly one prefill pod, whose engine ids it reads once at startup (vllm-project/router PR #209)');
+    }
+    if (ctx.transport !== Transport.P2P_NCCL && ctx.discovery === RouterDiscovery.STATIC) {
+      // Static workers are fixed URLs: the router sees one worker per tier (the Service), so its policy cannot
+      // balance across pods, and the pooled keep-alive connections it holds to that ClusterIP stay on the pods they
+      // were opened to (kube-proxy balances per connection), so pods added later get little traffic.
+      throw invalid(scaling.where, 'tier', scaling.tier === TierRole.PREFILL ? ctx.prefill.spec.where : ctx.decode.spec.where,
+        `cannot be autoscaled behind a vllm-router with RouterDiscovery.STATIC: it routes to one fixed URL per tier (${scaling.tier === TierRole.PREFILL ? ctx.prefill.serviceName : ctx.decode.serviceName}); use RouterDiscovery.KUBERNETES so it sees every pod`);
+    }
+    // power_of_two compares two distinct healthy workers; with one it just returns that one (src/policies/power_of_two.rs,
+    // 0.1.15), so the policy only means something from two on. validate() asks the same of fixed replicas.
+    const policy = scaling.tier === TierRole.PREFILL ? this.prefillPolicy : this.decodePolicy;
+    if (policy === RoutingPolicy.POWER_OF_TWO && scaling.minReplicas < 2) {
+      throw invalid(scaling.where, 'minReplicas', scaling.minReplicas,
+        `must be at least 2: the router's ${scaling.tier === TierRole.PREFILL ? 'prefillPolicy' : 'decodePolicy'} ${policy} picks the less loaded of 2 ${scaling.tier} workers`);
     }
   }
 
