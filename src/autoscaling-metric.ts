@@ -6,7 +6,7 @@ import { VllmVersion } from './vllm-version';
 
 /**
  * A vLLM metric a `TierAutoscaler` scales a tier on, with its per-pod target. The names are vLLM's own
- * Prometheus gauges (vllm/v1/metrics/loggers.py `PrometheusStatLogger`, read in the 0.12.0 and 0.22.0
+ * Prometheus gauges (vllm/v1/metrics/loggers.py `PrometheusStatLogger`, read in the 0.12.0, 0.22.0 and 0.32.0
  * wheels), labelled `model_name` and `engine` (one series per data-parallel engine; summed per pod).
  *
  * Both engines keep the per-pod average at the target: desired pods = ceil(sum over the tier's pods / target)

@@ -193,6 +193,21 @@ export class TierAutoscaler extends Construct {
       throw invalid(where, 'scaleDownStabilization', `${stabilization}s`, 'must be at most 3600 seconds (the Kubernetes limit)');
     }
 
+    const namespace = Chart.of(tier).namespace;
+    let pollingIntervalSeconds: number | undefined;
+    if (isKeda) {
+      if (namespace === undefined && metrics.length > 0) {
+        throw invalid(where, 'engine', engine.displayName,
+          "needs the tier's namespace for its Prometheus queries: create the Chart with { namespace: '...' }");
+      }
+      if (!spec.monitoring && metrics.length > 0) {
+        throw invalid(where, 'engine', engine.displayName,
+          `queries the tier's series by the labels its monitor attaches (${SERIES_LABELS.join(', ')}): set 'monitoring' on ${tier.node.path} (or on the PdService)`);
+      }
+      const polling = engine._settings.keda!.pollingInterval;
+      pollingIntervalSeconds = polling === undefined ? undefined : wholeSeconds(where, 'engine.pollingInterval', polling, 1);
+    }
+
     // ---- bind: one autoscaler per tier, the router's rules, replicas left out of the workload
     tier._bindAutoscaler({ where, tier: tier.role, minReplicas, maxReplicas });
 
@@ -215,18 +230,6 @@ export class TierAutoscaler extends Construct {
       this.resource = renderHpa(this, 'Resource', autoscalerSpec);
     } else {
       const keda = engine._settings.keda!;
-      const namespace = Chart.of(tier).namespace;
-      if (namespace === undefined && metrics.length > 0) {
-        throw invalid(where, 'engine', engine.displayName,
-          "needs the tier's namespace for its Prometheus queries: create the Chart with { namespace: '...' }");
-      }
-      if (!spec.monitoring && metrics.length > 0) {
-        throw invalid(where, 'engine', engine.displayName,
-          `queries the tier's series by the labels its monitor attaches (${SERIES_LABELS.join(', ')}): set 'monitoring' on ${tier.node.path} (or on the PdService)`);
-      }
-      const pollingIntervalSeconds = keda.pollingInterval === undefined
-        ? undefined
-        : wholeSeconds(where, 'engine.pollingInterval', keda.pollingInterval, 1);
       this.resource = renderScaledObject(this, 'Resource', autoscalerSpec, {
         options: keda,
         pollingIntervalSeconds,

@@ -196,7 +196,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
     this.service = renderTierService(this, 'Service', spec, pod);
     this.serviceName = this.service.name;
     // vLLM serves Prometheus metrics at /metrics on its HTTP port (vllm/entrypoints/serve/instrumentator/metrics.py
-    // in 0.22.0, vllm/entrypoints/openai/api_server.py mount_metrics in 0.12.0: Mount("/metrics", make_asgi_app())).
+    // in 0.22.0 and 0.32.0, vllm/entrypoints/openai/api_server.py mount_metrics in 0.12.0: Mount("/metrics", make_asgi_app())).
     if (spec.monitoring) {
       this.monitor = renderMonitor(this, 'Monitor', where, 'monitoring', spec.monitoring, {
         labels: spec.labels, selector: spec.selectorLabels, portName: HTTP_PORT_NAME, path: METRICS_PATH,

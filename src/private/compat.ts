@@ -246,11 +246,11 @@ const TABLE: Record<Capability, Boundary> = {
   },
   [Capability.KV_CACHE_USAGE_PERC_METRIC]: {
     // vllm/v1/metrics/loggers.py PrometheusStatLogger: `vllm:kv_cache_usage_perc` ("KV-cache usage. 1 means 100
-    // percent usage.") in the 0.12.0 and 0.22.0 wheels; the old `vllm:gpu_cache_usage_perc` is gone in 0.12.0, so
+    // percent usage.") in the 0.12.0, 0.22.0 and 0.32.0 wheels; the old `vllm:gpu_cache_usage_perc` is gone in 0.12.0, so
     // every supported release has the new name and only it. Earlier releases are below the supported floor.
     since: '0.12.0',
     what: "the KV cache gauge 'vllm:kv_cache_usage_perc'",
-    source: 'vllm/v1/metrics/loggers.py in the vllm 0.12.0 and 0.22.0 wheels',
+    source: 'vllm/v1/metrics/loggers.py in the vllm 0.12.0, 0.22.0 and 0.32.0 wheels',
   },
   [Capability.VLLM_ROUTER_TRACING_FLAGS]: {
     since: VLLM_ROUTER_KV_CONNECTOR_SINCE,

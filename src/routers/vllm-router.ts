@@ -172,14 +172,14 @@ export class VllmRouterImpl implements RouterImpl {
 
   public validateScaling(ctx: RouterContext, scaling: ScalingRange): void {
     if (ctx.transport === Transport.MOONCAKE && scaling.tier === TierRole.PREFILL) {
-      throw invalid(scaling.where, 'tier', ctx.prefill.spec.where,
+      throw invalid(scaling.where, 'tier', scaling.tier,
         'cannot be autoscaled: MooncakeConnector on vllm-router needs exactly one prefill pod, whose engine ids it reads once at startup (vllm-project/router PR #209)');
     }
     if (ctx.transport !== Transport.P2P_NCCL && ctx.discovery === RouterDiscovery.STATIC) {
       // Static workers are fixed URLs: the router sees one worker per tier (the Service), so its policy cannot
       // balance across pods, and the pooled keep-alive connections it holds to that ClusterIP stay on the pods they
       // were opened to (kube-proxy balances per connection), so pods added later get little traffic.
-      throw invalid(scaling.where, 'tier', scaling.tier === TierRole.PREFILL ? ctx.prefill.spec.where : ctx.decode.spec.where,
+      throw invalid(scaling.where, 'tier', scaling.tier,
         `cannot be autoscaled behind a vllm-router with RouterDiscovery.STATIC: it routes to one fixed URL per tier (${scaling.tier === TierRole.PREFILL ? ctx.prefill.serviceName : ctx.decode.serviceName}); use RouterDiscovery.KUBERNETES so it sees every pod`);
     }
     // power_of_two compares two distinct healthy workers; with one it just returns that one (src/policies/power_of_two.rs,
