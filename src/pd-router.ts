@@ -12,8 +12,8 @@ import { requireDns1123Label } from './private/k8s-syntax';
 import {
   COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
 } from './private/labels';
-import { validatePair } from './private/pair-rules';
 import { renderMonitor, resolveMonitoring } from './private/monitoring';
+import { validatePair } from './private/pair-rules';
 import { DEFAULT_HTTP_PORT, HTTP_PORT_NAME, METRICS_PATH, METRICS_PORT_NAME } from './private/ports';
 import { BoundTier, RouterContext, RouterScalingRule } from './private/router-context';
 import { PD_ROUTER_OPTIONS } from './private/tier-keys';
@@ -21,8 +21,8 @@ import { renderDeployment } from './private/workload';
 import { TierRole } from './roles';
 import { RouterDiscovery } from './router-discovery';
 import { RouterStrategy } from './router-strategy';
-import { RouterTracingOptions } from './tracing';
 import { LMCACHE_PD_UNROUTABLE } from './routers/production-stack';
+import { RouterTracingOptions } from './tracing';
 import { VllmTier } from './vllm-tier';
 
 /**
@@ -172,7 +172,14 @@ export class PdRouter extends Construct {
     });
     const monitoring = resolveMonitoring(where, 'monitoring', props.monitoring);
     const ctx: RouterContext = {
-      where, prefill: bound(prefillTier), decode: bound(decodeTier), discovery, transport, port, replicas, namespaceEnv: NAMESPACE_ENV,
+      where,
+      prefill: bound(prefillTier),
+      decode: bound(decodeTier),
+      discovery,
+      transport,
+      port,
+      replicas,
+      namespaceEnv: NAMESPACE_ENV,
       tracing: props.tracing,
     };
     impl.validate(ctx);

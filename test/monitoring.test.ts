@@ -171,8 +171,12 @@ describe('tracing', () => {
     const prefill = new PrefillTier(c, 'Prefill', { model });
     const decode = new DecodeTier(c, 'Decode', { model });
     new PdRouter(c, 'Router', {
-      prefill, decode, discovery: RouterDiscovery.STATIC, strategy: RouterStrategy.vllmRouter(),
-      monitoring: {}, tracing: { otlpTracesEndpoint: 'https://otel.example:4317' },
+      prefill,
+      decode,
+      discovery: RouterDiscovery.STATIC,
+      strategy: RouterStrategy.vllmRouter(),
+      monitoring: {},
+      tracing: { otlpTracesEndpoint: 'https://otel.example:4317' },
     });
     const objects = synth(c);
     expect(find(objects, 'PodMonitor', 'router').spec.podMetricsEndpoints[0].port).toBe('metrics');

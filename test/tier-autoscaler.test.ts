@@ -14,7 +14,9 @@ describe('TierAutoscaler', () => {
     const c = chart();
     const svc = new PdService(c, 'Llama', { model, prefill: { replicas: 2 } });
     const scaler = new TierAutoscaler(c, 'PrefillScaler', {
-      tier: svc.prefill, minReplicas: 2, maxReplicas: 6,
+      tier: svc.prefill,
+      minReplicas: 2,
+      maxReplicas: 6,
       metrics: [AutoscalingMetric.waitingRequests(5), AutoscalingMetric.kvCacheUsage(0.8)],
       scaleDownStabilization: Duration.minutes(10),
     });
@@ -51,11 +53,15 @@ describe('TierAutoscaler', () => {
     const c = chart();
     const svc = new PdService(c, 'Llama', { model, monitoring: {} });
     const prefill = new TierAutoscaler(c, 'PrefillScaler', {
-      tier: svc.prefill, maxReplicas: 4, metrics: [AutoscalingMetric.waitingRequests(5)],
+      tier: svc.prefill,
+      maxReplicas: 4,
+      metrics: [AutoscalingMetric.waitingRequests(5)],
       engine: AutoscalerEngine.keda({ prometheusAddress, pollingInterval: Duration.seconds(15) }),
     });
     const decode = new TierAutoscaler(c, 'DecodeScaler', {
-      tier: svc.decode, metrics: [AutoscalingMetric.kvCacheUsage(0.75)], engine: keda(),
+      tier: svc.decode,
+      metrics: [AutoscalingMetric.kvCacheUsage(0.75)],
+      engine: keda(),
       ratio: { prefill, decodePerPrefill: 2 },
     });
     const objects = synth(c);

@@ -7,8 +7,8 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { seriesLabelName } from './monitoring';
-import { ScaledObject } from '../imports/keda.sh_scaledobjects';
 import type { KedaOptions } from '../autoscaler-engine';
+import { ScaledObject } from '../imports/keda.sh_scaledobjects';
 
 /** What an autoscaler reads of one metric. */
 export interface ResolvedMetric {

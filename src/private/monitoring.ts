@@ -82,13 +82,11 @@ export function renderMonitor(scope: Construct, id: string, where: string, prop:
   };
   const metadata = { labels: { ...t.labels, ...m.labels } };
   const selector = { matchLabels: t.selector };
-  return m.kind === MonitorKind.SERVICE_MONITOR
-    ? new ServiceMonitor(scope, id, {
-      metadata,
-      spec: { selector, endpoints: [{ ...endpoint, scheme: m.scheme === ScrapeScheme.HTTPS ? ServiceMonitorSpecEndpointsScheme.HTTPS : ServiceMonitorSpecEndpointsScheme.HTTP }] },
-    })
-    : new PodMonitor(scope, id, {
-      metadata,
-      spec: { selector, podMetricsEndpoints: [{ ...endpoint, scheme: m.scheme === ScrapeScheme.HTTPS ? PodMonitorSpecPodMetricsEndpointsScheme.HTTPS : PodMonitorSpecPodMetricsEndpointsScheme.HTTP }] },
-    });
+  const https = m.scheme === ScrapeScheme.HTTPS;
+  if (m.kind === MonitorKind.SERVICE_MONITOR) {
+    const scheme = https ? ServiceMonitorSpecEndpointsScheme.HTTPS : ServiceMonitorSpecEndpointsScheme.HTTP;
+    return new ServiceMonitor(scope, id, { metadata, spec: { selector, endpoints: [{ ...endpoint, scheme }] } });
+  }
+  const scheme = https ? PodMonitorSpecPodMetricsEndpointsScheme.HTTPS : PodMonitorSpecPodMetricsEndpointsScheme.HTTP;
+  return new PodMonitor(scope, id, { metadata, spec: { selector, podMetricsEndpoints: [{ ...endpoint, scheme }] } });
 }
