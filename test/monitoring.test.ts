@@ -139,6 +139,17 @@ describe('tracing', () => {
     ]);
   });
 
+  test('the tracing flags on vLLM 0.22.0 too (conformance/run feeds them to its parser)', () => {
+    const c = chart();
+    new PrefillTier(c, 'Prefill', {
+      model, image: VllmImage.official('v0.22.0'),
+      tracing: { otlpTracesEndpoint: 'http://otel-collector.observability:4317', collectDetailedTraces: DetailedTraces.MODEL },
+    });
+    const dep = find(synth(c), 'Deployment', 'prefill');
+    expect(argValue(dep, '--collect-detailed-traces')).toBe('model');
+    expect(dep.metadata.labels['app.kubernetes.io/version']).toBe('0.22.0');
+  });
+
   test('no tracing flags by default', () => {
     const c = chart();
     new PdService(c, 'Llama', { model });
