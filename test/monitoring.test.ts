@@ -110,9 +110,9 @@ describe('monitoring', () => {
     new PrefillTier(c, 'Prefill', { model, monitoring: {} });
     const monitor = find(synth(c), 'PodMonitor');
     expect(() => validateAgainstCrd({ ...monitor, spec: { ...monitor.spec, podMetricEndpoints: [] } }, crd('monitoring.coreos.com_podmonitors.yaml')))
-      .toThrow(/PodMonitor .* fails its CRD schema \(monitoring.coreos.com_podmonitors.yaml\): .*should NOT have additional properties/);
+      .toThrow(/PodMonitor .* fails its CRD schema \(monitoring.coreos.com_podmonitors.yaml\): .*must NOT have additional properties/);
     expect(() => validateAgainstCrd({ ...monitor, spec: { ...monitor.spec, podMetricsEndpoints: [{ port: 'http', scheme: 'ftp' }] } },
-      crd('monitoring.coreos.com_podmonitors.yaml'))).toThrow(/should be equal to one of the allowed values/);
+      crd('monitoring.coreos.com_podmonitors.yaml'))).toThrow(/must be equal to one of the allowed values/);
     expect(() => validateAgainstCrd(monitor, crd('keda.sh_scaledobjects.yaml'))).toThrow(/is not the CRD of monitoring.coreos.com\/v1 PodMonitor/);
   });
 });

@@ -6,8 +6,7 @@
  * to 1.28 fields while this checks types, enums and required fields.
  */
 import { appendFileSync, mkdirSync } from 'fs';
-import { join } from 'path';
-import Ajv from 'ajv';
+import { dirname, join } from 'path';
 import { App, Chart, ChartProps, Testing, Yaml } from 'cdk8s';
 
 /** A synthesized Kubernetes object. */
@@ -64,8 +63,8 @@ const crdValidators = new Map<string, (obj: unknown) => string | undefined>();
  * Validates one custom resource against the openAPIV3Schema of its version in a CRD file, as the API server
  * would, and stricter in one way: a field the schema does not declare (and that no
  * `x-kubernetes-preserve-unknown-fields` allows) is an error here, where the API server would silently prune it.
- * ajv 6 (JSON Schema draft-07) reads the OpenAPI v3 subset CRDs use; of Kubernetes' own formats int32 and int64
- * are checked, others ignored; `x-kubernetes-*` keywords other than preserve-unknown-fields are not checked.
+ * ajv 8 reads the OpenAPI v3 subset CRDs use (`nullable` included); of Kubernetes' formats int32 and int64 are
+ * checked, others accepted; `x-kubernetes-*` keywords other than preserve-unknown-fields are not checked here.
  */
 export function validateAgainstCrd(obj: Manifest, crdYamlPath: string): void {
   const key = `${crdYamlPath} ${obj.apiVersion} ${obj.kind}`;
@@ -78,10 +77,14 @@ export function validateAgainstCrd(obj: Manifest, crdYamlPath: string): void {
     }
     const served = crd.spec.versions.find((v: any) => v.name === version);
     if (!served) throw new Error(`${crdYamlPath} has no version ${version} of ${obj.kind}`);
-    const ajv = new Ajv({ allErrors: true, nullable: true, unknownFormats: 'ignore', logger: false });
-    // Kubernetes' integer formats (k8s.io/kube-openapi), checked rather than ignored.
+    // ajv 8, the validator kubernetes-models runs, resolved through the @kubernetes-models/validate dev dependency.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Ajv = require(require.resolve('ajv', { paths: [dirname(require.resolve('@kubernetes-models/validate'))] }));
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+    // Kubernetes' formats (k8s.io/kube-openapi): the integer ones checked, the others not.
     ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
     ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) });
+    for (const f of ['byte', 'date-time', 'duration', 'uri', 'uuid', 'password', 'email', 'hostname', 'ipv4', 'ipv6']) ajv.addFormat(f, true);
     const check = ajv.compile(closeObjects(JSON.parse(JSON.stringify(served.schema.openAPIV3Schema))));
     validate = (o: unknown) => (check(o) ? undefined : ajv.errorsText(check.errors, { dataVar: obj.kind }));
     crdValidators.set(key, validate);
