@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DecodeTier } from './decode-tier';
 import { DisruptionBudget } from './disruption-budget';
+import { MonitoringOptions, ScrapeScheme } from './monitoring';
 import { NetworkPolicyOptions } from './network-policy-options';
 import { IPdTier } from './pd-tier';
 import { PrefillTier } from './prefill-tier';
@@ -16,11 +17,12 @@ import { requireDns1123Label } from './private/k8s-syntax';
 import {
   COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
 } from './private/labels';
+import { renderMonitor, resolveMonitoring } from './private/monitoring';
 import { PolicyTier, renderPdNetworkPolicies } from './private/network-policy';
 import { validatePair } from './private/pair-rules';
 import { containerPort, mergePod, PortPeer } from './private/pod-contribution';
-import { DEFAULT_HTTP_PORT, HTTP_PORT_NAME } from './private/ports';
-import { BoundTier, RouterContext } from './private/router-context';
+import { DEFAULT_HTTP_PORT, HTTP_PORT_NAME, METRICS_PATH, METRICS_PORT_NAME } from './private/ports';
+import { BoundTier, RouterContext, RouterScalingRule } from './private/router-context';
 import { containerSecurityContext, podSecurityContext, ROUTER_UID, routerTmpVolume } from './private/security';
 import { PD_ROUTER_OPTIONS } from './private/tier-keys';
 import { warn } from './private/warn';
@@ -29,6 +31,7 @@ import { TierRole } from './roles';
 import { RouterDiscovery } from './router-discovery';
 import { RouterStrategy } from './router-strategy';
 import { LMCACHE_PD_UNROUTABLE } from './routers/production-stack';
+import { RouterTracingOptions } from './tracing';
 import { VllmTier } from './vllm-tier';
 
 /**
@@ -103,6 +106,22 @@ export interface PdRouterOptions {
    * @see https://kubernetes.io/docs/concepts/scheduling-eviction/pod-priority-preemption/
    */
   readonly priorityClassName?: string;
+
+  /**
+   * A PodMonitor (or ServiceMonitor) scraping the router's metrics port (vllm-router: 29000, any path).
+   *
+   * @default - no monitor object
+   * @see https://github.com/vllm-project/router/blob/main/docs/cli_reference.md
+   */
+  readonly monitoring?: MonitoringOptions;
+
+  /**
+   * OpenTelemetry tracing of the router.
+   *
+   * @default - no tracing
+   * @see https://github.com/vllm-project/router/blob/main/docs/cli_reference.md
+   */
+  readonly tracing?: RouterTracingOptions;
 }
 
 /**
@@ -148,6 +167,8 @@ export class PdRouter extends Construct {
   public readonly replicas: number;
   /** The router's PodDisruptionBudget, unless `disruptionBudget` is `DisruptionBudget.none()`. */
   public readonly disruptionBudget?: ApiObject;
+  /** The router's PodMonitor or ServiceMonitor, when `monitoring` is set. */
+  public readonly monitor?: ApiObject;
 
   public constructor(scope: Construct, id: string, props: PdRouterProps) {
     super(scope, id);
@@ -204,8 +225,17 @@ export class PdRouter extends Construct {
     const bound = (tier: VllmTier): BoundTier => ({
       spec: tier._spec, serviceName: tier.serviceName, endpoints: tier._connectorRendering().endpoints,
     });
+    const monitoring = resolveMonitoring(where, 'monitoring', props.monitoring);
     const ctx: RouterContext = {
-      where, prefill: bound(prefillTier), decode: bound(decodeTier), discovery, transport, port, replicas, namespaceEnv: NAMESPACE_ENV,
+      where,
+      prefill: bound(prefillTier),
+      decode: bound(decodeTier),
+      discovery,
+      transport,
+      port,
+      replicas,
+      namespaceEnv: NAMESPACE_ENV,
+      tracing: props.tracing,
     };
     impl.validate(ctx);
     const rendering = impl.render(ctx);
@@ -294,6 +324,10 @@ export class PdRouter extends Construct {
           ...(connectorPort !== undefined
             ? [{ name: 'kv-side', port: connectorPort, targetPort: k8s.IntOrString.fromNumber(connectorPort), protocol: 'TCP' }]
             : []),
+          // For a ServiceMonitor (and anyone scraping through the Service).
+          ...(rendering.metricsPort !== undefined
+            ? [{ name: METRICS_PORT_NAME, port: rendering.metricsPort, targetPort: k8s.IntOrString.fromString(METRICS_PORT_NAME), protocol: 'TCP' }]
+            : []),
         ],
       },
     });
@@ -301,10 +335,24 @@ export class PdRouter extends Construct {
     this.disruptionBudget = renderDisruptionBudget(this, 'DisruptionBudget', {
       where, prop: 'disruptionBudget', budget: props.disruptionBudget ?? DEFAULT_DISRUPTION_BUDGET, labels: allLabels, selector: labels, replicas,
     });
+    if (monitoring) {
+      if (rendering.metricsPort === undefined) {
+        throw invalid(where, 'monitoring', props.monitoring, `cannot be set: ${impl.displayName} serves no Prometheus metrics port`);
+      }
+      if (monitoring.scheme !== ScrapeScheme.HTTP) {
+        // metrics-exporter-prometheus 0.17 (vllm-router's exporter) serves plain HTTP only (exporter/http_listener.rs).
+        throw invalid(where, 'monitoring.scheme', monitoring.scheme, "must be ScrapeScheme.HTTP: vllm-router's Prometheus exporter serves plain HTTP");
+      }
+      this.monitor = renderMonitor(this, 'Monitor', where, 'monitoring', monitoring, {
+        labels: allLabels, selector: labels, portName: METRICS_PORT_NAME, path: METRICS_PATH,
+      });
+    }
     impl.renderObjects?.(this, ctx);
     const endpoint = { serviceName: this.serviceName, connectorPort };
-    prefillTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.prefill);
-    decodeTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.decode);
+    // An autoscaler bound to a tier before or after this router is checked against the router's needs.
+    const scaling: RouterScalingRule = { check: range => impl.validateScaling?.(ctx, range) };
+    prefillTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.prefill, scaling);
+    decodeTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.decode, scaling);
     // Policies for all three pod sets from one flow graph, read at synth time.
     renderPdNetworkPolicies({
       where,

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { DecodeTier } from './decode-tier';
 import { Interconnect } from './interconnect';
 import { KvConnector } from './kv-connector';
+import { MonitoringOptions } from './monitoring';
 import { PdRouter, PdRouterOptions } from './pd-router';
 import { Colocation, TierPlacement } from './placement';
 import { PrefillTier } from './prefill-tier';
@@ -55,6 +56,15 @@ export interface PdServiceProps extends ModelServingOptions {
    * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
    */
   readonly router?: PdRouterOptions;
+
+  /**
+   * Monitoring for the prefill tier, the decode tier and the router at once; a tier's or the router's own
+   * `monitoring` takes precedence.
+   *
+   * @default - no monitor objects
+   * @see https://prometheus-operator.dev/docs/developer/getting-started/
+   */
+  readonly monitoring?: MonitoringOptions;
 }
 
 /**
@@ -98,11 +108,12 @@ export class PdService extends Construct {
       modelCache: props.modelCache,
     };
     const interconnect = props.interconnect;
+    const monitoring = props.monitoring;
     const placement = (tier?: TierPlacement): TierPlacement | undefined =>
       props.colocation === undefined || tier?.colocation !== undefined ? tier : { ...tier, colocation: props.colocation };
-    this.prefill = new PrefillTier(this, 'Prefill', { interconnect, ...props.prefill, placement: placement(props.prefill?.placement), ...shared });
-    this.decode = new DecodeTier(this, 'Decode', { interconnect, ...props.decode, placement: placement(props.decode?.placement), ...shared });
-    this.router = new PdRouter(this, 'Router', { ...props.router, prefill: this.prefill, decode: this.decode });
+    this.prefill = new PrefillTier(this, 'Prefill', { interconnect, monitoring, ...props.prefill, placement: placement(props.prefill?.placement), ...shared });
+    this.decode = new DecodeTier(this, 'Decode', { interconnect, monitoring, ...props.decode, placement: placement(props.decode?.placement), ...shared });
+    this.router = new PdRouter(this, 'Router', { monitoring, ...props.router, prefill: this.prefill, decode: this.decode });
   }
 
   /** In-cluster URL of the OpenAI-compatible endpoint. */

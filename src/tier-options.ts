@@ -7,8 +7,10 @@ import { Interconnect } from './interconnect';
 import { KvConnector } from './kv-connector';
 import { Model } from './model';
 import { ModelCache } from './model-cache';
+import { MonitoringOptions } from './monitoring';
 import { TierPlacement } from './placement';
 import { KvRole } from './roles';
+import { VllmTracingOptions } from './tracing';
 import { VllmImage } from './vllm-image';
 
 /**
@@ -267,6 +269,23 @@ export interface TierOptions {
    * @see https://kubernetes.io/docs/tasks/inject-data-application/define-environment-variable-container/
    */
   readonly extraEnv?: EnvironmentVariable[];
+
+  /**
+   * A PodMonitor (or ServiceMonitor) scraping vLLM's `/metrics` on the HTTP port. Needs the Prometheus
+   * operator's CRDs in the cluster.
+   *
+   * @default - no monitor object
+   * @see https://docs.vllm.ai/en/latest/usage/metrics.html
+   */
+  readonly monitoring?: MonitoringOptions;
+
+  /**
+   * OpenTelemetry tracing (`--otlp-traces-endpoint`); vLLM >= 0.17.0.
+   *
+   * @default - no tracing
+   * @see https://docs.vllm.ai/en/latest/cli/serve.html
+   */
+  readonly tracing?: VllmTracingOptions;
 
   /**
    * How many of this tier's pods a voluntary disruption (node drain, upgrade) may evict at once (the tier's

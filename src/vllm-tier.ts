@@ -9,7 +9,10 @@ import { RouterEndpoint, TierConnectorRendering } from './private/connector-cont
 import { NO_SURGE_ROLLOUT, renderDisruptionBudget } from './private/disruption';
 import { invalid } from './private/errors';
 import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels';
+import { renderMonitor } from './private/monitoring';
 import { Contribution, MergedPod, PodContribution, PodVolume } from './private/pod-contribution';
+import { HTTP_PORT_NAME, METRICS_PATH } from './private/ports';
+import type { RouterScalingRule, ScalingRange } from './private/router-context';
 import { VLLM_TIER_PROPS } from './private/tier-keys';
 import { resolveTierSpec, TierSpec } from './private/tier-spec';
 import { renderServeArgs } from './private/vllm-args';
@@ -25,6 +28,7 @@ interface RouterBinding {
   readonly path: string;
   readonly endpoint: RouterEndpoint;
   readonly contribution: Contribution;
+  readonly scaling?: RouterScalingRule;
 }
 
 /**
@@ -84,6 +88,8 @@ export abstract class VllmTier extends Construct implements IPdTier {
   public readonly selectorLabels: { [key: string]: string };
   /** The tier's PodDisruptionBudget, unless `disruptionBudget` is `DisruptionBudget.none()`. */
   public readonly disruptionBudget?: ApiObject;
+  /** The tier's PodMonitor or ServiceMonitor, when `monitoring` is set. */
+  public readonly monitor?: ApiObject;
 
   /**
    * The resolved spec: the only input of connectors, routers and pair rules.
@@ -94,6 +100,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
   private readonly connectorFiles: PodVolume[];
   private router?: RouterBinding;
   private autoscaled = false;
+  private scaling?: ScalingRange;
 
   protected constructor(scope: Construct, id: string, role: TierRole, props: VllmTierProps) {
     super(scope, id);
@@ -180,6 +187,8 @@ export abstract class VllmTier extends Construct implements IPdTier {
             enableChunkedPrefill: spec.enableChunkedPrefill,
             kvTransferConfig: rendering.transferConfig,
             shutdownTimeoutSeconds: spec.renderShutdownTimeout ? spec.drainSeconds : undefined,
+            otlpTracesEndpoint: spec.tracing?.otlpTracesEndpoint,
+            collectDetailedTraces: spec.tracing?.collectDetailedTraces,
           }),
           ...spec.extraArgs,
         ]);
@@ -193,6 +202,13 @@ export abstract class VllmTier extends Construct implements IPdTier {
     this.disruptionBudget = renderDisruptionBudget(this, 'DisruptionBudget', {
       where, prop: 'disruptionBudget', budget: spec.disruptionBudget, labels: spec.labels, selector: spec.selectorLabels, replicas: spec.replicas,
     });
+    // vLLM serves Prometheus metrics at /metrics on its HTTP port (vllm/entrypoints/serve/instrumentator/metrics.py
+    // in 0.22.0 and 0.32.0, vllm/entrypoints/openai/api_server.py mount_metrics in 0.12.0: Mount("/metrics", make_asgi_app())).
+    if (spec.monitoring) {
+      this.monitor = renderMonitor(this, 'Monitor', where, 'monitoring', spec.monitoring, {
+        labels: spec.labels, selector: spec.selectorLabels, portName: HTTP_PORT_NAME, path: METRICS_PATH,
+      });
+    }
 
     this.node.addValidation({
       validate: () => this.kvConnector._needsRouterAddress() && this.router === undefined
@@ -214,6 +230,21 @@ export abstract class VllmTier extends Construct implements IPdTier {
    */
   public markHasAutoscaler(): void {
     this.autoscaled = true;
+  }
+
+  /**
+   * Called by TierAutoscaler: one autoscaler per tier, its range checked against the router's needs now (if
+   * routed) or when a PdRouter binds later.
+   * @internal
+   */
+  public _bindAutoscaler(range: ScalingRange): void {
+    if (this.autoscaled) {
+      throw invalid(range.where, 'tier', this.node.path,
+        `already has an autoscaler${this.scaling ? ` ('${this.scaling.where}')` : ' (markHasAutoscaler() was called)'}; a tier takes one`);
+    }
+    this.router?.scaling?.check(range);
+    this.scaling = range;
+    this.markHasAutoscaler();
   }
 
   /**
@@ -245,14 +276,16 @@ export abstract class VllmTier extends Construct implements IPdTier {
    * router contribution that collides with the connector's fails at the PdRouter.
    * @internal
    */
-  public _bindRouter(routerPath: string, endpoint: RouterEndpoint, from: string, pod: PodContribution | undefined): void {
+  public _bindRouter(routerPath: string, endpoint: RouterEndpoint, from: string, pod: PodContribution | undefined,
+    scaling?: RouterScalingRule): void {
     if (this.router !== undefined && this.router.path !== routerPath) {
       throw invalid(`PdRouter '${routerPath}'`, this.role, this.node.path,
         `is already routed by PdRouter '${this.router.path}'; a tier belongs to one router`);
     }
-    const binding = { path: routerPath, endpoint, contribution: { from, pod } };
+    const binding = { path: routerPath, endpoint, contribution: { from, pod }, scaling };
     // Merged before it is kept, so a router that fails to bind leaves the tier as it was.
     this.mergedPod(binding);
+    if (this.scaling) scaling?.check(this.scaling);
     this.router = binding;
   }
 

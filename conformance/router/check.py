@@ -41,11 +41,16 @@ LOOPBACK = "127.0.0.1"
 #   --prometheus-port 29000        -> --prometheus-port <free port>
 #   --vllm-discovery-address 0.0.0.0:30001 -> 127.0.0.1:<free port>
 #   --service-discovery-namespace $(POD_NAMESPACE) -> llm (Kubernetes expands $(VAR) from the env)
-# Flags that have no launcher equivalent: none of the rendered ones. Binary-only flags the library does not
+# Flags that have no launcher equivalent: the tracing flags (--enable-trace, --otlp-traces-endpoint VALUE,
+# --otel-sampling-ratio VALUE) are in the binary's CliArgs ("Tracing (OpenTelemetry)") but not in the 0.1.15
+# launcher's router_args.py; they are dropped before the launcher parses (and the flow runs) and still checked
+# against src/main.rs below. Binary-only flags the library does not
 # render (e.g. --backend, --pool-idle-timeout-secs, --history-backend, --eviction-interval, which the launcher
 # spells --eviction-interval-secs) are not mapped. Added for the run only: --worker-startup-check-interval 1
 # (default 30 s) so a healthy fake is seen at once.
 FREE_VALUE_FLAGS = {"--port", "--prometheus-port"}
+# Binary-only flag -> number of values it takes.
+BINARY_ONLY_FLAGS = {"--enable-trace": 0, "--otlp-traces-endpoint": 1, "--otel-sampling-ratio": 1}
 
 passed = 0
 failed = 0
@@ -75,7 +80,9 @@ def map_args(args, prefill_url=None, decode_url=None):
     while i < len(args):
         a = args[i]
         nxt = args[i + 1] if i + 1 < len(args) else None
-        if a in ("--host", "--prometheus-host"):
+        if a in BINARY_ONLY_FLAGS:
+            i += 1 + BINARY_ONLY_FLAGS[a]
+        elif a in ("--host", "--prometheus-host"):
             out += [a, LOOPBACK]
             i += 2
         elif a in FREE_VALUE_FLAGS:

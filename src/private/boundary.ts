@@ -140,6 +140,30 @@ export function requirePlainNumber(where: string, prop: string, value: number): 
   }
 }
 
+/**
+ * An `http://` or `https://` URL with a host (parsed by Node's WHATWG URL parser), optionally with an explicit
+ * port, and without credentials (they would be written into the manifest).
+ */
+export function httpUrl(example: string, requireExplicitPort: boolean): Check {
+  return (where, prop, value) => {
+    const allowed = `must be an http:// or https:// URL${requireExplicitPort ? ' with an explicit port' : ''}, e.g. '${example}'`;
+    if (typeof value !== 'string' || /\s/.test(value)) throw invalid(where, prop, value, allowed);
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw invalid(where, prop, value, allowed);
+    }
+    if (!['http:', 'https:'].includes(url.protocol) || url.hostname === '' || (requireExplicitPort && url.port === '')) {
+      throw invalid(where, prop, value, allowed);
+    }
+    if (url.username !== '' || url.password !== '') {
+      throw invalid(where, prop, '<redacted credentials>', 'must not carry credentials: they would be written into the manifest');
+    }
+    return value;
+  };
+}
+
 /** A boolean; the string 'false' is not one. */
 export const bool: Check = (where, prop, value) => {
   if (typeof value !== 'boolean') throw invalid(where, prop, value, 'must be a boolean (true or false)');

@@ -57,6 +57,12 @@ export enum Capability {
   VLLM_ROUTER_SUPPORTED_RELEASE = 'VLLM_ROUTER_SUPPORTED_RELEASE',
   /** vllm-router `--kv-connector nixl|mooncake`. */
   VLLM_ROUTER_KV_CONNECTOR_FLAG = 'VLLM_ROUTER_KV_CONNECTOR_FLAG',
+  /** `--otlp-traces-endpoint` works out of the box: the OpenTelemetry packages are default dependencies. */
+  OTLP_TRACING = 'OTLP_TRACING',
+  /** The KV cache gauge is `vllm:kv_cache_usage_perc` (formerly `vllm:gpu_cache_usage_perc`). */
+  KV_CACHE_USAGE_PERC_METRIC = 'KV_CACHE_USAGE_PERC_METRIC',
+  /** vllm-router `--enable-trace`, `--otlp-traces-endpoint`, `--otel-sampling-ratio`. */
+  VLLM_ROUTER_TRACING_FLAGS = 'VLLM_ROUTER_TRACING_FLAGS',
 }
 
 interface Boundary {
@@ -227,6 +233,30 @@ const TABLE: Record<Capability, Boundary> = {
     component: 'vllm-router',
     what: "flag '--kv-connector'",
     source: 'vllm-project/router PR #151; absent in vllm-router 0.1.12 (sdist src/main.rs) and 0.1.13 (wheel router_args.py), present in 0.1.15 (sdist src/main.rs, src/config/types.rs KvConnector)',
+  },
+  [Capability.OTLP_TRACING]: {
+    // vllm/config/observability.py `_validate_otlp_traces_endpoint` refuses the endpoint unless the OpenTelemetry
+    // packages import (0.12.0, 0.22.0). The wheels' Requires-Dist: 0.15.1 none, 0.16.0 only under the `otel` extra,
+    // 0.17.0 and 0.32.0 `opentelemetry-sdk>=1.27.0` unconditionally, so the official image (pip-installed vllm) has
+    // them from 0.17.0. The flags themselves (--otlp-traces-endpoint, --collect-detailed-traces) are in the 0.22.0
+    // and 0.32.0 parsers (src/private/generated/).
+    since: '0.17.0',
+    what: "OTLP tracing ('--otlp-traces-endpoint' with the OpenTelemetry packages installed by default)",
+    source: 'PyPI metadata (Requires-Dist) of vllm 0.16.0 and 0.17.0; vllm/config/observability.py in the vllm 0.12.0 and 0.22.0 wheels',
+  },
+  [Capability.KV_CACHE_USAGE_PERC_METRIC]: {
+    // vllm/v1/metrics/loggers.py PrometheusStatLogger: `vllm:kv_cache_usage_perc` ("KV-cache usage. 1 means 100
+    // percent usage.") in the 0.12.0, 0.22.0 and 0.32.0 wheels; the old `vllm:gpu_cache_usage_perc` is gone in 0.12.0, so
+    // every supported release has the new name and only it. Earlier releases are below the supported floor.
+    since: '0.12.0',
+    what: "the KV cache gauge 'vllm:kv_cache_usage_perc'",
+    source: 'vllm/v1/metrics/loggers.py in the vllm 0.12.0, 0.22.0 and 0.32.0 wheels',
+  },
+  [Capability.VLLM_ROUTER_TRACING_FLAGS]: {
+    since: VLLM_ROUTER_KV_CONNECTOR_SINCE,
+    component: 'vllm-router',
+    what: "flags '--enable-trace', '--otlp-traces-endpoint' and '--otel-sampling-ratio'",
+    source: 'src/main.rs CliArgs ("Tracing (OpenTelemetry)") of the vllm-router 0.1.15, 0.1.16 and 0.1.17 sdists; older releases are below the supported floor',
   },
 };
 

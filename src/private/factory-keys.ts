@@ -1,4 +1,4 @@
-import { arrayOf, bool, duration, extend, instanceOf, int, port, size, str, struct } from './boundary';
+import { arrayOf, bool, duration, extend, httpUrl, instanceOf, int, port, size, str, struct } from './boundary';
 import { NixlBackend } from '../connectors/nixl';
 
 /**
@@ -79,3 +79,6 @@ export const VLLM_ROUTER_OPTIONS = struct('VllmRouterOptions', {
 
 /** ProductionStackRouterOptions. */
 export const PRODUCTION_STACK_ROUTER_OPTIONS = struct('ProductionStackRouterOptions', { image: str() });
+
+/** KedaOptions. */
+export const KEDA_OPTIONS = struct('KedaOptions', { prometheusAddress: httpUrl('http://prometheus-operated.monitoring:9090', false), pollingInterval: duration }, ['prometheusAddress']);

@@ -7,6 +7,10 @@ import { invalid } from './errors';
 export const HTTP_PORT_NAME = 'http';
 /** `vllm serve --port` default (docs.vllm.ai/en/latest/cli/serve.html); also the router's default client port. */
 export const DEFAULT_HTTP_PORT = 8000;
+/** Name of the router's Prometheus port on its container and Service. */
+export const METRICS_PORT_NAME = 'metrics';
+/** Where vLLM serves Prometheus metrics (on its HTTP port); vllm-router's exporter answers on any path but /health. */
+export const METRICS_PATH = '/metrics';
 /** The highest TCP port. */
 export const MAX_PORT = 65535;
 // The range check of one port is the boundary's `requirePort` (private/boundary.ts).

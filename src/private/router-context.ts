@@ -8,7 +8,9 @@ import { Construct } from 'constructs';
 import { ConnectorEndpoints, Transport } from './connector-context';
 import { PodContribution, PodPort } from './pod-contribution';
 import type { TierSpec } from './tier-spec';
+import type { TierRole } from '../roles';
 import { RouterDiscovery } from '../router-discovery';
+import type { RouterTracingOptions } from '../tracing';
 
 /** One tier as a router sees it: its spec, its Service and the endpoints its connector opened. */
 export interface BoundTier {
@@ -31,6 +33,8 @@ export interface RouterContext {
   readonly replicas: number;
   /** Name of an env var holding the pod's namespace (downward API), for args. */
   readonly namespaceEnv: string;
+  /** OpenTelemetry tracing of the router, if asked for. */
+  readonly tracing?: RouterTracingOptions;
 }
 
 /** Everything a router renders for one pair. */
@@ -49,6 +53,8 @@ export interface RouterRendering {
   readonly needsKubernetesApi: boolean;
   /** The port where connectors send side traffic to the router, if any (exposed on the router Service). */
   readonly connectorPort?: number;
+  /** The container port (named `metrics`) where the router serves Prometheus metrics, exposed on its Service. */
+  readonly metricsPort?: number;
   /** What it adds to the prefill pods (labels it matches, later a sidecar). */
   readonly prefill?: PodContribution;
   /** What it adds to the decode pods (e.g. the llm-d routing sidecar). */
@@ -75,4 +81,23 @@ export interface RouterImpl {
    * HTTPRoute), created in the PdRouter's scope.
    */
   renderObjects?(scope: Construct, ctx: RouterContext): void;
+  /**
+   * Refuses an autoscaler range this router cannot route, e.g. a routing policy that needs two workers.
+   * `where` and `prop` name the autoscaler's prop in the message.
+   */
+  validateScaling?(ctx: RouterContext, scaling: ScalingRange): void;
+}
+
+/** An autoscaler's replica range for one tier, as routers check it. */
+export interface ScalingRange {
+  /** The autoscaler, for messages. */
+  readonly where: string;
+  readonly tier: TierRole;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+}
+
+/** What a tier keeps of its router to check an autoscaler bound before or after it. */
+export interface RouterScalingRule {
+  check(scaling: ScalingRange): void;
 }

@@ -1,9 +1,11 @@
 import { Cpu, NodeLabelQuery, NodeTaintQuery, Topology } from 'cdk8s-plus-28';
-import { all, arrayOf, bool, Check, duration, extend, instanceOf, int, nested, port, requirePlainNumber, size, str, struct } from './boundary';
+import { all, arrayOf, bool, Check, duration, extend, httpUrl, instanceOf, int, nested, port, requirePlainNumber, size, str, struct } from './boundary';
 import { invalid } from './errors';
-import { cidr, dns1035Label, dns1123Subdomain, secretKey } from './k8s-syntax';
+import { cidr, dns1035Label, dns1123Subdomain, labelKey, labelValue, secretKey } from './k8s-syntax';
 import { ENVIRONMENT_VARIABLE } from './prop-keys';
 import { Accelerator } from '../accelerator';
+import { AutoscalerEngine } from '../autoscaler-engine';
+import { AutoscalingMetric } from '../autoscaling-metric';
 import { DisruptionBudget } from '../disruption-budget';
 import { Interconnect } from '../interconnect';
 import { KvConnector } from '../kv-connector';
@@ -73,6 +75,50 @@ export const NETWORK_POLICY_OPTIONS = struct('NetworkPolicyOptions', {
   kubernetesApiPorts: arrayOf(port),
 });
 
+/** A map of Kubernetes labels: qualified-name keys, label-syntax values. */
+const labelMap: Check = (where, prop, value) => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid(where, prop, value, "must be a map of label keys to values, e.g. { release: 'kube-prometheus-stack' }");
+  }
+  for (const [k, v] of Object.entries(value)) {
+    labelKey(where, `${prop} key`, k);
+    if (typeof v !== 'string') throw invalid(where, `${prop}.${k}`, v, 'must be a string');
+    labelValue(where, `${prop}.${k}`, v);
+  }
+  return value;
+};
+
+/** An OTLP collector: the exporters' default ports differ between gRPC and HTTP, so the port is explicit. */
+const otlpEndpoint = httpUrl('http://otel-collector.observability:4317', true);
+
+/** A fraction in [0, 1] in plain decimals. */
+const unitInterval: Check = (where, prop, value) => {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw invalid(where, prop, value, 'must be a number in [0, 1]');
+  requirePlainNumber(where, prop, value);
+  return value;
+};
+
+/** MonitoringOptions (enum members and cross-field rules are checked by private/monitoring.ts). */
+export const MONITORING_OPTIONS = struct('MonitoringOptions', {
+  kind: str(),
+  interval: duration,
+  scrapeTimeout: duration,
+  labels: labelMap,
+  scheme: str(),
+});
+
+/** VllmTracingOptions. */
+export const VLLM_TRACING_OPTIONS = struct('VllmTracingOptions', {
+  otlpTracesEndpoint: otlpEndpoint,
+  collectDetailedTraces: str(),
+}, ['otlpTracesEndpoint']);
+
+/** RouterTracingOptions. */
+export const ROUTER_TRACING_OPTIONS = struct('RouterTracingOptions', {
+  otlpTracesEndpoint: otlpEndpoint,
+  samplingRatio: unitInterval,
+}, ['otlpTracesEndpoint']);
+
 /** TierResources. */
 export const TIER_RESOURCES = struct('TierResources', { cpu, memory: size });
 
@@ -122,6 +168,8 @@ export const TIER_OPTIONS = struct('TierOptions', {
   extraEnv: arrayOf(nested(ENVIRONMENT_VARIABLE)),
   disruptionBudget,
   priorityClassName: dns1123Subdomain,
+  monitoring: nested(MONITORING_OPTIONS),
+  tracing: nested(VLLM_TRACING_OPTIONS),
 });
 
 /** ModelServingOptions (a missing model is reported by each construct with a catalogue hint). */
@@ -150,6 +198,8 @@ export const PD_ROUTER_OPTIONS = struct('PdRouterOptions', {
   networkPolicies: nested(NETWORK_POLICY_OPTIONS),
   disruptionBudget,
   priorityClassName: dns1123Subdomain,
+  monitoring: nested(MONITORING_OPTIONS),
+  tracing: nested(ROUTER_TRACING_OPTIONS),
 });
 
 /** PdServiceProps. */
@@ -159,4 +209,39 @@ export const PD_SERVICE_PROPS = extend('PdServiceProps', [MODEL_SERVING_OPTIONS]
   prefill: nested(TIER_OPTIONS),
   decode: nested(TIER_OPTIONS),
   router: nested(PD_ROUTER_OPTIONS),
+  monitoring: nested(MONITORING_OPTIONS),
 });
+
+/** A construct reference; its class is checked by the construct that takes it (no import circle here). */
+function constructRef(hint: string): Check {
+  return (where, prop, value) => {
+    if (typeof value !== 'object' || value === null || typeof (value as { node?: unknown }).node !== 'object') {
+      throw invalid(where, prop, value, `must be ${hint}`);
+    }
+    return value;
+  };
+}
+
+/** A positive finite number in plain decimals. */
+const positiveNumber: Check = (where, prop, value) => {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !(value > 0)) throw invalid(where, prop, value, 'must be a positive number');
+  requirePlainNumber(where, prop, value);
+  return value;
+};
+
+/** PrefillDecodeRatio. */
+export const PREFILL_DECODE_RATIO = struct('PrefillDecodeRatio', {
+  prefill: constructRef("the prefill tier's TierAutoscaler"),
+  decodePerPrefill: positiveNumber,
+}, ['prefill', 'decodePerPrefill']);
+
+/** TierAutoscalerProps (replica rules are checked by TierAutoscaler). */
+export const TIER_AUTOSCALER_PROPS = struct('TierAutoscalerProps', {
+  tier: constructRef('a PrefillTier or DecodeTier (e.g. service.prefill)'),
+  metrics: arrayOf(instanceOf(AutoscalingMetric, 'e.g. AutoscalingMetric.waitingRequests(5)')),
+  minReplicas: int(0),
+  maxReplicas: int(1),
+  engine: instanceOf(AutoscalerEngine, 'e.g. AutoscalerEngine.hpa() or AutoscalerEngine.keda({...})'),
+  ratio: nested(PREFILL_DECODE_RATIO),
+  scaleDownStabilization: duration,
+}, ['tier']);

@@ -11,6 +11,7 @@ import { checkDisruptionBudget, DEFAULT_DISRUPTION_BUDGET } from './disruption';
 import { invalid, requireInteger, wholeSeconds } from './errors';
 import type { InterconnectSpec } from './interconnect';
 import { APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL } from './labels';
+import { ResolvedMonitoring, resolveMonitoring } from './monitoring';
 import { PlacementSpec, resolvePlacement } from './placement';
 import { DEFAULT_HTTP_PORT } from './ports';
 import { bytesOf } from './size';
@@ -22,8 +23,10 @@ import { Interconnect } from '../interconnect';
 import { KvConnector } from '../kv-connector';
 import { AttentionKind, Model } from '../model';
 import { ModelCache } from '../model-cache';
+import { ScrapeScheme } from '../monitoring';
 import { KvRole, TierRole } from '../roles';
 import { KvCacheDtype, VllmTierProps } from '../tier-options';
+import { DetailedTraces, VllmTracingOptions } from '../tracing';
 import { VllmImage } from '../vllm-image';
 import { VllmVersion } from '../vllm-version';
 
@@ -103,6 +106,11 @@ export interface TierSpec {
   readonly selectorLabels: { [key: string]: string };
   /** Labels of the tier's objects and pods. */
   readonly labels: { [key: string]: string };
+  // ---- observability
+  /** The tier's PodMonitor/ServiceMonitor, if any. */
+  readonly monitoring?: ResolvedMonitoring;
+  /** `--otlp-traces-endpoint` and `--collect-detailed-traces`, if set. */
+  readonly tracing?: VllmTracingOptions;
 }
 
 /** What resolving needs besides the props: facts that come from the construct tree. */
@@ -205,6 +213,20 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
   const extraArgs = props.extraArgs ?? [];
   checkExtraArgs(where, extraArgs, version);
 
+  const monitoring = resolveMonitoring(where, 'monitoring', props.monitoring);
+  // vLLM serves TLS only with --ssl-certfile (vllm/entrypoints/openai/cli_args.py); otherwise an https scrape fails.
+  if (monitoring?.scheme === ScrapeScheme.HTTPS && !extraArgs.some(a => /^--ssl[-_]certfile(=|$)/.test(a))) {
+    throw invalid(where, 'monitoring.scheme', monitoring.scheme, "needs vLLM to serve TLS: add '--ssl-certfile' (and '--ssl-keyfile') to extraArgs, or scrape over ScrapeScheme.HTTP");
+  }
+  const tracing = props.tracing;
+  if (tracing !== undefined) {
+    requireCapability(version, Capability.OTLP_TRACING, where, 'tracing.otlpTracesEndpoint', tracing.otlpTracesEndpoint);
+    const detailed = tracing.collectDetailedTraces;
+    if (detailed !== undefined && !Object.values(DetailedTraces).includes(detailed)) {
+      throw invalid(where, 'tracing.collectDetailedTraces', detailed, `must be one of ${Object.values(DetailedTraces).join(', ')} (DetailedTraces)`);
+    }
+  }
+
   const instanceLabels = { [NAME_LABEL]: APP_NAME, [INSTANCE_LABEL]: input.instance };
   const selectorLabels = { ...instanceLabels, [COMPONENT_LABEL]: role, [LLMD_ROLE_LABEL]: role };
   const base: TierSpec = {
@@ -257,6 +279,8 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     instanceLabels,
     selectorLabels,
     labels: { ...selectorLabels, [VERSION_LABEL]: version.toString(), [MANAGED_BY_LABEL]: MANAGED_BY },
+    monitoring,
+    tracing,
   };
   checkDisruptionBudget({
     where, prop: 'disruptionBudget', budget: base.disruptionBudget, labels: base.labels, selector: selectorLabels, replicas,

@@ -31,6 +31,10 @@ export interface EngineSettings {
   readonly kvTransferConfig: Record<string, unknown>;
   /** Undefined on releases without `--shutdown-timeout`. */
   readonly shutdownTimeoutSeconds?: number;
+  /** `--otlp-traces-endpoint` (vllm/config/observability.py ObservabilityConfig). */
+  readonly otlpTracesEndpoint?: string;
+  /** `--collect-detailed-traces`: one of model, worker, all. */
+  readonly collectDetailedTraces?: string;
 }
 
 /** One rendered flag: its spelling, its aliases, the prop that sets it, and how it renders. */
@@ -92,6 +96,14 @@ const FLAGS: ReadonlyArray<FlagRow> = [
   // One array element holding the whole JSON (how llm-d and vLLM docs pass it).
   { flag: '--kv-transfer-config', prop: 'kvConnector', render: s => value('--kv-transfer-config', JSON.stringify(s.kvTransferConfig)) },
   { flag: '--shutdown-timeout', prop: 'drainTimeout', render: s => value('--shutdown-timeout', s.shutdownTimeoutSeconds) },
+  // ObservabilityConfig (vllm/config/observability.py, 0.22.0 and 0.32.0): the endpoint is handed to the OTLP
+  // exporter as is; collect_detailed_traces takes one of model/worker/all (or a comma pair, which 'all' covers).
+  { flag: '--otlp-traces-endpoint', prop: 'tracing.otlpTracesEndpoint', render: s => value('--otlp-traces-endpoint', s.otlpTracesEndpoint) },
+  {
+    flag: '--collect-detailed-traces',
+    prop: 'tracing.collectDetailedTraces',
+    render: s => value('--collect-detailed-traces', s.collectDetailedTraces),
+  },
 ];
 
 /** Flags that exist only in some releases, checked when they appear in `extraArgs`. */

@@ -4,9 +4,10 @@ import { Transport } from '../private/connector-context';
 import { invalid } from '../private/errors';
 import { requireImageReference } from '../private/k8s-syntax';
 import { PodPort, PortPeer } from '../private/pod-contribution';
-import { HTTP_PORT_NAME } from '../private/ports';
+import { HTTP_PORT_NAME, METRICS_PORT_NAME } from '../private/ports';
 import { LIVENESS_TIMING, READINESS_TIMING } from '../private/probes';
-import { RouterContext, RouterImpl, RouterRendering } from '../private/router-context';
+import { RouterContext, RouterImpl, RouterRendering, ScalingRange } from '../private/router-context';
+import { TierRole } from '../roles';
 import { RouterDiscovery } from '../router-discovery';
 import { VllmRouterVersion } from '../vllm-router-version';
 
@@ -205,11 +206,32 @@ export class VllmRouterImpl implements RouterImpl {
     }
   }
 
+  public validateScaling(ctx: RouterContext, scaling: ScalingRange): void {
+    if (ctx.transport === Transport.MOONCAKE && scaling.tier === TierRole.PREFILL) {
+      throw invalid(scaling.where, 'tier', scaling.tier,
+        'cannot be autoscaled: MooncakeConnector on vllm-router needs exactly one prefill pod, whose engine ids it reads once at startup (vllm-project/router PR #209)');
+    }
+    if (ctx.transport !== Transport.P2P_NCCL && ctx.discovery === RouterDiscovery.STATIC) {
+      // Static workers are fixed URLs: the router sees one worker per tier (the Service), so its policy cannot
+      // balance across pods, and the pooled keep-alive connections it holds to that ClusterIP stay on the pods they
+      // were opened to (kube-proxy balances per connection), so pods added later get little traffic.
+      throw invalid(scaling.where, 'tier', scaling.tier,
+        `cannot be autoscaled behind a vllm-router with RouterDiscovery.STATIC: it routes to one fixed URL per tier (${scaling.tier === TierRole.PREFILL ? ctx.prefill.serviceName : ctx.decode.serviceName}); use RouterDiscovery.KUBERNETES so it sees every pod`);
+    }
+    // power_of_two compares two distinct healthy workers; with one it just returns that one (src/policies/power_of_two.rs,
+    // 0.1.15), so the policy only means something from two on. validate() asks the same of fixed replicas.
+    const policy = scaling.tier === TierRole.PREFILL ? this.prefillPolicy : this.decodePolicy;
+    if (policy === RoutingPolicy.POWER_OF_TWO && scaling.minReplicas < 2) {
+      throw invalid(scaling.where, 'minReplicas', scaling.minReplicas,
+        `must be at least 2: the router's ${scaling.tier === TierRole.PREFILL ? 'prefillPolicy' : 'decodePolicy'} ${policy} picks the less loaded of 2 ${scaling.tier} workers`);
+    }
+  }
+
   public render(ctx: RouterContext): RouterRendering {
     const nccl = ctx.transport === Transport.P2P_NCCL;
     const ports: PodPort[] = [
       { name: HTTP_PORT_NAME, containerPort: ctx.port, peers: [PortPeer.CLIENTS] },
-      { name: 'metrics', containerPort: METRICS_PORT, peers: [PortPeer.MONITORING] },
+      { name: METRICS_PORT_NAME, containerPort: METRICS_PORT, peers: [PortPeer.MONITORING] },
       // Each engine's rank 0 dials the registry and sends its registration every 3 s (p2p_nccl_engine.py).
       ...(nccl ? [{ name: 'kv-registry', containerPort: ZMQ_DISCOVERY_PORT, peers: [PortPeer.PREFILL, PortPeer.DECODE] }] : []),
     ];
@@ -219,6 +241,7 @@ export class VllmRouterImpl implements RouterImpl {
       // P2pNccl engines register themselves over ZMQ; no pod discovery then.
       needsKubernetesApi: ctx.transport !== Transport.P2P_NCCL && ctx.discovery === RouterDiscovery.KUBERNETES,
       connectorPort: ctx.transport === Transport.P2P_NCCL ? ZMQ_DISCOVERY_PORT : undefined,
+      metricsPort: METRICS_PORT,
     };
   }
 
@@ -266,6 +289,18 @@ export class VllmRouterImpl implements RouterImpl {
       args.push('--intra-node-data-parallel-size', String(prefill.dataParallelSize));
     }
     args.push('--prometheus-host', '0.0.0.0', '--prometheus-port', String(METRICS_PORT));
+    if (ctx.tracing) {
+      // src/main.rs "Tracing (OpenTelemetry)": --enable-trace turns tracing on; the endpoint goes to the OTLP/gRPC
+      // (tonic) exporter, which takes a scheme and authority only (src/otel_trace.rs).
+      requireCapability(this.version, Capability.VLLM_ROUTER_TRACING_FLAGS, ctx.where, 'tracing', ctx.tracing.otlpTracesEndpoint);
+      const path = new URL(ctx.tracing.otlpTracesEndpoint).pathname;
+      if (path !== '/' && path !== '') {
+        throw invalid(ctx.where, 'tracing.otlpTracesEndpoint', ctx.tracing.otlpTracesEndpoint,
+          "must have no path: vllm-router exports over OTLP/gRPC, which addresses the collector by host and port (e.g. 'http://otel-collector:4317')");
+      }
+      args.push('--enable-trace', '--otlp-traces-endpoint', ctx.tracing.otlpTracesEndpoint);
+      if (ctx.tracing.samplingRatio !== undefined) args.push('--otel-sampling-ratio', String(ctx.tracing.samplingRatio));
+    }
     return {
       name: 'router',
       image: this.image,

@@ -24,6 +24,8 @@ const SINCE: Array<[Capability, string, string]> = [
   [Capability.NIXL_MLA_HETERO_TP_UNGUARDED, '0.20.2', '0.21.0'],
   [Capability.MOONCAKE_HETERO_TP, '0.18.1', '0.19.0'],
   [Capability.NIXL_MAMBA_DS_CONV_LAYOUT, '0.19.1', '0.20.0'],
+  [Capability.OTLP_TRACING, '0.16.0', '0.17.0'],
+  [Capability.KV_CACHE_USAGE_PERC_METRIC, '0.11.9', '0.12.0'],
 ];
 /** Capabilities with an upper bound, tested one by one below. */
 const BOUNDED = [
@@ -34,6 +36,7 @@ const BOUNDED = [
 const ROUTER_SINCE: Array<[Capability, string, string]> = [
   [Capability.VLLM_ROUTER_SUPPORTED_RELEASE, '0.1.14', '0.1.15'],
   [Capability.VLLM_ROUTER_KV_CONNECTOR_FLAG, '0.1.14', '0.1.15'],
+  [Capability.VLLM_ROUTER_TRACING_FLAGS, '0.1.14', '0.1.15'],
 ];
 const rv = (s: string) => VllmRouterVersion.of(s);
 
