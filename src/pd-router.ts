@@ -10,7 +10,7 @@ import { PrefillTier } from './prefill-tier';
 import { checkStruct, extend, instanceOf, requirePort } from './private/boundary';
 import { Transport } from './private/connector-context';
 import {
-  DEFAULT_DISRUPTION_BUDGET, RECREATE_ROLLOUT, renderDisruptionBudget, SURGE_ROLLOUT,
+  checkDisruptionBudget, DEFAULT_DISRUPTION_BUDGET, RECREATE_ROLLOUT, renderDisruptionBudget, SURGE_ROLLOUT,
 } from './private/disruption';
 import { invalid, requireInteger } from './private/errors';
 import { requireDns1123Label } from './private/k8s-syntax';
@@ -332,9 +332,11 @@ export class PdRouter extends Construct {
       },
     });
     this.serviceName = this.service.name;
-    this.disruptionBudget = renderDisruptionBudget(this, 'DisruptionBudget', {
+    const budget = {
       where, prop: 'disruptionBudget', budget: props.disruptionBudget ?? DEFAULT_DISRUPTION_BUDGET, labels: allLabels, selector: labels, replicas,
-    });
+    };
+    checkDisruptionBudget(budget);
+    this.disruptionBudget = renderDisruptionBudget(this, 'DisruptionBudget', budget);
     if (monitoring) {
       if (rendering.metricsPort === undefined) {
         throw invalid(where, 'monitoring', props.monitoring, `cannot be set: ${impl.displayName} serves no Prometheus metrics port`);

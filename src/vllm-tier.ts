@@ -6,7 +6,7 @@ import { Model } from './model';
 import { IPdTier } from './pd-tier';
 import { checkStruct } from './private/boundary';
 import { RouterEndpoint, TierConnectorRendering } from './private/connector-context';
-import { NO_SURGE_ROLLOUT, renderDisruptionBudget } from './private/disruption';
+import { checkDisruptionBudget, NO_SURGE_ROLLOUT, renderDisruptionBudget } from './private/disruption';
 import { invalid } from './private/errors';
 import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels';
 import { renderMonitor } from './private/monitoring';
@@ -210,6 +210,25 @@ export abstract class VllmTier extends Construct implements IPdTier {
       });
     }
 
+    // Checked at synth, against the autoscaler's minimum when one is bound later (and eagerly when it binds).
+    this.node.addValidation({
+      validate: () => {
+        try {
+          checkDisruptionBudget({
+            where,
+            prop: 'disruptionBudget',
+            budget: spec.disruptionBudget,
+            labels: {},
+            selector: {},
+            replicas: this.scaling?.minReplicas ?? spec.replicas,
+            replicasName: this.scaling ? `the minReplicas of autoscaler ${this.scaling.where}` : undefined,
+          });
+          return [];
+        } catch (e) {
+          return [(e as Error).message];
+        }
+      },
+    });
     this.node.addValidation({
       validate: () => this.kvConnector._needsRouterAddress() && this.router === undefined
         ? [`${where}: 'kvConnector' ('${this.kvConnector.displayName}') needs a PdRouter for this tier: its config carries the router's address`]
@@ -243,6 +262,16 @@ export abstract class VllmTier extends Construct implements IPdTier {
         `already has an autoscaler${this.scaling ? ` ('${this.scaling.where}')` : ' (markHasAutoscaler() was called)'}; a tier takes one`);
     }
     this.router?.scaling?.check(range);
+    // At its minimum the autoscaler must still leave the budget a pod to evict.
+    checkDisruptionBudget({
+      where: this._spec.where,
+      prop: 'disruptionBudget',
+      budget: this._spec.disruptionBudget,
+      labels: {},
+      selector: {},
+      replicas: range.minReplicas,
+      replicasName: `the minReplicas of autoscaler ${range.where}`,
+    });
     this.scaling = range;
     this.markHasAutoscaler();
   }

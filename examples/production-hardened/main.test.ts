@@ -4,7 +4,7 @@ import { allowedFlows } from '../../test/private/flow-evaluator';
 import { container, find, synth } from '../../test/util';
 
 describe('example production-hardened', () => {
-  test('RDMA, NetworkPolicies, disruption budgets and priority classes pass the Kubernetes schemas', () => {
+  test('RDMA, NetworkPolicies, PDBs, priority classes, PodMonitors and KEDA autoscaling pass the schemas', () => {
     const chart = new ProductionHardened(Testing.app(), 'production-hardened');
     const objects = synth(chart);
     expect(objects).toMatchSnapshot();
@@ -20,6 +20,11 @@ describe('example production-hardened', () => {
     expect(find(objects, 'PodDisruptionBudget', 'prefill').spec.maxUnavailable).toBe(1);
     expect(find(objects, 'PodDisruptionBudget', 'router').spec.maxUnavailable).toBe(1);
     expect(objects.filter(o => o.kind === 'NetworkPolicy')).toHaveLength(3);
+    expect(objects.filter(o => o.kind === 'PodMonitor').map(o => o.metadata.labels.release)).toEqual(['kube-prometheus-stack', 'kube-prometheus-stack', 'kube-prometheus-stack']);
+    expect(objects.filter(o => o.kind === 'ScaledObject')).toHaveLength(2);
+    // The autoscalers own the tiers' replicas.
+    expect(prefill.spec.replicas).toBeUndefined();
+    expect(decode.spec.replicas).toBeUndefined();
     const flows = allowedFlows(objects);
     // Only the ingress namespace's pods reach the router; nobody outside the service reaches the tiers.
     expect(flows.filter(f => /^(client|stranger|prometheus)->/.test(f))).toEqual([]);

@@ -1,12 +1,13 @@
 // A hardened production PD service: Llama-3.1-70B-Instruct over NIXL on InfiniBand, weights pre-loaded in a
-// read-only claim, NetworkPolicies naming the real clients, scrapers and API server, disruption budgets
-// and priority classes. Pods run the restricted security profile (IPC_LOCK only for RDMA) by default.
-import { App, Chart } from 'cdk8s';
+// read-only claim, NetworkPolicies naming the real clients, scrapers and API server, disruption budgets,
+// priority classes, PodMonitors and KEDA autoscaling that keeps 2 decode pods per prefill pod. Pods run the
+// restricted security profile (IPC_LOCK only for RDMA) by default.
+import { App, Chart, Duration } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  DisruptionBudget, Interconnect, KvConnector, KvLoadFailurePolicy, Model, ModelCache, NetworkPeer, NixlBackend, PdService,
-  RouterStrategy, RoutingPolicy,
+  AutoscalerEngine, AutoscalingMetric, DisruptionBudget, Interconnect, KvConnector, KvLoadFailurePolicy, Model, ModelCache,
+  NetworkPeer, NixlBackend, PdService, RouterStrategy, RoutingPolicy, TierAutoscaler,
 } from 'cdk8s-vllm-pd';
 
 export class ProductionHardened extends Chart {
@@ -22,17 +23,18 @@ export class ProductionHardened extends Chart {
       kvConnector: KvConnector.nixl({ backends: [NixlBackend.UCX], kvLoadFailurePolicy: KvLoadFailurePolicy.RECOMPUTE }),
       // KV over InfiniBand: the RDMA device plugin's resource, IPC_LOCK and UCX restricted to the HCAs.
       interconnect: Interconnect.infiniband({ netDevices: ['mlx5_0', 'mlx5_1'], bandwidthGbps: 800 }),
+      // One PodMonitor per tier and for the router, picked up by kube-prometheus-stack's Prometheus.
+      monitoring: { interval: Duration.seconds(15), labels: { release: 'kube-prometheus-stack' } },
       prefill: {
         replicas: 2,
         tensorParallelSize: 4,
         priorityClassName: 'llm-serving',
       },
       decode: {
-        replicas: 3,
         tensorParallelSize: 4,
         gpuMemoryUtilization: 0.95,
         priorityClassName: 'llm-serving',
-        // Keep two decode pods serving through a node drain.
+        // Keep two decode pods serving through a node drain (the autoscaler never goes below 4).
         disruptionBudget: DisruptionBudget.minAvailable(2),
       },
       router: {
@@ -47,6 +49,22 @@ export class ProductionHardened extends Chart {
           kubernetesApiPorts: [6443],
         },
       },
+    });
+    // KEDA reads vLLM's gauges from the Prometheus that scrapes the PodMonitors.
+    const keda = AutoscalerEngine.keda({ prometheusAddress: 'http://prometheus-operated.monitoring:9090' });
+    const prefill = new TierAutoscaler(this, 'PrefillScaler', {
+      tier: this.service.prefill,
+      minReplicas: 2,
+      maxReplicas: 4,
+      metrics: [AutoscalingMetric.waitingRequests(5)],
+      engine: keda,
+    });
+    new TierAutoscaler(this, 'DecodeScaler', {
+      tier: this.service.decode,
+      metrics: [AutoscalingMetric.kvCacheUsage(0.8)],
+      engine: keda,
+      // Decode bounds derive from prefill's (4 to 8 pods); a KEDA workload trigger holds the ratio at run time.
+      ratio: { prefill, decodePerPrefill: 2 },
     });
   }
 }

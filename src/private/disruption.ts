@@ -20,8 +20,10 @@ export interface DisruptionBudgetInput {
   readonly budget: DisruptionBudget;
   readonly labels: { [key: string]: string };
   readonly selector: { [key: string]: string };
-  /** The workload's replicas, for the rule that a budget must let at least one pod go. */
+  /** The workload's replicas (or an autoscaler's minimum), for the rule that a budget must let one pod go. */
   readonly replicas: number;
+  /** What `replicas` is, for messages. @default 'the replicas' */
+  readonly replicasName?: string;
 }
 
 /** Throws when the budget would block every voluntary eviction; returns whether a PDB is rendered. */
@@ -29,19 +31,20 @@ export function checkDisruptionBudget(i: DisruptionBudgetInput): boolean {
   if (i.budget.kind === 'none') return false;
   if (i.budget.kind === 'minAvailable' && i.budget.pods >= i.replicas) {
     throw invalid(i.where, i.prop, `DisruptionBudget.minAvailable(${i.budget.pods})`,
-      `must stay below the replicas (${i.replicas}): otherwise no pod can ever be evicted and node drains hang; use DisruptionBudget.maxUnavailable(1)`);
+      `must stay below ${i.replicasName ?? 'the replicas'} (${i.replicas}): otherwise no pod can ever be evicted and node drains hang; use DisruptionBudget.maxUnavailable(1)`);
   }
   return true;
 }
 
 /**
- * The PodDisruptionBudget (id `id`), or nothing for `DisruptionBudget.none()`. `AlwaysAllow` lets a drain
+ * The PodDisruptionBudget (id `id`), or nothing for `DisruptionBudget.none()`; the budget is checked by the
+ * caller (`checkDisruptionBudget`), against the replicas or an autoscaler's minimum. `AlwaysAllow` lets a drain
  * evict pods that are not Ready (a GPU pod still loading its model, or crash-looping) instead of counting
  * them against the budget (PDBUnhealthyPodEvictionPolicy: beta and on by default since Kubernetes 1.27,
  * https://kubernetes.io/docs/tasks/run-application/configure-pdb/#unhealthy-pod-eviction-policy).
  */
 export function renderDisruptionBudget(scope: Construct, id: string, i: DisruptionBudgetInput): ApiObject | undefined {
-  if (!checkDisruptionBudget(i)) return undefined;
+  if (i.budget.kind === 'none') return undefined;
   const count = k8s.IntOrString.fromNumber(i.budget.pods);
   return new k8s.KubePodDisruptionBudget(scope, id, {
     metadata: { labels: i.labels },

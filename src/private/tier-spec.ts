@@ -7,7 +7,7 @@ import { Duration, Size } from 'cdk8s';
 import type { SecretValue } from 'cdk8s-plus-28';
 import { requirePort } from './boundary';
 import { Capability, has, requireCapability } from './compat';
-import { checkDisruptionBudget, DEFAULT_DISRUPTION_BUDGET } from './disruption';
+import { DEFAULT_DISRUPTION_BUDGET } from './disruption';
 import { invalid, requireInteger, wholeSeconds } from './errors';
 import type { InterconnectSpec } from './interconnect';
 import { APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL } from './labels';
@@ -282,9 +282,6 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     monitoring,
     tracing,
   };
-  checkDisruptionBudget({
-    where, prop: 'disruptionBudget', budget: base.disruptionBudget, labels: base.labels, selector: selectorLabels, replicas,
-  });
   // The connector's rules read the user's settings; then it may force engine settings the user left unset.
   kvConnector._validate(base);
   const forced = kvConnector._render(base).engineDefaults;

@@ -1,5 +1,5 @@
 import {
-  DecodeTier, DisruptionBudget, KvConnector, Model, PdRouter, PdService, PrefillTier, RouterStrategy, RoutingPolicy, VllmImage,
+  AutoscalingMetric, DecodeTier, DisruptionBudget, TierAutoscaler, KvConnector, Model, PdRouter, PdService, PrefillTier, RouterStrategy, RoutingPolicy, VllmImage,
 } from '../../src';
 import { warningsOf } from '../../src/private/warn';
 import { chart, find, synth } from '../util';
@@ -40,10 +40,27 @@ describe('disruption budgets', () => {
   });
 
   test('fails when minAvailable would block every eviction', () => {
-    expect(() => new PrefillTier(chart(), 'Prefill', { model, disruptionBudget: DisruptionBudget.minAvailable(1) }))
+    // A tier's budget is checked at synth: an autoscaler bound after the tier sets the replicas that count.
+    const c = chart();
+    new PrefillTier(c, 'Prefill', { model, disruptionBudget: DisruptionBudget.minAvailable(1) });
+    expect(() => synth(c))
       .toThrow(/'disruptionBudget' \('DisruptionBudget.minAvailable\(1\)'\) must stay below the replicas \(1\): otherwise no pod can ever be evicted/);
     expect(() => new PdService(chart(), 'Svc', { model, router: { strategy: quiet, disruptionBudget: DisruptionBudget.minAvailable(2) } }))
       .toThrow(/PdRouter 'test\/Svc\/Router': 'disruptionBudget' \('DisruptionBudget.minAvailable\(2\)'\) must stay below the replicas \(2\)/);
+  });
+
+  test('fails when an autoscaler could scale below a minAvailable budget', () => {
+    const c = chart();
+    const svc = new PdService(c, 'Svc', { model, decode: { replicas: 3, disruptionBudget: DisruptionBudget.minAvailable(2) }, router: { strategy: quiet } });
+    expect(() => new TierAutoscaler(c, 'Scaler', { tier: svc.decode, minReplicas: 2, maxReplicas: 6, metrics: [AutoscalingMetric.kvCacheUsage(0.8)] }))
+      .toThrow(/DecodeTier 'test\/Svc\/Decode': 'disruptionBudget' \('DisruptionBudget.minAvailable\(2\)'\) must stay below the minReplicas of autoscaler TierAutoscaler 'test\/Scaler' \(2\)/);
+    new TierAutoscaler(c, 'Scaler3', { tier: svc.decode, minReplicas: 3, maxReplicas: 6, metrics: [AutoscalingMetric.kvCacheUsage(0.8)] });
+    expect(svc.decode.hasAutoscaler).toBe(true);
+    // The tier's own replicas (1 by default) no longer count once an autoscaler owns them.
+    const c2 = chart();
+    const svc2 = new PdService(c2, 'Svc', { model, decode: { disruptionBudget: DisruptionBudget.minAvailable(2) }, router: { strategy: quiet } });
+    new TierAutoscaler(c2, 'Scaler', { tier: svc2.decode, minReplicas: 3, maxReplicas: 6, metrics: [AutoscalingMetric.kvCacheUsage(0.8)] });
+    expect(find(synth(c2), 'PodDisruptionBudget', 'decode').spec.minAvailable).toBe(2);
   });
 
   test('fails with budgets of no pods, or not a DisruptionBudget', () => {
