@@ -1,5 +1,6 @@
 import {
-  AutoscalingMetric, DecodeTier, DisruptionBudget, TierAutoscaler, KvConnector, Model, PdRouter, PdService, PrefillTier, RouterStrategy, RoutingPolicy, VllmImage,
+  AutoscalingMetric, DecodeTier, DisruptionBudget, KvConnector, Model, PdRouter, PdService, PrefillTier, RouterStrategy, RoutingPolicy,
+  TierAutoscaler, VllmImage,
 } from '../../src';
 import { warningsOf } from '../../src/private/warn';
 import { chart, find, synth } from '../util';
