@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DecodeTier } from './decode-tier';
 import { IPdTier } from './pd-tier';
+import { SpreadMode } from './placement';
 import { PrefillTier } from './prefill-tier';
 import { checkStruct, extend, instanceOf, requirePort } from './private/boundary';
 import { Transport } from './private/connector-context';
@@ -12,6 +13,7 @@ import {
   COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
 } from './private/labels';
 import { validatePair } from './private/pair-rules';
+import { spreadConstraints } from './private/placement';
 import { DEFAULT_HTTP_PORT, HTTP_PORT_NAME } from './private/ports';
 import { BoundTier, RouterContext } from './private/router-context';
 import { containerSecurityContext, podSecurityContext, ROUTER_UID, routerTmpVolume } from './private/security';
@@ -210,6 +212,8 @@ export class PdRouter extends Construct {
           automountServiceAccountToken: needsApi,
           // Restricted profile (private/security.ts); the router writes no files, /tmp is writable all the same.
           securityContext: podSecurityContext(ROUTER_UID, ROUTER_UID, false),
+          // Router replicas on different nodes and zones where possible, so one failure leaves the endpoint up.
+          topologySpreadConstraints: spreadConstraints(labels, SpreadMode.PREFERRED, SpreadMode.PREFERRED),
           containers: [{
             ...container,
             env: [
