@@ -6,6 +6,7 @@ import { DisruptionBudget } from './disruption-budget';
 import { MonitoringOptions, ScrapeScheme } from './monitoring';
 import { NetworkPolicyOptions } from './network-policy-options';
 import { IPdTier } from './pd-tier';
+import { SpreadMode } from './placement';
 import { PrefillTier } from './prefill-tier';
 import { checkStruct, extend, instanceOf, requirePort } from './private/boundary';
 import { Transport } from './private/connector-context';
@@ -21,6 +22,7 @@ import { renderMonitor, resolveMonitoring } from './private/monitoring';
 import { PolicyTier, renderPdNetworkPolicies } from './private/network-policy';
 import { validatePair } from './private/pair-rules';
 import { containerPort, mergePod, PortPeer } from './private/pod-contribution';
+import { spreadConstraints } from './private/placement';
 import { DEFAULT_HTTP_PORT, HTTP_PORT_NAME, METRICS_PATH, METRICS_PORT_NAME } from './private/ports';
 import { BoundTier, RouterContext, RouterScalingRule } from './private/router-context';
 import { containerSecurityContext, podSecurityContext, ROUTER_UID, routerTmpVolume } from './private/security';
@@ -291,6 +293,8 @@ export class PdRouter extends Construct {
           automountServiceAccountToken: needsApi,
           // Restricted profile (private/security.ts); the router writes no files, /tmp is writable all the same.
           securityContext: podSecurityContext(ROUTER_UID, ROUTER_UID, false),
+          // Router replicas on different nodes and zones where possible, so one failure leaves the endpoint up.
+          topologySpreadConstraints: spreadConstraints(labels, SpreadMode.PREFERRED, SpreadMode.PREFERRED),
           containers: [{
             ...container,
             ports: routerPorts.map(containerPort),

@@ -143,3 +143,10 @@ describe('Interconnect', () => {
     for (const [f, re] of cases) expect(message(f)).toMatch(re);
   });
 });
+
+describe('Interconnect across a PD pair', () => {
+  test('fails when prefill and decode declare different fabrics', () => {
+    expect(() => new PdService(chart(), 'Svc', { model, prefill: { interconnect: Interconnect.infiniband() } }))
+      .toThrow(/^PdRouter 'test\/Svc\/Router': 'decode\.interconnect' \('tcp'\) must equal prefill's interconnect \("infiniband"\): KV moves between the tiers over one fabric/);
+  });
+});

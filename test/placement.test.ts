@@ -113,3 +113,13 @@ describe('placement', () => {
     for (const [f, re] of cases) expect(message(f)).toMatch(re);
   });
 });
+
+describe('router placement', () => {
+  test('router replicas spread over nodes and zones where possible', () => {
+    const c = chart();
+    new PdService(c, 'Svc', { model, router: { replicas: 2 } });
+    const router = find(synth(c), 'Deployment', 'router');
+    expect(spec(router).topologySpreadConstraints.map((t: any) => [t.topologyKey, t.whenUnsatisfiable, t.labelSelector.matchLabels['app.kubernetes.io/component']]))
+      .toEqual([['kubernetes.io/hostname', 'ScheduleAnyway', 'router'], ['topology.kubernetes.io/zone', 'ScheduleAnyway', 'router']]);
+  });
+});

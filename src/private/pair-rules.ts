@@ -49,6 +49,10 @@ export function validatePair(where: string, prefill: TierSpec, decode: TierSpec)
     throw invalid(where, 'decode.maxModelLen', dLen,
       `must be >= prefill's maxModelLen (${pLen ?? "unset: the model's maximum"}): decode must serve every request prefill accepts`);
   }
+  // KV moves over one fabric: an RDMA tier restricts UCX to RDMA transports (UCX_TLS, private/interconnect.ts)
+  // and a TCP or EFA peer offers none of them, so the transfer would fail at the first request.
+  same('interconnect', prefill.interconnect.kind, decode.interconnect.kind,
+    'KV moves between the tiers over one fabric; declare the same Interconnect kind on both');
   requireOneNodeFits(where, prefill, decode);
   prefill.kvConnector._validatePair({ where, prefill, decode });
 }

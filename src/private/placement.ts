@@ -70,14 +70,21 @@ export function resolvePlacement(where: string, p: TierPlacement | undefined): P
 
 /** Spread constraints of a tier's pods. */
 export function topologySpread(spec: TierSpec): k8s.TopologySpreadConstraint[] | undefined {
+  return spreadConstraints(spec.selectorLabels, spec.placement.spreadAcrossNodes, spec.placement.spreadAcrossZones);
+}
+
+/** Spread constraints over nodes and zones for the pods `selector` picks (tiers, the router's replicas). */
+export function spreadConstraints(
+  selector: { [key: string]: string }, nodes: SpreadMode, zones: SpreadMode,
+): k8s.TopologySpreadConstraint[] | undefined {
   const out: k8s.TopologySpreadConstraint[] = [];
-  for (const [topologyKey, mode] of [[HOSTNAME, spec.placement.spreadAcrossNodes], [ZONE, spec.placement.spreadAcrossZones]] as const) {
+  for (const [topologyKey, mode] of [[HOSTNAME, nodes], [ZONE, zones]] as const) {
     if (mode === SpreadMode.NONE) continue;
     out.push({
       maxSkew: 1,
       topologyKey,
       whenUnsatisfiable: mode === SpreadMode.REQUIRED ? 'DoNotSchedule' : 'ScheduleAnyway',
-      labelSelector: { matchLabels: spec.selectorLabels },
+      labelSelector: { matchLabels: selector },
       // Count only the pods of the same revision, so a rollout is not skewed by the old ReplicaSet's pods
       // (matchLabelKeys, beta and on by default since Kubernetes 1.27; the key is ignored where a pod lacks it).
       matchLabelKeys: ['pod-template-hash'],
