@@ -142,7 +142,8 @@ describe('tracing', () => {
   test('the tracing flags on vLLM 0.22.0 too (conformance/run feeds them to its parser)', () => {
     const c = chart();
     new PrefillTier(c, 'Prefill', {
-      model, image: VllmImage.official('v0.22.0'),
+      model,
+      image: VllmImage.official('v0.22.0'),
       tracing: { otlpTracesEndpoint: 'http://otel-collector.observability:4317', collectDetailedTraces: DetailedTraces.MODEL },
     });
     const dep = find(synth(c), 'Deployment', 'prefill');
