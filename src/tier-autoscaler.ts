@@ -165,7 +165,7 @@ export class TierAutoscaler extends Construct {
     if (minReplicas < 1) {
       throw invalid(where, 'minReplicas', minReplicas,
         "must be at least 1: behind a PD router a tier at zero pods makes the router unready (vllm-router's /readiness needs a healthy " +
-        "prefill and decode worker, src/server.rs) and every request fails instead of queueing; and vLLM's own metrics vanish with the " +
+        "prefill and decode worker, src/routers/http/pd_router.rs in 0.1.15) and every request fails instead of queueing; and vLLM's own metrics vanish with the " +
         'pods, so nothing could scale the tier up again');
     }
     if (maxReplicas < minReplicas) throw invalid(where, 'maxReplicas', maxReplicas, `must be >= minReplicas (${minReplicas})`);

@@ -101,6 +101,8 @@ export abstract class VllmTier extends Construct implements IPdTier {
   private router?: RouterBinding;
   private autoscaled = false;
   private scaling?: ScalingRange;
+  /** Whether the user set `replicas` (an autoscaler's range must then hold it: it is not silently dropped). */
+  private readonly replicasSet: boolean;
 
   protected constructor(scope: Construct, id: string, role: TierRole, props: VllmTierProps) {
     super(scope, id);
@@ -110,6 +112,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
     }
     // ---- 0. the validated boundary: types, shapes and unknown keys of every prop (private/boundary.ts)
     props = checkStruct(where, 'props', props, VLLM_TIER_PROPS);
+    this.replicasSet = props.replicas !== undefined;
     // Tiers of one PD deployment share their parent's instance label; a second tier of the same role there
     // would share selectors with the first, so each Service would pick both Deployments' pods.
     const twin = this.node.scope?.node.children.find(c => c !== this && c instanceof VllmTier && c.role === role);
@@ -260,6 +263,10 @@ export abstract class VllmTier extends Construct implements IPdTier {
     if (this.autoscaled) {
       throw invalid(range.where, 'tier', this.node.path,
         `already has an autoscaler${this.scaling ? ` ('${this.scaling.where}')` : ' (markHasAutoscaler() was called)'}; a tier takes one`);
+    }
+    if (this.replicasSet && (this._spec.replicas < range.minReplicas || this._spec.replicas > range.maxReplicas)) {
+      throw invalid(range.where, 'minReplicas..maxReplicas', `${range.minReplicas}..${range.maxReplicas}`,
+        `must hold the 'replicas' (${this._spec.replicas}) set on ${this.node.path}: the autoscaler owns the replica count, so leave 'replicas' unset or within the range`);
     }
     this.router?.scaling?.check(range);
     // At its minimum the autoscaler must still leave the budget a pod to evict.

@@ -156,6 +156,9 @@ describe('TierAutoscaler', () => {
     expect(() => new TierAutoscaler(c, 'S7', { tier: svc.decode, maxReplicas: 3, metrics: [AutoscalingMetric.kvCacheUsage(0.8)] }))
       .toThrow(/TierAutoscaler 'test\/S7': 'tier' \('test\/Llama\/Decode'\) already has an autoscaler \('TierAutoscaler 'test\/S6''\); a tier takes one/);
     ({ c, svc } = setup());
+    const fixed = new PdService(c, 'Fixed', { model, decode: { replicas: 5 } });
+    expect(() => new TierAutoscaler(c, 'F', { tier: fixed.decode, maxReplicas: 3, metrics: [AutoscalingMetric.kvCacheUsage(0.8)] }))
+      .toThrow(/'minReplicas..maxReplicas' \('1..3'\) must hold the 'replicas' \(5\) set on test\/Fixed\/Decode: the autoscaler owns the replica count/);
     svc.prefill.markHasAutoscaler();
     expect(() => new TierAutoscaler(c, 'S', { tier: svc.prefill, maxReplicas: 3, metrics: [AutoscalingMetric.waitingRequests(1)] }))
       .toThrow(/already has an autoscaler \(markHasAutoscaler\(\) was called\)/);

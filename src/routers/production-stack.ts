@@ -41,7 +41,9 @@ const DEFAULT_IMAGE = 'docker.io/lmcache/lmstack-router:v0.1.12';
 
 /**
  * The vLLM production-stack router (`vllm_router.app`). Its only flow here would be LMCache PD, which no
- * released version implements, so `validate` refuses every pair with the reason.
+ * released version implements, so `validate` refuses every pair with the reason. (Its metrics are
+ * `GET /metrics` on its HTTP port, src/vllm_router/routers/metrics_router.py at 02605e6; no monitor or
+ * `metricsPort` is rendered since no pair gets this far.)
  * @see https://github.com/vllm-project/production-stack/tree/main/tutorials
  */
 export class ProductionStackRouterImpl implements RouterImpl {
