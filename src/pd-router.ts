@@ -98,6 +98,7 @@ export class PdRouter extends Construct {
   public readonly port: number;
   /** The router implementation. */
   public readonly strategy: RouterStrategy;
+  private readonly noUrlReason?: string;
 
   public constructor(scope: Construct, id: string, props: PdRouterProps) {
     super(scope, id);
@@ -150,7 +151,16 @@ export class PdRouter extends Construct {
       spec: tier._spec, serviceName: tier.serviceName, endpoints: tier._connectorRendering().endpoints,
     });
     const ctx: RouterContext = {
-      where, prefill: bound(prefillTier), decode: bound(decodeTier), discovery, transport, port, replicas, namespaceEnv: NAMESPACE_ENV,
+      where,
+      prefill: bound(prefillTier),
+      decode: bound(decodeTier),
+      discovery,
+      transport,
+      port,
+      portExplicit: props.port !== undefined,
+      discoveryExplicit: props.discovery !== undefined,
+      replicas,
+      namespaceEnv: NAMESPACE_ENV,
     };
     impl.validate(ctx);
     const rendering = impl.render(ctx);
@@ -162,6 +172,42 @@ export class PdRouter extends Construct {
         "needs the chart's namespace for the router's Role and RoleBinding: create the Chart with { namespace: '...' } or use RouterDiscovery.STATIC");
     }
 
+    const container = rendering.container;
+    let connectorPort: number | undefined;
+    if (container !== undefined) {
+      const own = this.renderRouter(container, ctx, needsApi, rendering.connectorPort);
+      this.deployment = own.deployment;
+      this.service = own.service;
+      connectorPort = rendering.connectorPort;
+      impl.renderObjects?.(this, ctx);
+    } else {
+      // No router pod of ours: the strategy renders every object (the llm-d endpoint picker, its pool).
+      const objects = impl.renderObjects?.(this, ctx);
+      if (!objects) throw new Error(`${where}: router strategy ${impl.displayName} rendered neither a container nor its objects`);
+      this.deployment = objects.deployment;
+      this.service = objects.service;
+      this.noUrlReason = objects.noUrlReason;
+    }
+    this.serviceName = this.service.name;
+    const endpoint = { serviceName: this.serviceName, connectorPort };
+    prefillTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.prefill, rendering.prefillHttp);
+    decodeTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.decode, rendering.decodeHttp);
+    this.port = port;
+    this.strategy = strategy;
+  }
+
+  /**
+   * In-cluster URL of the OpenAI-compatible endpoint, e.g. `http://<service>:8000/v1`. Strategies without a
+   * router Service clients call (`RouterStrategy.llmD()`: clients call a Gateway) throw, saying why.
+   */
+  public get url(): string {
+    if (this.noUrlReason !== undefined) throw new Error(`PdRouter '${this.node.path}': no url: ${this.noUrlReason}`);
+    return `http://${this.serviceName}:${this.port}/v1`;
+  }
+
+  /** PdRouter's own Deployment (`Resource`) and Service (`Service`) around the strategy's container, with RBAC for discovery. */
+  private renderRouter(container: k8s.Container, ctx: RouterContext, needsApi: boolean, connectorPort: number | undefined): { deployment: ApiObject; service: ApiObject } {
+    const chart = Chart.of(this);
     const labels = {
       [NAME_LABEL]: ROUTER_APP_NAME,
       [INSTANCE_LABEL]: Names.toLabelValue(this.node.scope ?? this),
@@ -186,8 +232,8 @@ export class PdRouter extends Construct {
       serviceAccountName = sa.name;
     }
 
-    const container = rendering.container;
-    this.deployment = renderDeployment(this, 'Resource', {
+    const replicas = ctx.replicas;
+    const deployment = renderDeployment(this, 'Resource', {
       labels: allLabels,
       selector: labels,
       replicas: () => replicas,
@@ -207,32 +253,20 @@ export class PdRouter extends Construct {
         },
       }),
     });
-    const connectorPort = rendering.connectorPort;
-    this.service = new k8s.KubeService(this, 'Service', {
+    const service = new k8s.KubeService(this, 'Service', {
       metadata: { labels: allLabels },
       spec: {
         type: 'ClusterIP',
         selector: labels,
         ports: [
-          { name: HTTP_PORT_NAME, port, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP' },
+          { name: HTTP_PORT_NAME, port: ctx.port, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP' },
           ...(connectorPort !== undefined
             ? [{ name: 'kv-side', port: connectorPort, targetPort: k8s.IntOrString.fromNumber(connectorPort), protocol: 'TCP' }]
             : []),
         ],
       },
     });
-    this.serviceName = this.service.name;
-    impl.renderObjects?.(this, ctx);
-    const endpoint = { serviceName: this.serviceName, connectorPort };
-    prefillTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.prefill);
-    decodeTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.decode);
-    this.port = port;
-    this.strategy = strategy;
-  }
-
-  /** In-cluster URL of the OpenAI-compatible endpoint, e.g. `http://<service>:8000/v1`. */
-  public get url(): string {
-    return `http://${this.serviceName}:${this.port}/v1`;
+    return { deployment, service };
   }
 }
 

@@ -9,11 +9,12 @@ import { RouterEndpoint, TierConnectorRendering } from './private/connector-cont
 import { invalid } from './private/errors';
 import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels';
 import { Contribution, MergedPod, PodContribution, PodVolume } from './private/pod-contribution';
+import { HttpPortChange } from './private/router-context';
 import { VLLM_TIER_PROPS } from './private/tier-keys';
 import { resolveTierSpec, TierSpec } from './private/tier-spec';
 import { renderServeArgs } from './private/vllm-args';
 import {
-  mergeTierPod, NO_SURGE_ROLLOUT, renderDeployment, renderTierPodTemplate, renderTierService, TierContributions,
+  mergeTierPod, NO_SURGE_ROLLOUT, renderDeployment, renderTierPodTemplate, renderTierService, servingPort, TierContributions,
 } from './private/workload';
 import { KvRole, TierRole } from './roles';
 import { KvCacheDtype, VllmTierProps } from './tier-options';
@@ -24,6 +25,7 @@ interface RouterBinding {
   readonly path: string;
   readonly endpoint: RouterEndpoint;
   readonly contribution: Contribution;
+  readonly http?: HttpPortChange;
 }
 
 /**
@@ -157,12 +159,14 @@ export abstract class VllmTier extends Construct implements IPdTier {
       // Rendered at synth time: some connectors' JSON needs the router's address, bound by PdRouter later.
       template: () => {
         const rendering = this.connectorRendering();
-        return renderTierPodTemplate(spec, this.mergedPod(), [
+        const merged = this.mergedPod();
+        return renderTierPodTemplate(spec, merged, [
           ...renderServeArgs({
             model: spec.model.name,
             servedModelName: spec.servedModelName,
             tokenizer: spec.tokenizer,
-            port: spec.port,
+            // The tier's port, unless a routing sidecar took it and vLLM moved behind it.
+            port: servingPort(merged),
             tensorParallelSize: spec.tensorParallelSize,
             pipelineParallelSize: spec.pipelineParallelSize,
             dataParallelSize: spec.dataParallelSize,
@@ -230,12 +234,12 @@ export abstract class VllmTier extends Construct implements IPdTier {
    * router contribution that collides with the connector's fails at the PdRouter.
    * @internal
    */
-  public _bindRouter(routerPath: string, endpoint: RouterEndpoint, from: string, pod: PodContribution | undefined): void {
+  public _bindRouter(routerPath: string, endpoint: RouterEndpoint, from: string, pod: PodContribution | undefined, http?: HttpPortChange): void {
     if (this.router !== undefined && this.router.path !== routerPath) {
       throw invalid(`PdRouter '${routerPath}'`, this.role, this.node.path,
         `is already routed by PdRouter '${this.router.path}'; a tier belongs to one router`);
     }
-    const binding = { path: routerPath, endpoint, contribution: { from, pod } };
+    const binding = { path: routerPath, endpoint, contribution: { from, pod }, http };
     // Merged before it is kept, so a router that fails to bind leaves the tier as it was.
     this.mergedPod(binding);
     this.router = binding;
@@ -249,6 +253,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
     const contributions: TierContributions = {
       connector: { from: this.kvConnector.displayName, pod: this.connectorRendering(router).pod },
       router: router?.contribution,
+      routerHttp: router?.http,
       configVolumes: this.connectorFiles,
     };
     return mergeTierPod(this._spec, contributions);
