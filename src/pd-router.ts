@@ -160,6 +160,7 @@ export class PdRouter extends Construct {
       portExplicit: props.port !== undefined,
       discoveryExplicit: props.discovery !== undefined,
       replicas,
+      namespace,
       namespaceEnv: NAMESPACE_ENV,
     };
     impl.validate(ctx);

@@ -34,6 +34,8 @@ export interface RouterContext {
   /** Whether the user set `discovery`. */
   readonly discoveryExplicit: boolean;
   readonly replicas: number;
+  /** The chart's namespace (the tiers and the router share it), if it has one. */
+  readonly namespace?: string;
   /** Name of an env var holding the pod's namespace (downward API), for args. */
   readonly namespaceEnv: string;
 }
