@@ -85,6 +85,11 @@ export function mergeTierPod(spec: TierSpec, c: TierContributions): MergedPod {
 
 /** The vLLM pod template: one `vllm serve` container plus whatever sidecars and init containers were contributed. */
 export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: string[]): k8s.PodTemplateSpec {
+  for (const p of pod.ports) {
+    if (p.container !== undefined && !pod.sidecars.some(c => c.name === p.container)) {
+      throw new Error(`${spec.where}: container port '${p.name}' belongs to sidecar '${p.container}', which no contributor adds`);
+    }
+  }
   const env = [...pod.env, ...renderExtraEnv(spec.where, spec.extraEnv, pod.env, spec.version)];
   const memory = k8s.Quantity.fromString(quantity(spec.baseMemoryBytes + pod.extraMemoryBytes));
   const gpus = k8s.Quantity.fromNumber(spec.gpusPerPod);
