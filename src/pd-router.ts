@@ -2,6 +2,8 @@ import { ApiObject, Chart, Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DecodeTier } from './decode-tier';
+import { DisruptionBudget } from './disruption-budget';
+import { NetworkPolicyOptions } from './network-policy-options';
 import { IPdTier } from './pd-tier';
 import { PrefillTier } from './prefill-tier';
 import { checkStruct, extend, instanceOf, requirePort } from './private/boundary';
@@ -11,10 +13,16 @@ import { requireDns1123Label } from './private/k8s-syntax';
 import {
   COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
 } from './private/labels';
+import {
+  DEFAULT_DISRUPTION_BUDGET, RECREATE_ROLLOUT, renderDisruptionBudget, SURGE_ROLLOUT,
+} from './private/disruption';
+import { PdPoliciesInput, PolicyTier, renderPdNetworkPolicies } from './private/network-policy';
 import { validatePair } from './private/pair-rules';
+import { containerPort, mergePod, PortPeer } from './private/pod-contribution';
 import { DEFAULT_HTTP_PORT, HTTP_PORT_NAME } from './private/ports';
 import { BoundTier, RouterContext } from './private/router-context';
 import { PD_ROUTER_OPTIONS } from './private/tier-keys';
+import { warn } from './private/warn';
 import { renderDeployment } from './private/workload';
 import { TierRole } from './roles';
 import { RouterDiscovery } from './router-discovery';
@@ -35,9 +43,11 @@ export interface PdRouterOptions {
   readonly strategy?: RouterStrategy;
 
   /**
-   * Router pods.
+   * Router pods. Two by default, so a drain or a crash leaves one serving; one where the connector's flow
+   * allows a single router only (P2pNccl engines register with one router), and more are refused there.
+   * Routing policies that keep per-replica state (cache_aware's prefix tree) print a warning with more than one.
    *
-   * @default 1
+   * @default - 2, or 1 with P2pNcclConnector
    * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
    */
   readonly replicas?: number;
@@ -57,6 +67,32 @@ export interface PdRouterOptions {
    * @see https://github.com/vllm-project/router/blob/main/docs/environment/kubernetes.md
    */
   readonly discovery?: RouterDiscovery;
+
+  /**
+   * NetworkPolicies for the router's and both tiers' pods, derived from the ports each connector and the
+   * router declare. On unless `enabled: false`.
+   *
+   * @default - enabled; clients from this namespace, metrics scraped from the 'monitoring' namespace
+   * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+   */
+  readonly networkPolicies?: NetworkPolicyOptions;
+
+  /**
+   * How many router pods a voluntary disruption may evict at once (the router's PodDisruptionBudget).
+   *
+   * @default DisruptionBudget.maxUnavailable(1)
+   * @see https://kubernetes.io/docs/concepts/workloads/pods/disruptions/#pod-disruption-budgets
+   */
+  readonly disruptionBudget?: DisruptionBudget;
+
+  /**
+   * `priorityClassName` of the router pods (an existing PriorityClass). Every request passes the router,
+   * so give it at least the tiers' priority.
+   *
+   * @default - none (the cluster's default priority)
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/pod-priority-preemption/
+   */
+  readonly priorityClassName?: string;
 }
 
 /**
@@ -98,6 +134,10 @@ export class PdRouter extends Construct {
   public readonly port: number;
   /** The router implementation. */
   public readonly strategy: RouterStrategy;
+  /** Router pods. */
+  public readonly replicas: number;
+  /** The router's PodDisruptionBudget, unless `disruptionBudget` is `DisruptionBudget.none()`. */
+  public readonly disruptionBudget?: ApiObject;
   private readonly noUrlReason?: string;
 
   public constructor(scope: Construct, id: string, props: PdRouterProps) {
@@ -121,9 +161,8 @@ export class PdRouter extends Construct {
     }
     const strategy = props.strategy ?? RouterStrategy.vllmRouter();
     const impl = strategy._impl;
-    const replicas = props.replicas ?? 1;
     const port = props.port ?? DEFAULT_HTTP_PORT;
-    requireInteger(where, 'replicas', replicas, 1);
+    requireInteger(where, 'replicas', props.replicas, 1);
     requirePort(where, 'port', port);
     const discovery = props.discovery ?? RouterDiscovery.KUBERNETES;
     if (!Object.values(RouterDiscovery).includes(discovery)) {
@@ -147,6 +186,12 @@ export class PdRouter extends Construct {
         `(${impl.displayName} implements: ${impl.supportedTransports.join(', ')}); ` +
         (transport === Transport.LMCACHE ? LMCACHE_PD_UNROUTABLE : 'see the RouterStrategy table'));
     }
+    // One router pod where the flow allows only one; two otherwise, so a drain or a crash leaves one.
+    const singleReplica = impl.singleReplicaReason(transport);
+    const replicas = props.replicas ?? (singleReplica ? 1 : 2);
+    if (singleReplica && replicas !== 1) {
+      throw invalid(where, 'replicas', replicas, `must be 1 with ${connector.displayName} on ${impl.displayName}: ${singleReplica}`);
+    }
     const bound = (tier: VllmTier): BoundTier => ({
       spec: tier._spec, serviceName: tier.serviceName, endpoints: tier._connectorRendering().endpoints,
     });
@@ -161,10 +206,12 @@ export class PdRouter extends Construct {
       discoveryExplicit: props.discovery !== undefined,
       replicas,
       namespace,
+      priorityClassName: props.priorityClassName,
       namespaceEnv: NAMESPACE_ENV,
     };
     impl.validate(ctx);
     const rendering = impl.render(ctx);
+    for (const w of impl.warnings?.(ctx) ?? []) warn(this, w.replace(where, impl.displayName), w);
 
     const needsApi = rendering.needsKubernetesApi;
     const chart = Chart.of(this);
@@ -175,24 +222,110 @@ export class PdRouter extends Construct {
 
     const container = rendering.container;
     let connectorPort: number | undefined;
+    let policyRouter: PolicyRouter;
     if (container !== undefined) {
-      const own = this.renderRouter(container, ctx, needsApi, rendering.connectorPort);
-      this.deployment = own.deployment;
-      this.service = own.service;
+      const labels = {
+        [NAME_LABEL]: ROUTER_APP_NAME,
+        [INSTANCE_LABEL]: Names.toLabelValue(this.node.scope ?? this),
+        [COMPONENT_LABEL]: 'router',
+      };
+      const allLabels = { ...labels, [MANAGED_BY_LABEL]: MANAGED_BY };
+
+      let serviceAccountName: string | undefined;
+      if (needsApi) {
+        const sa = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { labels: allLabels } });
+        // vllm-router's discovery runs a kube-rs watcher on pods only (src/service_discovery.rs):
+        // list + watch, and get for single reads. Nothing else.
+        const role = new k8s.KubeRole(this, 'Role', {
+          metadata: { labels: allLabels },
+          rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
+        });
+        new k8s.KubeRoleBinding(this, 'RoleBinding', {
+          metadata: { labels: allLabels },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name },
+          subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: chart.namespace }],
+        });
+        serviceAccountName = sa.name;
+      }
+
+      // The one merge check for the router's ports too (numbers and names unique).
+      const routerPorts = mergePod(where, [{ from: impl.displayName, pod: { ports: rendering.ports } }]).ports;
+      this.deployment = renderDeployment(this, 'Resource', {
+        labels: allLabels,
+        selector: labels,
+        replicas: () => replicas,
+        // The router needs no GPU, so a new pod may come first; a single-router flow must never run two.
+        strategy: singleReplica ? RECREATE_ROLLOUT : SURGE_ROLLOUT,
+        template: () => ({
+          metadata: { labels: allLabels },
+          spec: {
+            serviceAccountName,
+            priorityClassName: props.priorityClassName,
+            // The router reads the in-cluster token only when it discovers pods (kube::Client::try_default).
+            automountServiceAccountToken: needsApi,
+            containers: [{
+              ...container,
+              ports: routerPorts.map(containerPort),
+              env: [
+                { name: NAMESPACE_ENV, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                ...(container.env ?? []),
+              ],
+            }],
+          },
+        }),
+      });
       connectorPort = rendering.connectorPort;
+      this.service = new k8s.KubeService(this, 'Service', {
+        metadata: { labels: allLabels },
+        spec: {
+          type: 'ClusterIP',
+          selector: labels,
+          ports: [
+            { name: HTTP_PORT_NAME, port, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP' },
+            ...(connectorPort !== undefined
+              ? [{ name: 'kv-side', port: connectorPort, targetPort: k8s.IntOrString.fromNumber(connectorPort), protocol: 'TCP' }]
+              : []),
+          ],
+        },
+      });
+      this.serviceName = this.service.name;
+      this.disruptionBudget = renderDisruptionBudget(this, 'DisruptionBudget', {
+        where, prop: 'disruptionBudget', budget: props.disruptionBudget ?? DEFAULT_DISRUPTION_BUDGET, labels: allLabels, selector: labels, replicas,
+      });
       impl.renderObjects?.(this, ctx);
+      policyRouter = { scope: this, labels: allLabels, selector: labels, ports: routerPorts };
     } else {
       // No router pod of ours: the strategy renders every object (the llm-d endpoint picker, its pool).
       const objects = impl.renderObjects?.(this, ctx);
       if (!objects) throw new Error(`${where}: router strategy ${impl.displayName} rendered neither a container nor its objects`);
       this.deployment = objects.deployment;
       this.service = objects.service;
+      this.serviceName = this.service.name;
       this.noUrlReason = objects.noUrlReason;
+      // The one merge check for its pods' ports too.
+      const ports = mergePod(where, [{ from: impl.displayName, pod: { ports: objects.ports } }]).ports;
+      if (objects.noDisruptionBudget === undefined) {
+        this.disruptionBudget = renderDisruptionBudget(this, 'DisruptionBudget', {
+          where, prop: 'disruptionBudget', budget: props.disruptionBudget ?? DEFAULT_DISRUPTION_BUDGET,
+          labels: objects.labels, selector: objects.selectorLabels, replicas,
+        });
+      } else if (props.disruptionBudget !== undefined) {
+        throw invalid(where, 'disruptionBudget', `${props.disruptionBudget.kind} ${props.disruptionBudget.pods}`, `cannot apply: ${objects.noDisruptionBudget}`);
+      }
+      policyRouter = { scope: this, as: objects.as, labels: objects.labels, selector: objects.selectorLabels, ports };
     }
-    this.serviceName = this.service.name;
     const endpoint = { serviceName: this.serviceName, connectorPort };
     prefillTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.prefill, rendering.prefillHttp);
     decodeTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.decode, rendering.decodeHttp);
+    // Policies for all three pod sets from one flow graph, read at synth time.
+    renderPdNetworkPolicies({
+      where,
+      options: props.networkPolicies,
+      router: policyRouter,
+      routerNeedsKubernetesApi: needsApi,
+      tiers: [policyTier(PortPeer.PREFILL, prefillTier), policyTier(PortPeer.DECODE, decodeTier)],
+    });
+    this.replicas = replicas;
     this.port = port;
     this.strategy = strategy;
   }
@@ -205,70 +338,16 @@ export class PdRouter extends Construct {
     if (this.noUrlReason !== undefined) throw new Error(`PdRouter '${this.node.path}': no url: ${this.noUrlReason}`);
     return `http://${this.serviceName}:${this.port}/v1`;
   }
+}
 
-  /** PdRouter's own Deployment (`Resource`) and Service (`Service`) around the strategy's container, with RBAC for discovery. */
-  private renderRouter(container: k8s.Container, ctx: RouterContext, needsApi: boolean, connectorPort: number | undefined): { deployment: ApiObject; service: ApiObject } {
-    const chart = Chart.of(this);
-    const labels = {
-      [NAME_LABEL]: ROUTER_APP_NAME,
-      [INSTANCE_LABEL]: Names.toLabelValue(this.node.scope ?? this),
-      [COMPONENT_LABEL]: 'router',
-    };
-    const allLabels = { ...labels, [MANAGED_BY_LABEL]: MANAGED_BY };
+type PolicyRouter = PdPoliciesInput['router'];
 
-    let serviceAccountName: string | undefined;
-    if (needsApi) {
-      const sa = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { labels: allLabels } });
-      // vllm-router's discovery runs a kube-rs watcher on pods only (src/service_discovery.rs):
-      // list + watch, and get for single reads. Nothing else.
-      const role = new k8s.KubeRole(this, 'Role', {
-        metadata: { labels: allLabels },
-        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
-      });
-      new k8s.KubeRoleBinding(this, 'RoleBinding', {
-        metadata: { labels: allLabels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name },
-        subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: chart.namespace }],
-      });
-      serviceAccountName = sa.name;
-    }
-
-    const replicas = ctx.replicas;
-    const deployment = renderDeployment(this, 'Resource', {
-      labels: allLabels,
-      selector: labels,
-      replicas: () => replicas,
-      template: () => ({
-        metadata: { labels: allLabels },
-        spec: {
-          serviceAccountName,
-          // The router reads the in-cluster token only when it discovers pods (kube::Client::try_default).
-          automountServiceAccountToken: needsApi,
-          containers: [{
-            ...container,
-            env: [
-              { name: NAMESPACE_ENV, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-              ...(container.env ?? []),
-            ],
-          }],
-        },
-      }),
-    });
-    const service = new k8s.KubeService(this, 'Service', {
-      metadata: { labels: allLabels },
-      spec: {
-        type: 'ClusterIP',
-        selector: labels,
-        ports: [
-          { name: HTTP_PORT_NAME, port: ctx.port, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP' },
-          ...(connectorPort !== undefined
-            ? [{ name: 'kv-side', port: connectorPort, targetPort: k8s.IntOrString.fromNumber(connectorPort), protocol: 'TCP' }]
-            : []),
-        ],
-      },
-    });
-    return { deployment, service };
-  }
+/** A tier as its NetworkPolicy sees it. */
+function policyTier(as: PortPeer, tier: VllmTier): PolicyTier {
+  return {
+    as, scope: tier, labels: tier._spec.labels, selector: tier._spec.selectorLabels,
+    modelCacheReadOnly: tier._spec.modelCache.readOnly, pod: () => tier._pod(),
+  };
 }
 
 /** The library tier behind an `IPdTier` (the boundary has already checked the class and the role). */

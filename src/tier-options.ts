@@ -1,6 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import { Cpu, SecretValue } from 'cdk8s-plus-28';
 import { Accelerator } from './accelerator';
+import { DisruptionBudget } from './disruption-budget';
 import { EnvironmentVariable } from './environment-variable';
 import { KvConnector } from './kv-connector';
 import { Model } from './model';
@@ -230,6 +231,24 @@ export interface TierOptions {
    * @see https://kubernetes.io/docs/tasks/inject-data-application/define-environment-variable-container/
    */
   readonly extraEnv?: EnvironmentVariable[];
+
+  /**
+   * How many of this tier's pods a voluntary disruption (node drain, upgrade) may evict at once (the tier's
+   * PodDisruptionBudget).
+   *
+   * @default DisruptionBudget.maxUnavailable(1)
+   * @see https://kubernetes.io/docs/concepts/workloads/pods/disruptions/#pod-disruption-budgets
+   */
+  readonly disruptionBudget?: DisruptionBudget;
+
+  /**
+   * `priorityClassName` of the tier's pods (an existing PriorityClass), so GPU pods are scheduled before,
+   * and preempted after, less important work.
+   *
+   * @default - none (the cluster's default priority)
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/pod-priority-preemption/
+   */
+  readonly priorityClassName?: string;
 }
 
 /**

@@ -13,8 +13,9 @@ import { HttpPortChange } from './private/router-context';
 import { VLLM_TIER_PROPS } from './private/tier-keys';
 import { resolveTierSpec, TierSpec } from './private/tier-spec';
 import { renderServeArgs } from './private/vllm-args';
+import { NO_SURGE_ROLLOUT, renderDisruptionBudget } from './private/disruption';
 import {
-  mergeTierPod, NO_SURGE_ROLLOUT, renderDeployment, renderTierPodTemplate, renderTierService, servingPort, TierContributions,
+  mergeTierPod, renderDeployment, renderTierPodTemplate, renderTierService, servingPort, TierContributions,
 } from './private/workload';
 import { KvRole, TierRole } from './roles';
 import { KvCacheDtype, VllmTierProps } from './tier-options';
@@ -83,6 +84,8 @@ export abstract class VllmTier extends Construct implements IPdTier {
   public readonly serviceName: string;
   /** Labels that select exactly this tier's pods. */
   public readonly selectorLabels: { [key: string]: string };
+  /** The tier's PodDisruptionBudget, unless `disruptionBudget` is `DisruptionBudget.none()`. */
+  public readonly disruptionBudget?: ApiObject;
 
   /**
    * The resolved spec: the only input of connectors, routers and pair rules.
@@ -190,6 +193,9 @@ export abstract class VllmTier extends Construct implements IPdTier {
     renderTierPodTemplate(spec, pod, []);
     this.service = renderTierService(this, 'Service', spec, pod);
     this.serviceName = this.service.name;
+    this.disruptionBudget = renderDisruptionBudget(this, 'DisruptionBudget', {
+      where, prop: 'disruptionBudget', budget: spec.disruptionBudget, labels: spec.labels, selector: spec.selectorLabels, replicas: spec.replicas,
+    });
 
     this.node.addValidation({
       validate: () => this.kvConnector._needsRouterAddress() && this.router === undefined
@@ -219,6 +225,14 @@ export abstract class VllmTier extends Construct implements IPdTier {
    */
   public get _context(): TierSpec {
     return this._spec;
+  }
+
+  /**
+   * Everything contributed to this tier's pods, merged (ports with their peers, for NetworkPolicies).
+   * @internal
+   */
+  public _pod(): MergedPod {
+    return this.mergedPod();
   }
 
   /**

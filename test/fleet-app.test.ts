@@ -112,8 +112,9 @@ describe('FleetApp', () => {
     const toJson = jest.spyOn(ApiObject.prototype, 'toJson');
     try {
       app.synth();
-      // 9 objects per service; the L1 classes' toJson() calls ApiObject's once each.
-      expect(toJson).toHaveBeenCalledTimes(5 * 9);
+      // 15 objects per service (9 plus a PodDisruptionBudget and a NetworkPolicy for each of the three pod
+      // sets); the L1 classes' toJson() calls ApiObject's once each.
+      expect(toJson).toHaveBeenCalledTimes(5 * 15);
     } finally {
       toJson.mockRestore();
       fs.rmSync(app.outdir, { recursive: true, force: true });

@@ -9,8 +9,10 @@ describe('PdService', () => {
     const objects = synth(c);
     expect(objects).toMatchSnapshot();
     expect(objects.map(o => `${o.kind}/${o.metadata.labels['app.kubernetes.io/component']}`)).toEqual([
-      'Deployment/prefill', 'Service/prefill', 'Deployment/decode', 'Service/decode',
+      'Deployment/prefill', 'Service/prefill', 'PodDisruptionBudget/prefill', 'NetworkPolicy/prefill',
+      'Deployment/decode', 'Service/decode', 'PodDisruptionBudget/decode', 'NetworkPolicy/decode',
       'ServiceAccount/router', 'Role/router', 'RoleBinding/router', 'Deployment/router', 'Service/router',
+      'PodDisruptionBudget/router', 'NetworkPolicy/router',
     ]);
   });
 

@@ -1,3 +1,4 @@
+import { isIP } from 'net';
 import { Check } from './boundary';
 import { invalid } from './errors';
 import { RFC1123_SUBDOMAIN } from './names';
@@ -51,6 +52,15 @@ export function isExtendedResourceName(value: string): boolean {
   if (!isQualifiedName(value) || !value.includes('/')) return false;
   const domain = value.split('/')[0];
   return domain !== 'kubernetes.io' && !domain.endsWith('.kubernetes.io') && domain !== 'requests.kubernetes.io';
+}
+
+/** Whether `value` is an IPv4 or IPv6 CIDR (`10.0.0.0/8`, `fd00::/8`), as NetworkPolicy `ipBlock.cidr` takes. */
+export function isCidr(value: string): boolean {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(value);
+  if (!m) return false;
+  const family = isIP(m[1]);
+  const bits = Number(m[2]);
+  return family !== 0 && bits <= (family === 4 ? 32 : 128);
 }
 
 /** Whether `value` is a Secret or ConfigMap data key. */
@@ -114,6 +124,8 @@ export const tolerationKey: Check = rule(isQualifiedName,
 /** An extended resource name. */
 export const extendedResourceName: Check = rule(isExtendedResourceName,
   "must be a domain-prefixed extended resource such as 'nvidia.com/gpu'");
+/** A CIDR. */
+export const cidr: Check = rule(isCidr, "must be an IPv4 or IPv6 CIDR such as '10.0.0.0/8' or 'fd00::/8'");
 /** A Secret data key. */
 export const secretKey: Check = rule(isDataKey,
   "must be a non-empty Secret key of alphanumerics, '-', '_' or '.'");

@@ -68,6 +68,8 @@ export interface PodContribution {
   readonly affinity?: k8s.Affinity;
   /** Host memory the contributor allocates per pod, added to the memory request and limit. */
   readonly extraMemoryBytes?: number;
+  /** Peers allowed on every TCP port (NCCL, Gloo and DP RPC pick ephemeral ports). */
+  readonly peersOnAnyPort?: PortPeer[];
 }
 
 /** One contributor's part, named for error messages. */
@@ -91,6 +93,8 @@ export interface MergedPod {
   readonly hostIpc: boolean;
   readonly affinity?: k8s.Affinity;
   readonly extraMemoryBytes: number;
+  /** Peers allowed on every TCP port, deduplicated, in contribution order. */
+  readonly peersOnAnyPort: PortPeer[];
 }
 
 /**
@@ -110,6 +114,7 @@ export function mergePod(where: string, parts: ReadonlyArray<Contribution>): Mer
   let hostIpc = false;
   let affinity: { from: string; value: k8s.Affinity } | undefined;
   let extraMemoryBytes = 0;
+  const peersOnAnyPort: PortPeer[] = [];
 
   const envFrom = new Map<string, string>();
   const portByNumber = new Map<number, string>();
@@ -182,6 +187,7 @@ export function mergePod(where: string, parts: ReadonlyArray<Contribution>): Mer
       affinity = { from, value: pod.affinity };
     }
     extraMemoryBytes += pod.extraMemoryBytes ?? 0;
+    for (const p of pod.peersOnAnyPort ?? []) if (!peersOnAnyPort.includes(p)) peersOnAnyPort.push(p);
   }
   // Equal or nested mount paths, whoever declared them.
   requireDistinctMountPaths(where, volumes.map(v => v.mount));
@@ -198,6 +204,7 @@ export function mergePod(where: string, parts: ReadonlyArray<Contribution>): Mer
     hostIpc,
     affinity: affinity?.value,
     extraMemoryBytes,
+    peersOnAnyPort,
   };
 }
 
@@ -216,6 +223,7 @@ export function asContribution(m: MergedPod): PodContribution {
     hostIpc: m.hostIpc || undefined,
     affinity: m.affinity,
     extraMemoryBytes: m.extraMemoryBytes,
+    peersOnAnyPort: m.peersOnAnyPort,
   };
 }
 

@@ -34,6 +34,8 @@ export interface RouterContext {
   /** Whether the user set `discovery`. */
   readonly discoveryExplicit: boolean;
   readonly replicas: number;
+  /** `priorityClassName` of the router pods. */
+  readonly priorityClassName?: string;
   /** The chart's namespace (the tiers and the router share it), if it has one. */
   readonly namespace?: string;
   /** Name of an env var holding the pod's namespace (downward API), for args. */
@@ -54,11 +56,18 @@ export interface HttpPortChange {
 /** Everything a router renders for one pair. */
 export interface RouterRendering {
   /**
-   * The router container (PdRouter adds the namespace env), rendered into PdRouter's own Deployment and
-   * Service. Absent: the strategy has no router pod of that kind (the llm-d endpoint picker is the scheduler
-   * and a Gateway the data plane) and `renderObjects` returns its objects instead.
+   * The router container (PdRouter adds the namespace env and renders its `ports` from `ports`, so leave
+   * the container's own `ports` empty), rendered into PdRouter's own Deployment and Service. Absent: the
+   * strategy has no router pod of that kind (the llm-d endpoint picker is the scheduler and a Gateway the
+   * data plane) and `renderObjects` returns its objects instead.
    */
   readonly container?: k8s.Container;
+  /**
+   * Every port the router container listens on, with the peers that dial it: its HTTP port (clients),
+   * metrics, a connector's side port. The container ports and the NetworkPolicies are derived from these.
+   * Empty without a container (the strategy's own pods' ports are `RouterObjects.ports`).
+   */
+  readonly ports: PodPort[];
   /** Whether it needs the Kubernetes API (ServiceAccount token + pod RBAC). */
   readonly needsKubernetesApi: boolean;
   /** The port where connectors send side traffic to the router, if any (exposed on the router Service). */
@@ -79,10 +88,16 @@ export interface RouterObjects {
   readonly deployment: ApiObject;
   /** Its Service, PdRouter's `service`. */
   readonly service: ApiObject;
+  /** Labels of its objects and pods. */
+  readonly labels: { [key: string]: string };
   /** Labels that select its pods. */
   readonly selectorLabels: { [key: string]: string };
+  /** The PortPeer that names its pods in other pods' ports (e.g. `PortPeer.EPP`). */
+  readonly as: PortPeer;
   /** Its pods' ports, each with the peers that dial it. */
   readonly ports: PodPort[];
+  /** Why its pods get no PodDisruptionBudget (e.g. only the elected leader is ready), if they do not. */
+  readonly noDisruptionBudget?: string;
   /** Why there is no in-cluster URL clients call (the Gateway decides the address). */
   readonly noUrlReason: string;
 }
@@ -92,6 +107,13 @@ export interface RouterImpl {
   readonly displayName: string;
   /** The request flows this router implements. */
   readonly supportedTransports: Transport[];
+  /**
+   * Why only one router pod may run with this flow (then replicas default to 1, more are refused and the
+   * rollout recreates the pod), or undefined when replicas are free (they default to 2).
+   */
+  singleReplicaReason(transport: Transport): string | undefined;
+  /** Warnings for this router and pair that do not stop it, e.g. per-replica routing state. */
+  warnings?(ctx: RouterContext): string[];
   /** Rules for this router and pair; throws with a prop-naming message. */
   validate(ctx: RouterContext): void;
   render(ctx: RouterContext): RouterRendering;

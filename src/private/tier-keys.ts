@@ -1,11 +1,13 @@
 import { Cpu } from 'cdk8s-plus-28';
 import { all, arrayOf, bool, Check, duration, extend, instanceOf, int, nested, port, requirePlainNumber, size, str, struct } from './boundary';
 import { invalid } from './errors';
-import { dns1123Subdomain, secretKey } from './k8s-syntax';
+import { cidr, dns1123Subdomain, secretKey } from './k8s-syntax';
 import { ENVIRONMENT_VARIABLE } from './prop-keys';
 import { Accelerator } from '../accelerator';
+import { DisruptionBudget } from '../disruption-budget';
 import { KvConnector } from '../kv-connector';
 import { Model } from '../model';
+import { NetworkPeer } from '../network-peer';
 import { ModelCache } from '../model-cache';
 import { RouterStrategy } from '../router-strategy';
 import { VllmImage } from '../vllm-image';
@@ -57,6 +59,19 @@ const secretValue: Check = (where, prop, value) => {
   return value;
 };
 
+const disruptionBudget = instanceOf(DisruptionBudget, 'e.g. DisruptionBudget.maxUnavailable(1)');
+const peers = arrayOf(instanceOf(NetworkPeer, "e.g. NetworkPeer.namespace('ingress-nginx') or NetworkPeer.ANYWHERE"));
+
+/** NetworkPolicyOptions (rules spanning the keys are PdRouter's). */
+export const NETWORK_POLICY_OPTIONS = struct('NetworkPolicyOptions', {
+  enabled: bool,
+  clients: peers,
+  monitoring: peers,
+  modelDownload: bool,
+  kubernetesApiCidrs: arrayOf(cidr),
+  kubernetesApiPorts: arrayOf(port),
+});
+
 /** TierResources. */
 export const TIER_RESOURCES = struct('TierResources', { cpu, memory: size });
 
@@ -84,6 +99,8 @@ export const TIER_OPTIONS = struct('TierOptions', {
   port,
   extraArgs: stringList,
   extraEnv: arrayOf(nested(ENVIRONMENT_VARIABLE)),
+  disruptionBudget,
+  priorityClassName: dns1123Subdomain,
 });
 
 /** ModelServingOptions (a missing model is reported by each construct with a catalogue hint). */
@@ -108,6 +125,9 @@ export const PD_ROUTER_OPTIONS = struct('PdRouterOptions', {
   replicas: int(1),
   port,
   discovery: str(),
+  networkPolicies: nested(NETWORK_POLICY_OPTIONS),
+  disruptionBudget,
+  priorityClassName: dns1123Subdomain,
 });
 
 /** PdServiceProps. */

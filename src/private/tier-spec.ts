@@ -11,8 +11,10 @@ import { invalid, requireInteger, wholeSeconds } from './errors';
 import { APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL } from './labels';
 import { DEFAULT_HTTP_PORT } from './ports';
 import { bytesOf } from './size';
+import { checkDisruptionBudget, DEFAULT_DISRUPTION_BUDGET } from './disruption';
 import { checkExtraArgs } from './vllm-args';
 import { Accelerator } from '../accelerator';
+import { DisruptionBudget } from '../disruption-budget';
 import { EnvironmentVariable } from '../environment-variable';
 import { KvConnector } from '../kv-connector';
 import { AttentionKind, Model } from '../model';
@@ -81,6 +83,9 @@ export interface TierSpec {
   readonly extraEnv: EnvironmentVariable[];
   readonly hfToken?: SecretValue;
   readonly modelCache: ModelCache;
+  // ---- disruption and scheduling
+  readonly disruptionBudget: DisruptionBudget;
+  readonly priorityClassName?: string;
   // ---- labels
   /** Labels shared by all vLLM pods of this PD deployment (both tiers), for co-scheduling and router selectors. */
   readonly instanceLabels: { [key: string]: string };
@@ -233,10 +238,15 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     extraEnv: props.extraEnv ?? [],
     hfToken: props.hfToken,
     modelCache: props.modelCache ?? ModelCache.emptyDir(),
+    disruptionBudget: props.disruptionBudget ?? DEFAULT_DISRUPTION_BUDGET,
+    priorityClassName: props.priorityClassName,
     instanceLabels,
     selectorLabels,
     labels: { ...selectorLabels, [VERSION_LABEL]: version.toString(), [MANAGED_BY_LABEL]: MANAGED_BY },
   };
+  checkDisruptionBudget({
+    where, prop: 'disruptionBudget', budget: base.disruptionBudget, labels: base.labels, selector: selectorLabels, replicas,
+  });
   // The connector's rules read the user's settings; then it may force engine settings the user left unset.
   kvConnector._validate(base);
   const forced = kvConnector._render(base).engineDefaults;

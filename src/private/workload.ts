@@ -147,6 +147,7 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
       // vLLM never talks to the Kubernetes API.
       automountServiceAccountToken: false,
       terminationGracePeriodSeconds: spec.gracePeriodSeconds,
+      priorityClassName: spec.priorityClassName,
       nodeSelector: accelerator.nodeLabelKey ? { [accelerator.nodeLabelKey]: accelerator.nodeLabelValue! } : undefined,
       tolerations: [{ key: accelerator.tolerationKey, operator: 'Exists', effect: 'NoSchedule' }],
       initContainers: initContainers.length > 0 ? initContainers : undefined,
@@ -190,12 +191,6 @@ export function renderDeployment(scope: Construct, id: string, o: WorkloadOption
     }) as unknown as k8s.DeploymentSpec,
   });
 }
-
-/** Rolling one pod at a time without surge: a surge pod would need spare GPUs. */
-export const NO_SURGE_ROLLOUT: k8s.DeploymentStrategy = {
-  type: 'RollingUpdate',
-  rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) },
-};
 
 /** The tier's ClusterIP Service: HTTP plus the ports contributors asked to expose. */
 export function renderTierService(scope: Construct, id: string, spec: TierSpec, pod: MergedPod): ApiObject {

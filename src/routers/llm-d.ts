@@ -268,6 +268,11 @@ export class LlmdRouterImpl implements RouterImpl {
     });
   }
 
+  public singleReplicaReason(): string | undefined {
+    // Several EPP replicas are supported: they run leader election (--ha-enable-leader-election).
+    return undefined;
+  }
+
   public validate(ctx: RouterContext): void {
     const prefill = ctx.prefill.spec;
     const decode = ctx.decode.spec;
@@ -345,6 +350,7 @@ export class LlmdRouterImpl implements RouterImpl {
     return {
       // No router container: the EPP and its pool are rendered by renderObjects.
       needsKubernetesApi: true,
+      ports: [],
       decode: {
         sidecars: [sidecar],
         // The Gateway sends each request here; the EPP scrapes /metrics through it (proxied to vLLM: every path
@@ -465,6 +471,7 @@ export class LlmdRouterImpl implements RouterImpl {
           metadata: { labels },
           spec: {
             serviceAccountName: sa.name,
+            priorityClassName: ctx.priorityClassName,
             automountServiceAccountToken: true,
             // "this timeout should mirror the longest grace period of the pods within the pool" (routerlib).
             terminationGracePeriodSeconds: Math.max(ctx.prefill.spec.gracePeriodSeconds, ctx.decode.spec.gracePeriodSeconds),
@@ -526,8 +533,13 @@ export class LlmdRouterImpl implements RouterImpl {
     return {
       deployment,
       service: eppService,
+      labels,
       selectorLabels: selector,
+      as: PortPeer.EPP,
       ports: EPP_PORTS,
+      noDisruptionBudget: ha
+        ? 'with more than one endpoint picker replica only the elected leader is ready (--ha-enable-leader-election), so a budget would block every drain of its node; use one replica for a budget'
+        : undefined,
       noUrlReason: this.route
         ? `clients call Gateway '${this.route.gatewayName}'${this.route.gatewayNamespace ? ` in namespace '${this.route.gatewayNamespace}'` : ''}, whose address its implementation decides`
         : 'clients call the Gateway whose HTTPRoute points at the InferencePool; set RouterStrategy.llmD({ httpRoute }) to render one',

@@ -56,6 +56,10 @@ export class ProductionStackRouterImpl implements RouterImpl {
     requireImageReference('RouterStrategy.productionStackRouter', 'image', image);
   }
 
+  public singleReplicaReason(): string | undefined {
+    return undefined;
+  }
+
   public validate(ctx: RouterContext): void {
     throw invalid(ctx.where, 'strategy', this.displayName, `cannot route ${ctx.prefill.spec.kvConnector.displayName}: ${LMCACHE_PD_UNROUTABLE}`);
   }

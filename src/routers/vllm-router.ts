@@ -3,6 +3,7 @@ import { Capability, requireCapability } from '../private/compat';
 import { Transport } from '../private/connector-context';
 import { invalid } from '../private/errors';
 import { requireImageReference } from '../private/k8s-syntax';
+import { PodPort, PortPeer } from '../private/pod-contribution';
 import { HTTP_PORT_NAME } from '../private/ports';
 import { LIVENESS_TIMING, READINESS_TIMING } from '../private/probes';
 import { RouterContext, RouterImpl, RouterRendering } from '../private/router-context';
@@ -85,6 +86,22 @@ const METRICS_PORT = 29000;
 const ZMQ_DISCOVERY_PORT = 30001;
 
 /**
+ * What a routing policy keeps inside one router process, so that several router replicas (behind one
+ * Service, each seeing part of the traffic) decide worse than one. Policies not listed keep nothing that
+ * matters: random and consistent_hash decide from the request alone; round_robin's counter balances per
+ * replica too.
+ */
+const PER_REPLICA_STATE: { [policy: string]: string | undefined } = {
+  // "maintains an approximate radix tree for each worker based on request history" (src/policies/cache_aware.rs)
+  [RoutingPolicy.CACHE_AWARE]: 'each replica keeps its own approximate prefix tree of the requests it routed ' +
+    '(vllm-router src/policies/cache_aware.rs), so a prefix seen by one replica is unknown to the other and prefix-cache ' +
+    'hits drop; set replicas: 1, or RoutingPolicy.CONSISTENT_HASH to keep affinity across replicas',
+  // load = polled worker load + the replica's own in-flight counter (src/policies/power_of_two.rs get_worker_load)
+  [RoutingPolicy.POWER_OF_TWO]: "each replica adds only its own in-flight requests to the polled worker loads " +
+    '(vllm-router src/policies/power_of_two.rs), so between polls the replicas may pick the same worker',
+};
+
+/**
  * vllm-router in PD mode (`--vllm-pd-disaggregation`): sends each request to a prefill worker with
  * `max_tokens=1` and `kv_transfer_params.do_remote_decode=true`, then the original request plus the
  * returned `kv_transfer_params` to a decode worker (src/routers/http/vllm_pd_router.rs).
@@ -125,6 +142,26 @@ export class VllmRouterImpl implements RouterImpl {
     }
   }
 
+  public singleReplicaReason(transport: Transport): string | undefined {
+    // Engines send their registrations to the one proxy_ip:proxy_port of their config, through the router
+    // Service, over one ZMQ connection each; the registry is the router process's own memory
+    // (src/routers/http/vllm_service_discovery.rs ServiceRegistry, entries expire after 5 s without a ping).
+    // A second router pod would see only the engines whose connection landed on it.
+    return transport === Transport.P2P_NCCL
+      ? "engines register over one ZMQ connection with a single router, whose registry lives in that router's memory (vllm-router src/routers/http/vllm_service_discovery.rs)"
+      : undefined;
+  }
+
+  public warnings(ctx: RouterContext): string[] {
+    if (ctx.replicas < 2) return [];
+    const out: string[] = [];
+    for (const [prop, policy] of [['prefillPolicy', this.prefillPolicy], ['decodePolicy', this.decodePolicy]] as const) {
+      const state = PER_REPLICA_STATE[policy];
+      if (state) out.push(`${ctx.where}: '${prop}' (${policy}) with ${ctx.replicas} router replicas: ${state}`);
+    }
+    return out;
+  }
+
   public validate(ctx: RouterContext): void {
     const prefill = ctx.prefill.spec;
     const decode = ctx.decode.spec;
@@ -146,11 +183,6 @@ export class VllmRouterImpl implements RouterImpl {
           "must be 1 with MooncakeConnector on vllm-router: it reads one prefill's engine ids through the prefill Service at startup");
       }
     }
-    if (ctx.transport === Transport.P2P_NCCL && ctx.replicas !== 1) {
-      // Each engine keeps one ZMQ connection to the Service, so registrations would split across replicas.
-      throw invalid(ctx.where, 'replicas', ctx.replicas,
-        'must be 1 with P2pNcclConnector: engines register over one ZMQ connection with a single router');
-    }
     // --service-discovery-port is one port for every discovered worker (docs/cli_reference.md).
     if (ctx.discovery === RouterDiscovery.KUBERNETES && prefill.port !== decode.port) {
       throw invalid(ctx.where, 'decode.port', decode.port,
@@ -170,8 +202,16 @@ export class VllmRouterImpl implements RouterImpl {
   }
 
   public render(ctx: RouterContext): RouterRendering {
+    const nccl = ctx.transport === Transport.P2P_NCCL;
+    const ports: PodPort[] = [
+      { name: HTTP_PORT_NAME, containerPort: ctx.port, peers: [PortPeer.CLIENTS] },
+      { name: 'metrics', containerPort: METRICS_PORT, peers: [PortPeer.MONITORING] },
+      // Each engine's rank 0 dials the registry and sends its registration every 3 s (p2p_nccl_engine.py).
+      ...(nccl ? [{ name: 'kv-registry', containerPort: ZMQ_DISCOVERY_PORT, peers: [PortPeer.PREFILL, PortPeer.DECODE] }] : []),
+    ];
     return {
       container: this.container(ctx),
+      ports,
       // P2pNccl engines register themselves over ZMQ; no pod discovery then.
       needsKubernetesApi: ctx.transport !== Transport.P2P_NCCL && ctx.discovery === RouterDiscovery.KUBERNETES,
       connectorPort: ctx.transport === Transport.P2P_NCCL ? ZMQ_DISCOVERY_PORT : undefined,
@@ -229,11 +269,6 @@ export class VllmRouterImpl implements RouterImpl {
       // The image has no ENTRYPOINT; its binary is /usr/local/bin/vllm-router (Dockerfile.router).
       command: ['vllm-router'],
       args,
-      ports: [
-        { name: HTTP_PORT_NAME, containerPort: ctx.port, protocol: 'TCP' },
-        { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
-        ...(ctx.transport === Transport.P2P_NCCL ? [{ name: 'kv-registry', containerPort: ZMQ_DISCOVERY_PORT, protocol: 'TCP' }] : []),
-      ],
       resources: {
         requests: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('1Gi') },
         limits: { memory: k8s.Quantity.fromString('2Gi') },

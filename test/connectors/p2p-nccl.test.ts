@@ -176,7 +176,7 @@ describe('P2pNcclConnector', () => {
 
   test('fails with 2 router replicas: engines register with a single router', () => {
     expect(() => service({ router: { replicas: 2 } }))
-      .toThrow(/^PdRouter 'test\/Svc\/Router': 'replicas' \(2\) must be 1 with P2pNcclConnector: engines register over one ZMQ connection with a single router$/);
+      .toThrow(/^PdRouter 'test\/Svc\/Router': 'replicas' \(2\) must be 1 with P2pNcclConnector on vllm-router: engines register over one ZMQ connection with a single router, whose registry lives in that router's memory \(vllm-router src\/routers\/http\/vllm_service_discovery.rs\)$/);
   });
 
   test('fails at synth when a standalone PrefillTier has no PdRouter', () => {

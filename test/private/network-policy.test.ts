@@ -1,0 +1,231 @@
+import { Testing } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { composeTiers } from '../../examples/compose-tiers/main';
+import { ExampleSharedStorage } from '../../examples/example-shared-storage/main';
+import { MooncakeRdma } from '../../examples/mooncake-rdma/main';
+import { MultiNixlOffloading } from '../../examples/multi-nixl-offloading/main';
+import { OffloadingCpu } from '../../examples/offloading-cpu/main';
+import { P2pNcclSameNode } from '../../examples/p2p-nccl-same-node/main';
+import { SeedLlama70bNixl } from '../../examples/seed-llama-70b-nixl/main';
+import {
+  KvConnector, Model, ModelCache, NetworkPeer, PdService, RouterDiscovery, RoutingPolicy, RouterStrategy, VllmImage,
+} from '../../src';
+import { FlowGraph, networkPolicySpec, PolicyPods, renderPdNetworkPolicies, resolvePortPeer } from '../../src/private/network-policy';
+import { PortPeer } from '../../src/private/pod-contribution';
+import { chart, Manifest, synth } from '../util';
+import { allowedFlows, podsOf } from './flow-evaluator';
+
+/**
+ * The flows the PD design needs, written out by hand from the design (never from the library's own
+ * derivation), for the evaluator's answer to be compared with.
+ */
+function designFlows(objects: Manifest[], o: {
+  kubernetesApi: boolean;
+  /** Connector flows: `src->dst:port`, or `src->dst:*` for every TCP port of dst. */
+  kv: string[];
+}): string[] {
+  const pods = podsOf(objects);
+  const portsOf = (name: string) => Object.keys(pods.find(p => p.name === name)!.ports);
+  const flows = [
+    'client->router:http',
+    'prometheus->router:metrics', 'prometheus->prefill:http', 'prometheus->decode:http',
+    'router->prefill:http', 'router->decode:http',
+    ...['router', 'prefill', 'decode'].flatMap(p => [`${p}->kube-dns:dns-udp`, `${p}->kube-dns:dns-tcp`]),
+    // Model download: HTTPS to any address.
+    'prefill->ip:internet:https', 'decode->ip:internet:https',
+    // The API server for pod discovery; its default CIDR is any address, on 443 and 6443.
+    ...(o.kubernetesApi ? ['router->ip:apiserver:https', 'router->ip:internet:https'] : []),
+  ];
+  for (const f of o.kv) {
+    const m = /^(\w+)->(\w+):(.+)$/.exec(f)!;
+    flows.push(...(m[3] === '*' ? portsOf(m[2]).map(p => `${m[1]}->${m[2]}:${p}`) : [f]));
+  }
+  return [...new Set(flows)].sort();
+}
+
+const NIXL_FLOWS = ['decode->prefill:nixl-side-0', 'decode->prefill:*', 'prefill->decode:*'];
+
+describe('NetworkPolicies allow exactly the PD flows', () => {
+  test('NIXL PdService with Kubernetes discovery (the defaults)', () => {
+    const c = chart();
+    new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT });
+    const objects = synth(c);
+    expect(allowedFlows(objects)).toEqual(designFlows(objects, { kubernetesApi: true, kv: NIXL_FLOWS }));
+  });
+
+  test('example seed-llama-70b-nixl', () => {
+    const objects = synth(new SeedLlama70bNixl(Testing.app(), 'seed'));
+    expect(allowedFlows(objects)).toEqual(designFlows(objects, { kubernetesApi: true, kv: NIXL_FLOWS }));
+  });
+
+  test('example compose-tiers (standalone tiers and a PdRouter)', () => {
+    const objects = synth(composeTiers(Testing.app()));
+    expect(allowedFlows(objects)).toEqual(designFlows(objects, { kubernetesApi: true, kv: NIXL_FLOWS }));
+  });
+
+  test('example multi-nixl-offloading', () => {
+    const objects = synth(new MultiNixlOffloading(Testing.app(), 'multi'));
+    expect(allowedFlows(objects)).toEqual(designFlows(objects, { kubernetesApi: true, kv: NIXL_FLOWS }));
+  });
+
+  test('example mooncake-rdma: the router and decode query the bootstrap port; both tiers dial random ports', () => {
+    const objects = synth(new MooncakeRdma(Testing.app(), 'mooncake'));
+    expect(allowedFlows(objects)).toEqual(designFlows(objects, {
+      kubernetesApi: false,
+      kv: ['router->prefill:mooncake-boot', 'decode->prefill:mooncake-boot', 'decode->prefill:*', 'prefill->decode:*'],
+    }));
+  });
+
+  test('example p2p-nccl-same-node: engines register with the router; NCCL between the tiers', () => {
+    const objects = synth(new P2pNcclSameNode(Testing.app(), 'nccl'));
+    expect(allowedFlows(objects)).toEqual(designFlows(objects, {
+      kubernetesApi: false,
+      kv: ['prefill->router:kv-registry', 'decode->router:kv-registry', 'decode->prefill:*', 'prefill->decode:*'],
+    }));
+  });
+
+  test('example example-shared-storage: no KV flow between the pods', () => {
+    const objects = synth(new ExampleSharedStorage(Testing.app(), 'shared'));
+    expect(allowedFlows(objects)).toEqual(designFlows(objects, { kubernetesApi: false, kv: [] }));
+  });
+
+  test('example offloading-cpu: a tier without a PdRouter gets no NetworkPolicy', () => {
+    const objects = synth(new OffloadingCpu(Testing.app(), 'offload'));
+    expect(objects.filter(o => o.kind === 'NetworkPolicy')).toEqual([]);
+  });
+
+  test('configured clients, monitoring, API server and no model download', () => {
+    const c = chart();
+    new PdService(c, 'Svc', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      modelCache: ModelCache.persistentVolumeClaim('weights', { readOnly: true }),
+      router: {
+        networkPolicies: {
+          clients: [NetworkPeer.namespace('other')],
+          monitoring: [],
+          kubernetesApiCidrs: ['172.18.0.2/32'],
+          kubernetesApiPorts: [6443],
+        },
+      },
+    });
+    const objects = synth(c);
+    const flows = allowedFlows(objects);
+    expect(flows).toContain('stranger->router:http');
+    expect(flows).not.toContain('client->router:http');
+    expect(flows.filter(f => f.startsWith('prometheus'))).toEqual([]);
+    expect(flows).toContain('router->ip:apiserver:https');
+    expect(flows.filter(f => f.includes('ip:internet'))).toEqual([]);
+    const router = objects.find(o => o.kind === 'NetworkPolicy' && o.metadata.labels['app.kubernetes.io/component'] === 'router')!;
+    expect(router.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '172.18.0.2/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] });
+  });
+
+  test('NetworkPeer.ANYWHERE: a rule without from', () => {
+    const c = chart();
+    new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, router: { networkPolicies: { clients: [NetworkPeer.ANYWHERE] } } });
+    const objects = synth(c);
+    const router = objects.find(o => o.kind === 'NetworkPolicy' && o.metadata.labels['app.kubernetes.io/component'] === 'router')!;
+    expect(router.spec.ingress[0]).toEqual({ ports: [{ protocol: 'TCP', port: 8000 }] });
+    expect(allowedFlows(objects)).toContain('stranger->router:http');
+  });
+
+  test('enabled: false renders none', () => {
+    const c = chart();
+    new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, router: { networkPolicies: { enabled: false } } });
+    expect(synth(c).filter(o => o.kind === 'NetworkPolicy')).toEqual([]);
+  });
+
+  test('fails with options beside enabled: false', () => {
+    const c = chart();
+    expect(() => new PdService(c, 'Svc', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      router: { networkPolicies: { enabled: false, clients: [NetworkPeer.ANYWHERE] } },
+    })).toThrow(/'networkPolicies.clients' \(\["anywhere"\]\) is set but 'networkPolicies.enabled' is false/);
+  });
+
+  test('fails with no clients', () => {
+    expect(() => new PdService(chart(), 'Svc', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT, router: { networkPolicies: { clients: [] } },
+    })).toThrow(/'networkPolicies.clients' \(\[\]\) must name at least one peer/);
+  });
+
+  test('fails with Kubernetes API settings on a router that does not use the API', () => {
+    expect(() => new PdService(chart(), 'Svc', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      router: { discovery: RouterDiscovery.STATIC, networkPolicies: { kubernetesApiPorts: [443] } },
+    })).toThrow(/'networkPolicies.kubernetesApiPorts' \(\[443\]\) applies only to a router that discovers pods/);
+  });
+
+  test('fails with a malformed API server CIDR', () => {
+    expect(() => new PdService(chart(), 'Svc', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT, router: { networkPolicies: { kubernetesApiCidrs: ['10.0.0.1'] } },
+    })).toThrow(/'router.networkPolicies.kubernetesApiCidrs\[0\]' \('10.0.0.1'\) must be an IPv4 or IPv6 CIDR/);
+  });
+
+  test('fails with a NetworkPeer that is not one', () => {
+    expect(() => new PdService(chart(), 'Svc', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT, router: { networkPolicies: { clients: [{ namespace: 'x' } as any] } },
+    })).toThrow(/'router.networkPolicies.clients\[0\]' .* must be a NetworkPeer/);
+  });
+
+});
+
+describe('the policy derivation for any pod set', () => {
+  const graph = (pods: PolicyPods[]): FlowGraph => ({ pods, clients: [NetworkPeer.SAME_NAMESPACE], monitoring: [] });
+
+  test('SAME_TIER peers and peersOnAnyPort: ingress from and egress to the same pods', () => {
+    const worker: PolicyPods = {
+      as: PortPeer.DECODE, selector: { role: 'worker' }, ports: [{ name: 'rpc', containerPort: 5000, peers: [PortPeer.SAME_TIER] }],
+      peersOnAnyPort: [PortPeer.SAME_TIER],
+    };
+    const spec = networkPolicySpec({ self: worker, graph: graph([worker]) });
+    const self = { podSelector: { matchLabels: { role: 'worker' } } };
+    expect(spec.ingress).toEqual([
+      { from: [self], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(5000) }] },
+      { from: [self], ports: [{ protocol: 'TCP' }] },
+    ]);
+    expect(spec.egress?.[1]).toEqual({ to: [self], ports: [{ protocol: 'TCP' }] });
+  });
+
+  test('every PortPeer maps to a policy peer', () => {
+    const pods: PolicyPods[] = [PortPeer.ROUTER, PortPeer.PREFILL, PortPeer.DECODE].map(as => ({ as, selector: { as }, ports: [], peersOnAnyPort: [] }));
+    for (const peer of Object.values(PortPeer)) {
+      const s = resolvePortPeer(peer, pods[1], graph(pods));
+      expect(s.pods !== undefined || s.external !== undefined).toBe(true);
+    }
+  });
+
+  test('extra pod sets join the graph and get their own policy', () => {
+    const c = chart();
+    const picker = new Construct(c, 'Picker');
+    const pickerPods: PolicyPods = {
+      as: PortPeer.DECODE, selector: { app: 'picker' }, ports: [{ name: 'grpc', containerPort: 9002, peers: [PortPeer.ROUTER] }], peersOnAnyPort: [],
+    };
+    renderPdNetworkPolicies({
+      where: 'test',
+      options: undefined,
+      router: { scope: c, labels: {}, selector: { app: 'router' }, ports: [] },
+      routerNeedsKubernetesApi: false,
+      tiers: [],
+      extraPods: [{ scope: picker, labels: { app: 'picker' }, pods: () => pickerPods }],
+    });
+    // Synth order is the construct tree's: the picker's scope comes first.
+    const [pickerPolicy, routerPolicy] = synth(c);
+    const policies = [routerPolicy, pickerPolicy];
+    expect(policies.map(p => p.spec.podSelector.matchLabels)).toEqual([{ app: 'router' }, { app: 'picker' }]);
+    expect(policies[0].spec.egress[1]).toEqual({ to: [{ podSelector: { matchLabels: { app: 'picker' } } }], ports: [{ protocol: 'TCP', port: 9002 }] });
+    expect(policies[1].spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { app: 'router' } } }], ports: [{ protocol: 'TCP', port: 9002 }] }]);
+  });
+
+  test('a routing policy with per-replica state is unaffected: the flows do not depend on the policy', () => {
+    const c = chart();
+    new PdService(c, 'Svc', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      image: VllmImage.official('v0.32.0'),
+      kvConnector: KvConnector.nixl(),
+      router: { strategy: RouterStrategy.vllmRouter({ prefillPolicy: RoutingPolicy.ROUND_ROBIN }) },
+    });
+    const objects = synth(c);
+    expect(allowedFlows(objects)).toEqual(designFlows(objects, { kubernetesApi: true, kv: NIXL_FLOWS }));
+  });
+});
