@@ -83,23 +83,52 @@ describe('llm-d router', () => {
       '--metrics-port=9090',
       '--tracing=false',
       '--metrics-endpoint-auth=false',
+      // Two router replicas by default: leader election, only the leader is ready.
+      '--ha-enable-leader-election',
     ]);
+    expect(epp.spec.replicas).toBe(2);
     expect(e.ports.map((p: any) => [p.name, p.containerPort])).toEqual([['grpc', 9002], ['grpc-health', 9003], ['metrics', 9090]]);
-    expect(e.readinessProbe.grpc).toEqual({ port: 9003, service: 'inference-extension' });
+    expect(e.readinessProbe.grpc).toEqual({ port: 9003, service: 'readiness' });
+    expect(e.livenessProbe.grpc).toEqual({ port: 9003, service: 'liveness' });
     expect(epp.spec.strategy).toEqual({ type: 'Recreate' });
+    // No PDB for the EPP under leader election (it would block every drain of the leader's node).
+    expect(objects.filter(o => o.kind === 'PodDisruptionBudget').map(o => o.metadata.labels['app.kubernetes.io/component'])).toEqual(['prefill', 'decode']);
     expect(eppService.spec.ports.map((p: any) => [p.name, p.port, p.appProtocol])).toEqual([
       ['grpc-ext-proc', 9002, 'kubernetes.io/h2c'], ['http-metrics', 9090, undefined],
     ]);
 
-    // Least privilege: read-only, namespaced, only what the EPP watches; no leader election with one replica.
+    // Least privilege: read-only, namespaced, only what the EPP watches; a Lease for leader election.
     const roles = objects.filter(o => o.kind === 'Role');
-    expect(roles).toHaveLength(1);
+    expect(roles).toHaveLength(2);
+    expect(roles[1].rules[0]).toEqual({ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] });
     expect(roles[0].rules).toEqual([
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['inference.networking.k8s.io'], resources: ['inferencepools'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['llm-d.ai'], resources: ['inferenceobjectives', 'inferencemodelrewrites'], verbs: ['get', 'list', 'watch'] },
     ]);
     expect(objects.some(o => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toBe(false);
+
+    // NetworkPolicies from the declared peers: the Gateway (the policies' clients) reaches the EPP's ext-proc
+    // port and decode's sidecar; the EPP scrapes both tiers through the pool's target port; the sidecars call
+    // prefill; decode's moved vLLM port takes only monitoring (the sidecar dials it over localhost).
+    const policy = (name: string, component: string) => objects.find(o => o.kind === 'NetworkPolicy'
+      && o.metadata.labels['app.kubernetes.io/name'] === name && o.metadata.labels['app.kubernetes.io/component'] === component)!;
+    const eppSelector = { podSelector: { matchLabels: epp.spec.selector.matchLabels } };
+    const decodeSelector = { podSelector: { matchLabels: decode.spec.selector.matchLabels } };
+    const ingressOn = (np: Manifest, port: number) => np.spec.ingress.find((r: any) => r.ports.some((p: any) => p.port === port))?.from;
+    const eppPolicy = policy('llm-d-epp', 'router');
+    expect(ingressOn(eppPolicy, 9002)).toEqual([{ podSelector: {} }]);
+    expect(ingressOn(eppPolicy, 9003)).toBeUndefined();
+    expect(ingressOn(eppPolicy, 9090)).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+    expect(eppPolicy.spec.egress).toEqual(expect.arrayContaining([
+      { to: [{ podSelector: { matchLabels: prefill.spec.selector.matchLabels } }], ports: [{ protocol: 'TCP', port: 8000 }] },
+      { to: [decodeSelector.podSelector ? decodeSelector : decodeSelector], ports: [{ protocol: 'TCP', port: 8000 }] },
+    ]));
+    const decodePolicy = policy('vllm', 'decode');
+    expect(ingressOn(decodePolicy, 8000)).toEqual([{ podSelector: {} }, eppSelector]);
+    expect(ingressOn(decodePolicy, 8200)).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+    expect(ingressOn(policy('vllm', 'prefill'), 8000)).toEqual([decodeSelector, eppSelector,
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
 
     // The PD profile of the release's sample config, with the default selective decider.
     const config = eppConfig(objects);
@@ -114,13 +143,13 @@ describe('llm-d router', () => {
     expect(config.schedulingProfiles.map((p: any) => [p.name, p.plugins[0].pluginRef])).toEqual([['prefill', 'prefill-filter'], ['decode', 'decode-filter']]);
   });
 
-  test('HTTPRoute to a named Gateway, objectives, always-disaggregate, fail open, two EPP replicas with leader election', () => {
+  test('HTTPRoute to a named Gateway, objectives, always-disaggregate, fail open, one EPP replica with its PDB', () => {
     const { c } = llmdService(RouterStrategy.llmD({
       decider: PdDecider.always(),
       failureMode: EndpointPickerFailureMode.FAIL_OPEN,
       httpRoute: { gatewayName: 'inference-gateway', gatewayNamespace: 'gateways', sectionName: 'https', pathPrefix: '/v1', requestTimeout: Duration.minutes(10) },
       objectives: [{ name: 'interactive', priority: 10 }, { name: 'batch', priority: -5 }, { name: 'default' }],
-    }), { router: { replicas: 2 } });
+    }), { router: { replicas: 1 } });
     const objects = synth(c);
     expect(objects).toMatchSnapshot();
     const pool = only(objects, 'InferencePool');
@@ -148,13 +177,14 @@ describe('llm-d router', () => {
     expect(config.plugins.find((p: any) => p.type === 'always-disagg-pd-decider')).toEqual({ type: 'always-disagg-pd-decider' });
 
     const epp = objects.find(o => o.kind === 'Deployment' && o.metadata.labels['app.kubernetes.io/name'] === 'llm-d-epp')!;
-    expect(epp.spec.replicas).toBe(2);
-    expect(container(epp).args).toContain('--ha-enable-leader-election');
-    expect(container(epp).readinessProbe.grpc.service).toBe('readiness');
-    expect(container(epp).livenessProbe.grpc.service).toBe('liveness');
-    const election = objects.filter(o => o.kind === 'Role')[1];
-    expect(election.rules[0]).toEqual({ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] });
-    expect(objects.filter(o => o.kind === 'RoleBinding')).toHaveLength(2);
+    expect(epp.spec.replicas).toBe(1);
+    expect(container(epp).args).not.toContain('--ha-enable-leader-election');
+    expect(container(epp).readinessProbe.grpc).toEqual({ port: 9003, service: 'inference-extension' });
+    expect(container(epp).livenessProbe.grpc.service).toBe('inference-extension');
+    expect(objects.filter(o => o.kind === 'Role')).toHaveLength(1);
+    expect(objects.filter(o => o.kind === 'RoleBinding')).toHaveLength(1);
+    const pdb = objects.find(o => o.kind === 'PodDisruptionBudget' && o.metadata.labels['app.kubernetes.io/name'] === 'llm-d-epp')!;
+    expect(pdb.spec.selector.matchLabels).toEqual(epp.spec.selector.matchLabels);
   });
 
   test('selective disaggregation with a prompt-length gate', () => {
