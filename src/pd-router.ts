@@ -8,14 +8,14 @@ import { IPdTier } from './pd-tier';
 import { PrefillTier } from './prefill-tier';
 import { checkStruct, extend, instanceOf, requirePort } from './private/boundary';
 import { Transport } from './private/connector-context';
+import {
+  DEFAULT_DISRUPTION_BUDGET, RECREATE_ROLLOUT, renderDisruptionBudget, SURGE_ROLLOUT,
+} from './private/disruption';
 import { invalid, requireInteger } from './private/errors';
 import { requireDns1123Label } from './private/k8s-syntax';
 import {
   COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
 } from './private/labels';
-import {
-  DEFAULT_DISRUPTION_BUDGET, RECREATE_ROLLOUT, renderDisruptionBudget, SURGE_ROLLOUT,
-} from './private/disruption';
 import { PdPoliciesInput, PolicyTier, renderPdNetworkPolicies } from './private/network-policy';
 import { validatePair } from './private/pair-rules';
 import { containerPort, mergePod, PortPeer } from './private/pod-contribution';
@@ -306,8 +306,12 @@ export class PdRouter extends Construct {
       const ports = mergePod(where, [{ from: impl.displayName, pod: { ports: objects.ports } }]).ports;
       if (objects.noDisruptionBudget === undefined) {
         this.disruptionBudget = renderDisruptionBudget(this, 'DisruptionBudget', {
-          where, prop: 'disruptionBudget', budget: props.disruptionBudget ?? DEFAULT_DISRUPTION_BUDGET,
-          labels: objects.labels, selector: objects.selectorLabels, replicas,
+          where,
+          prop: 'disruptionBudget',
+          budget: props.disruptionBudget ?? DEFAULT_DISRUPTION_BUDGET,
+          labels: objects.labels,
+          selector: objects.selectorLabels,
+          replicas,
         });
       } else if (props.disruptionBudget !== undefined) {
         throw invalid(where, 'disruptionBudget', `${props.disruptionBudget.kind} ${props.disruptionBudget.pods}`, `cannot apply: ${objects.noDisruptionBudget}`);
@@ -345,8 +349,12 @@ type PolicyRouter = PdPoliciesInput['router'];
 /** A tier as its NetworkPolicy sees it. */
 function policyTier(as: PortPeer, tier: VllmTier): PolicyTier {
   return {
-    as, scope: tier, labels: tier._spec.labels, selector: tier._spec.selectorLabels,
-    modelCacheReadOnly: tier._spec.modelCache.readOnly, pod: () => tier._pod(),
+    as,
+    scope: tier,
+    labels: tier._spec.labels,
+    selector: tier._spec.selectorLabels,
+    modelCacheReadOnly: tier._spec.modelCache.readOnly,
+    pod: () => tier._pod(),
   };
 }
 

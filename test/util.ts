@@ -8,7 +8,7 @@
 import { appendFileSync, mkdirSync } from 'fs';
 import { join } from 'path';
 import { App, Chart, ChartProps, Testing } from 'cdk8s';
-import { hasCrd, validateAgainstCrd } from './crd-schema';
+import { hasCrd, validateCustomResource } from './crd-schema';
 
 /** A synthesized Kubernetes object. */
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; [k: string]: any }; [k: string]: any };
@@ -31,7 +31,7 @@ export function validateManifests(objects: Manifest[]): void {
   for (const obj of objects) {
     // Custom resources: their CRD's openAPIV3Schema and CEL rules (test/crd-schema.ts).
     if (hasCrd(obj.apiVersion, obj.kind)) {
-      validateAgainstCrd(obj);
+      validateCustomResource(obj);
       continue;
     }
     const Model = modelFor(obj.apiVersion, obj.kind);

@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { GatewayInferencePool } from './main';
-import { validateAgainstCrd } from '../../test/crd-schema';
+import { validateCustomResource } from '../../test/crd-schema';
 import { argValue, container, find, synth } from '../../test/util';
 
 describe('example gateway-inference-pool', () => {
@@ -25,7 +25,7 @@ describe('example gateway-inference-pool', () => {
     expect(pool.spec.targetPorts).toEqual([{ number: 8000 }]);
     expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'inference-gateway', namespace: 'gateway-system', sectionName: 'https' }]);
     expect(route.spec.rules[0].backendRefs).toEqual([{ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: pool.metadata.name }]);
-    expect(validateAgainstCrd(route).length).toBeGreaterThan(10);
+    expect(validateCustomResource(route).length).toBeGreaterThan(10);
     expect(objects.filter(o => o.kind === 'InferenceObjective').map(o => o.metadata.name)).toEqual(['interactive', 'batch']);
     const epp = find(objects, 'Deployment', 'router');
     expect(container(epp).args).toContain(`--pool-name=${pool.metadata.name}`);

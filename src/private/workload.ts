@@ -9,8 +9,8 @@ import { Construct } from 'constructs';
 import { renderExtraEnv } from './env';
 import { Contribution, containerPort, MergedPod, mergePod, PodContribution, PodPort, PodVolume, PortPeer } from './pod-contribution';
 import { HTTP_PORT_NAME } from './ports';
-import type { HttpPortChange } from './router-context';
 import { LIVENESS_TIMING, READINESS_TIMING, STARTUP_PERIOD_SECONDS, STARTUP_TIMEOUT_SECONDS } from './probes';
+import type { HttpPortChange } from './router-context';
 import { quantity } from './size';
 import type { TierSpec } from './tier-spec';
 

@@ -5,7 +5,7 @@ import { Duration, Testing, Yaml } from 'cdk8s';
 import {
   EndpointPickerFailureMode, KvConnector, Model, PdDecider, PdRouter, PdService, RouterDiscovery, RouterStrategy, VllmImage,
 } from '../../src';
-import { validateAgainstCrd } from '../crd-schema';
+import { validateCustomResource } from '../crd-schema';
 import { chart, container, find, Manifest, message, synth } from '../util';
 
 const only = (objects: Manifest[], kind: string) => {
@@ -163,9 +163,9 @@ describe('llm-d router', () => {
       }],
     });
     // The CRD's CEL rules the route reaches were each checked (test/crd-schema.ts).
-    const rules = validateAgainstCrd(route).map(h => h.path);
+    const rules = validateCustomResource(route).map(h => h.path);
     expect(rules).toEqual(expect.arrayContaining(['.spec.parentRefs', '.spec.rules', '.spec.rules[0]', '.spec.rules[0].matches[0].path', '.spec.rules[0].timeouts']));
-    expect(validateAgainstCrd(pool).map(h => h.path)).toEqual(['.spec.endpointPickerRef', '.spec.targetPorts']);
+    expect(validateCustomResource(pool).map(h => h.path)).toEqual(['.spec.endpointPickerRef', '.spec.targetPorts']);
 
     const objectives = objects.filter(o => o.kind === 'InferenceObjective');
     expect(objectives.map(o => [o.metadata.name, o.spec.priority, o.spec.poolRef.name])).toEqual([
@@ -222,10 +222,10 @@ describe('llm-d router', () => {
     const { c } = llmdService();
     const pool = JSON.parse(JSON.stringify(only(synth(c), 'InferencePool')));
     pool.spec.targetPorts = [{ number: 8000 }, { number: 8000 }];
-    expect(() => validateAgainstCrd(pool)).toThrow(/fails the CRD rule at \.spec\.targetPorts \(port number must be unique\)/);
+    expect(() => validateCustomResource(pool)).toThrow(/fails the CRD rule at \.spec\.targetPorts \(port number must be unique\)/);
     pool.spec.targetPorts = [{ number: 8000 }];
     delete pool.spec.endpointPickerRef.port;
-    expect(() => validateAgainstCrd(pool)).toThrow(/port is required when kind is 'Service'/);
+    expect(() => validateCustomResource(pool)).toThrow(/port is required when kind is 'Service'/);
   });
 });
 
