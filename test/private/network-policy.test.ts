@@ -188,7 +188,7 @@ describe('the policy derivation for any pod set', () => {
   });
 
   test('every PortPeer maps to a policy peer', () => {
-    const pods: PolicyPods[] = [PortPeer.ROUTER, PortPeer.PREFILL, PortPeer.DECODE].map(as => ({ as, selector: { as }, ports: [], peersOnAnyPort: [] }));
+    const pods: PolicyPods[] = [PortPeer.ROUTER, PortPeer.PREFILL, PortPeer.DECODE, PortPeer.EPP].map(as => ({ as, selector: { as }, ports: [], peersOnAnyPort: [] }));
     for (const peer of Object.values(PortPeer)) {
       const s = resolvePortPeer(peer, pods[1], graph(pods));
       expect(s.pods !== undefined || s.external !== undefined).toBe(true);
