@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration, Testing, Yaml } from 'cdk8s';
 import {
-  EndpointPickerFailureMode, KvConnector, Model, PdDecider, PdRouter, PdService, RouterDiscovery, RouterStrategy, VllmImage,
+  EndpointPickerFailureMode, KvConnector, Model, NetworkPeer, PdDecider, PdRouter, PdService, RouterDiscovery, RouterStrategy, VllmImage,
 } from '../../src';
 import { validateCustomResource } from '../crd-schema';
 import { chart, container, find, Manifest, message, synth } from '../util';
@@ -185,6 +185,18 @@ describe('llm-d router', () => {
     expect(objects.filter(o => o.kind === 'RoleBinding')).toHaveLength(1);
     const pdb = objects.find(o => o.kind === 'PodDisruptionBudget' && o.metadata.labels['app.kubernetes.io/name'] === 'llm-d-epp')!;
     expect(pdb.spec.selector.matchLabels).toEqual(epp.spec.selector.matchLabels);
+  });
+
+  test("the Gateway's data plane is the policies' clients: it reaches the EPP's ext-proc port and decode's sidecar", () => {
+    const { c } = llmdService(RouterStrategy.llmD(), { router: { networkPolicies: { clients: [NetworkPeer.namespace('gateway-system')] } } });
+    const objects = synth(c);
+    const gateway = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateway-system' } } }];
+    const policy = (name: string, component: string) => objects.find(o => o.kind === 'NetworkPolicy'
+      && o.metadata.labels['app.kubernetes.io/name'] === name && o.metadata.labels['app.kubernetes.io/component'] === component)!;
+    const ingressOn = (np: Manifest, port: number) => np.spec.ingress.find((r: any) => r.ports.some((p: any) => p.port === port))?.from;
+    expect(ingressOn(policy('llm-d-epp', 'router'), 9002)).toEqual(gateway);
+    expect(ingressOn(policy('vllm', 'decode'), 8000)?.[0]).toEqual(gateway[0]);
+    expect(ingressOn(policy('vllm', 'prefill'), 8000)).not.toContainEqual(gateway[0]);
   });
 
   test('selective disaggregation with a prompt-length gate', () => {
