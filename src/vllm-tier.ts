@@ -6,6 +6,7 @@ import { Model } from './model';
 import { IPdTier } from './pd-tier';
 import { checkStruct } from './private/boundary';
 import { RouterEndpoint, TierConnectorRendering } from './private/connector-context';
+import { NO_SURGE_ROLLOUT, renderDisruptionBudget } from './private/disruption';
 import { invalid } from './private/errors';
 import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels';
 import { Contribution, MergedPod, PodContribution, PodVolume } from './private/pod-contribution';
@@ -13,7 +14,6 @@ import { HttpPortChange } from './private/router-context';
 import { VLLM_TIER_PROPS } from './private/tier-keys';
 import { resolveTierSpec, TierSpec } from './private/tier-spec';
 import { renderServeArgs } from './private/vllm-args';
-import { NO_SURGE_ROLLOUT, renderDisruptionBudget } from './private/disruption';
 import {
   mergeTierPod, renderDeployment, renderTierPodTemplate, renderTierService, servingPort, TierContributions,
 } from './private/workload';

@@ -7,8 +7,8 @@ import { Accelerator } from '../accelerator';
 import { DisruptionBudget } from '../disruption-budget';
 import { KvConnector } from '../kv-connector';
 import { Model } from '../model';
-import { NetworkPeer } from '../network-peer';
 import { ModelCache } from '../model-cache';
+import { NetworkPeer } from '../network-peer';
 import { RouterStrategy } from '../router-strategy';
 import { VllmImage } from '../vllm-image';
 

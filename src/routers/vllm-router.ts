@@ -97,7 +97,7 @@ const PER_REPLICA_STATE: { [policy: string]: string | undefined } = {
     '(vllm-router src/policies/cache_aware.rs), so a prefix seen by one replica is unknown to the other and prefix-cache ' +
     'hits drop; set replicas: 1, or RoutingPolicy.CONSISTENT_HASH to keep affinity across replicas',
   // load = polled worker load + the replica's own in-flight counter (src/policies/power_of_two.rs get_worker_load)
-  [RoutingPolicy.POWER_OF_TWO]: "each replica adds only its own in-flight requests to the polled worker loads " +
+  [RoutingPolicy.POWER_OF_TWO]: 'each replica adds only its own in-flight requests to the polled worker loads ' +
     '(vllm-router src/policies/power_of_two.rs), so between polls the replicas may pick the same worker',
 };
 

@@ -27,19 +27,19 @@ function matchLabels(selector: any, labels: Labels): boolean {
   return Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
 }
 
-function ipToBits(ip: string): bigint | undefined {
+function ipv4(ip: string): number | undefined {
   if (ip.includes(':')) return undefined;
-  return ip.split('.').reduce((acc, octet) => (acc << 8n) + BigInt(Number(octet)), 0n);
+  return ip.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
 }
 
 function inCidr(ip: string, cidr: string): boolean {
   const [base, bits] = cidr.split('/');
   if (base.includes(':')) return false; // test endpoints are IPv4; '::/0' matches none of them
-  const a = ipToBits(ip);
-  const b = ipToBits(base);
+  const a = ipv4(ip);
+  const b = ipv4(base);
   if (a === undefined || b === undefined) return false;
-  const shift = 32n - BigInt(Number(bits));
-  return (a >> shift) === (b >> shift);
+  const block = 2 ** (32 - Number(bits));
+  return Math.floor(a / block) === Math.floor(b / block);
 }
 
 function matchPeer(peer: any, policyNamespace: string, e: Endpoint): boolean {
@@ -107,13 +107,19 @@ export function outsiders(namespace: string): Endpoint[] {
     { name: 'prometheus', namespace: 'monitoring', labels: { app: 'prometheus' }, ip: '10.244.1.2', ports: {} },
     { name: 'stranger', namespace: 'other', labels: { app: 'stranger' }, ip: '10.244.1.3', ports: {} },
     {
-      name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ip: '10.244.1.4',
+      name: 'kube-dns',
+      namespace: 'kube-system',
+      labels: { 'k8s-app': 'kube-dns' },
+      ip: '10.244.1.4',
       ports: { 'dns-udp': { port: 53, protocol: 'UDP' }, 'dns-tcp': { port: 53, protocol: 'TCP' } },
     },
     // The API server endpoint behind the kubernetes Service (kubeadm's port), and an address on the internet.
     { name: 'ip:apiserver', namespace: '', labels: {}, ip: '172.18.0.2', ports: { https: { port: 6443, protocol: 'TCP' } } },
     {
-      name: 'ip:internet', namespace: '', labels: {}, ip: '203.0.113.7',
+      name: 'ip:internet',
+      namespace: '',
+      labels: {},
+      ip: '203.0.113.7',
       ports: { https: { port: 443, protocol: 'TCP' }, http: { port: 80, protocol: 'TCP' } },
     },
   ];

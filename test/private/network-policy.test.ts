@@ -175,7 +175,9 @@ describe('the policy derivation for any pod set', () => {
 
   test('SAME_TIER peers and peersOnAnyPort: ingress from and egress to the same pods', () => {
     const worker: PolicyPods = {
-      as: PortPeer.DECODE, selector: { role: 'worker' }, ports: [{ name: 'rpc', containerPort: 5000, peers: [PortPeer.SAME_TIER] }],
+      as: PortPeer.DECODE,
+      selector: { role: 'worker' },
+      ports: [{ name: 'rpc', containerPort: 5000, peers: [PortPeer.SAME_TIER] }],
       peersOnAnyPort: [PortPeer.SAME_TIER],
     };
     const spec = networkPolicySpec({ self: worker, graph: graph([worker]) });
@@ -188,7 +190,8 @@ describe('the policy derivation for any pod set', () => {
   });
 
   test('every PortPeer maps to a policy peer', () => {
-    const pods: PolicyPods[] = [PortPeer.ROUTER, PortPeer.PREFILL, PortPeer.DECODE, PortPeer.EPP].map(as => ({ as, selector: { as }, ports: [], peersOnAnyPort: [] }));
+    const pods: PolicyPods[] = [PortPeer.ROUTER, PortPeer.PREFILL, PortPeer.DECODE, PortPeer.EPP]
+      .map(as => ({ as, selector: { as }, ports: [], peersOnAnyPort: [] }));
     for (const peer of Object.values(PortPeer)) {
       const s = resolvePortPeer(peer, pods[1], graph(pods));
       expect(s.pods !== undefined || s.external !== undefined).toBe(true);
