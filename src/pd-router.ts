@@ -124,11 +124,11 @@ const ROUTER_APP_NAME = 'vllm-router';
  * that the router implements the connector's request flow.
  */
 export class PdRouter extends Construct {
-  /** The router Deployment. */
+  /** The router Deployment (with `RouterStrategy.llmD()`: the llm-d endpoint picker's). */
   public readonly deployment: ApiObject;
-  /** The Service clients call. */
+  /** The Service clients call (with `RouterStrategy.llmD()`: the endpoint picker's, which the Gateway calls). */
   public readonly service: ApiObject;
-  /** Name of the Service clients call. */
+  /** Name of `service`. */
   public readonly serviceName: string;
   /** Port of the Service clients call. */
   public readonly port: number;
