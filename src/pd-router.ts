@@ -19,7 +19,7 @@ import {
   COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
 } from './private/labels';
 import { renderMonitor, resolveMonitoring } from './private/monitoring';
-import { PolicyTier, renderPdNetworkPolicies } from './private/network-policy';
+import { PdPoliciesInput, PolicyTier, renderPdNetworkPolicies } from './private/network-policy';
 import { validatePair } from './private/pair-rules';
 import { containerPort, mergePod, PortPeer } from './private/pod-contribution';
 import { spreadConstraints } from './private/placement';
@@ -155,11 +155,11 @@ const ROUTER_APP_NAME = 'vllm-router';
  * that the router implements the connector's request flow.
  */
 export class PdRouter extends Construct {
-  /** The router Deployment. */
+  /** The router Deployment (with `RouterStrategy.llmD()`: the llm-d endpoint picker's). */
   public readonly deployment: ApiObject;
-  /** The Service clients call. */
+  /** The Service clients call (with `RouterStrategy.llmD()`: the endpoint picker's, which the Gateway calls). */
   public readonly service: ApiObject;
-  /** Name of the Service clients call. */
+  /** Name of `service`. */
   public readonly serviceName: string;
   /** Port of the Service clients call. */
   public readonly port: number;
@@ -171,6 +171,7 @@ export class PdRouter extends Construct {
   public readonly disruptionBudget?: ApiObject;
   /** The router's PodMonitor or ServiceMonitor, when `monitoring` is set. */
   public readonly monitor?: ApiObject;
+  private readonly noUrlReason?: string;
 
   public constructor(scope: Construct, id: string, props: PdRouterProps) {
     super(scope, id);
@@ -235,7 +236,11 @@ export class PdRouter extends Construct {
       discovery,
       transport,
       port,
+      portExplicit: props.port !== undefined,
+      discoveryExplicit: props.discovery !== undefined,
       replicas,
+      namespace,
+      priorityClassName: props.priorityClassName,
       namespaceEnv: NAMESPACE_ENV,
       tracing: props.tracing,
     };
@@ -250,66 +255,138 @@ export class PdRouter extends Construct {
         "needs the chart's namespace for the router's Role and RoleBinding: create the Chart with { namespace: '...' } or use RouterDiscovery.STATIC");
     }
 
-    const labels = {
-      [NAME_LABEL]: ROUTER_APP_NAME,
-      [INSTANCE_LABEL]: Names.toLabelValue(this.node.scope ?? this),
-      [COMPONENT_LABEL]: 'router',
-    };
-    const allLabels = { ...labels, [MANAGED_BY_LABEL]: MANAGED_BY };
-
-    let serviceAccountName: string | undefined;
-    if (needsApi) {
-      const sa = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { labels: allLabels } });
-      // vllm-router's discovery runs a kube-rs watcher on pods only (src/service_discovery.rs):
-      // list + watch, and get for single reads. Nothing else.
-      const role = new k8s.KubeRole(this, 'Role', {
-        metadata: { labels: allLabels },
-        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
-      });
-      new k8s.KubeRoleBinding(this, 'RoleBinding', {
-        metadata: { labels: allLabels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name },
-        subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: chart.namespace }],
-      });
-      serviceAccountName = sa.name;
-    }
-
     const container = rendering.container;
-    // The one merge check for the router's ports too (numbers and names unique).
-    const routerPorts = mergePod(where, [{ from: impl.displayName, pod: { ports: rendering.ports } }]).ports;
-    const tmp = routerTmpVolume();
-    this.deployment = renderDeployment(this, 'Resource', {
-      labels: allLabels,
-      selector: labels,
-      replicas: () => replicas,
-      // The router needs no GPU, so a new pod may come first; a single-router flow must never run two.
-      strategy: singleReplica ? RECREATE_ROLLOUT : SURGE_ROLLOUT,
-      template: () => ({
-        metadata: { labels: allLabels },
+    let connectorPort: number | undefined;
+    let policyRouter: PolicyRouter;
+    if (container !== undefined) {
+      const labels = {
+        [NAME_LABEL]: ROUTER_APP_NAME,
+        [INSTANCE_LABEL]: Names.toLabelValue(this.node.scope ?? this),
+        [COMPONENT_LABEL]: 'router',
+      };
+      const allLabels = { ...labels, [MANAGED_BY_LABEL]: MANAGED_BY };
+
+      let serviceAccountName: string | undefined;
+      if (needsApi) {
+        const sa = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { labels: allLabels } });
+        // vllm-router's discovery runs a kube-rs watcher on pods only (src/service_discovery.rs):
+        // list + watch, and get for single reads. Nothing else.
+        const role = new k8s.KubeRole(this, 'Role', {
+          metadata: { labels: allLabels },
+          rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
+        });
+        new k8s.KubeRoleBinding(this, 'RoleBinding', {
+          metadata: { labels: allLabels },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name },
+          subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: chart.namespace }],
+        });
+        serviceAccountName = sa.name;
+      }
+
+      // The one merge check for the router's ports too (numbers and names unique).
+      const routerPorts = mergePod(where, [{ from: impl.displayName, pod: { ports: rendering.ports } }]).ports;
+      const tmp = routerTmpVolume();
+      this.deployment = renderDeployment(this, 'Resource', {
+        labels: allLabels,
+        selector: labels,
+        replicas: () => replicas,
+        // The router needs no GPU, so a new pod may come first; a single-router flow must never run two.
+        strategy: singleReplica ? RECREATE_ROLLOUT : SURGE_ROLLOUT,
+        template: () => ({
+          metadata: { labels: allLabels },
+          spec: {
+            serviceAccountName,
+            priorityClassName: props.priorityClassName,
+            // The router reads the in-cluster token only when it discovers pods (kube::Client::try_default).
+            automountServiceAccountToken: needsApi,
+            // Restricted profile (private/security.ts); the router writes no files, /tmp is writable all the same.
+            securityContext: podSecurityContext(ROUTER_UID, ROUTER_UID, false),
+            // Router replicas on different nodes and zones where possible, so one failure leaves the endpoint up.
+            topologySpreadConstraints: spreadConstraints(labels, SpreadMode.PREFERRED, SpreadMode.PREFERRED),
+            containers: [{
+              ...container,
+              ports: routerPorts.map(containerPort),
+              env: [
+                { name: NAMESPACE_ENV, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                ...(container.env ?? []),
+              ],
+              securityContext: container.securityContext ?? containerSecurityContext(),
+              volumeMounts: [...(container.volumeMounts ?? []), tmp.mount],
+            }],
+            volumes: [tmp.volume],
+          },
+        }),
+      });
+      connectorPort = rendering.connectorPort;
+      this.service = new k8s.KubeService(this, 'Service', {
+        metadata: named(props.serviceName, { labels: allLabels }),
         spec: {
-          serviceAccountName,
-          priorityClassName: props.priorityClassName,
-          // The router reads the in-cluster token only when it discovers pods (kube::Client::try_default).
-          automountServiceAccountToken: needsApi,
-          // Restricted profile (private/security.ts); the router writes no files, /tmp is writable all the same.
-          securityContext: podSecurityContext(ROUTER_UID, ROUTER_UID, false),
-          // Router replicas on different nodes and zones where possible, so one failure leaves the endpoint up.
-          topologySpreadConstraints: spreadConstraints(labels, SpreadMode.PREFERRED, SpreadMode.PREFERRED),
-          containers: [{
-            ...container,
-            ports: routerPorts.map(containerPort),
-            env: [
-              { name: NAMESPACE_ENV, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-              ...(container.env ?? []),
-            ],
-            securityContext: container.securityContext ?? containerSecurityContext(),
-            volumeMounts: [...(container.volumeMounts ?? []), tmp.mount],
-          }],
-          volumes: [tmp.volume],
+          type: 'ClusterIP',
+          selector: labels,
+          ports: [
+            { name: HTTP_PORT_NAME, port, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP' },
+            ...(connectorPort !== undefined
+              ? [{ name: 'kv-side', port: connectorPort, targetPort: k8s.IntOrString.fromNumber(connectorPort), protocol: 'TCP' }]
+              : []),
+            // For a ServiceMonitor (and anyone scraping through the Service).
+            ...(rendering.metricsPort !== undefined
+              ? [{ name: METRICS_PORT_NAME, port: rendering.metricsPort, targetPort: k8s.IntOrString.fromString(METRICS_PORT_NAME), protocol: 'TCP' }]
+              : []),
+          ],
         },
-      }),
-    });
-    const connectorPort = rendering.connectorPort;
+      });
+      this.serviceName = this.service.name;
+      const budget = {
+        where, prop: 'disruptionBudget', budget: props.disruptionBudget ?? DEFAULT_DISRUPTION_BUDGET, labels: allLabels, selector: labels, replicas,
+      };
+      checkDisruptionBudget(budget);
+      this.disruptionBudget = renderDisruptionBudget(this, 'DisruptionBudget', budget);
+      if (monitoring) {
+        if (rendering.metricsPort === undefined) {
+          throw invalid(where, 'monitoring', props.monitoring, `cannot be set: ${impl.displayName} serves no Prometheus metrics port`);
+        }
+        if (monitoring.scheme !== ScrapeScheme.HTTP) {
+          // metrics-exporter-prometheus 0.17 (vllm-router's exporter) serves plain HTTP only (exporter/http_listener.rs).
+          throw invalid(where, 'monitoring.scheme', monitoring.scheme, "must be ScrapeScheme.HTTP: vllm-router's Prometheus exporter serves plain HTTP");
+        }
+        this.monitor = renderMonitor(this, 'Monitor', where, 'monitoring', monitoring, {
+          labels: allLabels, selector: labels, portName: METRICS_PORT_NAME, path: METRICS_PATH,
+        });
+      }
+      impl.renderObjects?.(this, ctx);
+      policyRouter = { scope: this, labels: allLabels, selector: labels, ports: routerPorts };
+    } else {
+      if (monitoring) {
+        throw invalid(where, 'monitoring', props.monitoring, `cannot be set: ${impl.displayName} renders no router pod of this library's to scrape`);
+      }
+      if (props.serviceName !== undefined) {
+        throw invalid(where, 'serviceName', props.serviceName, `cannot be set: ${impl.displayName} renders no router Service of this library's`);
+      }
+      // No router pod of ours: the strategy renders every object (the llm-d endpoint picker, its pool).
+      const objects = impl.renderObjects?.(this, ctx);
+      if (!objects) throw new Error(`${where}: router strategy ${impl.displayName} rendered neither a container nor its objects`);
+      this.deployment = objects.deployment;
+      this.service = objects.service;
+      this.serviceName = this.service.name;
+      this.noUrlReason = objects.noUrlReason;
+      // The one merge check for its pods' ports too.
+      const ports = mergePod(where, [{ from: impl.displayName, pod: { ports: objects.ports } }]).ports;
+      if (objects.noDisruptionBudget === undefined) {
+        const budget = {
+          where,
+          prop: 'disruptionBudget',
+          budget: props.disruptionBudget ?? DEFAULT_DISRUPTION_BUDGET,
+          labels: objects.labels,
+          selector: objects.selectorLabels,
+          replicas,
+        };
+        checkDisruptionBudget(budget);
+        this.disruptionBudget = renderDisruptionBudget(this, 'DisruptionBudget', budget);
+      } else if (props.disruptionBudget !== undefined) {
+        throw invalid(where, 'disruptionBudget', `${props.disruptionBudget.kind} ${props.disruptionBudget.pods}`, `cannot apply: ${objects.noDisruptionBudget}`);
+      }
+      policyRouter = { scope: this, as: objects.as, labels: objects.labels, selector: objects.selectorLabels, ports };
+    }
     // Fixed names are checked here, where all three Services of the pair meet: one namespace holds them.
     const taken = new Map([[prefillTier.serviceName, 'prefill'], [decodeTier.serviceName, 'decode']]);
     if (taken.size < 2) {
@@ -318,52 +395,16 @@ export class PdRouter extends Construct {
     if (props.serviceName !== undefined && taken.has(props.serviceName)) {
       throw invalid(where, 'serviceName', props.serviceName, `is also the ${taken.get(props.serviceName)} tier's Service name; give the router its own`);
     }
-    this.service = new k8s.KubeService(this, 'Service', {
-      metadata: named(props.serviceName, { labels: allLabels }),
-      spec: {
-        type: 'ClusterIP',
-        selector: labels,
-        ports: [
-          { name: HTTP_PORT_NAME, port, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP' },
-          ...(connectorPort !== undefined
-            ? [{ name: 'kv-side', port: connectorPort, targetPort: k8s.IntOrString.fromNumber(connectorPort), protocol: 'TCP' }]
-            : []),
-          // For a ServiceMonitor (and anyone scraping through the Service).
-          ...(rendering.metricsPort !== undefined
-            ? [{ name: METRICS_PORT_NAME, port: rendering.metricsPort, targetPort: k8s.IntOrString.fromString(METRICS_PORT_NAME), protocol: 'TCP' }]
-            : []),
-        ],
-      },
-    });
-    this.serviceName = this.service.name;
-    const budget = {
-      where, prop: 'disruptionBudget', budget: props.disruptionBudget ?? DEFAULT_DISRUPTION_BUDGET, labels: allLabels, selector: labels, replicas,
-    };
-    checkDisruptionBudget(budget);
-    this.disruptionBudget = renderDisruptionBudget(this, 'DisruptionBudget', budget);
-    if (monitoring) {
-      if (rendering.metricsPort === undefined) {
-        throw invalid(where, 'monitoring', props.monitoring, `cannot be set: ${impl.displayName} serves no Prometheus metrics port`);
-      }
-      if (monitoring.scheme !== ScrapeScheme.HTTP) {
-        // metrics-exporter-prometheus 0.17 (vllm-router's exporter) serves plain HTTP only (exporter/http_listener.rs).
-        throw invalid(where, 'monitoring.scheme', monitoring.scheme, "must be ScrapeScheme.HTTP: vllm-router's Prometheus exporter serves plain HTTP");
-      }
-      this.monitor = renderMonitor(this, 'Monitor', where, 'monitoring', monitoring, {
-        labels: allLabels, selector: labels, portName: METRICS_PORT_NAME, path: METRICS_PATH,
-      });
-    }
-    impl.renderObjects?.(this, ctx);
     const endpoint = { serviceName: this.serviceName, connectorPort };
     // An autoscaler bound to a tier before or after this router is checked against the router's needs.
     const scaling: RouterScalingRule = { check: range => impl.validateScaling?.(ctx, range) };
-    prefillTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.prefill, scaling);
-    decodeTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.decode, scaling);
+    prefillTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.prefill, scaling, rendering.prefillHttp);
+    decodeTier._bindRouter(this.node.path, endpoint, impl.displayName, rendering.decode, scaling, rendering.decodeHttp);
     // Policies for all three pod sets from one flow graph, read at synth time.
     renderPdNetworkPolicies({
       where,
       options: props.networkPolicies,
-      router: { scope: this, labels: allLabels, selector: labels, ports: routerPorts },
+      router: policyRouter,
       routerNeedsKubernetesApi: needsApi,
       tiers: [policyTier(PortPeer.PREFILL, prefillTier), policyTier(PortPeer.DECODE, decodeTier)],
     });
@@ -372,11 +413,17 @@ export class PdRouter extends Construct {
     this.strategy = strategy;
   }
 
-  /** In-cluster URL of the OpenAI-compatible endpoint, e.g. `http://<service>:8000/v1`. */
+  /**
+   * In-cluster URL of the OpenAI-compatible endpoint, e.g. `http://<service>:8000/v1`. Strategies without a
+   * router Service clients call (`RouterStrategy.llmD()`: clients call a Gateway) throw, saying why.
+   */
   public get url(): string {
+    if (this.noUrlReason !== undefined) throw new Error(`PdRouter '${this.node.path}': no url: ${this.noUrlReason}`);
     return `http://${this.serviceName}:${this.port}/v1`;
   }
 }
+
+type PolicyRouter = PdPoliciesInput['router'];
 
 /** A tier as its NetworkPolicy sees it. */
 function policyTier(as: PortPeer, tier: VllmTier): PolicyTier {

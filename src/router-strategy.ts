@@ -1,6 +1,7 @@
 import { checkStruct } from './private/boundary';
-import { PRODUCTION_STACK_ROUTER_OPTIONS, VLLM_ROUTER_OPTIONS } from './private/factory-keys';
+import { LLMD_ROUTER_OPTIONS, PRODUCTION_STACK_ROUTER_OPTIONS, VLLM_ROUTER_OPTIONS } from './private/factory-keys';
 import { RouterImpl } from './private/router-context';
+import { LlmdRouterImpl, LlmdRouterOptions } from './routers/llm-d';
 import { ProductionStackRouterImpl, ProductionStackRouterOptions } from './routers/production-stack';
 import { VllmRouterImpl, VllmRouterOptions } from './routers/vllm-router';
 
@@ -12,6 +13,7 @@ import { VllmRouterImpl, VllmRouterOptions } from './routers/vllm-router';
  * |---|---|
  * | `vllmRouter()` | NIXL (pull), Mooncake, P2pNccl, shared storage (ExampleConnector) |
  * | `productionStackRouter()` | none: LMCache PD is refused, no released production-stack router implements it |
+ * | `llmD()` | NIXL (pull), Mooncake, shared storage (the llm-d disaggregation sidecar's nixlv2, mooncake, shared-storage) |
  */
 export class RouterStrategy {
   /**
@@ -34,6 +36,19 @@ export class RouterStrategy {
    */
   public static productionStackRouter(options: ProductionStackRouterOptions = {}): RouterStrategy {
     return new RouterStrategy(new ProductionStackRouterImpl(checkStruct('RouterStrategy.productionStackRouter', 'options', options, PRODUCTION_STACK_ROUTER_OPTIONS) ?? {}));
+  }
+
+  /**
+   * The llm-d routing architecture on Gateway API Inference Extension: an `InferencePool` of both tiers, the
+   * llm-d endpoint picker (a Deployment with its `EndpointPickerConfig`, Service and read-only RBAC) scheduling
+   * each request with a PD profile, the llm-d disaggregation sidecar on every decode pod (a native sidecar on the
+   * tier's port; vLLM moves behind it), optional `InferenceObjective`s and an optional `HTTPRoute` from a
+   * Gateway you run. There is no router Deployment of ours: the Gateway is the data plane.
+   *
+   * @see https://github.com/llm-d/llm-d-router/blob/v0.10.0/docs/disaggregation.md
+   */
+  public static llmD(options: LlmdRouterOptions = {}): RouterStrategy {
+    return new RouterStrategy(new LlmdRouterImpl(checkStruct('RouterStrategy.llmD', 'options', options, LLMD_ROUTER_OPTIONS) ?? {}));
   }
 
   /** Name for messages. */

@@ -12,12 +12,12 @@ import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels'
 import { renderMonitor } from './private/monitoring';
 import { Contribution, MergedPod, PodContribution, PodVolume } from './private/pod-contribution';
 import { HTTP_PORT_NAME, METRICS_PATH } from './private/ports';
-import type { RouterScalingRule, ScalingRange } from './private/router-context';
+import type { HttpPortChange, RouterScalingRule, ScalingRange } from './private/router-context';
 import { VLLM_TIER_PROPS } from './private/tier-keys';
 import { resolveTierSpec, TierSpec } from './private/tier-spec';
 import { renderServeArgs } from './private/vllm-args';
 import {
-  mergeTierPod, renderDeployment, renderTierPodTemplate, renderTierService, TierContributions,
+  mergeTierPod, renderDeployment, renderTierPodTemplate, renderTierService, servingPort, TierContributions,
 } from './private/workload';
 import { KvRole, TierRole } from './roles';
 import { KvCacheDtype, VllmTierProps } from './tier-options';
@@ -29,6 +29,7 @@ interface RouterBinding {
   readonly endpoint: RouterEndpoint;
   readonly contribution: Contribution;
   readonly scaling?: RouterScalingRule;
+  readonly http?: HttpPortChange;
 }
 
 /**
@@ -171,12 +172,14 @@ export abstract class VllmTier extends Construct implements IPdTier {
       // Rendered at synth time: some connectors' JSON needs the router's address, bound by PdRouter later.
       template: () => {
         const rendering = this.connectorRendering();
-        return renderTierPodTemplate(spec, this.mergedPod(), [
+        const merged = this.mergedPod();
+        return renderTierPodTemplate(spec, merged, [
           ...renderServeArgs({
             model: spec.model.name,
             servedModelName: spec.servedModelName,
             tokenizer: spec.tokenizer,
-            port: spec.port,
+            // The tier's port, unless a routing sidecar took it and vLLM moved behind it.
+            port: servingPort(merged),
             tensorParallelSize: spec.tensorParallelSize,
             pipelineParallelSize: spec.pipelineParallelSize,
             dataParallelSize: spec.dataParallelSize,
@@ -313,12 +316,12 @@ export abstract class VllmTier extends Construct implements IPdTier {
    * @internal
    */
   public _bindRouter(routerPath: string, endpoint: RouterEndpoint, from: string, pod: PodContribution | undefined,
-    scaling?: RouterScalingRule): void {
+    scaling?: RouterScalingRule, http?: HttpPortChange): void {
     if (this.router !== undefined && this.router.path !== routerPath) {
       throw invalid(`PdRouter '${routerPath}'`, this.role, this.node.path,
         `is already routed by PdRouter '${this.router.path}'; a tier belongs to one router`);
     }
-    const binding = { path: routerPath, endpoint, contribution: { from, pod }, scaling };
+    const binding = { path: routerPath, endpoint, contribution: { from, pod }, scaling, http };
     // Merged before it is kept, so a router that fails to bind leaves the tier as it was.
     this.mergedPod(binding);
     if (this.scaling) scaling?.check(this.scaling);
@@ -333,6 +336,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
     const contributions: TierContributions = {
       connector: { from: this.kvConnector.displayName, pod: this.connectorRendering(router).pod },
       router: router?.contribution,
+      routerHttp: router?.http,
       configVolumes: this.connectorFiles,
     };
     return mergeTierPod(this._spec, contributions);

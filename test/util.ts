@@ -8,6 +8,7 @@
 import { appendFileSync, mkdirSync } from 'fs';
 import { dirname, join } from 'path';
 import { App, Chart, ChartProps, Testing, Yaml } from 'cdk8s';
+import { hasCrd, validateCustomResource } from './crd-schema';
 
 /** A synthesized Kubernetes object. */
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; [k: string]: any }; [k: string]: any };
@@ -28,10 +29,14 @@ function modelFor(apiVersion: string, kind: string): (new (data: any) => { valid
 /** Validates each object; throws with the object's kind/name and the schema error. */
 export function validateManifests(objects: Manifest[]): void {
   for (const obj of objects) {
+    // Custom resources: their CRD's openAPIV3Schema (unknown fields refused), and for the routing CRDs also their
+    // CEL rules (test/crd-schema.ts); pod templates inside them meet the restricted profile like any other.
     const crd = CRD_FILES[`${obj.apiVersion} ${obj.kind}`];
-    if (crd !== undefined) {
-      validateAgainstCrd(obj, join(__dirname, 'crds', crd));
+    if (crd !== undefined || hasCrd(obj.apiVersion, obj.kind)) {
+      if (crd !== undefined) validateAgainstCrd(obj, join(__dirname, 'crds', crd));
+      else validateCustomResource(obj);
       if (!obj.metadata?.name) throw new Error(`${obj.kind} has no metadata.name`);
+      checkRestrictedPodSecurity(obj);
       continue;
     }
     const Model = modelFor(obj.apiVersion, obj.kind);

@@ -6,6 +6,7 @@
  * use the releases that are confirmed on each side, and the releases in between are refused rather than
  * guessed: a wrong guess would only show up after a model load.
  */
+import { LlmdRouterVersion } from '../llm-d-router-version';
 import { VllmVersion } from '../vllm-version';
 import { invalid } from './errors';
 
@@ -63,6 +64,18 @@ export enum Capability {
   KV_CACHE_USAGE_PERC_METRIC = 'KV_CACHE_USAGE_PERC_METRIC',
   /** vllm-router `--enable-trace`, `--otlp-traces-endpoint`, `--otel-sampling-ratio`. */
   VLLM_ROUTER_TRACING_FLAGS = 'VLLM_ROUTER_TRACING_FLAGS',
+  /** llm-d router releases this library renders for (rows with llm-d router versions). */
+  LLMD_ROUTER_SUPPORTED_RELEASE = 'LLMD_ROUTER_SUPPORTED_RELEASE',
+  /** The endpoint picker watches `inference.networking.k8s.io/v1` InferencePools (not the x-k8s.io v1alpha2 group). */
+  LLMD_INFERENCE_POOL_V1 = 'LLMD_INFERENCE_POOL_V1',
+  /** `EndpointPickerConfig` in the `llm-d.ai/v1alpha1` group, with `disagg-profile-handler` and its PD deciders. */
+  LLMD_EPP_CONFIG_LLMD_GROUP = 'LLMD_EPP_CONFIG_LLMD_GROUP',
+  /** The disaggregation sidecar's `--kv-connector=nixlv2` and `shared-storage`. */
+  LLMD_SIDECAR_NIXLV2_SHARED_STORAGE = 'LLMD_SIDECAR_NIXLV2_SHARED_STORAGE',
+  /** The disaggregation sidecar's `--kv-connector=mooncake` with `--mooncake-bootstrap-port`. */
+  LLMD_SIDECAR_MOONCAKE = 'LLMD_SIDECAR_MOONCAKE',
+  /** The disaggregation sidecar's `--model-server-port` (`--vllm-port` before, deprecated since). */
+  LLMD_SIDECAR_MODEL_SERVER_PORT_FLAG = 'LLMD_SIDECAR_MODEL_SERVER_PORT_FLAG',
 }
 
 interface Boundary {
@@ -75,10 +88,12 @@ interface Boundary {
   /** Where the boundary comes from. */
   readonly source: string;
   /** Whose versions `since`/`until` are. */
-  readonly component?: 'vLLM' | 'vllm-router';
+  readonly component?: Component;
 }
 
-/** A release of vLLM or of vllm-router (VllmVersion, VllmRouterVersion). */
+type Component = 'vLLM' | 'vllm-router' | 'llm-d router';
+
+/** A release of vLLM, vllm-router or the llm-d router (VllmVersion, VllmRouterVersion, LlmdRouterVersion). */
 export interface Release {
   isAtLeast(other: string): boolean;
   toString(): string;
@@ -89,6 +104,11 @@ export interface Release {
 // (choices nixl, mooncake; PyPI 2026-04-24) and in the 0.1.15 sdist's src/main.rs CliArgs (PyPI 2026-07-13).
 // 0.1.14 has no sdist, so the binary's flag is confirmed from 0.1.15 on; 0.1.14 is refused.
 const VLLM_ROUTER_KV_CONNECTOR_SINCE = '0.1.15';
+
+// The llm-d router rows were read in github.com/llm-d/llm-d-router at the tags v0.7.0, v0.8.0,
+// v0.9.0 and v0.10.0 (71f4f0999f95b96c49a9d0c4afbd18dfdb943c26, 2026-08-17), the release whose InferenceObjective
+// CRD /work/shared/crds pins. Every flag and plugin the llm-d strategy renders was read at v0.10.0.
+const LLMD_ROUTER_SUPPORTED_SINCE = '0.10.0';
 
 // PR #26813 landed late Oct 2025; v0.11.0 lacks the field, v0.12.0 (Dec 2025) is the first release known to have it.
 const KV_LOAD_FAILURE_POLICY_SINCE = '0.12.0';
@@ -258,6 +278,44 @@ const TABLE: Record<Capability, Boundary> = {
     what: "flags '--enable-trace', '--otlp-traces-endpoint' and '--otel-sampling-ratio'",
     source: 'src/main.rs CliArgs ("Tracing (OpenTelemetry)") of the vllm-router 0.1.15, 0.1.16 and 0.1.17 sdists; older releases are below the supported floor',
   },
+  [Capability.LLMD_ROUTER_SUPPORTED_RELEASE]: {
+    since: LLMD_ROUTER_SUPPORTED_SINCE,
+    component: 'llm-d router',
+    what: 'llm-d router releases supported by cdk8s-vllm-pd',
+    source: 'the rendered sidecar flag --model-server-port (row LLMD_SIDECAR_MODEL_SERVER_PORT_FLAG), the EPP flags of pkg/epp/server/options.go and the plugins of deploy/config/pd-epp-config.yaml were read at llm-d/llm-d-router v0.10.0; older releases are refused rather than guessed',
+  },
+  [Capability.LLMD_INFERENCE_POOL_V1]: {
+    // v0.8.0 still built its EPP on the gateway-api-inference-extension runner (go.mod GAIE v1.4.0), not read here.
+    since: '0.9.0',
+    component: 'llm-d router',
+    what: 'InferencePool inference.networking.k8s.io/v1 as the EPP\'s pool group',
+    source: 'pkg/common/routing/common.go InferencePoolAPIGroup = "inference.networking.k8s.io" at llm-d/llm-d-router v0.9.0 and v0.10.0; --pool-group help at v0.10.0: "Only `inference.networking.k8s.io/v1` is currently supported"',
+  },
+  [Capability.LLMD_EPP_CONFIG_LLMD_GROUP]: {
+    since: '0.9.0',
+    component: 'llm-d router',
+    what: "EndpointPickerConfig apiVersion 'llm-d.ai/v1alpha1' with disagg-profile-handler",
+    source: 'apix/config/v1alpha1/doc.go +groupName=llm-d.ai at llm-d/llm-d-router v0.9.0 and v0.10.0 (deploy/config/pd-epp-config.yaml: inference.networking.x-k8s.io/v1alpha1 at v0.7.0 and v0.8.0)',
+  },
+  [Capability.LLMD_SIDECAR_NIXLV2_SHARED_STORAGE]: {
+    // Present at the oldest tag read (v0.7.0); earlier tags were not read, so they are refused.
+    since: '0.7.0',
+    component: 'llm-d router',
+    what: "disaggregation sidecar '--kv-connector=nixlv2' and 'shared-storage'",
+    source: 'pkg/sidecar/proxy/connector_nixlv2.go and connector_shared_storage.go at llm-d/llm-d-router v0.7.0 to v0.10.0; supportedKVConnectors in pkg/sidecar/proxy/options.go',
+  },
+  [Capability.LLMD_SIDECAR_MOONCAKE]: {
+    since: '0.9.0',
+    component: 'llm-d router',
+    what: "disaggregation sidecar '--kv-connector=mooncake'",
+    source: 'pkg/sidecar/proxy/connector_mooncake.go: absent at llm-d/llm-d-router v0.8.0, present at v0.9.0 and v0.10.0',
+  },
+  [Capability.LLMD_SIDECAR_MODEL_SERVER_PORT_FLAG]: {
+    since: '0.10.0',
+    component: 'llm-d router',
+    what: "disaggregation sidecar flag '--model-server-port'",
+    source: 'pkg/sidecar/proxy/options.go: only --vllm-port at llm-d/llm-d-router v0.9.0; --model-server-port at v0.10.0, which marks --vllm-port deprecated',
+  },
 };
 
 /** True when `version` has `capability`. */
@@ -280,8 +338,9 @@ export function range(capability: Capability): string {
   return `${b.component ?? 'vLLM'} ${parts.join(' and ')}`;
 }
 
-function componentOf(version: Release): 'vLLM' | 'vllm-router' {
-  return version instanceof VllmVersion ? 'vLLM' : 'vllm-router';
+function componentOf(version: Release): Component {
+  if (version instanceof VllmVersion) return 'vLLM';
+  return version instanceof LlmdRouterVersion ? 'llm-d router' : 'vllm-router';
 }
 
 /**

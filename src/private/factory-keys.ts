@@ -1,5 +1,7 @@
-import { arrayOf, bool, duration, extend, httpUrl, instanceOf, int, port, size, str, struct } from './boundary';
+import { arrayOf, bool, duration, enumOf, extend, httpUrl, instanceOf, int, nested, port, size, str, struct } from './boundary';
 import { NixlBackend } from '../connectors/nixl';
+import { PdDecider } from '../pd-decider';
+import { EndpointPickerFailureMode } from '../routers/llm-d';
 
 /**
  * Schemas of the connector and router factory options: each struct's keys listed once, each with its type
@@ -82,3 +84,30 @@ export const PRODUCTION_STACK_ROUTER_OPTIONS = struct('ProductionStackRouterOpti
 
 /** KedaOptions. */
 export const KEDA_OPTIONS = struct('KedaOptions', { prometheusAddress: httpUrl('http://prometheus-operated.monitoring:9090', false), pollingInterval: duration }, ['prometheusAddress']);
+
+/** GatewayRouteOptions. */
+export const GATEWAY_ROUTE_OPTIONS = struct('GatewayRouteOptions', {
+  gatewayName: str(true),
+  gatewayNamespace: str(true),
+  sectionName: str(true),
+  pathPrefix: str(true),
+  requestTimeout: duration,
+}, ['gatewayName']);
+
+/** InferenceObjectiveOptions. */
+export const INFERENCE_OBJECTIVE_OPTIONS = struct('InferenceObjectiveOptions', {
+  name: str(true),
+  priority: int(-2147483648),
+}, ['name']);
+
+/** LlmdRouterOptions. */
+export const LLMD_ROUTER_OPTIONS = struct('LlmdRouterOptions', {
+  version: str(true),
+  endpointPickerImage: str(true),
+  sidecarImage: str(true),
+  decodeVllmPort: port,
+  decider: instanceOf(PdDecider, 'PdDecider.always() or PdDecider.prefixBased({ nonCachedTokens })'),
+  failureMode: enumOf(EndpointPickerFailureMode as unknown as Record<string, string>, 'EndpointPickerFailureMode'),
+  httpRoute: nested(GATEWAY_ROUTE_OPTIONS),
+  objectives: arrayOf(nested(INFERENCE_OBJECTIVE_OPTIONS)),
+});

@@ -48,9 +48,13 @@ export function resolvePortPeer(peer: PortPeer, owner: PolicyPods, graph: FlowGr
       return { external: graph.clients };
     case PortPeer.MONITORING:
       return { external: graph.monitoring };
+    // The Gateway's data plane is what calls the PD service when the llm-d strategy routes: `clients` names it.
+    case PortPeer.GATEWAY:
+      return { external: graph.clients };
     case PortPeer.ROUTER:
     case PortPeer.PREFILL:
     case PortPeer.DECODE:
+    case PortPeer.EPP:
       return { pods: graph.pods.find(p => p.as === peer) };
     case PortPeer.SAME_TIER:
       return { pods: owner };

@@ -20,6 +20,13 @@ export enum PortPeer {
   SAME_TIER = 'same-tier',
   /** Metrics scrapers. */
   MONITORING = 'monitoring',
+  /**
+   * The Gateway's data plane (Envoy, agentgateway, Istio...): it calls the endpoint picker's ext-proc port
+   * and sends each request to the pod the picker chose (decode's llm-d routing sidecar).
+   */
+  GATEWAY = 'gateway',
+  /** The llm-d endpoint picker: scrapes `/metrics` of every InferencePool pod through the pool's target port. */
+  EPP = 'epp',
 }
 
 /** A container port with the peers that dial it. */
@@ -30,6 +37,8 @@ export interface PodPort {
   readonly peers: PortPeer[];
   /** Also exposed through the tier's Service (e.g. the Mooncake bootstrap server the router queries). */
   readonly exposeOnService?: boolean;
+  /** The contributed sidecar that listens on it (e.g. the llm-d routing sidecar); absent: the `vllm` container. */
+  readonly container?: string;
 }
 
 /** A volume with its mount in the main container. */

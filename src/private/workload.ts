@@ -13,6 +13,7 @@ import { Contribution, containerPort, MergedPod, mergePod, PodContribution, PodP
 import { HTTP_PORT_NAME } from './ports';
 import { LIVENESS_TIMING, READINESS_TIMING, STARTUP_PERIOD_SECONDS, STARTUP_TIMEOUT_SECONDS } from './probes';
 import { containerSecurityContext, podSecurityContext, restricted, VLLM_GID, VLLM_UID, vllmWritablePaths } from './security';
+import type { HttpPortChange } from './router-context';
 import { quantity } from './size';
 import type { TierSpec } from './tier-spec';
 
@@ -28,13 +29,29 @@ const CONTAINER_NAME = 'vllm';
 export interface TierContributions {
   readonly connector: Contribution;
   readonly router?: Contribution;
+  /** How the router changes vLLM's HTTP port (moved behind a routing sidecar, other peers). */
+  readonly routerHttp?: HttpPortChange;
   /** Volumes of the ConfigMaps the tier created for its connector. */
   readonly configVolumes?: PodVolume[];
 }
 
-/** The vLLM HTTP port: the router dials it, monitoring scrapes /metrics on it. */
-export function httpPort(spec: TierSpec): PodPort {
-  return { name: HTTP_PORT_NAME, containerPort: spec.port, peers: [PortPeer.ROUTER, PortPeer.MONITORING] };
+/**
+ * The vLLM HTTP port: the router dials it, monitoring scrapes /metrics on it; a router may move it behind a
+ * routing sidecar (which then takes the tier's port) and name other peers.
+ */
+export function httpPort(spec: TierSpec, change: HttpPortChange = {}): PodPort {
+  return {
+    name: HTTP_PORT_NAME,
+    containerPort: change.containerPort ?? spec.port,
+    peers: change.peers ?? [PortPeer.ROUTER, PortPeer.MONITORING],
+  };
+}
+
+/** The port vLLM listens on (`--port`): the merged pod's `http` port. */
+export function servingPort(pod: MergedPod): number {
+  const http = pod.ports.find(p => p.name === HTTP_PORT_NAME);
+  if (!http) throw new Error('workload: the merged pod has no http port');
+  return http.containerPort;
 }
 
 /** Merges the tier's own pieces with every contribution, in the order the pod renders them. */
@@ -42,7 +59,7 @@ export function mergeTierPod(spec: TierSpec, c: TierContributions): MergedPod {
   // With hostIPC the host's /dev/shm is shared on purpose (NCCL across pods); do not hide it.
   const hostIpc = c.connector.pod?.hostIpc === true || c.router?.pod?.hostIpc === true;
   const own: PodContribution = {
-    ports: [httpPort(spec)],
+    ports: [httpPort(spec, c.routerHttp)],
     volumes: [
       ...(hostIpc ? [] : [{
         volume: { name: SHM_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(quantity(spec.sharedMemoryBytes)) } },
@@ -74,6 +91,11 @@ export function mergeTierPod(spec: TierSpec, c: TierContributions): MergedPod {
 
 /** The vLLM pod template: one `vllm serve` container plus whatever sidecars and init containers were contributed. */
 export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: string[]): k8s.PodTemplateSpec {
+  for (const p of pod.ports) {
+    if (p.container !== undefined && !pod.sidecars.some(c => c.name === p.container)) {
+      throw new Error(`${spec.where}: container port '${p.name}' belongs to sidecar '${p.container}', which no contributor adds`);
+    }
+  }
   const env = [...pod.env, ...renderExtraEnv(spec.where, spec.extraEnv, pod.env, spec.version)];
   const memory = k8s.Quantity.fromString(quantity(spec.baseMemoryBytes + pod.extraMemoryBytes));
   const gpus = k8s.Quantity.fromNumber(spec.gpusPerPod);
@@ -89,7 +111,7 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
     command: ['vllm', 'serve'],
     args,
     env,
-    ports: pod.ports.map(containerPort),
+    ports: pod.ports.filter(p => p.container === undefined).map(containerPort),
     resources: {
       requests: {
         cpu: k8s.Quantity.fromString(spec.cpu),
@@ -121,7 +143,7 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
   const initContainers = [
     ...pod.initContainers.map(restricted),
     // Native sidecars (Kubernetes 1.28+): init containers that keep running beside the main container.
-    ...pod.sidecars.map(c => ({ ...restricted(c), restartPolicy: 'Always' })),
+    ...pod.sidecars.map(c => ({ ...restricted(c), ...sidecarPorts(pod, c.name), restartPolicy: 'Always' })),
   ];
   return {
     metadata: {
@@ -144,6 +166,12 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
       volumes: pod.volumes.map(v => v.volume),
     },
   };
+}
+
+/** The ports a sidecar listens on, declared as the pod's `PodPort`s (so peers and collisions are checked once). */
+function sidecarPorts(pod: MergedPod, name: string): { ports?: k8s.ContainerPort[] } {
+  const ports = pod.ports.filter(p => p.container === name);
+  return ports.length > 0 ? { ports: ports.map(containerPort) } : {};
 }
 
 /** What every workload renderer needs. */

@@ -1,3 +1,4 @@
+import { LlmdRouterVersion } from '../../src/llm-d-router-version';
 import { Capability, has, range, requireCapability } from '../../src/private/compat';
 import { VllmRouterVersion } from '../../src/vllm-router-version';
 import { VllmVersion } from '../../src/vllm-version';
@@ -39,10 +40,34 @@ const ROUTER_SINCE: Array<[Capability, string, string]> = [
   [Capability.VLLM_ROUTER_TRACING_FLAGS, '0.1.14', '0.1.15'],
 ];
 const rv = (s: string) => VllmRouterVersion.of(s);
+/** llm-d router rows: their versions are llm-d router's (tags read: v0.7.0 to v0.10.0). */
+const LLMD_SINCE: Array<[Capability, string, string]> = [
+  [Capability.LLMD_ROUTER_SUPPORTED_RELEASE, '0.9.0', '0.10.0'],
+  [Capability.LLMD_INFERENCE_POOL_V1, '0.8.0', '0.9.0'],
+  [Capability.LLMD_EPP_CONFIG_LLMD_GROUP, '0.8.0', '0.9.0'],
+  [Capability.LLMD_SIDECAR_NIXLV2_SHARED_STORAGE, '0.6.9', '0.7.0'],
+  [Capability.LLMD_SIDECAR_MOONCAKE, '0.8.0', '0.9.0'],
+  [Capability.LLMD_SIDECAR_MODEL_SERVER_PORT_FLAG, '0.9.0', '0.10.0'],
+];
+const lv = (s: string) => LlmdRouterVersion.of(s);
 
 describe('compat', () => {
   test('every capability in the table has a boundary test here', () => {
-    expect([...SINCE.map(([c]) => c), ...BOUNDED, ...ROUTER_SINCE.map(([c]) => c)].sort()).toEqual(Object.values(Capability).sort());
+    expect([...SINCE.map(([c]) => c), ...BOUNDED, ...ROUTER_SINCE.map(([c]) => c), ...LLMD_SINCE.map(([c]) => c)].sort())
+      .toEqual(Object.values(Capability).sort());
+  });
+
+  test.each(LLMD_SINCE)('llm-d router row %s is missing on %s and present from %s on', (capability, before, since) => {
+    expect(has(lv(before), capability)).toBe(false);
+    expect(has(lv(since), capability)).toBe(true);
+    expect(range(capability)).toBe(`llm-d router >= ${since}`);
+  });
+
+  test('fails when an llm-d router row is asked with a vllm-router version', () => {
+    expect(() => has(rv('0.1.15'), Capability.LLMD_INFERENCE_POOL_V1))
+      .toThrow(/^compat: row LLMD_INFERENCE_POOL_V1 is about llm-d router, asked with a vllm-router version$/);
+    expect(() => has(lv('0.10.0'), Capability.VLLM_ROUTER_KV_CONNECTOR_FLAG))
+      .toThrow(/^compat: row VLLM_ROUTER_KV_CONNECTOR_FLAG is about vllm-router, asked with a llm-d router version$/);
   });
 
   test.each(SINCE)('%s is missing on %s and present from %s on', (capability, before, since) => {

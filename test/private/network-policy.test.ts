@@ -190,7 +190,7 @@ describe('the policy derivation for any pod set', () => {
   });
 
   test('every PortPeer maps to a policy peer', () => {
-    const pods: PolicyPods[] = [PortPeer.ROUTER, PortPeer.PREFILL, PortPeer.DECODE]
+    const pods: PolicyPods[] = [PortPeer.ROUTER, PortPeer.PREFILL, PortPeer.DECODE, PortPeer.EPP]
       .map(as => ({ as, selector: { as }, ports: [], peersOnAnyPort: [] }));
     for (const peer of Object.values(PortPeer)) {
       const s = resolvePortPeer(peer, pods[1], graph(pods));

@@ -1,0 +1,308 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Duration, Testing, Yaml } from 'cdk8s';
+import {
+  EndpointPickerFailureMode, KvConnector, Model, NetworkPeer, PdDecider, PdRouter, PdService, RouterDiscovery, RouterStrategy, VllmImage,
+} from '../../src';
+import { validateCustomResource } from '../crd-schema';
+import { chart, container, find, Manifest, message, synth } from '../util';
+
+const only = (objects: Manifest[], kind: string) => {
+  const hits = objects.filter(o => o.kind === kind);
+  if (hits.length !== 1) throw new Error(`expected one ${kind}, found ${hits.length}`);
+  return hits[0];
+};
+const sidecarOf = (decode: Manifest) => decode.spec.template.spec.initContainers.find((c: any) => c.name === 'routing-sidecar');
+const eppConfig = (objects: Manifest[]) => {
+  const cm = objects.find(o => o.kind === 'ConfigMap' && o.metadata.labels?.['app.kubernetes.io/name'] === 'llm-d-epp')!;
+  // cdk8s's own YAML reader (the library writes the file with cdk8s's Yaml.stringify).
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'epp-')), 'epp-config.yaml');
+  fs.writeFileSync(file, cm.data['epp-config.yaml']);
+  return Yaml.load(file)[0];
+};
+const llmdService = (strategy = RouterStrategy.llmD(), extra: any = {}) => {
+  const c = chart();
+  const svc = new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, ...extra, router: { strategy, ...extra.router } });
+  return { c, svc };
+};
+
+describe('llm-d router', () => {
+  test('defaults: EPP, pool over both tiers, decode sidecar on the tier port, vLLM moved to 8200', () => {
+    const { c, svc } = llmdService();
+    const objects = synth(c);
+    expect(objects).toMatchSnapshot();
+
+    const prefill = find(objects, 'Deployment', 'prefill');
+    const decode = find(objects, 'Deployment', 'decode');
+    const epp = objects.find(o => o.kind === 'Deployment' && o.metadata.labels['app.kubernetes.io/name'] === 'llm-d-epp')!;
+    const pool = only(objects, 'InferencePool');
+    const eppService = objects.find(o => o.kind === 'Service' && o.metadata.labels['app.kubernetes.io/name'] === 'llm-d-epp')!;
+
+    // No vllm-router of ours: the EPP is the PdRouter's Deployment, its Service the PdRouter's Service.
+    expect(objects.filter(o => o.kind === 'Deployment').map(o => o.metadata.labels['app.kubernetes.io/name'])).toEqual(['vllm', 'vllm', 'llm-d-epp']);
+    expect(svc.router.deployment.name).toBe(epp.metadata.name);
+    expect(svc.router.serviceName).toBe(eppService.metadata.name);
+    expect(objects.some(o => o.kind === 'HTTPRoute' || o.kind === 'InferenceObjective')).toBe(false);
+    expect(message(() => svc.url)).toMatch(/no url: clients call the Gateway whose HTTPRoute points at the InferencePool/);
+
+    // Decode: sidecar is a native sidecar on the tier's port 8000; vLLM listens on 8200 behind it.
+    const sidecar = sidecarOf(decode);
+    expect(sidecar).toMatchObject({ image: 'ghcr.io/llm-d/llm-d-router-disagg-sidecar:v0.10.0', restartPolicy: 'Always' });
+    expect(sidecar.args).toEqual(['--port=8000', '--model-server-port=8200', '--kv-connector=nixlv2', '--secure-proxy=false']);
+    expect(sidecar.ports).toEqual([{ name: 'sidecar', containerPort: 8000, protocol: 'TCP' }]);
+    const vllm = container(decode);
+    expect(vllm.args).toContain('--port=8200');
+    expect(vllm.ports.find((p: any) => p.name === 'http')).toEqual({ name: 'http', containerPort: 8200, protocol: 'TCP' });
+    expect(vllm.ports.some((p: any) => p.containerPort === 8000)).toBe(false);
+    // Prefill keeps vLLM on the tier's port, which is the pool's target port.
+    expect(container(prefill).args).toContain('--port=8000');
+    expect(prefill.spec.template.spec.initContainers).toBeUndefined();
+
+    // The pool: both tiers' pods (the role label tells them apart), one target port = prefill vLLM = decode sidecar.
+    expect(pool.apiVersion).toBe('inference.networking.k8s.io/v1');
+    expect(pool.spec.targetPorts).toEqual([{ number: 8000 }]);
+    for (const tier of [prefill, decode]) {
+      expect(tier.spec.template.metadata.labels).toMatchObject(pool.spec.selector.matchLabels);
+    }
+    expect(prefill.spec.template.metadata.labels['llm-d.ai/role']).toBe('prefill');
+    expect(decode.spec.template.metadata.labels['llm-d.ai/role']).toBe('decode');
+    expect(epp.spec.template.metadata.labels).not.toMatchObject(pool.spec.selector.matchLabels);
+    expect(pool.spec.endpointPickerRef).toEqual({ name: eppService.metadata.name, port: { number: 9002 }, failureMode: 'FailClose' });
+
+    // The EPP: its pool by name, the config file mounted from the ConfigMap, ext-proc/health/metrics ports.
+    const e = container(epp);
+    expect(e.image).toBe('ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0');
+    expect(e.args).toEqual([
+      `--pool-name=${pool.metadata.name}`,
+      '--pool-namespace=llm',
+      '--pool-group=inference.networking.k8s.io',
+      '--config-file=/config/epp-config.yaml',
+      '--grpc-port=9002',
+      '--grpc-health-port=9003',
+      '--metrics-port=9090',
+      '--tracing=false',
+      '--metrics-endpoint-auth=false',
+      // Two router replicas by default: leader election, only the leader is ready.
+      '--ha-enable-leader-election',
+    ]);
+    expect(epp.spec.replicas).toBe(2);
+    expect(e.ports.map((p: any) => [p.name, p.containerPort])).toEqual([['grpc', 9002], ['grpc-health', 9003], ['metrics', 9090]]);
+    expect(e.readinessProbe.grpc).toEqual({ port: 9003, service: 'readiness' });
+    expect(e.livenessProbe.grpc).toEqual({ port: 9003, service: 'liveness' });
+    expect(epp.spec.strategy).toEqual({ type: 'Recreate' });
+    // No PDB for the EPP under leader election (it would block every drain of the leader's node).
+    expect(objects.filter(o => o.kind === 'PodDisruptionBudget').map(o => o.metadata.labels['app.kubernetes.io/component'])).toEqual(['prefill', 'decode']);
+    expect(eppService.spec.ports.map((p: any) => [p.name, p.port, p.appProtocol])).toEqual([
+      ['grpc-ext-proc', 9002, 'kubernetes.io/h2c'], ['http-metrics', 9090, undefined],
+    ]);
+
+    // Least privilege: read-only, namespaced, only what the EPP watches; a Lease for leader election.
+    const roles = objects.filter(o => o.kind === 'Role');
+    expect(roles).toHaveLength(2);
+    expect(roles[1].rules[0]).toEqual({ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] });
+    expect(roles[0].rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['inference.networking.k8s.io'], resources: ['inferencepools'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['llm-d.ai'], resources: ['inferenceobjectives', 'inferencemodelrewrites'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    expect(objects.some(o => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toBe(false);
+
+    // NetworkPolicies from the declared peers: the Gateway (the policies' clients) reaches the EPP's ext-proc
+    // port and decode's sidecar; the EPP scrapes both tiers through the pool's target port; the sidecars call
+    // prefill; decode's moved vLLM port takes only monitoring (the sidecar dials it over localhost).
+    const policy = (name: string, component: string) => objects.find(o => o.kind === 'NetworkPolicy'
+      && o.metadata.labels['app.kubernetes.io/name'] === name && o.metadata.labels['app.kubernetes.io/component'] === component)!;
+    const eppSelector = { podSelector: { matchLabels: epp.spec.selector.matchLabels } };
+    const decodeSelector = { podSelector: { matchLabels: decode.spec.selector.matchLabels } };
+    const ingressOn = (np: Manifest, port: number) => np.spec.ingress.find((r: any) => r.ports.some((p: any) => p.port === port))?.from;
+    const eppPolicy = policy('llm-d-epp', 'router');
+    expect(ingressOn(eppPolicy, 9002)).toEqual([{ podSelector: {} }]);
+    expect(ingressOn(eppPolicy, 9003)).toBeUndefined();
+    expect(ingressOn(eppPolicy, 9090)).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+    expect(eppPolicy.spec.egress).toEqual(expect.arrayContaining([
+      { to: [{ podSelector: { matchLabels: prefill.spec.selector.matchLabels } }], ports: [{ protocol: 'TCP', port: 8000 }] },
+      { to: [decodeSelector.podSelector ? decodeSelector : decodeSelector], ports: [{ protocol: 'TCP', port: 8000 }] },
+    ]));
+    const decodePolicy = policy('vllm', 'decode');
+    expect(ingressOn(decodePolicy, 8000)).toEqual([{ podSelector: {} }, eppSelector]);
+    expect(ingressOn(decodePolicy, 8200)).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+    expect(ingressOn(policy('vllm', 'prefill'), 8000)).toEqual([decodeSelector, eppSelector,
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+
+    // The PD profile of the release's sample config, with the default selective decider.
+    const config = eppConfig(objects);
+    expect(config.apiVersion).toBe('llm-d.ai/v1alpha1');
+    expect(config.kind).toBe('EndpointPickerConfig');
+    expect(config.plugins.map((p: any) => p.type)).toEqual([
+      'approx-prefix-cache-producer', 'prefix-cache-scorer', 'queue-scorer', 'prefill-filter', 'decode-filter',
+      'max-score-picker', 'disagg-profile-handler', 'prefix-based-pd-decider',
+    ]);
+    expect(config.plugins.find((p: any) => p.type === 'disagg-profile-handler').parameters).toEqual({ deciders: { prefill: 'prefix-based-pd-decider' } });
+    expect(config.plugins.find((p: any) => p.type === 'prefix-based-pd-decider').parameters).toEqual({ nonCachedTokens: 16 });
+    expect(config.schedulingProfiles.map((p: any) => [p.name, p.plugins[0].pluginRef])).toEqual([['prefill', 'prefill-filter'], ['decode', 'decode-filter']]);
+  });
+
+  test('HTTPRoute to a named Gateway, objectives, always-disaggregate, fail open, one EPP replica with its PDB', () => {
+    const { c } = llmdService(RouterStrategy.llmD({
+      decider: PdDecider.always(),
+      failureMode: EndpointPickerFailureMode.FAIL_OPEN,
+      httpRoute: { gatewayName: 'inference-gateway', gatewayNamespace: 'gateways', sectionName: 'https', pathPrefix: '/v1', requestTimeout: Duration.minutes(10) },
+      objectives: [{ name: 'interactive', priority: 10 }, { name: 'batch', priority: -5 }, { name: 'default' }],
+    }), { router: { replicas: 1 } });
+    const objects = synth(c);
+    expect(objects).toMatchSnapshot();
+    const pool = only(objects, 'InferencePool');
+    const route = only(objects, 'HTTPRoute');
+    expect(route.spec).toEqual({
+      parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'inference-gateway', namespace: 'gateways', sectionName: 'https' }],
+      rules: [{
+        matches: [{ path: { type: 'PathPrefix', value: '/v1' } }],
+        backendRefs: [{ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: pool.metadata.name }],
+        timeouts: { request: '600s' },
+      }],
+    });
+    // The CRD's CEL rules the route reaches were each checked (test/crd-schema.ts).
+    const rules = validateCustomResource(route).map(h => h.path);
+    expect(rules).toEqual(expect.arrayContaining(['.spec.parentRefs', '.spec.rules', '.spec.rules[0]', '.spec.rules[0].matches[0].path', '.spec.rules[0].timeouts']));
+    expect(validateCustomResource(pool).map(h => h.path)).toEqual(['.spec.endpointPickerRef', '.spec.targetPorts']);
+
+    const objectives = objects.filter(o => o.kind === 'InferenceObjective');
+    expect(objectives.map(o => [o.metadata.name, o.spec.priority, o.spec.poolRef.name])).toEqual([
+      ['interactive', 10, pool.metadata.name], ['batch', -5, pool.metadata.name], ['default', undefined, pool.metadata.name],
+    ]);
+    expect(pool.spec.endpointPickerRef.failureMode).toBe('FailOpen');
+    const config = eppConfig(objects);
+    expect(config.plugins.find((p: any) => p.type === 'disagg-profile-handler').parameters).toEqual({ deciders: { prefill: 'always-disagg-pd-decider' } });
+    expect(config.plugins.find((p: any) => p.type === 'always-disagg-pd-decider')).toEqual({ type: 'always-disagg-pd-decider' });
+
+    const epp = objects.find(o => o.kind === 'Deployment' && o.metadata.labels['app.kubernetes.io/name'] === 'llm-d-epp')!;
+    expect(epp.spec.replicas).toBe(1);
+    expect(container(epp).args).not.toContain('--ha-enable-leader-election');
+    expect(container(epp).readinessProbe.grpc).toEqual({ port: 9003, service: 'inference-extension' });
+    expect(container(epp).livenessProbe.grpc.service).toBe('inference-extension');
+    expect(objects.filter(o => o.kind === 'Role')).toHaveLength(1);
+    expect(objects.filter(o => o.kind === 'RoleBinding')).toHaveLength(1);
+    const pdb = objects.find(o => o.kind === 'PodDisruptionBudget' && o.metadata.labels['app.kubernetes.io/name'] === 'llm-d-epp')!;
+    expect(pdb.spec.selector.matchLabels).toEqual(epp.spec.selector.matchLabels);
+  });
+
+  test("the Gateway's data plane is the policies' clients: it reaches the EPP's ext-proc port and decode's sidecar", () => {
+    const { c } = llmdService(RouterStrategy.llmD(), { router: { networkPolicies: { clients: [NetworkPeer.namespace('gateway-system')] } } });
+    const objects = synth(c);
+    const gateway = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateway-system' } } }];
+    const policy = (name: string, component: string) => objects.find(o => o.kind === 'NetworkPolicy'
+      && o.metadata.labels['app.kubernetes.io/name'] === name && o.metadata.labels['app.kubernetes.io/component'] === component)!;
+    const ingressOn = (np: Manifest, port: number) => np.spec.ingress.find((r: any) => r.ports.some((p: any) => p.port === port))?.from;
+    expect(ingressOn(policy('llm-d-epp', 'router'), 9002)).toEqual(gateway);
+    expect(ingressOn(policy('vllm', 'decode'), 8000)?.[0]).toEqual(gateway[0]);
+    expect(ingressOn(policy('vllm', 'prefill'), 8000)).not.toContainEqual(gateway[0]);
+  });
+
+  test('selective disaggregation with a prompt-length gate', () => {
+    const { c } = llmdService(RouterStrategy.llmD({ decider: PdDecider.prefixBased({ nonCachedTokens: 512, minPromptTokens: 1024 }) }));
+    const config = eppConfig(synth(c));
+    expect(config.plugins.find((p: any) => p.type === 'prefix-based-pd-decider').parameters).toEqual({ nonCachedTokens: 512, promptTokens: 1024 });
+  });
+
+  test('Mooncake: the sidecar queries the prefill bootstrap port', () => {
+    const { c } = llmdService(RouterStrategy.llmD({ decodeVllmPort: 8300 }), {
+      kvConnector: KvConnector.mooncake({ bootstrapPort: 8998 }),
+    });
+    const decode = find(synth(c), 'Deployment', 'decode');
+    expect(sidecarOf(decode).args).toEqual([
+      '--port=8000', '--model-server-port=8300', '--kv-connector=mooncake', '--secure-proxy=false', '--mooncake-bootstrap-port=8998',
+    ]);
+    expect(container(decode).args).toContain('--port=8300');
+  });
+
+  test('shared storage: the sidecar runs prefill, then decode', () => {
+    const { c } = llmdService(RouterStrategy.llmD(), { kvConnector: KvConnector.example({ claimName: 'kv' }) });
+    expect(sidecarOf(find(synth(c), 'Deployment', 'decode')).args).toContain('--kv-connector=shared-storage');
+  });
+
+  test('other strategies still render their router Deployment and Service', () => {
+    const c = chart();
+    const svc = new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT });
+    const objects = synth(c);
+    expect(objects.some(o => o.kind === 'InferencePool')).toBe(false);
+    expect(container(find(objects, 'Deployment', 'decode')).args).toContain('--port=8000');
+    expect(svc.url).toBe(`http://${svc.router.serviceName}:8000/v1`);
+  });
+
+  test('the CEL checks evaluate: a pool with duplicate target ports fails its rule', () => {
+    const { c } = llmdService();
+    const pool = JSON.parse(JSON.stringify(only(synth(c), 'InferencePool')));
+    pool.spec.targetPorts = [{ number: 8000 }, { number: 8000 }];
+    expect(() => validateCustomResource(pool)).toThrow(/fails the CRD rule at \.spec\.targetPorts \(port number must be unique\)/);
+    pool.spec.targetPorts = [{ number: 8000 }];
+    delete pool.spec.endpointPickerRef.port;
+    expect(() => validateCustomResource(pool)).toThrow(/port is required when kind is 'Service'/);
+  });
+});
+
+describe('llm-d router failures', () => {
+  const strategyFails: Array<[string, () => unknown, string | RegExp]> = [
+    ['an unconfirmed release', () => RouterStrategy.llmD({ version: '0.9.0' }),
+      /RouterStrategy.llmD: 'version' \('0.9.0'\) needs llm-d router releases supported by cdk8s-vllm-pd, which exists in llm-d router >= 0.10.0/],
+    ['an image without its version', () => RouterStrategy.llmD({ endpointPickerImage: 'registry.example.com/epp:v0.10.0' }),
+      /'version' \(undefined\) is required with 'endpointPickerImage' or 'sidecarImage'/],
+    ['an image reference with whitespace', () => RouterStrategy.llmD({ sidecarImage: 'bad image', version: '0.10.0' }), /'sidecarImage'/],
+    ['an unknown option', () => RouterStrategy.llmD({ gateway: 'x' } as any), /'gateway' .* is not a prop of LlmdRouterOptions/],
+    ['a Gateway name that is no DNS name', () => RouterStrategy.llmD({ httpRoute: { gatewayName: 'Inference_Gateway' } }),
+      /'httpRoute.gatewayName' \('Inference_Gateway'\) must be the name of a Gateway/],
+    ['an HTTPRoute without a Gateway', () => RouterStrategy.llmD({ httpRoute: {} as any }), /'httpRoute.gatewayName' \(undefined\) is required/],
+    ['a relative path prefix', () => RouterStrategy.llmD({ httpRoute: { gatewayName: 'gw', pathPrefix: 'v1' } }), /'httpRoute.pathPrefix' \('v1'\) must be an absolute path/],
+    ['a path prefix with //', () => RouterStrategy.llmD({ httpRoute: { gatewayName: 'gw', pathPrefix: '/v1//x' } }), /'httpRoute.pathPrefix'/],
+    ['a fractional request timeout', () => RouterStrategy.llmD({ httpRoute: { gatewayName: 'gw', requestTimeout: Duration.millis(1500) } }),
+      /'httpRoute.requestTimeout' \('1500ms'\) must be a whole number of seconds >= 1/],
+    ['a request timeout past a Gateway API Duration', () => RouterStrategy.llmD({ httpRoute: { gatewayName: 'gw', requestTimeout: Duration.days(2) } }),
+      /'httpRoute.requestTimeout' \('172800s'\) must be at most 99999s/],
+    ['an objective name that is no DNS name', () => RouterStrategy.llmD({ objectives: [{ name: 'High Priority' }] }), /'objectives\[0\].name' \('High Priority'\)/],
+    ['two objectives of one name', () => RouterStrategy.llmD({ objectives: [{ name: 'a' }, { name: 'a' }] }), /'objectives\[1\].name' \('a'\) is used by another objective/],
+    ['a fractional priority', () => RouterStrategy.llmD({ objectives: [{ name: 'a', priority: 1.5 }] }), /'objectives\[0\].priority' \(1.5\) must be an integer/],
+    ['a failure mode out of the enum', () => RouterStrategy.llmD({ failureMode: 'Open' as any }), /'failureMode' \('Open'\) must be one of FailClose, FailOpen/],
+    ['a decider that is no PdDecider', () => RouterStrategy.llmD({ decider: { nonCachedTokens: 5 } as any }), /'decider' .* must be a PdDecider/],
+    ['a decider threshold of 0 (which disables disaggregation)', () => PdDecider.prefixBased({ nonCachedTokens: 0 }),
+      /PdDecider.prefixBased: 'nonCachedTokens' \(0\) must be an integer >= 1/],
+    ['a decider without a threshold', () => PdDecider.prefixBased({} as any), /'nonCachedTokens' \(undefined\) is required/],
+    ['a negative prompt gate', () => PdDecider.prefixBased({ nonCachedTokens: 8, minPromptTokens: -1 }), /'minPromptTokens' \(-1\) must be an integer >= 0/],
+    ['a decodeVllmPort out of range', () => RouterStrategy.llmD({ decodeVllmPort: 70000 }), /'decodeVllmPort' \(70000\) must be a TCP port/],
+  ];
+  test.each(strategyFails)('fails with %s', (_name, f, expected) => {
+    expect(f).toThrow(expected);
+  });
+
+  const pairFails: Array<[string, any, string | RegExp]> = [
+    ['LMCache PD (the sidecar has no LMCache protocol)', { kvConnector: KvConnector.lmcache() },
+      /'strategy' \('llm-d router'\) does not implement the LMCache PD request flow .*implements: NIXL \(pull\), Mooncake, shared storage/],
+    ['P2pNccl', { kvConnector: KvConnector.p2pNccl(), image: VllmImage.official('v0.22.0') }, /does not implement the P2pNccl request flow/],
+    ['an explicit router port (clients call the Gateway)', { router: { port: 9000 } }, /'port' \(9000\) is not used by RouterStrategy.llmD\(\)/],
+    ['static discovery', { router: { discovery: RouterDiscovery.STATIC } }, /'discovery' \('static'\) must be RouterDiscovery.KUBERNETES/],
+    ['different tier ports (the pool has one target port)', { decode: { port: 9000 } }, /'decode.port' \(9000\) must equal prefill's port \(8000\)/],
+    ['decode vLLM moved onto the sidecar port', { strategy: RouterStrategy.llmD({ decodeVllmPort: 8000 }) },
+      /'decodeVllmPort' \(8000\) must differ from the decode tier's port \(8000\)/],
+    ['decode vLLM moved onto the NIXL side channel', { strategy: RouterStrategy.llmD({ decodeVllmPort: 5600 }) },
+      /'container port 'nixl-side-0'' \(5600\) collides with container port 'http'/],
+  ];
+  test.each(pairFails)('fails with %s', (_name, extra, expected) => {
+    const c = chart();
+    const { strategy, ...rest } = extra;
+    const props: any = { model: Model.LLAMA_3_1_8B_INSTRUCT, ...rest, router: { strategy: strategy ?? RouterStrategy.llmD(), ...rest.router } };
+    expect(() => new PdService(c, 'Svc', props)).toThrow(expected);
+  });
+
+  test('fails without a chart namespace', () => {
+    const c = chart({});
+    expect(() => new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, router: { strategy: RouterStrategy.llmD() } }))
+      .toThrow(/'chart namespace' \(undefined\) is required by RouterStrategy.llmD\(\)/);
+  });
+
+  test('fails with a PdRouter of its own over tiers in another scope', () => {
+    const c = chart();
+    const svc = new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, router: { strategy: RouterStrategy.llmD() } });
+    expect(() => new PdRouter(c, 'Second', { prefill: svc.prefill, decode: svc.decode, strategy: RouterStrategy.llmD() }))
+      .toThrow(/is already routed by PdRouter/);
+    expect(Testing.synth(c).length).toBeGreaterThan(0);
+  });
+});
