@@ -17,6 +17,7 @@ export { MooncakeProtocol } from './connectors/mooncake';
 export type { MooncakeConnectorOptions } from './connectors/mooncake';
 export type { OffloadingConnectorOptions } from './connectors/offloading';
 export type { ExampleConnectorOptions } from './connectors/example';
+export * from './expert-parallel';
 export * from './tier-options';
 export * from './pd-tier';
 export * from './vllm-tier';

@@ -59,6 +59,8 @@ export interface PodContribution {
   readonly affinity?: k8s.Affinity;
   /** Host memory the contributor allocates per pod, added to the memory request and limit. */
   readonly extraMemoryBytes?: number;
+  /** Peers allowed on every TCP port (NCCL, Gloo and DP RPC pick ephemeral ports). */
+  readonly peersOnAnyPort?: PortPeer[];
 }
 
 /** One contributor's part, named for error messages. */
@@ -82,6 +84,8 @@ export interface MergedPod {
   readonly hostIpc: boolean;
   readonly affinity?: k8s.Affinity;
   readonly extraMemoryBytes: number;
+  /** Peers allowed on every TCP port, deduplicated in contribution order. */
+  readonly peersOnAnyPort: PortPeer[];
 }
 
 /**
@@ -101,6 +105,7 @@ export function mergePod(where: string, parts: ReadonlyArray<Contribution>): Mer
   let hostIpc = false;
   let affinity: { from: string; value: k8s.Affinity } | undefined;
   let extraMemoryBytes = 0;
+  const peersOnAnyPort: PortPeer[] = [];
 
   const envFrom = new Map<string, string>();
   const portByNumber = new Map<number, string>();
@@ -173,6 +178,7 @@ export function mergePod(where: string, parts: ReadonlyArray<Contribution>): Mer
       affinity = { from, value: pod.affinity };
     }
     extraMemoryBytes += pod.extraMemoryBytes ?? 0;
+    for (const p of pod.peersOnAnyPort ?? []) if (!peersOnAnyPort.includes(p)) peersOnAnyPort.push(p);
   }
   // Equal or nested mount paths, whoever declared them.
   requireDistinctMountPaths(where, volumes.map(v => v.mount));
@@ -189,6 +195,7 @@ export function mergePod(where: string, parts: ReadonlyArray<Contribution>): Mer
     hostIpc,
     affinity: affinity?.value,
     extraMemoryBytes,
+    peersOnAnyPort,
   };
 }
 
@@ -207,6 +214,7 @@ export function asContribution(m: MergedPod): PodContribution {
     hostIpc: m.hostIpc || undefined,
     affinity: m.affinity,
     extraMemoryBytes: m.extraMemoryBytes,
+    peersOnAnyPort: m.peersOnAnyPort,
   };
 }
 

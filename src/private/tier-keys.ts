@@ -1,9 +1,10 @@
 import { Cpu } from 'cdk8s-plus-28';
 import { all, arrayOf, bool, Check, duration, extend, instanceOf, int, nested, port, requirePlainNumber, size, str, struct } from './boundary';
 import { invalid } from './errors';
-import { dns1123Subdomain, secretKey } from './k8s-syntax';
+import { dns1123Subdomain, labelKey, secretKey } from './k8s-syntax';
 import { ENVIRONMENT_VARIABLE } from './prop-keys';
 import { Accelerator } from '../accelerator';
+import { All2allBackend } from '../expert-parallel';
 import { KvConnector } from '../kv-connector';
 import { Model } from '../model';
 import { ModelCache } from '../model-cache';
@@ -60,6 +61,14 @@ const secretValue: Check = (where, prop, value) => {
 /** TierResources. */
 export const TIER_RESOURCES = struct('TierResources', { cpu, memory: size });
 
+/** EplbConfig (vllm/config/parallel.py EPLBConfig: window_size and step_interval > 0, num_redundant_experts >= 0). */
+export const EPLB_CONFIG = struct('EplbConfig', {
+  windowSize: int(1),
+  stepInterval: int(1),
+  numRedundantExperts: int(0),
+  logBalancedness: bool,
+});
+
 /** TierOptions. */
 export const TIER_OPTIONS = struct('TierOptions', {
   replicas: int(1),
@@ -67,6 +76,12 @@ export const TIER_OPTIONS = struct('TierOptions', {
   tensorParallelSize: int(1),
   pipelineParallelSize: int(1),
   dataParallelSize: int(1),
+  nodesPerReplica: int(1),
+  exclusiveTopologyKey: labelKey,
+  enableExpertParallel: bool,
+  all2allBackend: instanceOf(All2allBackend, 'e.g. All2allBackend.DEEPEP_LOW_LATENCY'),
+  enableEplb: bool,
+  eplbConfig: nested(EPLB_CONFIG),
   gpuMemoryUtilization: fraction,
   maxModelLen: int(1),
   maxNumSeqs: int(1),

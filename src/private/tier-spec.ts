@@ -8,12 +8,15 @@ import type { SecretValue } from 'cdk8s-plus-28';
 import { requirePort } from './boundary';
 import { Capability, has, requireCapability } from './compat';
 import { invalid, requireInteger, wholeSeconds } from './errors';
-import { APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL } from './labels';
+import {
+  APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, LWS_WORKER_INDEX_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL,
+} from './labels';
 import { DEFAULT_HTTP_PORT } from './ports';
 import { bytesOf } from './size';
 import { checkExtraArgs } from './vllm-args';
 import { Accelerator } from '../accelerator';
 import { EnvironmentVariable } from '../environment-variable';
+import { All2allBackend, EplbConfig } from '../expert-parallel';
 import { KvConnector } from '../kv-connector';
 import { AttentionKind, Model } from '../model';
 import { ModelCache } from '../model-cache';
@@ -45,9 +48,19 @@ export interface TierSpec {
   readonly pipelineParallelSize: number;
   readonly dataParallelSize: number;
   /** GPUs of one replica: tensor x pipeline x data. */
+  readonly gpusPerReplica: number;
+  /** GPUs of one pod: the replica's GPUs divided by its nodes. */
   readonly gpusPerPod: number;
-  /** Nodes one replica spans; 1 until multi-node (LeaderWorkerSet) tiers exist. */
+  /** Nodes (pods) one replica spans; above 1 the tier renders a LeaderWorkerSet. */
   readonly nodesPerReplica: number;
+  /** Data-parallel ranks on each node of a replica (`dataParallelSize` on single-node tiers). */
+  readonly dataParallelSizeLocal: number;
+  /** Multi-node tiers: the `exclusive-topology` key of the LeaderWorkerSet. */
+  readonly exclusiveTopologyKey?: string;
+  readonly enableExpertParallel?: boolean;
+  readonly all2allBackend?: All2allBackend;
+  readonly enableEplb?: boolean;
+  readonly eplbConfig?: EplbConfig;
   // ---- engine settings (undefined: vLLM's default)
   readonly gpuMemoryUtilization?: number;
   readonly maxModelLen?: number;
@@ -86,6 +99,8 @@ export interface TierSpec {
   readonly instanceLabels: { [key: string]: string };
   /** Labels that select exactly this tier's pods. */
   readonly selectorLabels: { [key: string]: string };
+  /** Labels that select the pods serving HTTP (Services, router discovery): a multi-node tier's leaders. */
+  readonly servingSelectorLabels: { [key: string]: string };
   /** Labels of the tier's objects and pods. */
   readonly labels: { [key: string]: string };
 }
@@ -140,11 +155,12 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
   if (!Object.values(KvRole).includes(kvRole)) {
     throw invalid(where, 'kvRole', kvRole, `must be one of ${Object.values(KvRole).join(', ')}`);
   }
-  const gpusPerPod = tensorParallelSize * pipelineParallelSize * dataParallelSize;
-  if (gpusPerPod > accelerator.gpusPerNode) {
-    throw invalid(where, 'tensorParallelSize x pipelineParallelSize x dataParallelSize', gpusPerPod,
-      `exceeds the ${accelerator.gpusPerNode} GPUs one ${accelerator.displayName} node has; a tier pod runs on one node`);
+  const { gpusPerReplica, nodesPerReplica, gpusPerPod, dataParallelSizeLocal } = resolveNodes(where, props, accelerator,
+    tensorParallelSize, pipelineParallelSize, dataParallelSize);
+  if (nodesPerReplica > 1) {
+    requireCapability(version, Capability.MULTI_NODE_SERVE, where, 'nodesPerReplica', nodesPerReplica);
   }
+  checkExpertParallel(where, props, version, tensorParallelSize, dataParallelSize);
   const arch = model.architecture;
   if (arch && arch.numAttentionHeads % tensorParallelSize !== 0) {
     throw invalid(where, 'tensorParallelSize', tensorParallelSize,
@@ -207,8 +223,15 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     tensorParallelSize,
     pipelineParallelSize,
     dataParallelSize,
+    gpusPerReplica,
     gpusPerPod,
-    nodesPerReplica: 1,
+    nodesPerReplica,
+    dataParallelSizeLocal,
+    exclusiveTopologyKey: props.exclusiveTopologyKey,
+    enableExpertParallel: props.enableExpertParallel,
+    all2allBackend: props.all2allBackend,
+    enableEplb: props.enableEplb,
+    eplbConfig: props.eplbConfig,
     gpuMemoryUtilization: gmu,
     maxModelLen: props.maxModelLen,
     maxNumSeqs: props.maxNumSeqs,
@@ -235,10 +258,82 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     modelCache: props.modelCache ?? ModelCache.emptyDir(),
     instanceLabels,
     selectorLabels,
+    // Only a multi-node tier's leaders run an API server (the workers are `vllm serve --headless`).
+    servingSelectorLabels: nodesPerReplica > 1 ? { ...selectorLabels, [LWS_WORKER_INDEX_LABEL]: '0' } : selectorLabels,
     labels: { ...selectorLabels, [VERSION_LABEL]: version.toString(), [MANAGED_BY_LABEL]: MANAGED_BY },
   };
   // The connector's rules read the user's settings; then it may force engine settings the user left unset.
   kvConnector._validate(base);
   const forced = kvConnector._render(base).engineDefaults;
   return { ...base, enableChunkedPrefill: base.enableChunkedPrefill ?? forced.enableChunkedPrefill };
+}
+
+/** How a replica's GPUs (tensor x pipeline x data) spread over nodes: one pod per node, the same share each. */
+function resolveNodes(where: string, props: VllmTierProps, accelerator: Accelerator, tp: number, pp: number, dp: number) {
+  const gpusPerReplica = tp * pp * dp;
+  const perNode = accelerator.gpusPerNode;
+  const node = `${perNode}-GPU ${accelerator.displayName} node`;
+  const product = 'tensorParallelSize x pipelineParallelSize x dataParallelSize';
+  let nodesPerReplica = props.nodesPerReplica;
+  if (nodesPerReplica !== undefined) {
+    requireInteger(where, 'nodesPerReplica', nodesPerReplica, 1);
+  } else if (gpusPerReplica <= perNode) {
+    nodesPerReplica = 1;
+  } else if (gpusPerReplica % perNode === 0) {
+    nodesPerReplica = gpusPerReplica / perNode;
+  } else {
+    throw invalid(where, product, gpusPerReplica,
+      `does not tile ${node}s: a replica larger than one node needs a multiple of ${perNode} GPUs, ` +
+      'or set nodesPerReplica so that every node gets the same share');
+  }
+  if (gpusPerReplica % nodesPerReplica !== 0) {
+    throw invalid(where, 'nodesPerReplica', nodesPerReplica,
+      `must divide the replica's GPUs (${product} = ${gpusPerReplica}) so that every node gets the same share`);
+  }
+  const gpusPerPod = gpusPerReplica / nodesPerReplica;
+  if (gpusPerPod > perNode) {
+    throw invalid(where, nodesPerReplica > 1 ? 'nodesPerReplica' : product, nodesPerReplica > 1 ? nodesPerReplica : gpusPerReplica,
+      `puts ${gpusPerPod} GPUs on each pod, more than one ${node} has; ` +
+      `spread the replica over at least ${Math.ceil(gpusPerReplica / perNode)} nodes (nodesPerReplica)`);
+  }
+  let dataParallelSizeLocal = dp;
+  if (nodesPerReplica > 1 && dp > 1) {
+    // vLLM places whole data-parallel ranks on nodes (arg_utils.py infers the local DP size as
+    // local_world_size // (tp * pp)); a rank split across nodes is not a layout it starts.
+    if (dp % nodesPerReplica !== 0) {
+      throw invalid(where, 'dataParallelSize', dp,
+        `must be a multiple of nodesPerReplica (${nodesPerReplica}): each data-parallel rank ` +
+        `(tensorParallelSize x pipelineParallelSize = ${tp * pp} GPUs) runs on one node`);
+    }
+    dataParallelSizeLocal = dp / nodesPerReplica;
+  }
+  return { gpusPerReplica, nodesPerReplica, gpusPerPod, dataParallelSizeLocal };
+}
+
+/** Expert-parallel settings vLLM rejects, or that would be ignored (vllm/config/parallel.py, 0.22.0 and 0.32.0). */
+function checkExpertParallel(where: string, props: VllmTierProps, version: VllmVersion, tp: number, dp: number): void {
+  const ep = props.enableExpertParallel === true;
+  if (props.all2allBackend !== undefined) {
+    requireCapability(version, Capability.ALL2ALL_BACKEND_FLAG, where, 'all2allBackend', props.all2allBackend.name);
+    if (!ep) {
+      throw invalid(where, 'all2allBackend', props.all2allBackend.name,
+        'only applies with enableExpertParallel: true (the all-to-all exchange is between expert-parallel ranks)');
+    }
+  }
+  if (props.enableEplb === true) {
+    if (!ep) {
+      throw invalid(where, 'enableEplb', true, 'needs enableExpertParallel: true ("enable_expert_parallel must be True to use EPLB", vllm/config/parallel.py)');
+    }
+    if (tp * dp <= 1) {
+      throw invalid(where, 'enableEplb', true,
+        `needs tensorParallelSize x dataParallelSize above 1 (got ${tp} x ${dp}): "EPLB requires tensor_parallel_size or data_parallel_size to be greater than 1" (vllm/config/parallel.py)`);
+    }
+  }
+  if (props.eplbConfig !== undefined) {
+    requireCapability(version, Capability.EPLB_CONFIG, where, 'eplbConfig', JSON.stringify(props.eplbConfig));
+    if (props.enableEplb !== true) {
+      throw invalid(where, 'eplbConfig', JSON.stringify(props.eplbConfig),
+        'only applies with enableEplb: true (vLLM rejects num_redundant_experts without EPLB, vllm/config/parallel.py)');
+    }
+  }
 }
