@@ -12,6 +12,7 @@ import {
   COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
 } from './private/labels';
 import { validatePair } from './private/pair-rules';
+import { containerPort, mergePod } from './private/pod-contribution';
 import { DEFAULT_HTTP_PORT, HTTP_PORT_NAME } from './private/ports';
 import { BoundTier, RouterContext } from './private/router-context';
 import { PD_ROUTER_OPTIONS } from './private/tier-keys';
@@ -187,6 +188,8 @@ export class PdRouter extends Construct {
     }
 
     const container = rendering.container;
+    // The one merge check for the router's ports too (numbers and names unique).
+    const routerPorts = mergePod(where, [{ from: impl.displayName, pod: { ports: rendering.ports } }]).ports;
     this.deployment = renderDeployment(this, 'Resource', {
       labels: allLabels,
       selector: labels,
@@ -199,6 +202,7 @@ export class PdRouter extends Construct {
           automountServiceAccountToken: needsApi,
           containers: [{
             ...container,
+            ports: routerPorts.map(containerPort),
             env: [
               { name: NAMESPACE_ENV, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
               ...(container.env ?? []),

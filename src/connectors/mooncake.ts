@@ -112,10 +112,16 @@ export class MooncakeConnectorImpl implements ConnectorImpl {
     if (this.options.deviceNames?.length) extra.device_name = this.options.deviceNames.join(',');
     if (this.options.numWorkers !== undefined) extra.num_workers = this.options.numWorkers;
     const rendering = { connectorName: 'MooncakeConnector', extraConfig: extra };
-    if (spec.tier !== TierRole.PREFILL) return { ...rendering, pod: {} };
+    // Besides the bootstrap port, both tiers listen on ports the OS picks (vllm mooncake_connector.py at
+    // 5c51233): prefill's ZMQ side channel (`sock.bind_to_random_port`), which decode dials after the bootstrap
+    // query, and decode's Mooncake TransferEngine RPC port (`engine.get_rpc_port()` after the P2PHANDSHAKE
+    // initialize), which prefill's sender writes to (`remote_session = remote_hostname:remote_port`).
+    const peersOnAnyPort = [spec.tier === TierRole.PREFILL ? PortPeer.DECODE : PortPeer.PREFILL];
+    if (spec.tier !== TierRole.PREFILL) return { ...rendering, pod: { peersOnAnyPort } };
     return {
       ...rendering,
       pod: {
+        peersOnAnyPort,
         env: [{ name: BOOTSTRAP_PORT_ENV, value: String(this.bootstrapPort) }],
         // vllm-router queries http://<prefill>:<bootstrap port>/query at startup, through the prefill Service;
         // decode's Mooncake engine dials it too.

@@ -222,6 +222,11 @@ export class NixlConnectorImpl implements ConnectorImpl {
           containerPort: this.sideChannelPort + rank,
           peers: [spec.tier === TierRole.PREFILL ? PortPeer.DECODE : PortPeer.PREFILL],
         })),
+        // The KV itself moves over UCX. Its TCP transport listens on a port the OS picks (UCX_TCP_PORT_RANGE
+        // defaults to "0": "let the operating system select the port number", openucx/ucx
+        // src/uct/tcp/tcp_iface.c), and the address travels in the NIXL metadata, so the other tier may dial any
+        // TCP port; RDMA verbs bypass the kernel's packet path and NetworkPolicies altogether.
+        peersOnAnyPort: [spec.tier === TierRole.PREFILL ? PortPeer.DECODE : PortPeer.PREFILL],
       },
     };
   }

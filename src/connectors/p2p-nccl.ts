@@ -164,6 +164,11 @@ export class P2pNcclConnectorImpl implements ConnectorImpl {
           containerPort: this.kvPort + rank,
           peers: [spec.tier === TierRole.PREFILL ? PortPeer.DECODE : PortPeer.PREFILL],
         })),
+        // After the ZMQ handshake the engines build an NCCL communicator per peer (ncclGetUniqueId, sent over
+        // ZMQ; p2p_nccl_engine.py). NCCL's bootstrap root and every rank listen on a port the OS picks
+        // (NVIDIA/nccl src/bootstrap.cc bootstrapGetUniqueId -> bootstrapCreateRoot, ncclSocketListen on the
+        // interface address with port 0, unless NCCL_COMM_ID pins it), so the other tier may dial any TCP port.
+        peersOnAnyPort: [spec.tier === TierRole.PREFILL ? PortPeer.DECODE : PortPeer.PREFILL],
         hostIpc: true,
         affinity: sameNode ? {
           podAffinity: {

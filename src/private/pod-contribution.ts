@@ -84,7 +84,7 @@ export interface MergedPod {
   readonly hostIpc: boolean;
   readonly affinity?: k8s.Affinity;
   readonly extraMemoryBytes: number;
-  /** Peers allowed on every TCP port, deduplicated in contribution order. */
+  /** Peers allowed on every TCP port, deduplicated, in contribution order. */
   readonly peersOnAnyPort: PortPeer[];
 }
 

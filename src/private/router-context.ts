@@ -6,7 +6,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ConnectorEndpoints, Transport } from './connector-context';
-import { PodContribution } from './pod-contribution';
+import { PodContribution, PodPort } from './pod-contribution';
 import type { TierSpec } from './tier-spec';
 import { RouterDiscovery } from '../router-discovery';
 
@@ -35,8 +35,16 @@ export interface RouterContext {
 
 /** Everything a router renders for one pair. */
 export interface RouterRendering {
-  /** The router container (PdRouter adds the namespace env). */
+  /**
+   * The router container (PdRouter adds the namespace env and renders its `ports` from `ports`, so leave
+   * the container's own `ports` empty).
+   */
   readonly container: k8s.Container;
+  /**
+   * Every port the router container listens on, with the peers that dial it: its HTTP port (clients),
+   * metrics, a connector's side port. The container ports and the NetworkPolicies are derived from these.
+   */
+  readonly ports: PodPort[];
   /** Whether it needs the Kubernetes API (ServiceAccount token + pod RBAC). */
   readonly needsKubernetesApi: boolean;
   /** The port where connectors send side traffic to the router, if any (exposed on the router Service). */

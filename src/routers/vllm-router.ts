@@ -3,6 +3,7 @@ import { Capability, requireCapability } from '../private/compat';
 import { Transport } from '../private/connector-context';
 import { invalid } from '../private/errors';
 import { requireImageReference } from '../private/k8s-syntax';
+import { PodPort, PortPeer } from '../private/pod-contribution';
 import { HTTP_PORT_NAME } from '../private/ports';
 import { LIVENESS_TIMING, READINESS_TIMING } from '../private/probes';
 import { RouterContext, RouterImpl, RouterRendering } from '../private/router-context';
@@ -170,8 +171,16 @@ export class VllmRouterImpl implements RouterImpl {
   }
 
   public render(ctx: RouterContext): RouterRendering {
+    const nccl = ctx.transport === Transport.P2P_NCCL;
+    const ports: PodPort[] = [
+      { name: HTTP_PORT_NAME, containerPort: ctx.port, peers: [PortPeer.CLIENTS] },
+      { name: 'metrics', containerPort: METRICS_PORT, peers: [PortPeer.MONITORING] },
+      // Each engine's rank 0 dials the registry and sends its registration every 3 s (p2p_nccl_engine.py).
+      ...(nccl ? [{ name: 'kv-registry', containerPort: ZMQ_DISCOVERY_PORT, peers: [PortPeer.PREFILL, PortPeer.DECODE] }] : []),
+    ];
     return {
       container: this.container(ctx),
+      ports,
       // P2pNccl engines register themselves over ZMQ; no pod discovery then.
       needsKubernetesApi: ctx.transport !== Transport.P2P_NCCL && ctx.discovery === RouterDiscovery.KUBERNETES,
       connectorPort: ctx.transport === Transport.P2P_NCCL ? ZMQ_DISCOVERY_PORT : undefined,
@@ -230,11 +239,6 @@ export class VllmRouterImpl implements RouterImpl {
       // The image has no ENTRYPOINT; its binary is /usr/local/bin/vllm-router (Dockerfile.router).
       command: ['vllm-router'],
       args,
-      ports: [
-        { name: HTTP_PORT_NAME, containerPort: ctx.port, protocol: 'TCP' },
-        { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
-        ...(ctx.transport === Transport.P2P_NCCL ? [{ name: 'kv-registry', containerPort: ZMQ_DISCOVERY_PORT, protocol: 'TCP' }] : []),
-      ],
       resources: {
         requests: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('1Gi') },
         limits: { memory: k8s.Quantity.fromString('2Gi') },
