@@ -161,6 +161,7 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     requireCapability(version, Capability.MULTI_NODE_SERVE, where, 'nodesPerReplica', nodesPerReplica);
   }
   checkExpertParallel(where, props, version, tensorParallelSize, dataParallelSize);
+  checkEplbPlacement(where, props, tensorParallelSize, dataParallelSize);
   const arch = model.architecture;
   if (arch && arch.numAttentionHeads % tensorParallelSize !== 0) {
     throw invalid(where, 'tensorParallelSize', tensorParallelSize,
@@ -326,7 +327,7 @@ function checkExpertParallel(where: string, props: VllmTierProps, version: VllmV
     }
     if (tp * dp <= 1) {
       throw invalid(where, 'enableEplb', true,
-        `needs tensorParallelSize x dataParallelSize above 1 (got ${tp} x ${dp}): "EPLB requires tensor_parallel_size or data_parallel_size to be greater than 1" (vllm/config/parallel.py)`);
+        `needs tensorParallelSize x dataParallelSize above 1 (got ${tp} x ${dp}): the expert-parallel group spans those ranks (vllm/config/parallel.py "EPLB requires ...")`);
     }
   }
   if (props.eplbConfig !== undefined) {
@@ -335,5 +336,22 @@ function checkExpertParallel(where: string, props: VllmTierProps, version: VllmV
       throw invalid(where, 'eplbConfig', JSON.stringify(props.eplbConfig),
         'only applies with enableEplb: true (vLLM rejects num_redundant_experts without EPLB, vllm/config/parallel.py)');
     }
+  }
+}
+
+/**
+ * EPLB spreads the physical experts (routed + redundant) evenly over the EP ranks (tensor x data): "EPLB
+ * currently only supports even distribution of experts across ranks" (vllm/model_executor/layers/fused_moe/layer.py,
+ * 0.22.0 and 0.32.0). Checked when the model's expert count is known.
+ */
+function checkEplbPlacement(where: string, props: VllmTierProps, tp: number, dp: number): void {
+  const experts = props.model.architecture?.numExperts;
+  if (props.enableEplb !== true || experts === undefined) return;
+  const redundant = props.eplbConfig?.numRedundantExperts ?? 0;
+  if ((experts + redundant) % (tp * dp) !== 0) {
+    throw invalid(where, 'eplbConfig.numRedundantExperts', redundant,
+      `plus the ${experts} experts of ${props.model.name} must be a multiple of the expert-parallel ranks ` +
+      `(tensorParallelSize x dataParallelSize = ${tp * dp}): "EPLB currently only supports even distribution of experts across ranks" ` +
+      '(vllm/model_executor/layers/fused_moe/layer.py)');
   }
 }
