@@ -53,7 +53,7 @@ export interface TierResources {
  */
 export interface TierOptions {
   /**
-   * Number of pods.
+   * Number of replicas: pods, or groups of `nodesPerReplica` pods on a multi-node tier.
    *
    * @default 1
    * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
