@@ -168,3 +168,38 @@ describe('multi-node tiers (LeaderWorkerSet)', () => {
     }
   });
 });
+
+describe('routers and multi-node tiers', () => {
+  test('fails when vllm-router would address different data-parallel rank counts behind the two tiers\' leaders', () => {
+    expect(() => new PdService(chart(), 'Svc', {
+      model: DEEPSEEK,
+      prefill: { accelerator: Accelerator.NVIDIA_H200, dataParallelSize: 16, enableExpertParallel: true },
+      decode: { accelerator: Accelerator.NVIDIA_H200, dataParallelSize: 8, enableExpertParallel: true },
+    })).toThrow(/'decode.dataParallelSize' \(8\) must equal prefill's dataParallelSize \(16\): vllm-router's --intra-node-data-parallel-size applies to both tiers/);
+  });
+});
+
+describe('multi-node tiers on vLLM 0.22.0 (the oldest release with multi-node serve here)', () => {
+  test('TP across nodes and wide EP render for 0.22.0 as well', () => {
+    const c = chart();
+    const image = VllmImage.official('v0.22.0');
+    new PdService(c, 'Svc', {
+      model: DEEPSEEK,
+      image,
+      prefill: { accelerator: Accelerator.NVIDIA_H200, dataParallelSize: 16, enableExpertParallel: true, all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT },
+      decode: {
+        accelerator: Accelerator.NVIDIA_H200,
+        dataParallelSize: 16,
+        enableExpertParallel: true,
+        all2allBackend: All2allBackend.DEEPEP_LOW_LATENCY,
+        enableEplb: true,
+        eplbConfig: { numRedundantExperts: 32, windowSize: 1000, stepInterval: 3000, logBalancedness: false },
+      },
+    });
+    const c2 = chart();
+    new DecodeTier(c2, 'D', { model: LLAMA_405B, image, tensorParallelSize: 16 });
+    const objects = [...synth(c), ...synth(c2)];
+    expect(objects.filter(o => o.kind === 'LeaderWorkerSet').map(o => o.spec.leaderWorkerTemplate.leaderTemplate.metadata.labels['app.kubernetes.io/version']))
+      .toEqual(['0.22.0', '0.22.0', '0.22.0']);
+  });
+});
