@@ -8,6 +8,7 @@ import type { SecretValue } from 'cdk8s-plus-28';
 import { requirePort } from './boundary';
 import { Capability, has, requireCapability } from './compat';
 import { invalid, requireInteger, wholeSeconds } from './errors';
+import type { InterconnectSpec } from './interconnect';
 import {
   APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, LWS_WORKER_INDEX_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL,
 } from './labels';
@@ -17,6 +18,7 @@ import { checkExtraArgs } from './vllm-args';
 import { Accelerator } from '../accelerator';
 import { EnvironmentVariable } from '../environment-variable';
 import { All2allBackend, EplbConfig } from '../expert-parallel';
+import { Interconnect } from '../interconnect';
 import { KvConnector } from '../kv-connector';
 import { AttentionKind, Model } from '../model';
 import { ModelCache } from '../model-cache';
@@ -61,6 +63,8 @@ export interface TierSpec {
   readonly all2allBackend?: All2allBackend;
   readonly enableEplb?: boolean;
   readonly eplbConfig?: EplbConfig;
+  /** The fabric KV moves over (private/interconnect.ts): kind, whether RDMA is declared, bandwidth. */
+  readonly interconnect: InterconnectSpec;
   // ---- engine settings (undefined: vLLM's default)
   readonly gpuMemoryUtilization?: number;
   readonly maxModelLen?: number;
@@ -233,6 +237,7 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     all2allBackend: props.all2allBackend,
     enableEplb: props.enableEplb,
     eplbConfig: props.eplbConfig,
+    interconnect: (props.interconnect ?? Interconnect.tcp())._spec,
     gpuMemoryUtilization: gmu,
     maxModelLen: props.maxModelLen,
     maxNumSeqs: props.maxNumSeqs,

@@ -8,6 +8,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { renderExtraEnv } from './env';
+import { INTERCONNECT_CONTRIBUTOR, interconnectContribution } from './interconnect';
 import { Contribution, containerPort, MergedPod, mergePod, PodContribution, PodPort, PodVolume, PortPeer } from './pod-contribution';
 import { LWS_EXCLUSIVE_TOPOLOGY_ANNOTATION } from './labels';
 import { DP_RPC_PORT, DP_RPC_PORT_NAME, HTTP_PORT_NAME, MASTER_PORT, MASTER_PORT_NAME } from './ports';
@@ -74,6 +75,7 @@ export function mergeTierPod(spec: TierSpec, c: TierContributions): MergedPod {
   };
   return mergePod(spec.where, [
     { from: 'the tier', pod: own },
+    { from: INTERCONNECT_CONTRIBUTOR, pod: interconnectContribution(spec.interconnect) },
     c.connector,
     ...(c.router ? [c.router] : []),
     { from: 'the model settings', pod: serving },
