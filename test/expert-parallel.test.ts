@@ -1,4 +1,4 @@
-import { Accelerator, All2allBackend, DecodeTier, Model, PrefillTier } from '../src';
+import { Accelerator, All2allBackend, DecodeTier, Interconnect, Model, PdService, PrefillTier } from '../src';
 import { argValue, chart, container, find, synth } from './util';
 
 const DEEPSEEK = Model.DEEPSEEK_V3;
@@ -69,5 +69,44 @@ describe('expert parallelism', () => {
   test('fails when all2allBackend is not an All2allBackend', () => {
     expect(() => new DecodeTier(chart(), 'D', { model: DEEPSEEK, accelerator: H200, dataParallelSize: 8, enableExpertParallel: true, all2allBackend: 'deepep_low_latency' as any }))
       .toThrow(/'all2allBackend' \('deepep_low_latency'\) must be an All2allBackend/);
+  });
+
+  test('wide-EP PD defaults: DeepEP high-throughput on prefill, low-latency on decode, when EP spans nodes over RDMA', () => {
+    const c = chart();
+    const svc = new PdService(c, 'Svc', {
+      model: DEEPSEEK,
+      interconnect: Interconnect.infiniband(),
+      prefill: { accelerator: H200, dataParallelSize: 16, enableExpertParallel: true },
+      decode: { accelerator: H200, dataParallelSize: 16, enableExpertParallel: true },
+    });
+    expect(svc.prefill._spec.all2allBackend).toBe(All2allBackend.DEEPEP_HIGH_THROUGHPUT);
+    expect(svc.decode._spec.all2allBackend).toBe(All2allBackend.DEEPEP_LOW_LATENCY);
+    const objects = synth(c);
+    const args = (role: string) => find(objects, 'LeaderWorkerSet', role).spec.leaderWorkerTemplate.workerTemplate.spec.containers[0].args as string[];
+    expect(args('prefill')).toContain('--all2all-backend=deepep_high_throughput');
+    expect(args('decode')).toContain('--all2all-backend=deepep_low_latency');
+  });
+
+  test('no DeepEP default without RDMA, on one node, or without expert parallelism; an explicit backend wins', () => {
+    const tcp = new DecodeTier(chart(), 'D', { model: DEEPSEEK, dataParallelSize: 16, enableExpertParallel: true });
+    expect(tcp._spec.all2allBackend).toBeUndefined();
+    const oneNode = new DecodeTier(chart(), 'D', { model: DEEPSEEK, accelerator: H200, dataParallelSize: 8, enableExpertParallel: true, interconnect: Interconnect.roce() });
+    expect(oneNode._spec.all2allBackend).toBeUndefined();
+    const noEp = new DecodeTier(chart(), 'D', { model: DEEPSEEK, dataParallelSize: 16, interconnect: Interconnect.roce() });
+    expect(noEp._spec.all2allBackend).toBeUndefined();
+    const explicit = new DecodeTier(chart(), 'D', {
+      model: DEEPSEEK, dataParallelSize: 16, enableExpertParallel: true, interconnect: Interconnect.roce(), all2allBackend: All2allBackend.ALLGATHER_REDUCESCATTER,
+    });
+    expect(explicit._spec.all2allBackend).toBe(All2allBackend.ALLGATHER_REDUCESCATTER);
+  });
+
+  test('fails when DeepEP spans nodes without RDMA (NVSHMEM needs InfiniBand or RoCE)', () => {
+    expect(() => new DecodeTier(chart(), 'D', { model: DEEPSEEK, dataParallelSize: 16, enableExpertParallel: true, all2allBackend: All2allBackend.DEEPEP_LOW_LATENCY }))
+      .toThrow(/'all2allBackend' \('deepep_low_latency'\) needs RDMA between the 2 nodes of a replica .* but the interconnect is tcp without RDMA/);
+  });
+
+  test('DeepEP inside one node needs no RDMA (NVLink)', () => {
+    expect(() => new DecodeTier(chart(), 'D', { model: DEEPSEEK, accelerator: H200, dataParallelSize: 8, enableExpertParallel: true, all2allBackend: All2allBackend.DEEPEP_LOW_LATENCY }))
+      .not.toThrow();
   });
 });

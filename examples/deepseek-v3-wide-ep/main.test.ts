@@ -21,6 +21,7 @@ describe('example deepseek-v3-wide-ep', () => {
       const leader = set.spec.leaderWorkerTemplate.leaderTemplate.spec.containers[0];
       expect(leader.resources.limits['nvidia.com/gpu']).toBe(8);
       expect(leader.securityContext.capabilities.add).toContain('IPC_LOCK');
+      expect(leader.resources.limits['rdma/ib']).toBe(1);
       expect(find(objects, 'Service', role).spec.selector['leaderworkerset.sigs.k8s.io/worker-index']).toBe('0');
     }
     // vllm-router addresses the 16 DP ranks behind each leader (X-data-parallel-rank).

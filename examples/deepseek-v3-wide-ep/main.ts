@@ -1,7 +1,8 @@
 // DeepSeek-V3 wide expert parallelism with prefill/decode disaggregation, after llm-d's wide-ep-lws guide
 // (guides/wide-ep-lws/manifests/modelserver/base/{prefill,decode}.yaml): on 8 x H200 nodes each tier is one
 // LeaderWorkerSet group of two pods, data parallel 16 (8 ranks per node) with expert parallelism over all 16 GPUs:
-// - prefill uses DeepEP's high-throughput all-to-all kernels (large batches), decode its low-latency kernels;
+// - over InfiniBand (RDMA declared with `interconnect`), expert parallelism across nodes defaults to DeepEP: its
+//   high-throughput all-to-all kernels on prefill (large batches), its low-latency kernels on decode;
 // - both balance expert load with EPLB and 32 redundant experts (256 routed + 32 = 288, a multiple of the 16 EP ranks);
 // - KV moves from each prefill DP rank to decode with NixlConnector; every rank listens on 5600 + its DP rank.
 // The leaders run the API server for all 16 ranks of their group (vLLM's internal DP load balancing) and are what
@@ -9,7 +10,7 @@
 import { App, Chart, ChartProps } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { Accelerator, All2allBackend, KvConnector, Model, ModelCache, PdService } from 'cdk8s-vllm-pd';
+import { Accelerator, Interconnect, KvConnector, Model, ModelCache, PdService } from 'cdk8s-vllm-pd';
 
 export class DeepseekV3WideEp extends Chart {
   public readonly service: PdService;
@@ -29,8 +30,10 @@ export class DeepseekV3WideEp extends Chart {
       hfToken: { secret: Secret.fromSecretName(this, 'HfToken', 'hf-token'), key: 'HF_TOKEN' },
       modelCache: ModelCache.persistentVolumeClaim('deepseek-v3-weights'),
       kvConnector: KvConnector.nixl(),
-      prefill: { ...wideEp, all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT },
-      decode: { ...wideEp, all2allBackend: All2allBackend.DEEPEP_LOW_LATENCY },
+      // One rdma/ib device per pod (an RDMA shared-device plugin); 400 Gb/s NICs.
+      interconnect: Interconnect.infiniband({ bandwidthGbps: 400 }),
+      prefill: wideEp,
+      decode: wideEp,
     });
   }
 }

@@ -166,6 +166,9 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
   }
   checkExpertParallel(where, props, version, tensorParallelSize, dataParallelSize);
   checkEplbPlacement(where, props, tensorParallelSize, dataParallelSize);
+  const interconnect = (props.interconnect ?? Interconnect.tcp())._spec;
+  const all2allBackend = props.all2allBackend ?? wideEpDefaultBackend(role, props, interconnect, nodesPerReplica, dataParallelSize);
+  checkDeepEpFabric(where, all2allBackend, interconnect, nodesPerReplica);
   const arch = model.architecture;
   if (arch && arch.numAttentionHeads % tensorParallelSize !== 0) {
     throw invalid(where, 'tensorParallelSize', tensorParallelSize,
@@ -234,10 +237,10 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     dataParallelSizeLocal,
     exclusiveTopologyKey: props.exclusiveTopologyKey,
     enableExpertParallel: props.enableExpertParallel,
-    all2allBackend: props.all2allBackend,
+    all2allBackend,
     enableEplb: props.enableEplb,
     eplbConfig: props.eplbConfig,
-    interconnect: (props.interconnect ?? Interconnect.tcp())._spec,
+    interconnect,
     gpuMemoryUtilization: gmu,
     maxModelLen: props.maxModelLen,
     maxNumSeqs: props.maxNumSeqs,
@@ -359,4 +362,35 @@ function checkEplbPlacement(where: string, props: VllmTierProps, tp: number, dp:
       `(tensorParallelSize x dataParallelSize = ${tp * dp}): "EPLB currently only supports even distribution of experts across ranks" ` +
       '(vllm/model_executor/layers/fused_moe/layer.py)');
   }
+}
+
+/**
+ * Wide-EP PD (expert parallelism over data-parallel ranks on several nodes, over RDMA): DeepEP's high-throughput
+ * kernels on prefill and its low-latency kernels on decode, as llm-d's wide-EP guide runs them
+ * (llm-d/llm-d guides/wide-ep-lws/manifests/modelserver/base/prefill.yaml and decode.yaml; llm-d PR #856 moved them
+ * to `--all2all-backend`) and vLLM's expert-parallel guide recommends ("Backend Selection Guide": deepep_high_throughput
+ * for multi-node prefill, deepep_low_latency for multi-node decode, https://docs.vllm.ai/en/v0.12.0/serving/expert_parallel_deployment/).
+ * Without RDMA (InfiniBand or RoCE) vLLM's default stays.
+ */
+function wideEpDefaultBackend(role: TierRole, props: VllmTierProps, interconnect: InterconnectSpec, nodes: number, dp: number): All2allBackend | undefined {
+  if (props.enableExpertParallel !== true || nodes <= 1 || dp <= 1 || !deepEpFabric(interconnect)) return undefined;
+  return role === TierRole.PREFILL ? All2allBackend.DEEPEP_HIGH_THROUGHPUT : All2allBackend.DEEPEP_LOW_LATENCY;
+}
+
+/** InfiniBand or RoCE with RDMA declared: the fabric NVSHMEM's IBGDA transport (DeepEP across nodes) runs on. */
+function deepEpFabric(interconnect: InterconnectSpec): boolean {
+  return interconnect.rdma && (interconnect.kind === 'infiniband' || interconnect.kind === 'roce');
+}
+
+/**
+ * DeepEP between nodes moves tokens with NVSHMEM over RDMA ("The DeepEP backend used in WideEP requires All-to-All
+ * RDMA connectivity", llm-d guides/wide-ep-lws/README.md; llm-d sets NVSHMEM_REMOTE_TRANSPORT=ibgda). llm-d
+ * validates it on InfiniBand and RoCE; EFA is not confirmed, so it is refused too.
+ */
+function checkDeepEpFabric(where: string, backend: All2allBackend | undefined, interconnect: InterconnectSpec, nodes: number): void {
+  if (!backend?._deepEp || nodes <= 1 || deepEpFabric(interconnect)) return;
+  throw invalid(where, 'all2allBackend', backend.name,
+    `needs RDMA between the ${nodes} nodes of a replica (DeepEP runs NVSHMEM over InfiniBand or RoCE; llm-d guides/wide-ep-lws), ` +
+    `but the interconnect is ${interconnect.kind}${interconnect.rdma ? '' : ' without RDMA'}: ` +
+    "set interconnect: Interconnect.infiniband({...}) or Interconnect.roce({...}), or All2allBackend.ALLGATHER_REDUCESCATTER");
 }

@@ -1,5 +1,5 @@
 import { Size } from 'cdk8s';
-import { Accelerator, All2allBackend, DecodeTier, KvConnector, Model, NixlTransferMode, PdService, PrefillTier, RouterDiscovery, VllmImage } from '../../src';
+import { Accelerator, All2allBackend, DecodeTier, Interconnect, KvConnector, Model, NixlTransferMode, PdService, PrefillTier, RouterDiscovery, VllmImage } from '../../src';
 import { PortPeer } from '../../src/private/pod-contribution';
 import { chart, find, lwsGroupPods, Manifest, synth } from '../util';
 
@@ -82,7 +82,7 @@ describe('multi-node tiers (LeaderWorkerSet)', () => {
 
   test('DeepEP backends add IPC_LOCK (NVSHMEM pins memory)', () => {
     const c = chart();
-    new DecodeTier(c, 'D', { model: DEEPSEEK, dataParallelSize: 16, enableExpertParallel: true, all2allBackend: All2allBackend.DEEPEP_LOW_LATENCY });
+    new DecodeTier(c, 'D', { model: DEEPSEEK, dataParallelSize: 16, enableExpertParallel: true, interconnect: Interconnect.roce(), all2allBackend: All2allBackend.DEEPEP_LOW_LATENCY });
     const set = lws(synth(c), 'decode');
     expect(leader(set).securityContext.capabilities.add).toContain('IPC_LOCK');
     expect(worker(set).args).toContain('--all2all-backend=deepep_low_latency');
@@ -186,6 +186,7 @@ describe('multi-node tiers on vLLM 0.22.0 (the oldest release with multi-node se
     new PdService(c, 'Svc', {
       model: DEEPSEEK,
       image,
+      interconnect: Interconnect.infiniband(),
       prefill: { accelerator: Accelerator.NVIDIA_H200, dataParallelSize: 16, enableExpertParallel: true, all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT },
       decode: {
         accelerator: Accelerator.NVIDIA_H200,
