@@ -95,7 +95,11 @@ describe('expert parallelism', () => {
     const noEp = new DecodeTier(chart(), 'D', { model: DEEPSEEK, dataParallelSize: 16, interconnect: Interconnect.roce() });
     expect(noEp._spec.all2allBackend).toBeUndefined();
     const explicit = new DecodeTier(chart(), 'D', {
-      model: DEEPSEEK, dataParallelSize: 16, enableExpertParallel: true, interconnect: Interconnect.roce(), all2allBackend: All2allBackend.ALLGATHER_REDUCESCATTER,
+      model: DEEPSEEK,
+      dataParallelSize: 16,
+      enableExpertParallel: true,
+      interconnect: Interconnect.roce(),
+      all2allBackend: All2allBackend.ALLGATHER_REDUCESCATTER,
     });
     expect(explicit._spec.all2allBackend).toBe(All2allBackend.ALLGATHER_REDUCESCATTER);
   });

@@ -88,10 +88,10 @@ export function lwsGroupPods(obj: Manifest, namespace = 'default'): Array<{ inde
   const t = obj.spec.leaderWorkerTemplate;
   const size: number = t.size ?? 1;
   const name = obj.metadata.name;
-  const env: Record<string, string> = { LWS_LEADER_ADDRESS: `${name}-0.${name}.${obj.metadata.namespace ?? namespace}`, LWS_GROUP_SIZE: String(size) };
+  const injected: Record<string, string> = { LWS_LEADER_ADDRESS: `${name}-0.${name}.${obj.metadata.namespace ?? namespace}`, LWS_GROUP_SIZE: String(size) };
   return Array.from({ length: size }, (_, index) => {
     const template = JSON.parse(JSON.stringify(index === 0 ? (t.leaderTemplate ?? t.workerTemplate) : t.workerTemplate));
-    const vars = { ...env, LWS_WORKER_INDEX: String(index) };
+    const vars = { ...injected, LWS_WORKER_INDEX: String(index) };
     for (const c of [...(template.spec.containers ?? []), ...(template.spec.initContainers ?? [])]) {
       const own: Record<string, string> = { ...vars };
       for (const e of c.env ?? []) if (typeof e.value === 'string') own[e.name] = e.value;

@@ -372,7 +372,9 @@ function checkEplbPlacement(where: string, props: VllmTierProps, tp: number, dp:
  * for multi-node prefill, deepep_low_latency for multi-node decode, https://docs.vllm.ai/en/v0.12.0/serving/expert_parallel_deployment/).
  * Without RDMA (InfiniBand or RoCE) vLLM's default stays.
  */
-function wideEpDefaultBackend(role: TierRole, props: VllmTierProps, interconnect: InterconnectSpec, nodes: number, dp: number): All2allBackend | undefined {
+function wideEpDefaultBackend(
+  role: TierRole, props: VllmTierProps, interconnect: InterconnectSpec, nodes: number, dp: number,
+): All2allBackend | undefined {
   if (props.enableExpertParallel !== true || nodes <= 1 || dp <= 1 || !deepEpFabric(interconnect)) return undefined;
   return role === TierRole.PREFILL ? All2allBackend.DEEPEP_HIGH_THROUGHPUT : All2allBackend.DEEPEP_LOW_LATENCY;
 }
@@ -392,5 +394,5 @@ function checkDeepEpFabric(where: string, backend: All2allBackend | undefined, i
   throw invalid(where, 'all2allBackend', backend.name,
     `needs RDMA between the ${nodes} nodes of a replica (DeepEP runs NVSHMEM over InfiniBand or RoCE; llm-d guides/wide-ep-lws), ` +
     `but the interconnect is ${interconnect.kind}${interconnect.rdma ? '' : ' without RDMA'}: ` +
-    "set interconnect: Interconnect.infiniband({...}) or Interconnect.roce({...}), or All2allBackend.ALLGATHER_REDUCESCATTER");
+    'set interconnect: Interconnect.infiniband({...}) or Interconnect.roce({...}), or All2allBackend.ALLGATHER_REDUCESCATTER');
 }

@@ -187,7 +187,9 @@ describe('multi-node tiers on vLLM 0.22.0 (the oldest release with multi-node se
       model: DEEPSEEK,
       image,
       interconnect: Interconnect.infiniband(),
-      prefill: { accelerator: Accelerator.NVIDIA_H200, dataParallelSize: 16, enableExpertParallel: true, all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT },
+      prefill: {
+        accelerator: Accelerator.NVIDIA_H200, dataParallelSize: 16, enableExpertParallel: true, all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT,
+      },
       decode: {
         accelerator: Accelerator.NVIDIA_H200,
         dataParallelSize: 16,
