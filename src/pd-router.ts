@@ -15,8 +15,9 @@ import { validatePair } from './private/pair-rules';
 import { containerPort, mergePod } from './private/pod-contribution';
 import { DEFAULT_HTTP_PORT, HTTP_PORT_NAME } from './private/ports';
 import { BoundTier, RouterContext } from './private/router-context';
+import { containerSecurityContext, podSecurityContext, ROUTER_UID, routerTmpVolume } from './private/security';
 import { PD_ROUTER_OPTIONS } from './private/tier-keys';
-import { renderDeployment } from './private/workload';
+import { named, renderDeployment } from './private/workload';
 import { TierRole } from './roles';
 import { RouterDiscovery } from './router-discovery';
 import { RouterStrategy } from './router-strategy';
@@ -50,6 +51,15 @@ export interface PdRouterOptions {
    * @see https://kubernetes.io/docs/concepts/services-networking/service/
    */
   readonly port?: number;
+
+  /**
+   * Name of the router's Service, the endpoint clients call (`http://<serviceName>:<port>/v1`), instead of the
+   * generated name with a hash. A DNS-1035 label.
+   *
+   * @default - generated from the construct path (stable, but with a hash)
+   * @see https://kubernetes.io/docs/concepts/services-networking/service/
+   */
+  readonly serviceName?: string;
 
   /**
    * How the router finds the tiers' pods.
@@ -190,6 +200,7 @@ export class PdRouter extends Construct {
     const container = rendering.container;
     // The one merge check for the router's ports too (numbers and names unique).
     const routerPorts = mergePod(where, [{ from: impl.displayName, pod: { ports: rendering.ports } }]).ports;
+    const tmp = routerTmpVolume();
     this.deployment = renderDeployment(this, 'Resource', {
       labels: allLabels,
       selector: labels,
@@ -200,6 +211,8 @@ export class PdRouter extends Construct {
           serviceAccountName,
           // The router reads the in-cluster token only when it discovers pods (kube::Client::try_default).
           automountServiceAccountToken: needsApi,
+          // Restricted profile (private/security.ts); the router writes no files, /tmp is writable all the same.
+          securityContext: podSecurityContext(ROUTER_UID, ROUTER_UID, false),
           containers: [{
             ...container,
             ports: routerPorts.map(containerPort),
@@ -207,13 +220,24 @@ export class PdRouter extends Construct {
               { name: NAMESPACE_ENV, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
               ...(container.env ?? []),
             ],
+            securityContext: container.securityContext ?? containerSecurityContext(),
+            volumeMounts: [...(container.volumeMounts ?? []), tmp.mount],
           }],
+          volumes: [tmp.volume],
         },
       }),
     });
     const connectorPort = rendering.connectorPort;
+    // Fixed names are checked here, where all three Services of the pair meet: one namespace holds them.
+    const taken = new Map([[prefillTier.serviceName, 'prefill'], [decodeTier.serviceName, 'decode']]);
+    if (taken.size < 2) {
+      throw invalid(where, 'decode.serviceName', decodeTier.serviceName, "is also prefill's Service name; give each tier its own");
+    }
+    if (props.serviceName !== undefined && taken.has(props.serviceName)) {
+      throw invalid(where, 'serviceName', props.serviceName, `is also the ${taken.get(props.serviceName)} tier's Service name; give the router its own`);
+    }
     this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { labels: allLabels },
+      metadata: named(props.serviceName, { labels: allLabels }),
       spec: {
         type: 'ClusterIP',
         selector: labels,

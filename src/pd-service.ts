@@ -3,6 +3,7 @@ import { DecodeTier } from './decode-tier';
 import { Interconnect } from './interconnect';
 import { KvConnector } from './kv-connector';
 import { PdRouter, PdRouterOptions } from './pd-router';
+import { Colocation, TierPlacement } from './placement';
 import { PrefillTier } from './prefill-tier';
 import { checkStruct } from './private/boundary';
 import { invalid } from './private/errors';
@@ -37,6 +38,15 @@ export interface PdServiceProps extends ModelServingOptions {
    * @see https://llm-d.ai/docs/0.10/infrastructure/rdma
    */
   readonly interconnect?: Interconnect;
+
+  /**
+   * Keep both tiers in one topology domain (a zone, a rack), for each tier whose `placement` sets no
+   * `colocation` of its own.
+   *
+   * @default - no co-location
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity
+   */
+  readonly colocation?: Colocation;
 
   /**
    * Router settings.
@@ -88,8 +98,10 @@ export class PdService extends Construct {
       modelCache: props.modelCache,
     };
     const interconnect = props.interconnect;
-    this.prefill = new PrefillTier(this, 'Prefill', { interconnect, ...props.prefill, ...shared });
-    this.decode = new DecodeTier(this, 'Decode', { interconnect, ...props.decode, ...shared });
+    const placement = (tier?: TierPlacement): TierPlacement | undefined =>
+      props.colocation === undefined || tier?.colocation !== undefined ? tier : { ...tier, colocation: props.colocation };
+    this.prefill = new PrefillTier(this, 'Prefill', { interconnect, ...props.prefill, placement: placement(props.prefill?.placement), ...shared });
+    this.decode = new DecodeTier(this, 'Decode', { interconnect, ...props.decode, placement: placement(props.decode?.placement), ...shared });
     this.router = new PdRouter(this, 'Router', { ...props.router, prefill: this.prefill, decode: this.decode });
   }
 

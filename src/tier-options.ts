@@ -7,6 +7,7 @@ import { Interconnect } from './interconnect';
 import { KvConnector } from './kv-connector';
 import { Model } from './model';
 import { ModelCache } from './model-cache';
+import { TierPlacement } from './placement';
 import { KvRole } from './roles';
 import { VllmImage } from './vllm-image';
 
@@ -278,6 +279,31 @@ export interface TierOptions {
    * @see https://llm-d.ai/docs/0.10/infrastructure/rdma
    */
   readonly interconnect?: Interconnect;
+
+  /**
+   * Name of the tier's Service (what the router and other clients dial), instead of the generated name with a
+   * hash. A DNS-1035 label, unique among the Services of the namespace.
+   *
+   * @default - generated from the construct path (stable, but with a hash)
+   * @see https://kubernetes.io/docs/concepts/services-networking/service/
+   */
+  readonly serviceName?: string;
+
+  /**
+   * Name of the tier's workload object (the Deployment or LeaderWorkerSet), instead of the generated name.
+   *
+   * @default - generated from the construct path (stable, but with a hash)
+   * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/names/
+   */
+  readonly workloadName?: string;
+
+  /**
+   * Spreading over nodes and zones, co-location with the other tier, extra node affinity and tolerations.
+   *
+   * @default - replicas spread over nodes and zones where possible (ScheduleAnyway), no co-location
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/
+   */
+  readonly placement?: TierPlacement;
 
   /**
    * Extra `vllm serve` arguments. They may not repeat a flag the library renders.

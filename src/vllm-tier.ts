@@ -186,8 +186,10 @@ export abstract class VllmTier extends Construct implements IPdTier {
         leaderTemplate: template(NodeRole.LEADER),
         workerTemplate: template(NodeRole.WORKER),
         exclusiveTopologyKey: spec.exclusiveTopologyKey,
+        name: spec.workloadName,
       })
       : renderDeployment(this, 'Resource', {
+        name: spec.workloadName,
         labels: spec.labels,
         selector: spec.selectorLabels,
         replicas,

@@ -92,10 +92,15 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
     expect(pod.volumes).toEqual([
       { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '8Gi' } },
       { name: 'model-cache', persistentVolumeClaim: { claimName: 'weights', readOnly: true } },
+      // Writable HOME and /tmp under the read-only root filesystem (private/security.ts).
+      { name: 'home', emptyDir: {} },
+      { name: 'tmp', emptyDir: {} },
     ]);
     expect(container(dep).volumeMounts).toEqual([
       { name: 'dshm', mountPath: '/dev/shm' },
       { name: 'model-cache', mountPath: '/model-cache', readOnly: true },
+      { name: 'home', mountPath: '/home/vllm' },
+      { name: 'tmp', mountPath: '/tmp' },
     ]);
     expect(env(dep, 'HF_HOME')).toEqual({ name: 'HF_HOME', value: '/model-cache' });
     expect(env(dep, 'HF_HUB_OFFLINE')).toEqual({ name: 'HF_HUB_OFFLINE', value: '1' });
@@ -146,7 +151,7 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
     });
     const dep = find(synth(c), 'Deployment', 'prefill');
     expect(container(dep).env.map((e: any) => e.name)).toEqual([
-      'VLLM_NIXL_SIDE_CHANNEL_HOST', 'VLLM_NIXL_SIDE_CHANNEL_PORT', 'HF_HOME', 'UCX_TLS', 'VLLM_API_KEY',
+      'VLLM_NIXL_SIDE_CHANNEL_HOST', 'VLLM_NIXL_SIDE_CHANNEL_PORT', 'HF_HOME', 'HOME', 'USER', 'UCX_TLS', 'VLLM_API_KEY',
     ]);
     expect(env(dep, 'VLLM_API_KEY').valueFrom).toEqual({ secretKeyRef: { name: 'api', key: 'key' } });
   });

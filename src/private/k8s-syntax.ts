@@ -14,6 +14,8 @@ import { RFC1123_SUBDOMAIN } from './names';
 
 // IsDNS1123Label: at most 63 characters.
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+// IsDNS1035Label (Service names, ValidateServiceName): at most 63 characters, starting with a letter.
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 // IsQualifiedName name part and IsValidLabelValue: at most 63 characters.
 const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 // IsConfigMapKey (Secret data keys follow it): at most 253 characters.
@@ -22,6 +24,11 @@ const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
 /** Whether `value` is a DNS-1123 label (namespaces, Service names). */
 export function isDns1123Label(value: string): boolean {
   return value.length <= 63 && DNS1123_LABEL.test(value);
+}
+
+/** Whether `value` is a DNS-1035 label (Service names). */
+export function isDns1035Label(value: string): boolean {
+  return value.length <= 63 && DNS1035_LABEL.test(value);
 }
 
 /** Whether `value` is a DNS-1123 subdomain (most object names: Secrets, PVCs, ConfigMaps). */
@@ -99,6 +106,9 @@ function rule(test: (s: string) => boolean, allowed: string): Check {
 /** A DNS-1123 label (namespace). */
 export const dns1123Label: Check = rule(isDns1123Label,
   'must be a DNS-1123 label: at most 63 lowercase alphanumerics or \'-\', starting and ending alphanumeric');
+/** A DNS-1035 label (Service name). */
+export const dns1035Label: Check = rule(isDns1035Label,
+  'must be a Service name (DNS-1035 label): at most 63 lowercase alphanumerics or \'-\', starting with a letter and ending alphanumeric');
 /** A DNS-1123 subdomain (object name). */
 export const dns1123Subdomain: Check = rule(isDns1123Subdomain,
   'must be a Kubernetes object name (DNS-1123 subdomain): lowercase alphanumerics, \'-\' and \'.\', at most 253 characters');

@@ -90,7 +90,8 @@ export interface MergedPod {
 
 /**
  * Merges contributions in order. This is the only place that checks collisions: env names, port numbers and
- * names, volume names and mount paths (equal or nested), container names, label and annotation keys, resources, affinity.
+ * names, volume names and mount paths (equal or nested), container names, label and annotation keys, resources.
+ * Affinities are not collisions: they are merged so that all of them hold (mergeAffinity).
  */
 export function mergePod(where: string, parts: ReadonlyArray<Contribution>): MergedPod {
   const env: k8s.EnvVar[] = [];
@@ -103,7 +104,7 @@ export function mergePod(where: string, parts: ReadonlyArray<Contribution>): Mer
   const labels: { [key: string]: string } = {};
   const annotations: { [key: string]: string } = {};
   let hostIpc = false;
-  let affinity: { from: string; value: k8s.Affinity } | undefined;
+  let affinity: k8s.Affinity | undefined;
   let extraMemoryBytes = 0;
   const peersOnAnyPort: PortPeer[] = [];
 
@@ -171,12 +172,7 @@ export function mergePod(where: string, parts: ReadonlyArray<Contribution>): Mer
     keyed('label', labels, labelFrom, from, pod.labels);
     keyed('annotation', annotations, annotationFrom, from, pod.annotations);
     hostIpc = hostIpc || pod.hostIpc === true;
-    if (pod.affinity !== undefined) {
-      if (affinity !== undefined) {
-        throw invalid(where, 'affinity', from, `cannot be combined with the pod affinity ${affinity.from} sets`);
-      }
-      affinity = { from, value: pod.affinity };
-    }
+    if (pod.affinity !== undefined) affinity = affinity === undefined ? pod.affinity : mergeAffinity(affinity, pod.affinity);
     extraMemoryBytes += pod.extraMemoryBytes ?? 0;
     for (const p of pod.peersOnAnyPort ?? []) if (!peersOnAnyPort.includes(p)) peersOnAnyPort.push(p);
   }
@@ -193,10 +189,39 @@ export function mergePod(where: string, parts: ReadonlyArray<Contribution>): Mer
     labels,
     annotations,
     hostIpc,
-    affinity: affinity?.value,
+    affinity,
     extraMemoryBytes,
     peersOnAnyPort,
   };
+}
+
+/**
+ * Two affinities that must both hold. Pod (anti-)affinity terms are ANDed by Kubernetes, so the lists join;
+ * preferred terms add up; required node selector terms are ORed, so both requirements are crossed (every pair
+ * of terms joined), which is what "both hold" means for them.
+ */
+export function mergeAffinity(a: k8s.Affinity, b: k8s.Affinity): k8s.Affinity {
+  const list = <T>(x?: T[], y?: T[]): T[] | undefined => (x || y ? [...(x ?? []), ...(y ?? [])] : undefined);
+  const pod = (x?: k8s.PodAffinity, y?: k8s.PodAffinity): k8s.PodAffinity | undefined => (x || y ? {
+    requiredDuringSchedulingIgnoredDuringExecution: list(
+      x?.requiredDuringSchedulingIgnoredDuringExecution, y?.requiredDuringSchedulingIgnoredDuringExecution),
+    preferredDuringSchedulingIgnoredDuringExecution: list(
+      x?.preferredDuringSchedulingIgnoredDuringExecution, y?.preferredDuringSchedulingIgnoredDuringExecution),
+  } : undefined);
+  const xr = a.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  const yr = b.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  const required = xr && yr
+    ? xr.flatMap(x => yr.map(y => ({
+      matchExpressions: list(x.matchExpressions, y.matchExpressions),
+      matchFields: list(x.matchFields, y.matchFields),
+    })))
+    : xr ?? yr;
+  const node = a.nodeAffinity || b.nodeAffinity ? {
+    requiredDuringSchedulingIgnoredDuringExecution: required ? { nodeSelectorTerms: required } : undefined,
+    preferredDuringSchedulingIgnoredDuringExecution: list(a.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution,
+      b.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution),
+  } : undefined;
+  return { nodeAffinity: node, podAffinity: pod(a.podAffinity, b.podAffinity), podAntiAffinity: pod(a.podAntiAffinity, b.podAntiAffinity) };
 }
 
 /** A merged pod as one contribution again (a MultiConnector passes its members' merge on as its own). */

@@ -1,7 +1,7 @@
-import { Cpu } from 'cdk8s-plus-28';
+import { Cpu, NodeLabelQuery, NodeTaintQuery, Topology } from 'cdk8s-plus-28';
 import { all, arrayOf, bool, Check, duration, extend, instanceOf, int, nested, port, requirePlainNumber, size, str, struct } from './boundary';
 import { invalid } from './errors';
-import { dns1123Subdomain, labelKey, secretKey } from './k8s-syntax';
+import { dns1035Label, dns1123Subdomain, labelKey, secretKey } from './k8s-syntax';
 import { ENVIRONMENT_VARIABLE } from './prop-keys';
 import { Accelerator } from '../accelerator';
 import { All2allBackend } from '../expert-parallel';
@@ -70,6 +70,22 @@ export const EPLB_CONFIG = struct('EplbConfig', {
   logBalancedness: bool,
 });
 
+/** Colocation (a missing topology is reported with its own hint). */
+export const COLOCATION = struct('Colocation', {
+  topology: instanceOf(Topology, "e.g. Topology.ZONE or Topology.custom('example.com/rack')"),
+  required: bool,
+}, ['topology']);
+
+/** TierPlacement (SpreadMode members and label syntax are checked by resolvePlacement). */
+export const TIER_PLACEMENT = struct('TierPlacement', {
+  spreadAcrossNodes: str(),
+  spreadAcrossZones: str(),
+  colocation: nested(COLOCATION),
+  requiredNodeLabels: arrayOf(instanceOf(NodeLabelQuery, "e.g. NodeLabelQuery.is('pool', 'gpu')")),
+  preferredNodeLabels: arrayOf(instanceOf(NodeLabelQuery, "e.g. NodeLabelQuery.in('example.com/rack', ['r1', 'r2'])")),
+  tolerations: arrayOf(instanceOf(NodeTaintQuery, "e.g. NodeTaintQuery.exists('dedicated')")),
+});
+
 /** TierOptions. */
 export const TIER_OPTIONS = struct('TierOptions', {
   replicas: int(1),
@@ -99,6 +115,9 @@ export const TIER_OPTIONS = struct('TierOptions', {
   preStopSleep: duration,
   port,
   interconnect: instanceOf(Interconnect, 'e.g. Interconnect.infiniband() or Interconnect.efa({ count: 32 })'),
+  serviceName: dns1035Label,
+  workloadName: dns1123Subdomain,
+  placement: nested(TIER_PLACEMENT),
   extraArgs: stringList,
   extraEnv: arrayOf(nested(ENVIRONMENT_VARIABLE)),
 });
@@ -124,12 +143,14 @@ export const PD_ROUTER_OPTIONS = struct('PdRouterOptions', {
   strategy: instanceOf(RouterStrategy, 'e.g. RouterStrategy.vllmRouter()'),
   replicas: int(1),
   port,
+  serviceName: dns1035Label,
   discovery: str(),
 });
 
 /** PdServiceProps. */
 export const PD_SERVICE_PROPS = extend('PdServiceProps', [MODEL_SERVING_OPTIONS], {
   interconnect: TIER_OPTIONS.fields.interconnect,
+  colocation: nested(COLOCATION),
   prefill: nested(TIER_OPTIONS),
   decode: nested(TIER_OPTIONS),
   router: nested(PD_ROUTER_OPTIONS),

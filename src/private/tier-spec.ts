@@ -12,6 +12,7 @@ import type { InterconnectSpec } from './interconnect';
 import {
   APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, LWS_WORKER_INDEX_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL,
 } from './labels';
+import { PlacementSpec, resolvePlacement } from './placement';
 import { DEFAULT_HTTP_PORT } from './ports';
 import { bytesOf } from './size';
 import { checkExtraArgs } from './vllm-args';
@@ -65,6 +66,11 @@ export interface TierSpec {
   readonly eplbConfig?: EplbConfig;
   /** The fabric KV moves over (private/interconnect.ts): kind, whether RDMA is declared, bandwidth. */
   readonly interconnect: InterconnectSpec;
+  /** Fixed object names (TierOptions.serviceName / workloadName); undefined: generated from the construct path. */
+  readonly serviceName?: string;
+  readonly workloadName?: string;
+  /** Spread, co-location, node affinity and tolerations (private/placement.ts). */
+  readonly placement: PlacementSpec;
   // ---- engine settings (undefined: vLLM's default)
   readonly gpuMemoryUtilization?: number;
   readonly maxModelLen?: number;
@@ -241,6 +247,9 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     enableEplb: props.enableEplb,
     eplbConfig: props.eplbConfig,
     interconnect,
+    serviceName: props.serviceName,
+    workloadName: props.workloadName,
+    placement: resolvePlacement(where, props.placement),
     gpuMemoryUtilization: gmu,
     maxModelLen: props.maxModelLen,
     maxNumSeqs: props.maxNumSeqs,

@@ -10,9 +10,11 @@ import { Construct } from 'constructs';
 import { renderExtraEnv } from './env';
 import { INTERCONNECT_CONTRIBUTOR, interconnectContribution } from './interconnect';
 import { LWS_EXCLUSIVE_TOPOLOGY_ANNOTATION } from './labels';
+import { placementContribution, topologySpread } from './placement';
 import { Contribution, containerPort, MergedPod, mergePod, PodContribution, PodPort, PodVolume, PortPeer } from './pod-contribution';
 import { DP_RPC_PORT, DP_RPC_PORT_NAME, HTTP_PORT_NAME, MASTER_PORT, MASTER_PORT_NAME } from './ports';
 import { LIVENESS_TIMING, READINESS_TIMING, STARTUP_PERIOD_SECONDS, STARTUP_TIMEOUT_SECONDS } from './probes';
+import { containerSecurityContext, podSecurityContext, restricted, VLLM_GID, VLLM_UID, vllmWritablePaths } from './security';
 import { quantity } from './size';
 import type { TierSpec } from './tier-spec';
 import { LeaderWorkerSet, LeaderWorkerSetSpec } from '../imports/leaderworkerset.x-k8s.io';
@@ -76,9 +78,11 @@ export function mergeTierPod(spec: TierSpec, c: TierContributions): MergedPod {
   return mergePod(spec.where, [
     { from: 'the tier', pod: own },
     { from: INTERCONNECT_CONTRIBUTOR, pod: interconnectContribution(spec.interconnect) },
+    { from: 'the placement', pod: placementContribution(spec) },
     c.connector,
     ...(c.router ? [c.router] : []),
     { from: 'the model settings', pod: serving },
+    { from: 'the security profile', pod: vllmWritablePaths() },
     { from: c.connector.from, pod: { volumes: c.configVolumes ?? [] } },
   ]);
 }
@@ -114,7 +118,8 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
       },
       limits: { memory, [spec.accelerator.resourceName]: gpus, ...extended },
     },
-    securityContext: pod.capabilities.length > 0 ? { capabilities: { add: pod.capabilities } } : undefined,
+    // Restricted profile (private/security.ts); capabilities only as contributed (IPC_LOCK with RDMA).
+    securityContext: containerSecurityContext(pod.capabilities),
     volumeMounts: pod.volumes.map(v => v.mount),
     startupProbe: serving ? {
       httpGet,
@@ -133,9 +138,9 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
   };
   const accelerator = spec.accelerator;
   const initContainers = [
-    ...pod.initContainers,
+    ...pod.initContainers.map(restricted),
     // Native sidecars (Kubernetes 1.28+): init containers that keep running beside the main container.
-    ...pod.sidecars.map(c => ({ ...c, restartPolicy: 'Always' })),
+    ...pod.sidecars.map(c => ({ ...restricted(c), restartPolicy: 'Always' })),
   ];
   return {
     metadata: {
@@ -145,9 +150,11 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
     spec: {
       // vLLM never talks to the Kubernetes API.
       automountServiceAccountToken: false,
+      securityContext: podSecurityContext(VLLM_UID, VLLM_GID, true),
       terminationGracePeriodSeconds: spec.gracePeriodSeconds,
       nodeSelector: accelerator.nodeLabelKey ? { [accelerator.nodeLabelKey]: accelerator.nodeLabelValue! } : undefined,
-      tolerations: [{ key: accelerator.tolerationKey, operator: 'Exists', effect: 'NoSchedule' }],
+      tolerations: [{ key: accelerator.tolerationKey, operator: 'Exists', effect: 'NoSchedule' }, ...spec.placement.tolerations],
+      topologySpreadConstraints: topologySpread(spec),
       initContainers: initContainers.length > 0 ? initContainers : undefined,
       containers: [container],
       hostIpc: pod.hostIpc || undefined,
@@ -159,6 +166,8 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
 
 /** What every workload renderer needs. */
 export interface WorkloadOptions {
+  /** The object's name; undefined: generated from the construct path. */
+  readonly name?: string;
   /** Labels of the workload object itself. */
   readonly labels: { [key: string]: string };
   readonly selector: { [key: string]: string };
@@ -172,7 +181,7 @@ export interface WorkloadOptions {
 /** A Deployment (id `Resource`) whose spec is rendered at synth time. */
 export function renderDeployment(scope: Construct, id: string, o: WorkloadOptions): ApiObject {
   return new k8s.KubeDeployment(scope, id, {
-    metadata: { labels: o.labels },
+    metadata: named(o.name, { labels: o.labels }),
     spec: Lazy.any({
       produce: (): k8s.DeploymentSpec => ({
         replicas: o.replicas(),
@@ -195,6 +204,8 @@ export interface GroupWorkloadOptions {
   readonly replicas: () => number | undefined;
   /** `leaderworkerset.sigs.k8s.io/exclusive-topology`: one group per domain of this label. */
   readonly exclusiveTopologyKey?: string;
+  /** A fixed `metadata.name`; undefined lets cdk8s derive it from the construct path. */
+  readonly name?: string;
 }
 
 /**
@@ -203,10 +214,10 @@ export interface GroupWorkloadOptions {
  */
 export function renderLeaderWorkerSet(scope: Construct, id: string, o: GroupWorkloadOptions): ApiObject {
   return new LeaderWorkerSet(scope, id, {
-    metadata: {
+    metadata: named(o.name, {
       labels: o.labels,
       annotations: o.exclusiveTopologyKey ? { [LWS_EXCLUSIVE_TOPOLOGY_ANNOTATION]: o.exclusiveTopologyKey } : undefined,
-    },
+    }),
     spec: Lazy.any({
       produce: () => ({
         replicas: o.replicas(),
@@ -231,6 +242,14 @@ export function renderLeaderWorkerSet(scope: Construct, id: string, o: GroupWork
   });
 }
 
+/**
+ * Metadata with a fixed name, or without the key: cdk8s generates the name from the construct path only when
+ * `name` is absent (an explicit undefined would leave the object unnamed).
+ */
+export function named(name: string | undefined, metadata: k8s.ObjectMeta): k8s.ObjectMeta {
+  return name === undefined ? metadata : { ...metadata, name };
+}
+
 /** Rolling one pod at a time without surge: a surge pod would need spare GPUs. */
 export const NO_SURGE_ROLLOUT: k8s.DeploymentStrategy = {
   type: 'RollingUpdate',
@@ -240,7 +259,7 @@ export const NO_SURGE_ROLLOUT: k8s.DeploymentStrategy = {
 /** The tier's ClusterIP Service: HTTP plus the ports contributors asked to expose. */
 export function renderTierService(scope: Construct, id: string, spec: TierSpec, pod: MergedPod): ApiObject {
   return new k8s.KubeService(scope, id, {
-    metadata: { labels: spec.labels },
+    metadata: named(spec.serviceName, { labels: spec.labels }),
     spec: {
       type: 'ClusterIP',
       // A multi-node tier's leaders only: its workers run no API server.

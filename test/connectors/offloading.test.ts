@@ -27,7 +27,7 @@ describe('OffloadingConnector', () => {
       });
       // The connector opens no ports and sets no env of its own.
       expect(container(dep).ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
-      expect(container(dep).env.map((e: any) => e.name)).toEqual(['HF_HOME']);
+      expect(container(dep).env.map((e: any) => e.name)).toEqual(['HF_HOME', 'HOME', 'USER']);
     }
     // Prefill: 2 GPUs (DP 2) -> 64Gi base + 2 engines x 10 GiB.
     expect(container(prefill).resources.requests.memory).toBe(`${64 + 2 * 10}Gi`);

@@ -48,9 +48,42 @@ describe('mergePod', () => {
       /^PrefillTier 'P': 'annotation' \('k'\) is set to 'v' by a and to 'w' by b$/],
     ['a resource count', { resources: { 'rdma/ib': 1 } }, { resources: { 'rdma/ib': 2 } },
       /^PrefillTier 'P': 'resources\.rdma\/ib' \(2\) contradicts 1/],
-    ['two affinities', { affinity: {} }, { affinity: {} },
-      /^PrefillTier 'P': 'affinity' \('b'\) cannot be combined with the pod affinity a sets$/],
   ])('fails on %s set twice', (_what, a, b, message) => {
     expect(() => mergePod(W, [{ from: 'a', pod: a }, { from: 'b', pod: b }])).toThrow(message);
+  });
+
+  test('affinities of two contributors must both hold: pod terms join, required node terms cross', () => {
+    const zone = { labelSelector: { matchLabels: { app: 'x' } }, topologyKey: 'topology.kubernetes.io/zone' };
+    const host = { labelSelector: { matchLabels: { app: 'x' } }, topologyKey: 'kubernetes.io/hostname' };
+    const expr = (key: string) => ({ key, operator: 'Exists' });
+    const merged = mergePod(W, [
+      {
+        from: 'a',
+        pod: {
+          affinity: {
+            podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [host] },
+            nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [expr('a1')] }, { matchExpressions: [expr('a2')] }] } },
+          },
+        },
+      },
+      {
+        from: 'b',
+        pod: {
+          affinity: {
+            podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: zone }] },
+            nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [expr('b')] }] } },
+          },
+        },
+      },
+    ]);
+    expect(merged.affinity!.podAffinity).toEqual({
+      requiredDuringSchedulingIgnoredDuringExecution: [host],
+      preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: zone }],
+    });
+    // (a1 OR a2) AND b == (a1 AND b) OR (a2 AND b)
+    expect(merged.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms).toEqual([
+      { matchExpressions: [expr('a1'), expr('b')] },
+      { matchExpressions: [expr('a2'), expr('b')] },
+    ]);
   });
 });

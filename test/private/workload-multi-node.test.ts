@@ -97,6 +97,14 @@ describe('multi-node tiers (LeaderWorkerSet)', () => {
     expect(set.spec.replicas).toBeUndefined();
   });
 
+  test('workloadName names the LeaderWorkerSet (and so its pods and LWS_LEADER_ADDRESS)', () => {
+    const c = chart();
+    new DecodeTier(c, 'D', { model: LLAMA_405B, tensorParallelSize: 16, workloadName: 'llama-decode' });
+    const set = lws(synth(c), 'decode');
+    expect(set.metadata.name).toBe('llama-decode');
+    expect(lwsGroupPods(set, 'llm')[1].template.spec.containers[0].args).toContain('--master-addr=llama-decode-0.llama-decode.llm');
+  });
+
   test('vllm-router discovers the leaders of multi-node tiers only', () => {
     const c = chart();
     new PdService(c, 'Svc', {

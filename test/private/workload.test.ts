@@ -26,16 +26,18 @@ describe('workload renderer', () => {
     const template = renderTierPodTemplate(spec, pod, []);
     expect(template.spec!.initContainers!.map(c => [c.name, c.restartPolicy])).toEqual([['init', undefined], ['routing-sidecar', 'Always']]);
     const vllm = template.spec!.containers[0];
-    expect(vllm.securityContext).toEqual({ capabilities: { add: ['IPC_LOCK'] } });
+    expect(vllm.securityContext!.capabilities).toEqual({ drop: ['ALL'], add: ['IPC_LOCK'] });
+    // Contributed containers get the restricted container settings too.
+    for (const c of template.spec!.initContainers!) expect(c.securityContext!.allowPrivilegeEscalation).toBe(false);
     expect(vllm.resources!.limits!['rdma/ib'].value).toBe(1);
     expect(vllm.ports!.map(p => p.name)).toEqual(['http', 'nixl-side-0', 'sidecar']);
   });
 
-  test('a tier without contributions renders no init containers and no securityContext', () => {
+  test('a tier without contributions renders no init containers and adds no capability', () => {
     const pod = mergeTierPod(spec, { connector: { from: 'NixlConnector', pod: spec.kvConnector._render(spec).pod } });
     const template = renderTierPodTemplate(spec, pod, []);
     expect(template.spec!.initContainers).toBeUndefined();
-    expect(template.spec!.containers[0].securityContext).toBeUndefined();
+    expect(template.spec!.containers[0].securityContext!.capabilities).toEqual({ drop: ['ALL'], add: undefined });
   });
 
   test('replicas is left out once an autoscaler is bound (IScalable pattern)', () => {
