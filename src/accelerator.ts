@@ -26,8 +26,8 @@ export interface CustomAcceleratorOptions {
   readonly memory: Size;
 
   /**
-   * How many devices one node of this type has. GPUs per pod may not exceed it
-   * (a single-node tier cannot span nodes).
+   * How many devices one node of this type has. GPUs per pod may not exceed it; a replica with more
+   * GPUs spans several nodes (a LeaderWorkerSet).
    *
    * @default 8
    * @see https://github.com/NVIDIA/k8s-device-plugin/blob/main/docs/gpu-feature-discovery/README.md
@@ -77,6 +77,8 @@ const AMD_GPU_RESOURCE = 'amd.com/gpu';
 export class Accelerator {
   /** NVIDIA H100 SXM 80 GB (HBM3), 8 per node. */
   public static readonly NVIDIA_H100_80GB = Accelerator.nvidia('H100-80GB', 80, 'NVIDIA-H100-80GB-HBM3');
+  // H200 and B200: 8 GPUs per HGX/DGX node, 141 GB and 180 GB each (DGX H200: 1,128 GB of GPU memory over 8 GPUs;
+  // DGX B200: 1,440 GB over 8 GPUs; https://www.nvidia.com/en-us/data-center/dgx-h200/ and /dgx-b200/).
   /** NVIDIA H200 141 GB, 8 per node. */
   public static readonly NVIDIA_H200 = Accelerator.nvidia('H200', 141, 'NVIDIA-H200');
   /** NVIDIA B200 180 GB, 8 per node. */
@@ -153,10 +155,18 @@ export class Accelerator {
   }
 
   /**
-   * The same accelerator on nodes with a different number of devices (e.g. 4-GPU nodes).
+   * The same accelerator on nodes with fewer devices (e.g. 4-GPU nodes). It cannot raise the count: a pod
+   * asking for more GPUs than a node has never schedules; a replica larger than one node spans several
+   * (`nodesPerReplica`), and another node type is `Accelerator.custom({ gpusPerNode })`.
    */
   public withGpusPerNode(gpusPerNode: number): Accelerator {
     int(1)('Accelerator', 'gpusPerNode', gpusPerNode);
+    if (gpusPerNode > this.gpusPerNode) {
+      throw invalid('Accelerator', 'gpusPerNode', gpusPerNode,
+        `must not exceed the ${this.gpusPerNode} GPUs one ${this.displayName} node has: a pod asking for more never schedules. ` +
+        "A tier larger than one node spans several (its replica's GPUs split over 'nodesPerReplica' pods); " +
+        'for another node type use Accelerator.custom({ gpusPerNode })');
+    }
     return new Accelerator({
       displayName: this.displayName,
       resourceName: this.resourceName,

@@ -22,6 +22,7 @@ export type { OffloadingConnectorOptions } from './connectors/offloading';
 export type { ExampleConnectorOptions } from './connectors/example';
 export * from './monitoring';
 export * from './tracing';
+export * from './expert-parallel';
 export * from './tier-options';
 export * from './disruption-budget';
 export * from './network-peer';

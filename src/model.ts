@@ -15,7 +15,30 @@ export enum AttentionKind {
 }
 
 /**
- * The parts of a model's `config.json` that constrain parallelism and KV transfer.
+ * How a checkpoint stores its weights, which decides the weight bytes a rank loads.
+ */
+export enum CheckpointDtype {
+  /** `torch_dtype: bfloat16`, 2 bytes per parameter. */
+  BFLOAT16 = 'bfloat16',
+  /** `torch_dtype: float16`, 2 bytes per parameter. */
+  FLOAT16 = 'float16',
+  /**
+   * Block-quantized FP8 (`quantization_config.quant_method: fp8`, `weight_block_size: [128, 128]`, as in
+   * DeepSeek-V3/R1): linear layers 1 byte per parameter plus one float32 scale per 128x128 block; embeddings,
+   * norms, the MoE router and `lm_head` stay bfloat16.
+   */
+  FP8 = 'fp8',
+  /**
+   * MXFP4 experts (`quantization_config.quant_method: mxfp4`, as in gpt-oss): MoE expert weights 4 bits plus one
+   * 8-bit scale per 32 values (4.25 bits); attention, the router, embeddings and `lm_head` stay bfloat16
+   * (`modules_to_not_convert`).
+   */
+  MXFP4 = 'mxfp4',
+}
+
+/**
+ * The parts of a model's `config.json` that constrain parallelism and KV transfer, and size it
+ * (weights and KV cache per rank). Field names follow `config.json` in camelCase.
  */
 export interface ModelArchitecture {
   /**
@@ -49,6 +72,170 @@ export interface ModelArchitecture {
    * @see https://docs.vllm.ai/en/latest/features/nixl_connector_compatibility.html
    */
   readonly attention?: AttentionKind;
+
+  /**
+   * `hidden_size`. Needed to size the weights and, without `headDim`, the KV cache.
+   *
+   * @default - unknown: the model cannot be sized
+   * @see https://huggingface.co/docs/transformers/main_classes/configuration
+   */
+  readonly hiddenSize?: number;
+
+  /**
+   * `head_dim`: the size of one attention head (what vLLM's attention spec calls `head_size`).
+   *
+   * @default - hiddenSize / numAttentionHeads (vllm/config/model.py get_head_size)
+   * @see https://huggingface.co/docs/transformers/main_classes/configuration
+   */
+  readonly headDim?: number;
+
+  /**
+   * `intermediate_size`: the MLP width of dense layers.
+   *
+   * @default - unknown: the weights cannot be sized unless numParameters is given
+   * @see https://huggingface.co/docs/transformers/main_classes/configuration
+   */
+  readonly intermediateSize?: number;
+
+  /**
+   * `vocab_size`.
+   *
+   * @default - unknown: the weights cannot be sized unless numParameters is given
+   * @see https://huggingface.co/docs/transformers/main_classes/configuration
+   */
+  readonly vocabSize?: number;
+
+  /**
+   * `tie_word_embeddings`: `lm_head` shares the embedding matrix.
+   *
+   * @default false
+   * @see https://huggingface.co/docs/transformers/main_classes/configuration
+   */
+  readonly tieWordEmbeddings?: boolean;
+
+  /**
+   * `kv_lora_rank` (MLA): the width of the compressed latent KV vector each layer caches per token.
+   *
+   * @default - required for AttentionKind.MLA sizing
+   * @see https://docs.vllm.ai/en/latest/design/hybrid_kv_cache_manager.html
+   */
+  readonly kvLoraRank?: number;
+
+  /**
+   * `qk_rope_head_dim` (MLA): the decoupled RoPE key width cached beside the latent vector.
+   *
+   * @default - required for AttentionKind.MLA sizing
+   * @see https://docs.vllm.ai/en/latest/design/hybrid_kv_cache_manager.html
+   */
+  readonly qkRopeHeadDim?: number;
+
+  /**
+   * `qk_nope_head_dim` (MLA): the non-RoPE query/key head width (weights only).
+   *
+   * @default - required for AttentionKind.MLA weight sizing unless numParameters is given
+   * @see https://huggingface.co/docs/transformers/main_classes/configuration
+   */
+  readonly qkNopeHeadDim?: number;
+
+  /**
+   * `v_head_dim` (MLA): the value head width (weights only).
+   *
+   * @default - required for AttentionKind.MLA weight sizing unless numParameters is given
+   * @see https://huggingface.co/docs/transformers/main_classes/configuration
+   */
+  readonly vHeadDim?: number;
+
+  /**
+   * `q_lora_rank` (MLA): the query compression rank; absent (`null`) when queries are not compressed.
+   *
+   * @default - queries are not compressed
+   * @see https://huggingface.co/docs/transformers/main_classes/configuration
+   */
+  readonly qLoraRank?: number;
+
+  /**
+   * `sliding_window`: the window of the sliding-window attention layers, in tokens.
+   *
+   * @default - no sliding-window layers
+   * @see https://docs.vllm.ai/en/latest/design/hybrid_kv_cache_manager.html
+   */
+  readonly slidingWindow?: number;
+
+  /**
+   * How many of the layers use sliding-window attention (the `sliding_attention` entries of `layer_types`);
+   * the others use full attention. Required with `slidingWindow`.
+   *
+   * @default - no sliding-window layers
+   * @see https://docs.vllm.ai/en/latest/design/hybrid_kv_cache_manager.html
+   */
+  readonly slidingWindowLayers?: number;
+
+  /**
+   * Routed MoE experts per MoE layer (`num_experts`, `num_local_experts` or `n_routed_experts`).
+   *
+   * @default - a dense model
+   * @see https://huggingface.co/docs/transformers/main_classes/configuration
+   */
+  readonly numExperts?: number;
+
+  /**
+   * `num_experts_per_tok`: experts each token is routed to.
+   *
+   * @default - a dense model
+   * @see https://huggingface.co/docs/transformers/main_classes/configuration
+   */
+  readonly numExpertsPerToken?: number;
+
+  /**
+   * `moe_intermediate_size`: the MLP width of one expert (Mixtral's experts use `intermediate_size`).
+   *
+   * @default - intermediateSize
+   * @see https://huggingface.co/docs/transformers/main_classes/configuration
+   */
+  readonly moeIntermediateSize?: number;
+
+  /**
+   * `n_shared_experts`: experts every token passes through, beside the routed ones (DeepSeek).
+   *
+   * @default 0
+   * @see https://huggingface.co/docs/transformers/main_classes/configuration
+   */
+  readonly numSharedExperts?: number;
+
+  /**
+   * `first_k_dense_replace`: the first layers use a dense MLP instead of experts (DeepSeek).
+   *
+   * @default 0
+   * @see https://huggingface.co/docs/transformers/main_classes/configuration
+   */
+  readonly firstDenseLayers?: number;
+
+  /**
+   * Total parameters, when known exactly (e.g. from the model card). Otherwise the planner counts them from the
+   * fields above (matrices, embeddings and norms; biases and per-head norms, under 0.01%, are left out).
+   *
+   * @default - counted from the architecture
+   * @see https://huggingface.co/docs/safetensors/metadata_parsing
+   */
+  readonly numParameters?: number;
+
+  /**
+   * How the checkpoint stores its weights.
+   *
+   * @default CheckpointDtype.BFLOAT16
+   * @see https://huggingface.co/docs/transformers/main_classes/configuration
+   */
+  readonly checkpointDtype?: CheckpointDtype;
+
+  /**
+   * The checkpoint's total weight bytes (e.g. the `total_size` of `model.safetensors.index.json`), for quantized
+   * checkpoints the dtype rules do not describe. Overrides numParameters x checkpointDtype; each rank then loads
+   * weightBytes / tensorParallelSize of the layers of its pipeline stage.
+   *
+   * @default - counted from the architecture and checkpointDtype
+   * @see https://huggingface.co/docs/safetensors/metadata_parsing
+   */
+  readonly weightBytes?: number;
 }
 
 /**
@@ -69,35 +256,322 @@ export interface ModelOptions {
  */
 export class Model {
   /**
-   * meta-llama/Llama-3.1-8B-Instruct (config.json: 32 heads, 8 KV heads, 32 layers).
+   * meta-llama/Llama-3.1-8B-Instruct (dense GQA, 32 heads, 8 KV heads, 32 layers).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/meta-llama--Meta-Llama-3.1-8B_config.json (the base model; the Instruct release shares its architecture).
    * @see https://huggingface.co/meta-llama/Llama-3.1-8B-Instruct/blob/main/config.json
    */
   public static readonly LLAMA_3_1_8B_INSTRUCT = Model.of('meta-llama/Llama-3.1-8B-Instruct', {
-    architecture: { numAttentionHeads: 32, numKeyValueHeads: 8, numHiddenLayers: 32 },
+    architecture: {
+      numAttentionHeads: 32,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 32,
+      hiddenSize: 4096,
+      intermediateSize: 14336,
+      vocabSize: 128256,
+      tieWordEmbeddings: false,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
   });
 
   /**
-   * meta-llama/Llama-3.1-70B-Instruct (config.json: 64 heads, 8 KV heads, 80 layers).
+   * meta-llama/Llama-3.1-70B-Instruct (dense GQA, 64 heads, 8 KV heads, 80 layers).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/meta-llama--Meta-Llama-3.1-70B_config.json (the base model; the Instruct release shares its architecture).
    * @see https://huggingface.co/meta-llama/Llama-3.1-70B-Instruct/blob/main/config.json
    */
   public static readonly LLAMA_3_1_70B_INSTRUCT = Model.of('meta-llama/Llama-3.1-70B-Instruct', {
-    architecture: { numAttentionHeads: 64, numKeyValueHeads: 8, numHiddenLayers: 80 },
+    architecture: {
+      numAttentionHeads: 64,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 80,
+      hiddenSize: 8192,
+      intermediateSize: 28672,
+      vocabSize: 128256,
+      tieWordEmbeddings: false,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
   });
 
   /**
-   * meta-llama/Llama-3.1-405B-Instruct (config.json: 128 heads, 8 KV heads, 126 layers).
+   * meta-llama/Llama-3.1-405B-Instruct (dense GQA, 128 heads, 8 KV heads, 126 layers).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/meta-llama--Meta-Llama-3.1-405B_config.json (the base model; the Instruct release shares its architecture).
    * @see https://huggingface.co/meta-llama/Llama-3.1-405B-Instruct/blob/main/config.json
    */
   public static readonly LLAMA_3_1_405B_INSTRUCT = Model.of('meta-llama/Llama-3.1-405B-Instruct', {
-    architecture: { numAttentionHeads: 128, numKeyValueHeads: 8, numHiddenLayers: 126 },
+    architecture: {
+      numAttentionHeads: 128,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 126,
+      hiddenSize: 16384,
+      intermediateSize: 53248,
+      vocabSize: 128256,
+      tieWordEmbeddings: false,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
   });
 
   /**
-   * deepseek-ai/DeepSeek-V3 (config.json: 128 heads, 128 KV heads, 61 layers, MLA via kv_lora_rank).
+   * meta-llama/Llama-3.3-70B-Instruct (dense GQA, 64 heads, 8 KV heads, 80 layers).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@f577ab8 src/aiconfigurator/model_configs/meta-llama--Llama-3.3-70B-Instruct_config.json.
+   * @see https://huggingface.co/meta-llama/Llama-3.3-70B-Instruct/blob/main/config.json
+   */
+  public static readonly LLAMA_3_3_70B_INSTRUCT = Model.of('meta-llama/Llama-3.3-70B-Instruct', {
+    architecture: {
+      numAttentionHeads: 64,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 80,
+      hiddenSize: 8192,
+      intermediateSize: 28672,
+      vocabSize: 128256,
+      tieWordEmbeddings: false,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
+   * Qwen/Qwen3-0.6B (dense GQA, 16 heads, 8 KV heads, 28 layers, head_dim 128).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/Qwen--Qwen3-0.6B_config.json.
+   * @see https://huggingface.co/Qwen/Qwen3-0.6B/blob/main/config.json
+   */
+  public static readonly QWEN3_0_6B = Model.of('Qwen/Qwen3-0.6B', {
+    architecture: {
+      numAttentionHeads: 16,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 28,
+      hiddenSize: 1024,
+      headDim: 128,
+      intermediateSize: 3072,
+      vocabSize: 151936,
+      tieWordEmbeddings: true,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
+   * Qwen/Qwen3-1.7B (dense GQA, 16 heads, 8 KV heads, 28 layers, head_dim 128).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/Qwen--Qwen3-1.7B_config.json.
+   * @see https://huggingface.co/Qwen/Qwen3-1.7B/blob/main/config.json
+   */
+  public static readonly QWEN3_1_7B = Model.of('Qwen/Qwen3-1.7B', {
+    architecture: {
+      numAttentionHeads: 16,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 28,
+      hiddenSize: 2048,
+      headDim: 128,
+      intermediateSize: 6144,
+      vocabSize: 151936,
+      tieWordEmbeddings: true,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
+   * Qwen/Qwen3-8B (dense GQA, 32 heads, 8 KV heads, 36 layers, head_dim 128).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/Qwen--Qwen3-8B_config.json.
+   * @see https://huggingface.co/Qwen/Qwen3-8B/blob/main/config.json
+   */
+  public static readonly QWEN3_8B = Model.of('Qwen/Qwen3-8B', {
+    architecture: {
+      numAttentionHeads: 32,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 36,
+      hiddenSize: 4096,
+      headDim: 128,
+      intermediateSize: 12288,
+      vocabSize: 151936,
+      tieWordEmbeddings: false,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
+   * Qwen/Qwen3-32B (dense GQA, 64 heads, 8 KV heads, 64 layers, head_dim 128).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/Qwen--Qwen3-32B_config.json.
+   * @see https://huggingface.co/Qwen/Qwen3-32B/blob/main/config.json
+   */
+  public static readonly QWEN3_32B = Model.of('Qwen/Qwen3-32B', {
+    architecture: {
+      numAttentionHeads: 64,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 64,
+      hiddenSize: 5120,
+      headDim: 128,
+      intermediateSize: 25600,
+      vocabSize: 151936,
+      tieWordEmbeddings: false,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
+   * Qwen/Qwen3-30B-A3B (MoE, 128 experts (8 per token), 32 heads, 4 KV heads, 48 layers).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/Qwen--Qwen3-30B-A3B_config.json.
+   * @see https://huggingface.co/Qwen/Qwen3-30B-A3B/blob/main/config.json
+   */
+  public static readonly QWEN3_30B_A3B = Model.of('Qwen/Qwen3-30B-A3B', {
+    architecture: {
+      numAttentionHeads: 32,
+      numKeyValueHeads: 4,
+      numHiddenLayers: 48,
+      hiddenSize: 2048,
+      headDim: 128,
+      intermediateSize: 6144,
+      vocabSize: 151936,
+      tieWordEmbeddings: false,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+      numExperts: 128,
+      numExpertsPerToken: 8,
+      moeIntermediateSize: 768,
+    },
+  });
+
+  /**
+   * Qwen/Qwen3-235B-A22B (MoE, 128 experts (8 per token), 64 heads, 4 KV heads, 94 layers).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/Qwen--Qwen3-235B-A22B_config.json.
+   * @see https://huggingface.co/Qwen/Qwen3-235B-A22B/blob/main/config.json
+   */
+  public static readonly QWEN3_235B_A22B = Model.of('Qwen/Qwen3-235B-A22B', {
+    architecture: {
+      numAttentionHeads: 64,
+      numKeyValueHeads: 4,
+      numHiddenLayers: 94,
+      hiddenSize: 4096,
+      headDim: 128,
+      intermediateSize: 12288,
+      vocabSize: 151936,
+      tieWordEmbeddings: false,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+      numExperts: 128,
+      numExpertsPerToken: 8,
+      moeIntermediateSize: 1536,
+    },
+  });
+
+  /**
+   * mistralai/Mixtral-8x7B-v0.1 (MoE, 8 experts (2 per token) of intermediate_size 14336, 32 heads, 8 KV heads, 32 layers).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/mistralai--Mixtral-8x7B-v0.1_config.json.
+   * @see https://huggingface.co/mistralai/Mixtral-8x7B-v0.1/blob/main/config.json
+   */
+  public static readonly MIXTRAL_8X7B_V0_1 = Model.of('mistralai/Mixtral-8x7B-v0.1', {
+    architecture: {
+      numAttentionHeads: 32,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 32,
+      hiddenSize: 4096,
+      intermediateSize: 14336,
+      vocabSize: 32000,
+      tieWordEmbeddings: false,
+      numExperts: 8,
+      numExpertsPerToken: 2,
+      moeIntermediateSize: 14336,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
+   * openai/gpt-oss-20b (MoE, 32 MXFP4 experts (4 per token), 64 heads, 8 KV heads, 24 layers of which 12 use a 128-token sliding window (layer_types)).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/openai--gpt-oss-20b_config.json.
+   * @see https://huggingface.co/openai/gpt-oss-20b/blob/main/config.json
+   */
+  public static readonly GPT_OSS_20B = Model.of('openai/gpt-oss-20b', {
+    architecture: {
+      numAttentionHeads: 64,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 24,
+      hiddenSize: 2880,
+      headDim: 64,
+      intermediateSize: 2880,
+      vocabSize: 201088,
+      tieWordEmbeddings: false,
+      slidingWindow: 128,
+      slidingWindowLayers: 12,
+      numExperts: 32,
+      numExpertsPerToken: 4,
+      moeIntermediateSize: 2880,
+      checkpointDtype: CheckpointDtype.MXFP4,
+    },
+  });
+
+  /**
+   * openai/gpt-oss-120b (MoE, 128 MXFP4 experts (4 per token), 64 heads, 8 KV heads, 36 layers of which 18 use a 128-token sliding window (layer_types)).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/openai--gpt-oss-120b_config.json.
+   * @see https://huggingface.co/openai/gpt-oss-120b/blob/main/config.json
+   */
+  public static readonly GPT_OSS_120B = Model.of('openai/gpt-oss-120b', {
+    architecture: {
+      numAttentionHeads: 64,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 36,
+      hiddenSize: 2880,
+      headDim: 64,
+      intermediateSize: 2880,
+      vocabSize: 201088,
+      tieWordEmbeddings: false,
+      slidingWindow: 128,
+      slidingWindowLayers: 18,
+      numExperts: 128,
+      numExpertsPerToken: 4,
+      moeIntermediateSize: 2880,
+      checkpointDtype: CheckpointDtype.MXFP4,
+    },
+  });
+
+  /**
+   * deepseek-ai/DeepSeek-V3 (MLA (kv_lora_rank 512 + qk_rope_head_dim 64), MoE 256 experts (8 per token) + 1 shared, block FP8, 128 heads, 61 layers).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/deepseek-ai--DeepSeek-V3_config.json (the multi-token-prediction layer 61, which vLLM loads only for speculative decoding, is not counted).
    * @see https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json
    */
   public static readonly DEEPSEEK_V3 = Model.of('deepseek-ai/DeepSeek-V3', {
-    architecture: { numAttentionHeads: 128, numKeyValueHeads: 128, numHiddenLayers: 61, attention: AttentionKind.MLA },
+    architecture: {
+      numAttentionHeads: 128,
+      numKeyValueHeads: 128,
+      numHiddenLayers: 61,
+      attention: AttentionKind.MLA,
+      hiddenSize: 7168,
+      intermediateSize: 18432,
+      vocabSize: 129280,
+      tieWordEmbeddings: false,
+      kvLoraRank: 512,
+      qkRopeHeadDim: 64,
+      qkNopeHeadDim: 128,
+      vHeadDim: 128,
+      qLoraRank: 1536,
+      numExperts: 256,
+      numExpertsPerToken: 8,
+      moeIntermediateSize: 2048,
+      numSharedExperts: 1,
+      firstDenseLayers: 3,
+      checkpointDtype: CheckpointDtype.FP8,
+    },
+  });
+
+  /**
+   * deepseek-ai/DeepSeek-R1 (MLA (kv_lora_rank 512 + qk_rope_head_dim 64), MoE 256 experts (8 per token) + 1 shared, block FP8, 128 heads, 61 layers).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/deepseek-ai--DeepSeek-R1_config.json (the multi-token-prediction layer 61, which vLLM loads only for speculative decoding, is not counted).
+   * @see https://huggingface.co/deepseek-ai/DeepSeek-R1/blob/main/config.json
+   */
+  public static readonly DEEPSEEK_R1 = Model.of('deepseek-ai/DeepSeek-R1', {
+    architecture: {
+      numAttentionHeads: 128,
+      numKeyValueHeads: 128,
+      numHiddenLayers: 61,
+      attention: AttentionKind.MLA,
+      hiddenSize: 7168,
+      intermediateSize: 18432,
+      vocabSize: 129280,
+      tieWordEmbeddings: false,
+      kvLoraRank: 512,
+      qkRopeHeadDim: 64,
+      qkNopeHeadDim: 128,
+      vHeadDim: 128,
+      qLoraRank: 1536,
+      numExperts: 256,
+      numExpertsPerToken: 8,
+      moeIntermediateSize: 2048,
+      numSharedExperts: 1,
+      firstDenseLayers: 3,
+      checkpointDtype: CheckpointDtype.FP8,
+    },
   });
 
   /**
@@ -124,6 +598,24 @@ export class Model {
       requireInteger(where, 'architecture.numKeyValueHeads', architecture.numKeyValueHeads, 1);
       if (architecture.attention !== undefined && !Object.values(AttentionKind).includes(architecture.attention)) {
         throw invalid(where, 'architecture.attention', architecture.attention, `must be one of ${Object.values(AttentionKind).join(', ')}`);
+      }
+      if (architecture.checkpointDtype !== undefined && !Object.values(CheckpointDtype).includes(architecture.checkpointDtype)) {
+        throw invalid(where, 'architecture.checkpointDtype', architecture.checkpointDtype,
+          `must be one of ${Object.values(CheckpointDtype).join(', ')}`);
+      }
+      if ((architecture.slidingWindow === undefined) !== (architecture.slidingWindowLayers === undefined)) {
+        throw invalid(where, 'architecture.slidingWindowLayers', architecture.slidingWindowLayers,
+          `must be given together with 'architecture.slidingWindow' (${architecture.slidingWindow})`);
+      }
+      const layers = architecture.numHiddenLayers;
+      for (const [prop, value] of [['slidingWindowLayers', architecture.slidingWindowLayers], ['firstDenseLayers', architecture.firstDenseLayers]] as const) {
+        if (value !== undefined && layers !== undefined && value > layers) {
+          throw invalid(where, `architecture.${prop}`, value, `must not exceed numHiddenLayers (${layers})`);
+        }
+      }
+      if (architecture.attention === AttentionKind.MLA && architecture.slidingWindow !== undefined) {
+        throw invalid(where, 'architecture.slidingWindow', architecture.slidingWindow,
+          'is not supported with AttentionKind.MLA by this library (no sliding-window MLA model is sized)');
       }
     }
     this.name = name;

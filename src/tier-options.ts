@@ -3,6 +3,7 @@ import { Cpu, SecretValue } from 'cdk8s-plus-28';
 import { Accelerator } from './accelerator';
 import { DisruptionBudget } from './disruption-budget';
 import { EnvironmentVariable } from './environment-variable';
+import { All2allBackend, EplbConfig } from './expert-parallel';
 import { Interconnect } from './interconnect';
 import { KvConnector } from './kv-connector';
 import { Model } from './model';
@@ -57,7 +58,7 @@ export interface TierResources {
  */
 export interface TierOptions {
   /**
-   * Number of pods.
+   * Number of replicas: pods, or groups of `nodesPerReplica` pods on a multi-node tier.
    *
    * @default 1
    * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
@@ -81,7 +82,7 @@ export interface TierOptions {
   readonly tensorParallelSize?: number;
 
   /**
-   * `--pipeline-parallel-size` (within one pod until multi-node tiers exist).
+   * `--pipeline-parallel-size`. Stages may sit on different nodes of a multi-node tier.
    *
    * @default 1
    * @see https://docs.vllm.ai/en/latest/serving/parallelism_scaling.html
@@ -89,13 +90,66 @@ export interface TierOptions {
   readonly pipelineParallelSize?: number;
 
   /**
-   * `--data-parallel-size`: engines per pod. GPUs per pod = tensor x pipeline x data.
+   * `--data-parallel-size`: engines per replica. GPUs per replica = tensor x pipeline x data.
    * Each data-parallel rank gets its own KV side-channel port.
    *
    * @default 1
    * @see https://docs.vllm.ai/en/latest/serving/data_parallel_deployment.html
    */
   readonly dataParallelSize?: number;
+
+  /**
+   * Nodes one replica spans. Above 1 the tier renders a LeaderWorkerSet (one pod per node, the GPUs of
+   * one node each): the leader serves HTTP, the workers run `vllm serve --headless`. The replica's GPUs
+   * (tensor x pipeline x data) must split evenly over the nodes, and with data parallelism every
+   * data-parallel rank must sit on one node.
+   *
+   * @default - 1 when the replica fits one node, otherwise its GPUs divided by the accelerator's gpusPerNode
+   * @see https://lws.sigs.k8s.io/docs/overview/
+   */
+  readonly nodesPerReplica?: number;
+
+  /**
+   * Topology label key whose domains hold exactly one group of a multi-node tier (the LeaderWorkerSet
+   * annotation `leaderworkerset.sigs.k8s.io/exclusive-topology`), e.g. a rack or NVLink-domain label.
+   *
+   * @default - no exclusive placement
+   * @see https://lws.sigs.k8s.io/docs/concepts/
+   */
+  readonly exclusiveTopologyKey?: string;
+
+  /**
+   * `--enable-expert-parallel`: MoE layers shard experts over the tensor x data ranks instead of
+   * splitting each expert.
+   *
+   * @default - vLLM's default (off)
+   * @see https://docs.vllm.ai/en/latest/serving/expert_parallel_deployment.html
+   */
+  readonly enableExpertParallel?: boolean;
+
+  /**
+   * `--all2all-backend`, with `enableExpertParallel`. DeepEP backends need RDMA between nodes.
+   *
+   * @default - vLLM's default (allgather_reducescatter)
+   * @see https://docs.vllm.ai/en/latest/serving/expert_parallel_deployment.html
+   */
+  readonly all2allBackend?: All2allBackend;
+
+  /**
+   * `--enable-eplb`: expert-parallel load balancing, with `enableExpertParallel`.
+   *
+   * @default - vLLM's default (off)
+   * @see https://docs.vllm.ai/en/latest/serving/expert_parallel_deployment.html
+   */
+  readonly enableEplb?: boolean;
+
+  /**
+   * `--eplb-config`, with `enableEplb`.
+   *
+   * @default - vLLM's defaults
+   * @see https://docs.vllm.ai/en/latest/serving/expert_parallel_deployment.html
+   */
+  readonly eplbConfig?: EplbConfig;
 
   /**
    * `--gpu-memory-utilization`, in (0, 1].

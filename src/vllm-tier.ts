@@ -1,6 +1,7 @@
 import { ApiObject, Duration, Lazy, Names, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Accelerator } from './accelerator';
+import { EplbConfig } from './expert-parallel';
 import { KvConnector } from './kv-connector';
 import { Model } from './model';
 import { IPdTier } from './pd-tier';
@@ -8,20 +9,37 @@ import { checkStruct } from './private/boundary';
 import { RouterEndpoint, TierConnectorRendering } from './private/connector-context';
 import { checkDisruptionBudget, NO_SURGE_ROLLOUT, renderDisruptionBudget } from './private/disruption';
 import { invalid } from './private/errors';
-import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels';
+import { COMPONENT_LABEL, LWS_LEADER_ADDRESS_ENV, LWS_WORKER_INDEX_ENV, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels';
 import { renderMonitor } from './private/monitoring';
 import { Contribution, MergedPod, PodContribution, PodVolume } from './private/pod-contribution';
-import { HTTP_PORT_NAME, METRICS_PATH } from './private/ports';
+import { DP_RPC_PORT, HTTP_PORT_NAME, MASTER_PORT, METRICS_PATH } from './private/ports';
 import type { HttpPortChange, RouterScalingRule, ScalingRange } from './private/router-context';
 import { VLLM_TIER_PROPS } from './private/tier-keys';
 import { resolveTierSpec, TierSpec } from './private/tier-spec';
-import { renderServeArgs } from './private/vllm-args';
+import { EngineSettings, renderServeArgs } from './private/vllm-args';
 import {
-  mergeTierPod, renderDeployment, renderTierPodTemplate, renderTierService, servingPort, TierContributions,
+  mergeTierPod, renderDeployment, renderLeaderWorkerSet, renderTierPodTemplate, renderTierService, servingPort, TierContributions,
 } from './private/workload';
 import { KvRole, TierRole } from './roles';
 import { KvCacheDtype, VllmTierProps } from './tier-options';
 import { VllmImage } from './vllm-image';
+
+/** Where a pod sits: a single-node replica, or the leader or a worker of a multi-node group. */
+enum NodeRole {
+  SINGLE = 'single',
+  LEADER = 'leader',
+  WORKER = 'worker',
+}
+
+/** `--eplb-config` JSON in vLLM's field names (vllm/config/parallel.py EPLBConfig), fixed order. */
+function eplbConfigJson(c: EplbConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (c.windowSize !== undefined) out.window_size = c.windowSize;
+  if (c.stepInterval !== undefined) out.step_interval = c.stepInterval;
+  if (c.numRedundantExperts !== undefined) out.num_redundant_experts = c.numRedundantExperts;
+  if (c.logBalancedness !== undefined) out.log_balancedness = c.logBalancedness;
+  return out;
+}
 
 /** What a PdRouter binds into a tier. */
 interface RouterBinding {
@@ -65,7 +83,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
   public readonly pipelineParallelSize: number;
   /** `--data-parallel-size`. */
   public readonly dataParallelSize: number;
-  /** GPUs requested by each pod: tensor x pipeline x data. */
+  /** GPUs requested by each pod: tensor x pipeline x data, divided by nodesPerReplica. */
   public readonly gpusPerPod: number;
   /** `--block-size`, if set. */
   public readonly blockSize?: number;
@@ -77,15 +95,20 @@ export abstract class VllmTier extends Construct implements IPdTier {
   public readonly port: number;
   /** How long a pod may take to start (the startup probe's budget). */
   public readonly startupTimeout: Duration;
-  /** The tier's workload object (a Deployment today), for escape hatches. */
+  /**
+   * The tier's workload object, for escape hatches: a Deployment, or a LeaderWorkerSet
+   * (`leaderworkerset.x-k8s.io/v1`) when a replica spans nodes.
+   */
   public readonly workload: ApiObject;
-  /** The tier's Deployment (the same object as `workload`). */
+  /** The same object as `workload` (a LeaderWorkerSet on multi-node tiers, despite the name). */
   public readonly deployment: ApiObject;
+  /** Nodes (pods) one replica spans; above 1 the workload is a LeaderWorkerSet. */
+  public readonly nodesPerReplica: number;
   /** The tier's ClusterIP Service. */
   public readonly service: ApiObject;
   /** Name of the tier's Service. */
   public readonly serviceName: string;
-  /** Labels that select exactly this tier's pods. */
+  /** Labels that select exactly this tier's pods (a multi-node tier's leaders and workers alike). */
   public readonly selectorLabels: { [key: string]: string };
   /** The tier's PodDisruptionBudget, unless `disruptionBudget` is `DisruptionBudget.none()`. */
   public readonly disruptionBudget?: ApiObject;
@@ -137,6 +160,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
     this.pipelineParallelSize = spec.pipelineParallelSize;
     this.dataParallelSize = spec.dataParallelSize;
     this.gpusPerPod = spec.gpusPerPod;
+    this.nodesPerReplica = spec.nodesPerReplica;
     this.blockSize = spec.blockSize;
     this.kvCacheDtype = spec.kvCacheDtype;
     this.enableChunkedPrefill = spec.enableChunkedPrefill;
@@ -162,44 +186,29 @@ export abstract class VllmTier extends Construct implements IPdTier {
     });
     const pod = this.mergedPod();
 
-    // ---- 3. render
-    this.workload = renderDeployment(this, 'Resource', {
-      name: spec.workloadName,
-      labels: spec.labels,
-      selector: spec.selectorLabels,
-      replicas: () => (this.autoscaled ? undefined : spec.replicas),
-      strategy: NO_SURGE_ROLLOUT,
-      // Rendered at synth time: some connectors' JSON needs the router's address, bound by PdRouter later.
-      template: () => {
-        const rendering = this.connectorRendering();
-        const merged = this.mergedPod();
-        return renderTierPodTemplate(spec, merged, [
-          ...renderServeArgs({
-            model: spec.model.name,
-            servedModelName: spec.servedModelName,
-            tokenizer: spec.tokenizer,
-            // The tier's port, unless a routing sidecar took it and vLLM moved behind it.
-            port: servingPort(merged),
-            tensorParallelSize: spec.tensorParallelSize,
-            pipelineParallelSize: spec.pipelineParallelSize,
-            dataParallelSize: spec.dataParallelSize,
-            gpuMemoryUtilization: spec.gpuMemoryUtilization,
-            maxModelLen: spec.maxModelLen,
-            maxNumSeqs: spec.maxNumSeqs,
-            maxNumBatchedTokens: spec.maxNumBatchedTokens,
-            blockSize: spec.blockSize,
-            kvCacheDtype: spec.kvCacheDtype,
-            enablePrefixCaching: spec.enablePrefixCaching,
-            enableChunkedPrefill: spec.enableChunkedPrefill,
-            kvTransferConfig: rendering.transferConfig,
-            shutdownTimeoutSeconds: spec.renderShutdownTimeout ? spec.drainSeconds : undefined,
-            otlpTracesEndpoint: spec.tracing?.otlpTracesEndpoint,
-            collectDetailedTraces: spec.tracing?.collectDetailedTraces,
-          }),
-          ...spec.extraArgs,
-        ]);
-      },
-    });
+    // ---- 3. render: a Deployment, or a LeaderWorkerSet when a replica spans nodes
+    // Rendered at synth time: some connectors' JSON needs the router's address, bound by PdRouter later.
+    const template = (node: NodeRole) => () => renderTierPodTemplate(spec, this.mergedPod(),
+      [...renderServeArgs(this.engineSettings(node)), ...spec.extraArgs], node !== NodeRole.WORKER);
+    const replicas = () => (this.autoscaled ? undefined : spec.replicas);
+    this.workload = spec.nodesPerReplica > 1
+      ? renderLeaderWorkerSet(this, 'Resource', {
+        labels: spec.labels,
+        size: spec.nodesPerReplica,
+        replicas,
+        leaderTemplate: template(NodeRole.LEADER),
+        workerTemplate: template(NodeRole.WORKER),
+        exclusiveTopologyKey: spec.exclusiveTopologyKey,
+        name: spec.workloadName,
+      })
+      : renderDeployment(this, 'Resource', {
+        name: spec.workloadName,
+        labels: spec.labels,
+        selector: spec.selectorLabels,
+        replicas,
+        strategy: NO_SURGE_ROLLOUT,
+        template: template(NodeRole.SINGLE),
+      });
     this.deployment = this.workload;
     // Checked eagerly too (the extraEnv rules), so a bad prop fails in the constructor, not at synth.
     renderTierPodTemplate(spec, pod, []);
@@ -326,6 +335,50 @@ export abstract class VllmTier extends Construct implements IPdTier {
     this.mergedPod(binding);
     if (this.scaling) scaling?.check(this.scaling);
     this.router = binding;
+  }
+
+  /** The typed engine settings of one pod of this tier; multi-node settings per the pod's place in its group. */
+  private engineSettings(node: NodeRole): EngineSettings {
+    const spec = this._spec;
+    const multiNode = node !== NodeRole.SINGLE;
+    // vLLM infers each node's data-parallel start rank from --node-rank (compat.ts MULTI_NODE_SERVE), so one
+    // worker template serves every index of the group: LWS sets LWS_WORKER_INDEX per pod and Kubernetes
+    // expands `$(VAR)` in args from the container's env (lws docs/examples/vllm/GPU/lws.yaml @ v0.10.0).
+    const dpAcrossNodes = multiNode && spec.dataParallelSize > 1;
+    return {
+      model: spec.model.name,
+      servedModelName: spec.servedModelName,
+      tokenizer: spec.tokenizer,
+      // The tier's port, unless a routing sidecar took it and vLLM moved behind it.
+      port: servingPort(this.mergedPod()),
+      tensorParallelSize: spec.tensorParallelSize,
+      pipelineParallelSize: spec.pipelineParallelSize,
+      dataParallelSize: spec.dataParallelSize,
+      dataParallelSizeLocal: dpAcrossNodes ? spec.dataParallelSizeLocal : undefined,
+      dataParallelAddress: dpAcrossNodes ? `$(${LWS_LEADER_ADDRESS_ENV})` : undefined,
+      dataParallelRpcPort: dpAcrossNodes ? DP_RPC_PORT : undefined,
+      nnodes: multiNode ? spec.nodesPerReplica : undefined,
+      nodeRank: multiNode ? (node === NodeRole.LEADER ? '0' : `$(${LWS_WORKER_INDEX_ENV})`) : undefined,
+      masterAddr: multiNode ? `$(${LWS_LEADER_ADDRESS_ENV})` : undefined,
+      masterPort: multiNode ? MASTER_PORT : undefined,
+      headless: node === NodeRole.WORKER,
+      enableExpertParallel: spec.enableExpertParallel,
+      all2allBackend: spec.all2allBackend?.name,
+      enableEplb: spec.enableEplb,
+      eplbConfig: spec.eplbConfig ? eplbConfigJson(spec.eplbConfig) : undefined,
+      gpuMemoryUtilization: spec.gpuMemoryUtilization,
+      maxModelLen: spec.maxModelLen,
+      maxNumSeqs: spec.maxNumSeqs,
+      maxNumBatchedTokens: spec.maxNumBatchedTokens,
+      blockSize: spec.blockSize,
+      kvCacheDtype: spec.kvCacheDtype,
+      enablePrefixCaching: spec.enablePrefixCaching,
+      enableChunkedPrefill: spec.enableChunkedPrefill,
+      kvTransferConfig: this.connectorRendering().transferConfig,
+      shutdownTimeoutSeconds: spec.renderShutdownTimeout ? spec.drainSeconds : undefined,
+      otlpTracesEndpoint: spec.tracing?.otlpTracesEndpoint,
+      collectDetailedTraces: spec.tracing?.collectDetailedTraces,
+    };
   }
 
   private connectorRendering(router = this.router): TierConnectorRendering {

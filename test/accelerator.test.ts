@@ -90,12 +90,18 @@ describe('Accelerator', () => {
     expect(pod.tolerations).toEqual([{ key: 'dedicated-gpu', operator: 'Exists', effect: 'NoSchedule' }]);
   });
 
-  test('fails when a tier needs more GPUs per pod than one node of the accelerator has', () => {
+  test('fails when a tier pinned to one node per replica needs more GPUs than one node of the accelerator has', () => {
     expect(() => new PrefillTier(chart(), 'Prefill', {
       model: Model.LLAMA_3_1_8B_INSTRUCT,
       tensorParallelSize: 8,
+      nodesPerReplica: 1,
       accelerator: Accelerator.NVIDIA_H100_80GB.withGpusPerNode(4),
-    })).toThrow(/'tensorParallelSize x pipelineParallelSize x dataParallelSize' \(8\) exceeds the 4 GPUs one H100-80GB node has/);
+    })).toThrow(/'tensorParallelSize x pipelineParallelSize x dataParallelSize' \(8\) puts 8 GPUs on each pod, more than one 4-GPU H100-80GB node has; spread the replica over at least 2 nodes \(nodesPerReplica\)/);
+  });
+
+  test('fails when withGpusPerNode raises the count above what one node has (a pod that could never schedule)', () => {
+    expect(() => Accelerator.NVIDIA_H100_80GB.withGpusPerNode(16))
+      .toThrow(/^Accelerator: 'gpusPerNode' \(16\) must not exceed the 8 GPUs one H100-80GB node has: a pod asking for more never schedules/);
   });
 
   test('fails when displayName is empty', () => {

@@ -1,5 +1,5 @@
 import { chart } from './util';
-import { AttentionKind, Model, PrefillTier } from '../src';
+import { AttentionKind, CheckpointDtype, Model, PrefillTier } from '../src';
 
 describe('Model', () => {
   test.each([
@@ -8,16 +8,67 @@ describe('Model', () => {
     ['LLAMA_3_1_405B_INSTRUCT', Model.LLAMA_3_1_405B_INSTRUCT, 'meta-llama/Llama-3.1-405B-Instruct', 128, 8, 126],
   ])('%s carries the facts of its config.json', (_id, model, name, heads, kvHeads, layers) => {
     expect(model.name).toBe(name);
-    expect(model.architecture).toEqual({ numAttentionHeads: heads, numKeyValueHeads: kvHeads, numHiddenLayers: layers });
+    expect(model.architecture).toMatchObject({ numAttentionHeads: heads, numKeyValueHeads: kvHeads, numHiddenLayers: layers });
     expect(model.attention).toBe(AttentionKind.STANDARD);
   });
 
   test('DEEPSEEK_V3 is an MLA model', () => {
     expect(Model.DEEPSEEK_V3.name).toBe('deepseek-ai/DeepSeek-V3');
-    expect(Model.DEEPSEEK_V3.architecture).toEqual({
-      numAttentionHeads: 128, numKeyValueHeads: 128, numHiddenLayers: 61, attention: AttentionKind.MLA,
+    expect(Model.DEEPSEEK_V3.architecture).toMatchObject({
+      numAttentionHeads: 128,
+      numKeyValueHeads: 128,
+      numHiddenLayers: 61,
+      attention: AttentionKind.MLA,
+      kvLoraRank: 512,
+      qkRopeHeadDim: 64,
+      checkpointDtype: CheckpointDtype.FP8,
     });
     expect(Model.DEEPSEEK_V3.attention).toBe(AttentionKind.MLA);
+  });
+
+  test.each([
+    ['LLAMA_3_3_70B_INSTRUCT', Model.LLAMA_3_3_70B_INSTRUCT, 'meta-llama/Llama-3.3-70B-Instruct'],
+    ['QWEN3_0_6B', Model.QWEN3_0_6B, 'Qwen/Qwen3-0.6B'],
+    ['QWEN3_1_7B', Model.QWEN3_1_7B, 'Qwen/Qwen3-1.7B'],
+    ['QWEN3_8B', Model.QWEN3_8B, 'Qwen/Qwen3-8B'],
+    ['QWEN3_32B', Model.QWEN3_32B, 'Qwen/Qwen3-32B'],
+    ['QWEN3_30B_A3B', Model.QWEN3_30B_A3B, 'Qwen/Qwen3-30B-A3B'],
+    ['QWEN3_235B_A22B', Model.QWEN3_235B_A22B, 'Qwen/Qwen3-235B-A22B'],
+    ['MIXTRAL_8X7B_V0_1', Model.MIXTRAL_8X7B_V0_1, 'mistralai/Mixtral-8x7B-v0.1'],
+    ['GPT_OSS_20B', Model.GPT_OSS_20B, 'openai/gpt-oss-20b'],
+    ['GPT_OSS_120B', Model.GPT_OSS_120B, 'openai/gpt-oss-120b'],
+    ['DEEPSEEK_R1', Model.DEEPSEEK_R1, 'deepseek-ai/DeepSeek-R1'],
+  ])('%s names its repository and carries what sizing needs', (_id, model, name) => {
+    expect(model.name).toBe(name);
+    const arch = model.architecture!;
+    for (const key of ['numAttentionHeads', 'numKeyValueHeads', 'numHiddenLayers', 'hiddenSize', 'intermediateSize', 'vocabSize', 'checkpointDtype'] as const) {
+      expect(arch[key]).toBeDefined();
+    }
+  });
+
+  test('gpt-oss declares its sliding-window layers', () => {
+    expect(Model.GPT_OSS_120B.architecture).toMatchObject({
+      slidingWindow: 128, slidingWindowLayers: 18, numHiddenLayers: 36, checkpointDtype: CheckpointDtype.MXFP4,
+    });
+  });
+
+  test('fails when slidingWindow comes without slidingWindowLayers', () => {
+    expect(() => Model.of('org/m', { architecture: { numAttentionHeads: 8, slidingWindow: 4096 } }))
+      .toThrow(/Model: 'architecture\.slidingWindowLayers' \(undefined\) must be given together with 'architecture\.slidingWindow' \(4096\)/);
+  });
+
+  test('fails when slidingWindowLayers exceeds the layers', () => {
+    expect(() => Model.of('org/m', { architecture: { numAttentionHeads: 8, numHiddenLayers: 4, slidingWindow: 128, slidingWindowLayers: 5 } }))
+      .toThrow(/Model: 'architecture\.slidingWindowLayers' \(5\) must not exceed numHiddenLayers \(4\)/);
+  });
+
+  test('fails on an unknown checkpointDtype', () => {
+    expect(() => Model.of('org/m', { architecture: { numAttentionHeads: 8, checkpointDtype: 'int3' as CheckpointDtype } }))
+      .toThrow(/Model: 'architecture\.checkpointDtype' \('int3'\) must be one of bfloat16, float16, fp8, mxfp4/);
+  });
+
+  test('numParameters may exceed 32 bits', () => {
+    expect(Model.of('org/m', { architecture: { numAttentionHeads: 8, numParameters: 671_000_000_000 } }).architecture?.numParameters).toBe(671_000_000_000);
   });
 
   test('a model by Hugging Face id without architecture is treated as standard attention', () => {

@@ -29,6 +29,11 @@ function modelFor(apiVersion: string, kind: string): (new (data: any) => { valid
 /** Validates each object; throws with the object's kind/name and the schema error. */
 export function validateManifests(objects: Manifest[]): void {
   for (const obj of objects) {
+    if (obj.apiVersion === 'leaderworkerset.x-k8s.io/v1' && obj.kind === 'LeaderWorkerSet') {
+      validateLeaderWorkerSet(obj);
+      checkRestrictedPodSecurity(obj);
+      continue;
+    }
     // Custom resources: their CRD's openAPIV3Schema (unknown fields refused), and for the routing CRDs also their
     // CEL rules (test/crd-schema.ts); pod templates inside them meet the restricted profile like any other.
     const crd = CRD_FILES[`${obj.apiVersion} ${obj.kind}`];
@@ -51,6 +56,65 @@ export function validateManifests(objects: Manifest[]): void {
     checkRestrictedPodSecurity(obj);
   }
   record(objects);
+}
+
+// ---- LeaderWorkerSet: the CRD's own openAPIV3Schema (kept in one function, so a generic CRD validator can replace it)
+const LWS_CRD = join(__dirname, 'crds', 'lws-v0.10.0_leaderworkerset.x-k8s.io_leaderworkersets.yaml');
+let lwsValidator: ((data: unknown) => boolean) & { errors?: unknown } | undefined;
+
+/**
+ * Validates a LeaderWorkerSet against the openAPIV3Schema of test/crds/lws-v0.10.0_*.yaml with ajv (the
+ * validator kubernetes-models' own schemas run on, via @kubernetes-models/validate), and its pod templates
+ * against the Kubernetes PodTemplateSpec schema.
+ */
+export function validateLeaderWorkerSet(obj: Manifest): void {
+  if (!lwsValidator) {
+    const crd = Yaml.load(LWS_CRD)[0];
+    const version = crd.spec.versions.find((v: any) => v.name === 'v1');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Ajv = require(require.resolve('ajv', { paths: [require.resolve('@kubernetes-models/validate')] })).default;
+    lwsValidator = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(version.schema.openAPIV3Schema);
+  }
+  if (!lwsValidator!(obj)) {
+    throw new Error(`LeaderWorkerSet ${obj.metadata?.name} fails the LWS v0.10.0 CRD schema: ${JSON.stringify(lwsValidator!.errors)}`);
+  }
+  const templates = obj.spec?.leaderWorkerTemplate ?? {};
+  const PodTemplate = modelFor('v1', 'PodTemplate');
+  for (const key of ['leaderTemplate', 'workerTemplate']) {
+    if (!templates[key]) continue;
+    try {
+      new PodTemplate({ apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 'x' }, template: templates[key] }).validate();
+    } catch (e) {
+      throw new Error(`LeaderWorkerSet ${obj.metadata?.name} ${key} fails the Kubernetes PodTemplateSpec schema: ${(e as Error).message}`);
+    }
+  }
+  if (!obj.metadata?.name) throw new Error('LeaderWorkerSet has no metadata.name');
+}
+
+/**
+ * The pods of one LeaderWorkerSet group as LWS creates them: the leader (index 0) from leaderTemplate, the workers
+ * (1 .. size-1) from workerTemplate, each container with the env LWS injects (kubernetes-sigs/lws
+ * pkg/utils/pod/pod_utils.go AddLWSVariables @ v0.10.0) and its args expanded as Kubernetes expands `$(VAR)`.
+ */
+export function lwsGroupPods(obj: Manifest, namespace = 'default'): Array<{ index: number; template: any }> {
+  const t = obj.spec.leaderWorkerTemplate;
+  const size: number = t.size ?? 1;
+  const name = obj.metadata.name;
+  const injected: Record<string, string> = { LWS_LEADER_ADDRESS: `${name}-0.${name}.${obj.metadata.namespace ?? namespace}`, LWS_GROUP_SIZE: String(size) };
+  return Array.from({ length: size }, (_, index) => {
+    const template = JSON.parse(JSON.stringify(index === 0 ? (t.leaderTemplate ?? t.workerTemplate) : t.workerTemplate));
+    const vars = { ...injected, LWS_WORKER_INDEX: String(index) };
+    for (const c of [...(template.spec.containers ?? []), ...(template.spec.initContainers ?? [])]) {
+      const own: Record<string, string> = { ...vars };
+      for (const e of c.env ?? []) if (typeof e.value === 'string') own[e.name] = e.value;
+      c.env = [...Object.keys(vars).map(n => ({ name: n, value: vars[n as keyof typeof vars] })), ...(c.env ?? [])];
+      // Kubernetes: $(VAR) expands when VAR is defined, $$ escapes, anything else stays as written.
+      const expand = (a: string) => a.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v) => (m === '$$' ? '$' : own[v] ?? m));
+      if (c.args) c.args = c.args.map(expand);
+      if (c.command) c.command = c.command.map(expand);
+    }
+    return { index, template };
+  });
 }
 
 /**
@@ -132,7 +196,10 @@ function record(objects: Manifest[]): void {
       }
       continue;
     }
-    walkContainers(obj, obj.metadata.labels ?? {}, (c, labels) => {
+    // A LeaderWorkerSet's templates are recorded once per pod of a group, as LWS and Kubernetes render them:
+    // the leader and every worker index, with `$(LWS_WORKER_INDEX)` and `$(LWS_LEADER_ADDRESS)` expanded.
+    const pods = obj.kind === 'LeaderWorkerSet' ? lwsGroupPods(obj).map(p => p.template) : [obj];
+    pods.forEach(pod => walkContainers(pod, obj.metadata.labels ?? {}, (c, labels) => {
       const command: string[] = c.command ?? [];
       const base = {
         ...test,
@@ -149,7 +216,7 @@ function record(objects: Manifest[]): void {
         // A `vllm serve` inside a shell script cannot be split into argv reliably: counted, not checked.
         lines.push(JSON.stringify({ type: 'vllm-serve-shell', ...base, command, args: c.args ?? [] }));
       }
-    });
+    }));
   }
   if (lines.length === 0) return;
   mkdirSync(dir, { recursive: true });

@@ -163,11 +163,19 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
     expect(argValue(dep, '--shutdown-timeout')).toBeUndefined();
   });
 
-  test('fails when GPUs per pod exceed one node of the accelerator', () => {
-    expect(() => new PrefillTier(chart(), 'P', { model: Model.LLAMA_3_1_405B_INSTRUCT, tensorParallelSize: 16 }))
-      .toThrow(/PrefillTier 'test\/P': 'tensorParallelSize x pipelineParallelSize x dataParallelSize' \(16\) exceeds the 8 GPUs one H100-80GB node has/);
-    expect(() => new PrefillTier(chart(), 'P', { model, tensorParallelSize: 4, accelerator: Accelerator.NVIDIA_L4.withGpusPerNode(2) }))
-      .toThrow(/\(4\) exceeds the 2 GPUs one L4 node has/);
+  test('a replica larger than one node becomes a multi-node tier instead of an unschedulable pod', () => {
+    const c = chart();
+    const tier = new PrefillTier(c, 'P', { model: Model.LLAMA_3_1_405B_INSTRUCT, tensorParallelSize: 16 });
+    expect(tier.nodesPerReplica).toBe(2);
+    expect(tier.gpusPerPod).toBe(8);
+    expect(synth(c).map(o => o.kind)).toEqual(['LeaderWorkerSet', 'Service']);
+  });
+
+  test('fails when GPUs per pod exceed one node of the accelerator with nodesPerReplica 1', () => {
+    expect(() => new PrefillTier(chart(), 'P', { model: Model.LLAMA_3_1_405B_INSTRUCT, tensorParallelSize: 16, nodesPerReplica: 1 }))
+      .toThrow(/PrefillTier 'test\/P': 'tensorParallelSize x pipelineParallelSize x dataParallelSize' \(16\) puts 16 GPUs on each pod, more than one 8-GPU H100-80GB node has/);
+    expect(() => new PrefillTier(chart(), 'P', { model, tensorParallelSize: 4, nodesPerReplica: 1, accelerator: Accelerator.NVIDIA_L4.withGpusPerNode(2) }))
+      .toThrow(/\(4\) puts 4 GPUs on each pod, more than one 2-GPU L4 node has/);
   });
 
   test.each([0, -0.1, 1.01, 2, NaN])('fails when gpuMemoryUtilization is %p', (value) => {

@@ -74,6 +74,10 @@ export class MultiConnectorImpl implements ConnectorImpl {
     return common.includes(lead) ? lead : (common[0] ?? lead);
   }
 
+  public spansNodes(): boolean {
+    return this.members.every(m => m.spansNodes?.() === true);
+  }
+
   public needsRouterAddress(): boolean {
     return this.members.some(m => m.needsRouterAddress?.() ?? false);
   }

@@ -253,6 +253,15 @@ export class NixlConnectorImpl implements ConnectorImpl {
     return extra;
   }
 
+  /**
+   * Every rank of a LeaderWorkerSet group runs its own NIXL agent and listens on its pod IP (llm-d
+   * guides/wide-ep-lws/manifests/modelserver/base/decode.yaml: NixlConnector on every LWS pod, side-channel
+   * host from status.podIP).
+   */
+  public spansNodes(): boolean {
+    return true;
+  }
+
   public validateTier(ctx: TierSpec): void {
     requireCapability(ctx.version, Capability.NIXL_CONNECTOR, ctx.where, 'kvConnector', this.displayName);
     if (this.mode === NixlTransferMode.PUSH) {

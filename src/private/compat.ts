@@ -54,6 +54,15 @@ export enum Capability {
   MOONCAKE_HETERO_TP = 'MOONCAKE_HETERO_TP',
   /** NIXL with hybrid Mamba models needs the DS conv state layout (`VLLM_SSM_CONV_STATE_LAYOUT=DS`). */
   NIXL_MAMBA_DS_CONV_LAYOUT = 'NIXL_MAMBA_DS_CONV_LAYOUT',
+  /**
+   * Multi-node tiers: `vllm serve --nnodes/--node-rank/--master-addr/--master-port/--headless`, with the
+   * data-parallel rank inferred from the node rank.
+   */
+  MULTI_NODE_SERVE = 'MULTI_NODE_SERVE',
+  /** `vllm serve --all2all-backend` (before: the `VLLM_ALL2ALL_BACKEND` environment variable). */
+  ALL2ALL_BACKEND_FLAG = 'ALL2ALL_BACKEND_FLAG',
+  /** `--eplb-config` with window_size, step_interval, num_redundant_experts, log_balancedness. */
+  EPLB_CONFIG = 'EPLB_CONFIG',
   /** vllm-router releases this library renders for (router rows: versions are vllm-router's, not vLLM's). */
   VLLM_ROUTER_SUPPORTED_RELEASE = 'VLLM_ROUTER_SUPPORTED_RELEASE',
   /** vllm-router `--kv-connector nixl|mooncake`. */
@@ -241,6 +250,29 @@ const TABLE: Record<Capability, Boundary> = {
     since: '0.20.0',
     what: 'NIXL requiring VLLM_SSM_CONV_STATE_LAYOUT=DS for hybrid Mamba models',
     source: 'nixl/worker.py and vllm/envs.py in the vllm 0.20.0 wheel; nixl_connector.py in the vllm 0.19.1 wheel',
+  },
+  [Capability.MULTI_NODE_SERVE]: {
+    // Read in the vllm 0.22.0 and 0.32.0 wheels (the releases conformance/run installs): EngineArgs.create_engine_config
+    // (vllm/engine/arg_utils.py) checks world_size % nnodes, infers `data_parallel_rank = node_rank * local_world_size
+    // // (tp * pp)` and the local DP size, and defaults the DP address to master_addr; vllm/entrypoints/cli/serve.py
+    // run_headless starts the multiproc executor (TP/PP) or the local DP engines without an API server. Releases
+    // before 0.22.0 were not read, so they are refused rather than guessed.
+    since: '0.22.0',
+    what: "multi-node 'vllm serve' (--nnodes, --node-rank, --master-addr, --headless) with the data-parallel rank inferred from the node rank",
+    source: 'vllm/engine/arg_utils.py create_engine_config and vllm/entrypoints/cli/serve.py run_headless in the vllm 0.22.0 and 0.32.0 wheels',
+  },
+  [Capability.ALL2ALL_BACKEND_FLAG]: {
+    // PR #26732 (merged 2025-10) added the flag and deprecated the env var; PR #33535 (2026-02) removed the env var.
+    // Every supported release (>= 0.12.0, Dec 2025) has the flag, so the library only ever renders the flag.
+    since: '0.12.0',
+    what: "flag '--all2all-backend'",
+    source: 'vllm-project/vllm PR #26732 "[UX] Replace VLLM_ALL2ALL_BACKEND with --all2all-backend"; VLLM_ALL2ALL_BACKEND removed by PR #33535; llm-d/llm-d PR #856',
+  },
+  [Capability.EPLB_CONFIG]: {
+    // EPLBConfig fields read in the vllm 0.22.0 and 0.32.0 wheels; earlier releases were not read.
+    since: '0.22.0',
+    what: "'--eplb-config' with window_size, step_interval, num_redundant_experts and log_balancedness",
+    source: 'vllm/config/parallel.py EPLBConfig in the vllm 0.22.0 and 0.32.0 wheels',
   },
   [Capability.VLLM_ROUTER_SUPPORTED_RELEASE]: {
     since: VLLM_ROUTER_KV_CONNECTOR_SINCE,

@@ -99,6 +99,11 @@ export interface ConnectorImpl {
   transport(): Transport | undefined;
   defaultKvRole(tier: TierRole): KvRole;
   allowedKvRoles(tier: TierRole): KvRole[];
+  /**
+   * True when the connector is known to work in a tier whose replica spans nodes (a LeaderWorkerSet group);
+   * the others are refused there.
+   */
+  spansNodes?(): boolean;
   /** True when the connector's config carries the router's address (so the tier needs a PdRouter). */
   needsRouterAddress?(): boolean;
   /** Rules about one tier; throws with a prop-naming message. */
@@ -113,6 +118,11 @@ export interface ConnectorImpl {
 export function validateConnector(impl: ConnectorImpl, spec: TierSpec): void {
   // Version and connector rules first: "this release has no such connector" beats a role complaint.
   impl.validateTier?.(spec);
+  if (spec.nodesPerReplica > 1 && impl.spansNodes?.() !== true) {
+    throw invalid(spec.where, 'kvConnector', impl.displayName,
+      `is not known to run in a tier spanning nodes (nodesPerReplica ${spec.nodesPerReplica}); ` +
+      'NixlConnector is (llm-d guides/wide-ep-lws runs it in LeaderWorkerSet groups). Use KvConnector.nixl() or one node per replica');
+  }
   const allowed = impl.allowedKvRoles(spec.tier);
   if (!allowed.includes(spec.kvRole)) {
     throw invalid(spec.where, 'kvRole', spec.kvRole,

@@ -12,3 +12,12 @@ export const LLMD_ROLE_LABEL = 'llm-d.ai/role';
 
 export const APP_NAME = 'vllm';
 export const MANAGED_BY = 'cdk8s-vllm-pd';
+
+// LeaderWorkerSet (kubernetes-sigs/lws api/leaderworkerset/v1/leaderworkerset_types.go @ v0.10.0, 2161f38):
+// every pod of a group carries its index in the group ("0" is the leader); the env LWS injects into every
+// container (pkg/utils/pod/pod_utils.go AddLWSVariables): the leader's DNS name, the group size, the pod's index.
+export const LWS_WORKER_INDEX_LABEL = 'leaderworkerset.sigs.k8s.io/worker-index';
+export const LWS_EXCLUSIVE_TOPOLOGY_ANNOTATION = 'leaderworkerset.sigs.k8s.io/exclusive-topology';
+export const LWS_LEADER_ADDRESS_ENV = 'LWS_LEADER_ADDRESS';
+export const LWS_GROUP_SIZE_ENV = 'LWS_GROUP_SIZE';
+export const LWS_WORKER_INDEX_ENV = 'LWS_WORKER_INDEX';

@@ -21,3 +21,13 @@ export function requireRankPorts(where: string, prop: string, base: number, coun
     throw invalid(where, prop, base, `plus ${countProp} (${count}) exceeds port ${MAX_PORT}`);
   }
 }
+
+/**
+ * Multi-node tiers: the leader's torch.distributed port (`--master-port`) and its data-parallel RPC port
+ * (`--data-parallel-rpc-port`), vLLM's own defaults (vllm/config/parallel.py ParallelConfig.master_port and
+ * data_parallel_rpc_port, 0.22.0 and 0.32.0), rendered explicitly so the pod declares and collision-checks them.
+ */
+export const MASTER_PORT = 29501;
+export const DP_RPC_PORT = 29550;
+export const MASTER_PORT_NAME = 'dist-master';
+export const DP_RPC_PORT_NAME = 'dp-rpc';

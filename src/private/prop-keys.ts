@@ -27,6 +27,27 @@ export const MODEL_ARCHITECTURE = struct('ModelArchitecture', {
   numHiddenLayers: int(1),
   numKeyValueHeads: int(1),
   attention: str(),
+  hiddenSize: int(1),
+  headDim: int(1),
+  intermediateSize: int(1),
+  vocabSize: int(1),
+  tieWordEmbeddings: bool,
+  kvLoraRank: int(1),
+  qkRopeHeadDim: int(1),
+  qkNopeHeadDim: int(1),
+  vHeadDim: int(1),
+  qLoraRank: int(1),
+  slidingWindow: int(1),
+  slidingWindowLayers: int(1),
+  numExperts: int(1),
+  numExpertsPerToken: int(1),
+  moeIntermediateSize: int(1),
+  numSharedExperts: int(0),
+  firstDenseLayers: int(0),
+  // Parameter and byte counts exceed 32 bits; jsii passes numbers as doubles, exact up to 2^53.
+  numParameters: int(1, Number.MAX_SAFE_INTEGER),
+  checkpointDtype: str(),
+  weightBytes: int(1, Number.MAX_SAFE_INTEGER),
 }, ['numAttentionHeads']);
 
 /** ModelOptions. */

@@ -7,6 +7,7 @@ import { Accelerator } from '../accelerator';
 import { AutoscalerEngine } from '../autoscaler-engine';
 import { AutoscalingMetric } from '../autoscaling-metric';
 import { DisruptionBudget } from '../disruption-budget';
+import { All2allBackend } from '../expert-parallel';
 import { Interconnect } from '../interconnect';
 import { KvConnector } from '../kv-connector';
 import { Model } from '../model';
@@ -122,6 +123,14 @@ export const ROUTER_TRACING_OPTIONS = struct('RouterTracingOptions', {
 /** TierResources. */
 export const TIER_RESOURCES = struct('TierResources', { cpu, memory: size });
 
+/** EplbConfig (vllm/config/parallel.py EPLBConfig: window_size and step_interval > 0, num_redundant_experts >= 0). */
+export const EPLB_CONFIG = struct('EplbConfig', {
+  windowSize: int(1),
+  stepInterval: int(1),
+  numRedundantExperts: int(0),
+  logBalancedness: bool,
+});
+
 /** Colocation (a missing topology is reported with its own hint). */
 export const COLOCATION = struct('Colocation', {
   topology: instanceOf(Topology, "e.g. Topology.ZONE or Topology.custom('example.com/rack')"),
@@ -145,6 +154,12 @@ export const TIER_OPTIONS = struct('TierOptions', {
   tensorParallelSize: int(1),
   pipelineParallelSize: int(1),
   dataParallelSize: int(1),
+  nodesPerReplica: int(1),
+  exclusiveTopologyKey: labelKey,
+  enableExpertParallel: bool,
+  all2allBackend: instanceOf(All2allBackend, 'e.g. All2allBackend.DEEPEP_LOW_LATENCY'),
+  enableEplb: bool,
+  eplbConfig: nested(EPLB_CONFIG),
   gpuMemoryUtilization: fraction,
   maxModelLen: int(1),
   maxNumSeqs: int(1),

@@ -10,7 +10,9 @@ import { Capability, has, requireCapability } from './compat';
 import { DEFAULT_DISRUPTION_BUDGET } from './disruption';
 import { invalid, requireInteger, wholeSeconds } from './errors';
 import type { InterconnectSpec } from './interconnect';
-import { APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL } from './labels';
+import {
+  APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, LWS_WORKER_INDEX_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL,
+} from './labels';
 import { ResolvedMonitoring, resolveMonitoring } from './monitoring';
 import { PlacementSpec, resolvePlacement } from './placement';
 import { DEFAULT_HTTP_PORT } from './ports';
@@ -19,6 +21,7 @@ import { checkExtraArgs } from './vllm-args';
 import { Accelerator } from '../accelerator';
 import { DisruptionBudget } from '../disruption-budget';
 import { EnvironmentVariable } from '../environment-variable';
+import { All2allBackend, EplbConfig } from '../expert-parallel';
 import { Interconnect } from '../interconnect';
 import { KvConnector } from '../kv-connector';
 import { AttentionKind, Model } from '../model';
@@ -53,9 +56,19 @@ export interface TierSpec {
   readonly pipelineParallelSize: number;
   readonly dataParallelSize: number;
   /** GPUs of one replica: tensor x pipeline x data. */
+  readonly gpusPerReplica: number;
+  /** GPUs of one pod: the replica's GPUs divided by its nodes. */
   readonly gpusPerPod: number;
-  /** Nodes one replica spans; 1 until multi-node (LeaderWorkerSet) tiers exist. */
+  /** Nodes (pods) one replica spans; above 1 the tier renders a LeaderWorkerSet. */
   readonly nodesPerReplica: number;
+  /** Data-parallel ranks on each node of a replica (`dataParallelSize` on single-node tiers). */
+  readonly dataParallelSizeLocal: number;
+  /** Multi-node tiers: the `exclusive-topology` key of the LeaderWorkerSet. */
+  readonly exclusiveTopologyKey?: string;
+  readonly enableExpertParallel?: boolean;
+  readonly all2allBackend?: All2allBackend;
+  readonly enableEplb?: boolean;
+  readonly eplbConfig?: EplbConfig;
   /** The fabric KV moves over (private/interconnect.ts): kind, whether RDMA is declared, bandwidth. */
   readonly interconnect: InterconnectSpec;
   /** Fixed object names (TierOptions.serviceName / workloadName); undefined: generated from the construct path. */
@@ -104,6 +117,8 @@ export interface TierSpec {
   readonly instanceLabels: { [key: string]: string };
   /** Labels that select exactly this tier's pods. */
   readonly selectorLabels: { [key: string]: string };
+  /** Labels that select the pods serving HTTP (Services, router discovery): a multi-node tier's leaders. */
+  readonly servingSelectorLabels: { [key: string]: string };
   /** Labels of the tier's objects and pods. */
   readonly labels: { [key: string]: string };
   // ---- observability
@@ -163,11 +178,16 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
   if (!Object.values(KvRole).includes(kvRole)) {
     throw invalid(where, 'kvRole', kvRole, `must be one of ${Object.values(KvRole).join(', ')}`);
   }
-  const gpusPerPod = tensorParallelSize * pipelineParallelSize * dataParallelSize;
-  if (gpusPerPod > accelerator.gpusPerNode) {
-    throw invalid(where, 'tensorParallelSize x pipelineParallelSize x dataParallelSize', gpusPerPod,
-      `exceeds the ${accelerator.gpusPerNode} GPUs one ${accelerator.displayName} node has; a tier pod runs on one node`);
+  const { gpusPerReplica, nodesPerReplica, gpusPerPod, dataParallelSizeLocal } = resolveNodes(where, props, accelerator,
+    tensorParallelSize, pipelineParallelSize, dataParallelSize);
+  if (nodesPerReplica > 1) {
+    requireCapability(version, Capability.MULTI_NODE_SERVE, where, 'nodesPerReplica', nodesPerReplica);
   }
+  checkExpertParallel(where, props, version, tensorParallelSize, dataParallelSize);
+  checkEplbPlacement(where, props, tensorParallelSize, dataParallelSize);
+  const interconnect = (props.interconnect ?? Interconnect.tcp())._spec;
+  const all2allBackend = props.all2allBackend ?? wideEpDefaultBackend(role, props, interconnect, nodesPerReplica, dataParallelSize);
+  checkDeepEpFabric(where, all2allBackend, interconnect, nodesPerReplica);
   const arch = model.architecture;
   if (arch && arch.numAttentionHeads % tensorParallelSize !== 0) {
     throw invalid(where, 'tensorParallelSize', tensorParallelSize,
@@ -244,9 +264,16 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     tensorParallelSize,
     pipelineParallelSize,
     dataParallelSize,
+    gpusPerReplica,
     gpusPerPod,
-    nodesPerReplica: 1,
-    interconnect: (props.interconnect ?? Interconnect.tcp())._spec,
+    nodesPerReplica,
+    dataParallelSizeLocal,
+    exclusiveTopologyKey: props.exclusiveTopologyKey,
+    enableExpertParallel: props.enableExpertParallel,
+    all2allBackend,
+    enableEplb: props.enableEplb,
+    eplbConfig: props.eplbConfig,
+    interconnect,
     serviceName: props.serviceName,
     workloadName: props.workloadName,
     placement: resolvePlacement(where, props.placement),
@@ -278,6 +305,8 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     priorityClassName: props.priorityClassName,
     instanceLabels,
     selectorLabels,
+    // Only a multi-node tier's leaders run an API server (the workers are `vllm serve --headless`).
+    servingSelectorLabels: nodesPerReplica > 1 ? { ...selectorLabels, [LWS_WORKER_INDEX_LABEL]: '0' } : selectorLabels,
     labels: { ...selectorLabels, [VERSION_LABEL]: version.toString(), [MANAGED_BY_LABEL]: MANAGED_BY },
     monitoring,
     tracing,
@@ -286,4 +315,124 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
   kvConnector._validate(base);
   const forced = kvConnector._render(base).engineDefaults;
   return { ...base, enableChunkedPrefill: base.enableChunkedPrefill ?? forced.enableChunkedPrefill };
+}
+
+/** How a replica's GPUs (tensor x pipeline x data) spread over nodes: one pod per node, the same share each. */
+function resolveNodes(where: string, props: VllmTierProps, accelerator: Accelerator, tp: number, pp: number, dp: number) {
+  const gpusPerReplica = tp * pp * dp;
+  const perNode = accelerator.gpusPerNode;
+  const node = `${perNode}-GPU ${accelerator.displayName} node`;
+  const product = 'tensorParallelSize x pipelineParallelSize x dataParallelSize';
+  let nodesPerReplica = props.nodesPerReplica;
+  if (nodesPerReplica !== undefined) {
+    requireInteger(where, 'nodesPerReplica', nodesPerReplica, 1);
+  } else if (gpusPerReplica <= perNode) {
+    nodesPerReplica = 1;
+  } else if (gpusPerReplica % perNode === 0) {
+    nodesPerReplica = gpusPerReplica / perNode;
+  } else {
+    throw invalid(where, product, gpusPerReplica,
+      `does not tile ${node}s: a replica larger than one node needs a multiple of ${perNode} GPUs, ` +
+      'or set nodesPerReplica so that every node gets the same share');
+  }
+  if (gpusPerReplica % nodesPerReplica !== 0) {
+    throw invalid(where, 'nodesPerReplica', nodesPerReplica,
+      `must divide the replica's GPUs (${product} = ${gpusPerReplica}) so that every node gets the same share`);
+  }
+  const gpusPerPod = gpusPerReplica / nodesPerReplica;
+  if (gpusPerPod > perNode) {
+    throw invalid(where, nodesPerReplica > 1 ? 'nodesPerReplica' : product, nodesPerReplica > 1 ? nodesPerReplica : gpusPerReplica,
+      `puts ${gpusPerPod} GPUs on each pod, more than one ${node} has; ` +
+      `spread the replica over at least ${Math.ceil(gpusPerReplica / perNode)} nodes (nodesPerReplica)`);
+  }
+  let dataParallelSizeLocal = dp;
+  if (nodesPerReplica > 1 && dp > 1) {
+    // vLLM places whole data-parallel ranks on nodes (arg_utils.py infers the local DP size as
+    // local_world_size // (tp * pp)); a rank split across nodes is not a layout it starts.
+    if (dp % nodesPerReplica !== 0) {
+      throw invalid(where, 'dataParallelSize', dp,
+        `must be a multiple of nodesPerReplica (${nodesPerReplica}): each data-parallel rank ` +
+        `(tensorParallelSize x pipelineParallelSize = ${tp * pp} GPUs) runs on one node`);
+    }
+    dataParallelSizeLocal = dp / nodesPerReplica;
+  }
+  return { gpusPerReplica, nodesPerReplica, gpusPerPod, dataParallelSizeLocal };
+}
+
+/** Expert-parallel settings vLLM rejects, or that would be ignored (vllm/config/parallel.py, 0.22.0 and 0.32.0). */
+function checkExpertParallel(where: string, props: VllmTierProps, version: VllmVersion, tp: number, dp: number): void {
+  const ep = props.enableExpertParallel === true;
+  if (props.all2allBackend !== undefined) {
+    requireCapability(version, Capability.ALL2ALL_BACKEND_FLAG, where, 'all2allBackend', props.all2allBackend.name);
+    if (!ep) {
+      throw invalid(where, 'all2allBackend', props.all2allBackend.name,
+        'only applies with enableExpertParallel: true (the all-to-all exchange is between expert-parallel ranks)');
+    }
+  }
+  if (props.enableEplb === true) {
+    if (!ep) {
+      throw invalid(where, 'enableEplb', true, 'needs enableExpertParallel: true ("enable_expert_parallel must be True to use EPLB", vllm/config/parallel.py)');
+    }
+    if (tp * dp <= 1) {
+      throw invalid(where, 'enableEplb', true,
+        `needs tensorParallelSize x dataParallelSize above 1 (got ${tp} x ${dp}): the expert-parallel group spans those ranks (vllm/config/parallel.py "EPLB requires ...")`);
+    }
+  }
+  if (props.eplbConfig !== undefined) {
+    requireCapability(version, Capability.EPLB_CONFIG, where, 'eplbConfig', JSON.stringify(props.eplbConfig));
+    if (props.enableEplb !== true) {
+      throw invalid(where, 'eplbConfig', JSON.stringify(props.eplbConfig),
+        'only applies with enableEplb: true (vLLM rejects num_redundant_experts without EPLB, vllm/config/parallel.py)');
+    }
+  }
+}
+
+/**
+ * EPLB spreads the physical experts (routed + redundant) evenly over the EP ranks (tensor x data): "EPLB
+ * currently only supports even distribution of experts across ranks" (vllm/model_executor/layers/fused_moe/layer.py,
+ * 0.22.0 and 0.32.0). Checked when the model's expert count is known.
+ */
+function checkEplbPlacement(where: string, props: VllmTierProps, tp: number, dp: number): void {
+  const experts = props.model.architecture?.numExperts;
+  if (props.enableEplb !== true || experts === undefined) return;
+  const redundant = props.eplbConfig?.numRedundantExperts ?? 0;
+  if ((experts + redundant) % (tp * dp) !== 0) {
+    throw invalid(where, 'eplbConfig.numRedundantExperts', redundant,
+      `plus the ${experts} experts of ${props.model.name} must be a multiple of the expert-parallel ranks ` +
+      `(tensorParallelSize x dataParallelSize = ${tp * dp}): "EPLB currently only supports even distribution of experts across ranks" ` +
+      '(vllm/model_executor/layers/fused_moe/layer.py)');
+  }
+}
+
+/**
+ * Wide-EP PD (expert parallelism over data-parallel ranks on several nodes, over RDMA): DeepEP's high-throughput
+ * kernels on prefill and its low-latency kernels on decode, as llm-d's wide-EP guide runs them
+ * (llm-d/llm-d guides/wide-ep-lws/manifests/modelserver/base/prefill.yaml and decode.yaml; llm-d PR #856 moved them
+ * to `--all2all-backend`) and vLLM's expert-parallel guide recommends ("Backend Selection Guide": deepep_high_throughput
+ * for multi-node prefill, deepep_low_latency for multi-node decode, https://docs.vllm.ai/en/v0.12.0/serving/expert_parallel_deployment/).
+ * Without RDMA (InfiniBand or RoCE) vLLM's default stays.
+ */
+function wideEpDefaultBackend(
+  role: TierRole, props: VllmTierProps, interconnect: InterconnectSpec, nodes: number, dp: number,
+): All2allBackend | undefined {
+  if (props.enableExpertParallel !== true || nodes <= 1 || dp <= 1 || !deepEpFabric(interconnect)) return undefined;
+  return role === TierRole.PREFILL ? All2allBackend.DEEPEP_HIGH_THROUGHPUT : All2allBackend.DEEPEP_LOW_LATENCY;
+}
+
+/** InfiniBand or RoCE with RDMA declared: the fabric NVSHMEM's IBGDA transport (DeepEP across nodes) runs on. */
+function deepEpFabric(interconnect: InterconnectSpec): boolean {
+  return interconnect.rdma && (interconnect.kind === 'infiniband' || interconnect.kind === 'roce');
+}
+
+/**
+ * DeepEP between nodes moves tokens with NVSHMEM over RDMA ("The DeepEP backend used in WideEP requires All-to-All
+ * RDMA connectivity", llm-d guides/wide-ep-lws/README.md; llm-d sets NVSHMEM_REMOTE_TRANSPORT=ibgda). llm-d
+ * validates it on InfiniBand and RoCE; EFA is not confirmed, so it is refused too.
+ */
+function checkDeepEpFabric(where: string, backend: All2allBackend | undefined, interconnect: InterconnectSpec, nodes: number): void {
+  if (!backend?._deepEp || nodes <= 1 || deepEpFabric(interconnect)) return;
+  throw invalid(where, 'all2allBackend', backend.name,
+    `needs RDMA between the ${nodes} nodes of a replica (DeepEP runs NVSHMEM over InfiniBand or RoCE; llm-d guides/wide-ep-lws), ` +
+    `but the interconnect is ${interconnect.kind}${interconnect.rdma ? '' : ' without RDMA'}: ` +
+    'set interconnect: Interconnect.infiniband({...}) or Interconnect.roce({...}), or All2allBackend.ALLGATHER_REDUCESCATTER');
 }

@@ -20,6 +20,23 @@ export interface EngineSettings {
   readonly tensorParallelSize: number;
   readonly pipelineParallelSize: number;
   readonly dataParallelSize: number;
+  /** Multi-node tiers: data-parallel ranks on each node (DP across nodes only). */
+  readonly dataParallelSizeLocal?: number;
+  /** Multi-node tiers: the leader's address (DP across nodes only). */
+  readonly dataParallelAddress?: string;
+  readonly dataParallelRpcPort?: number;
+  /** Multi-node tiers: nodes of one replica. */
+  readonly nnodes?: number;
+  /** Multi-node tiers: this pod's node rank, a number or an env reference. */
+  readonly nodeRank?: string;
+  readonly masterAddr?: string;
+  readonly masterPort?: number;
+  /** Multi-node workers: no API server. */
+  readonly headless?: boolean;
+  readonly enableExpertParallel?: boolean;
+  readonly all2allBackend?: string;
+  readonly enableEplb?: boolean;
+  readonly eplbConfig?: Record<string, unknown>;
   readonly gpuMemoryUtilization?: number;
   readonly maxModelLen?: number;
   readonly maxNumSeqs?: number;
@@ -75,6 +92,31 @@ const FLAGS: ReadonlyArray<FlagRow> = [
     prop: 'dataParallelSize',
     render: s => (s.dataParallelSize > 1 ? value('--data-parallel-size', s.dataParallelSize) : []),
   },
+  // Multi-node tiers (vllm/engine/arg_utils.py EngineArgs.add_cli_args, vLLM 0.22.0 and 0.32.0; short forms -dpl, -dpa,
+  // -dpp, -n, -r). The node rank gives each node its data-parallel start rank (compat.ts MULTI_NODE_SERVE), so
+  // --data-parallel-start-rank is never rendered; it and the other load-balancing modes are refused in extraArgs
+  // because the library decides which pods serve HTTP.
+  { flag: '--data-parallel-size-local', aliases: ['-dpl'], prop: 'nodesPerReplica', render: s => value('--data-parallel-size-local', s.dataParallelSizeLocal) },
+  { flag: '--data-parallel-address', aliases: ['-dpa'], prop: 'nodesPerReplica', render: s => value('--data-parallel-address', s.dataParallelAddress) },
+  { flag: '--data-parallel-rpc-port', aliases: ['-dpp'], prop: 'nodesPerReplica', render: s => value('--data-parallel-rpc-port', s.dataParallelRpcPort) },
+  { flag: '--data-parallel-start-rank', aliases: ['-dpr'], prop: 'nodesPerReplica', render: () => [] },
+  { flag: '--data-parallel-rank', aliases: ['-dpn'], prop: 'nodesPerReplica', render: () => [] },
+  { flag: '--data-parallel-hybrid-lb', aliases: ['-dph', '--no-data-parallel-hybrid-lb'], prop: 'nodesPerReplica', render: () => [] },
+  { flag: '--data-parallel-external-lb', aliases: ['-dpe', '--no-data-parallel-external-lb'], prop: 'nodesPerReplica', render: () => [] },
+  { flag: '--nnodes', aliases: ['-n'], prop: 'nodesPerReplica', render: s => value('--nnodes', s.nnodes) },
+  { flag: '--node-rank', aliases: ['-r'], prop: 'nodesPerReplica', render: s => value('--node-rank', s.nodeRank) },
+  { flag: '--master-addr', prop: 'nodesPerReplica', render: s => value('--master-addr', s.masterAddr) },
+  { flag: '--master-port', prop: 'nodesPerReplica', render: s => value('--master-port', s.masterPort) },
+  { flag: '--headless', prop: 'nodesPerReplica', render: s => (s.headless ? ['--headless'] : []) },
+  {
+    flag: '--enable-expert-parallel',
+    aliases: ['-ep', '--no-enable-expert-parallel'],
+    prop: 'enableExpertParallel',
+    render: s => bool('--enable-expert-parallel', s.enableExpertParallel),
+  },
+  { flag: '--all2all-backend', prop: 'all2allBackend', render: s => value('--all2all-backend', s.all2allBackend) },
+  { flag: '--enable-eplb', aliases: ['--no-enable-eplb'], prop: 'enableEplb', render: s => bool('--enable-eplb', s.enableEplb) },
+  { flag: '--eplb-config', prop: 'eplbConfig', render: s => (s.eplbConfig ? value('--eplb-config', JSON.stringify(s.eplbConfig)) : []) },
   { flag: '--gpu-memory-utilization', prop: 'gpuMemoryUtilization', render: s => value('--gpu-memory-utilization', s.gpuMemoryUtilization) },
   { flag: '--max-model-len', prop: 'maxModelLen', render: s => value('--max-model-len', s.maxModelLen) },
   { flag: '--max-num-seqs', prop: 'maxNumSeqs', render: s => value('--max-num-seqs', s.maxNumSeqs) },

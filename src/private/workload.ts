@@ -1,21 +1,24 @@
 /**
  * Render: the spec and the merged contributions become a pod template, and the pod template becomes a
- * workload object. A Deployment today; a LeaderWorkerSet renderer goes beside `renderDeployment` (the leader
- * and worker templates from `renderTierPodTemplate`), chosen from `TierSpec.nodesPerReplica`.
+ * workload object: a Deployment (`renderDeployment`) when a replica fits one node, a LeaderWorkerSet
+ * (`renderLeaderWorkerSet`, leader and worker templates from `renderTierPodTemplate`) when it spans nodes,
+ * chosen from `TierSpec.nodesPerReplica`.
  */
 import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { renderExtraEnv } from './env';
 import { INTERCONNECT_CONTRIBUTOR, interconnectContribution } from './interconnect';
+import { LWS_EXCLUSIVE_TOPOLOGY_ANNOTATION } from './labels';
 import { placementContribution, topologySpread } from './placement';
 import { Contribution, containerPort, MergedPod, mergePod, PodContribution, PodPort, PodVolume, PortPeer } from './pod-contribution';
-import { HTTP_PORT_NAME } from './ports';
+import { DP_RPC_PORT, DP_RPC_PORT_NAME, HTTP_PORT_NAME, MASTER_PORT, MASTER_PORT_NAME } from './ports';
 import { LIVENESS_TIMING, READINESS_TIMING, STARTUP_PERIOD_SECONDS, STARTUP_TIMEOUT_SECONDS } from './probes';
 import { containerSecurityContext, podSecurityContext, restricted, VLLM_GID, VLLM_UID, vllmWritablePaths } from './security';
 import type { HttpPortChange } from './router-context';
 import { quantity } from './size';
 import type { TierSpec } from './tier-spec';
+import { LeaderWorkerSet, LeaderWorkerSetSpec } from '../imports/leaderworkerset.x-k8s.io';
 
 // vLLM answers GET /health with 200 when the engine is healthy and 503 on EngineDeadError
 // (vllm/entrypoints/serve/instrumentator/health.py). The startup probe's long budget covers the model load;
@@ -58,8 +61,20 @@ export function servingPort(pod: MergedPod): number {
 export function mergeTierPod(spec: TierSpec, c: TierContributions): MergedPod {
   // With hostIPC the host's /dev/shm is shared on purpose (NCCL across pods); do not hide it.
   const hostIpc = c.connector.pod?.hostIpc === true || c.router?.pod?.hostIpc === true;
+  const multiNode = spec.nodesPerReplica > 1;
+  // DeepEP's NVSHMEM registers (pins) GPU and host memory for RDMA: llm-d's wide-EP pods add IPC_LOCK
+  // (llm-d guides/wide-ep-lws/manifests/modelserver/base/decode.yaml).
+  const deepEp = spec.enableExpertParallel === true && spec.all2allBackend?._deepEp === true;
   const own: PodContribution = {
-    ports: [httpPort(spec, c.routerHttp)],
+    ports: [
+      httpPort(spec, c.routerHttp),
+      // The pods of one group dial the leader's torch.distributed store and, with data parallelism across nodes,
+      // its DP RPC socket; NCCL, Gloo and the DP engines then pick ephemeral ports (peersOnAnyPort).
+      ...(multiNode ? [{ name: MASTER_PORT_NAME, containerPort: MASTER_PORT, peers: [PortPeer.SAME_TIER] }] : []),
+      ...(multiNode && spec.dataParallelSize > 1 ? [{ name: DP_RPC_PORT_NAME, containerPort: DP_RPC_PORT, peers: [PortPeer.SAME_TIER] }] : []),
+    ],
+    peersOnAnyPort: multiNode ? [PortPeer.SAME_TIER] : undefined,
+    capabilities: deepEp ? ['IPC_LOCK'] : undefined,
     volumes: [
       ...(hostIpc ? [] : [{
         volume: { name: SHM_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(quantity(spec.sharedMemoryBytes)) } },
@@ -89,8 +104,12 @@ export function mergeTierPod(spec: TierSpec, c: TierContributions): MergedPod {
   ]);
 }
 
-/** The vLLM pod template: one `vllm serve` container plus whatever sidecars and init containers were contributed. */
-export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: string[]): k8s.PodTemplateSpec {
+/**
+ * The vLLM pod template: one `vllm serve` container plus whatever sidecars and init containers were contributed.
+ * `serving` false renders a multi-node worker (`vllm serve --headless`): no API server, so no HTTP port, probes
+ * or preStop drain; a failing worker restarts its container, and the LeaderWorkerSet then recreates the group.
+ */
+export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: string[], serving = true): k8s.PodTemplateSpec {
   for (const p of pod.ports) {
     if (p.container !== undefined && !pod.sidecars.some(c => c.name === p.container)) {
       throw new Error(`${spec.where}: container port '${p.name}' belongs to sidecar '${p.container}', which no contributor adds`);
@@ -111,7 +130,7 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
     command: ['vllm', 'serve'],
     args,
     env,
-    ports: pod.ports.filter(p => p.container === undefined).map(containerPort),
+    ports: pod.ports.filter(p => p.container === undefined && (serving || p.name !== HTTP_PORT_NAME)).map(containerPort),
     resources: {
       requests: {
         cpu: k8s.Quantity.fromString(spec.cpu),
@@ -124,20 +143,20 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
     // Restricted profile (private/security.ts); capabilities only as contributed (IPC_LOCK with RDMA).
     securityContext: containerSecurityContext(pod.capabilities),
     volumeMounts: pod.volumes.map(v => v.mount),
-    startupProbe: {
+    startupProbe: serving ? {
       httpGet,
       periodSeconds: STARTUP_PERIOD_SECONDS,
       timeoutSeconds: STARTUP_TIMEOUT_SECONDS,
       failureThreshold: Math.ceil(spec.startupSeconds / STARTUP_PERIOD_SECONDS),
-    },
-    readinessProbe: { httpGet, ...READINESS_TIMING },
-    livenessProbe: { httpGet, ...LIVENESS_TIMING },
+    } : undefined,
+    readinessProbe: serving ? { httpGet, ...READINESS_TIMING } : undefined,
+    livenessProbe: serving ? { httpGet, ...LIVENESS_TIMING } : undefined,
     // An exec `sleep`, not the `sleep` lifecycle action: that action is alpha in Kubernetes 1.29 and beta from
     // 1.30 (KEP-3960, PodLifecycleSleepAction), absent from the 1.28 API this library is typed on
     // (cdk8s-plus-28 LifecycleHandler has only exec/httpGet/tcpSocket). vllm-openai is built FROM
     // nvidia/cuda:*-ubuntu22.04 with SHELL /bin/bash (vllm docker/Dockerfile, vllm-base stage), so coreutils'
     // `sleep` is on PATH.
-    lifecycle: spec.preStopSeconds > 0 ? { preStop: { exec: { command: ['sleep', String(spec.preStopSeconds)] } } } : undefined,
+    lifecycle: serving && spec.preStopSeconds > 0 ? { preStop: { exec: { command: ['sleep', String(spec.preStopSeconds)] } } } : undefined,
   };
   const accelerator = spec.accelerator;
   const initContainers = [
@@ -203,6 +222,55 @@ export function renderDeployment(scope: Construct, id: string, o: WorkloadOption
   });
 }
 
+/** What the LeaderWorkerSet renderer needs besides the Deployment's options. */
+export interface GroupWorkloadOptions {
+  readonly labels: { [key: string]: string };
+  /** Pods per group: the nodes of one replica. */
+  readonly size: number;
+  readonly leaderTemplate: () => k8s.PodTemplateSpec;
+  readonly workerTemplate: () => k8s.PodTemplateSpec;
+  /** Groups; undefined leaves `replicas` out (an autoscaler scales groups). */
+  readonly replicas: () => number | undefined;
+  /** `leaderworkerset.sigs.k8s.io/exclusive-topology`: one group per domain of this label. */
+  readonly exclusiveTopologyKey?: string;
+  /** A fixed `metadata.name`; undefined lets cdk8s derive it from the construct path. */
+  readonly name?: string;
+}
+
+/**
+ * A LeaderWorkerSet (`leaderworkerset.x-k8s.io/v1`, id `Resource`): one group of `size` pods per replica.
+ * Field semantics: kubernetes-sigs/lws api/leaderworkerset/v1/leaderworkerset_types.go @ v0.10.0 (2161f38).
+ */
+export function renderLeaderWorkerSet(scope: Construct, id: string, o: GroupWorkloadOptions): ApiObject {
+  return new LeaderWorkerSet(scope, id, {
+    metadata: named(o.name, {
+      labels: o.labels,
+      annotations: o.exclusiveTopologyKey ? { [LWS_EXCLUSIVE_TOPOLOGY_ANNOTATION]: o.exclusiveTopologyKey } : undefined,
+    }),
+    spec: Lazy.any({
+      produce: () => ({
+        replicas: o.replicas(),
+        // LeaderCreated (the CRD default, written out): with LeaderReady the workers would only be created once
+        // the leader is ready, but the leader's /health only answers once its engine has every worker.
+        startupPolicy: 'LeaderCreated',
+        // One group at a time, no surge group: a surge group would need a spare set of GPU nodes.
+        rolloutStrategy: {
+          type: 'RollingUpdate',
+          rollingUpdateConfiguration: { maxUnavailable: k8s.IntOrString.fromNumber(1), maxSurge: k8s.IntOrString.fromNumber(0) },
+        },
+        leaderWorkerTemplate: {
+          size: o.size,
+          // One torch.distributed world per group: a restarted pod cannot rejoin it, so the group restarts
+          // together ("recreate all the pods in the group if any pod or container restarts").
+          restartPolicy: 'RecreateGroupOnPodRestart',
+          leaderTemplate: o.leaderTemplate(),
+          workerTemplate: o.workerTemplate(),
+        },
+      }),
+    }) as unknown as LeaderWorkerSetSpec,
+  });
+}
+
 /**
  * Metadata with a fixed name, or without the key: cdk8s generates the name from the construct path only when
  * `name` is absent (an explicit undefined would leave the object unnamed).
@@ -217,7 +285,8 @@ export function renderTierService(scope: Construct, id: string, spec: TierSpec, 
     metadata: named(spec.serviceName, { labels: spec.labels }),
     spec: {
       type: 'ClusterIP',
-      selector: spec.selectorLabels,
+      // A multi-node tier's leaders only: its workers run no API server.
+      selector: spec.servingSelectorLabels,
       ports: [
         { name: HTTP_PORT_NAME, port: spec.port, targetPort: k8s.IntOrString.fromString(HTTP_PORT_NAME), protocol: 'TCP' },
         ...pod.ports.filter(p => p.exposeOnService).map(p => ({

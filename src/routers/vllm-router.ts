@@ -272,8 +272,9 @@ export class VllmRouterImpl implements RouterImpl {
         '--service-discovery-namespace', `$(${ctx.namespaceEnv})`,
         // Default is 80 in clap; always set it to the vLLM port.
         '--service-discovery-port', String(prefill.port),
-        '--prefill-selector', ...selector(prefill.selectorLabels),
-        '--decode-selector', ...selector(decode.selectorLabels),
+        // A multi-node tier's leaders only (servingSelectorLabels): its workers run no API server.
+        '--prefill-selector', ...selector(prefill.servingSelectorLabels),
+        '--decode-selector', ...selector(decode.servingSelectorLabels),
       );
     } else {
       // `--prefill URL [BOOTSTRAP_PORT|none]` (docs/cli_reference.md).

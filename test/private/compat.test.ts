@@ -27,6 +27,10 @@ const SINCE: Array<[Capability, string, string]> = [
   [Capability.NIXL_MAMBA_DS_CONV_LAYOUT, '0.19.1', '0.20.0'],
   [Capability.OTLP_TRACING, '0.16.0', '0.17.0'],
   [Capability.KV_CACHE_USAGE_PERC_METRIC, '0.11.9', '0.12.0'],
+  // Read in the 0.22.0 and 0.32.0 wheels only: earlier releases are refused.
+  [Capability.MULTI_NODE_SERVE, '0.21.9', '0.22.0'],
+  [Capability.EPLB_CONFIG, '0.21.9', '0.22.0'],
+  [Capability.ALL2ALL_BACKEND_FLAG, '0.11.9', '0.12.0'],
 ];
 /** Capabilities with an upper bound, tested one by one below. */
 const BOUNDED = [
