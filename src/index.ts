@@ -1,5 +1,6 @@
 export * from './accelerator';
 export * from './model';
+export * from './capacity-planner';
 export * from './model-cache';
 export * from './vllm-version';
 export * from './vllm-router-version';

@@ -1,5 +1,5 @@
 import { EnvValue } from 'cdk8s-plus-28';
-import { bool, instanceOf, int, nested, size, str, struct } from './boundary';
+import { arrayOf, bool, extend, finite, instanceOf, int, nested, size, str, struct } from './boundary';
 import { extendedResourceName, labelKey, labelValue, tolerationKey } from './k8s-syntax';
 
 /**
@@ -27,6 +27,7 @@ export const MODEL_ARCHITECTURE = struct('ModelArchitecture', {
   numKeyValueHeads: int(1),
   attention: str(),
   hiddenSize: int(1),
+  maxPositionEmbeddings: int(1),
   headDim: int(1),
   intermediateSize: int(1),
   vocabSize: int(1),
@@ -67,3 +68,59 @@ export const ENVIRONMENT_VARIABLE = struct('EnvironmentVariable', {
   value: instanceOf(EnvValue, "e.g. EnvValue.fromValue('1') or EnvValue.fromSecretValue(...)"),
 });
 
+
+/** EngineSizingOptions (CapacityPlanner). */
+export const ENGINE_SIZING_OPTIONS = struct('EngineSizingOptions', {
+  architecture: nested(MODEL_ARCHITECTURE),
+  tensorParallelSize: int(1),
+  pipelineParallelSize: int(1),
+  dataParallelSize: int(1),
+  kvCacheDtype: str(),
+  blockSize: int(1),
+  maxModelLen: int(1),
+  maxNumBatchedTokens: int(1),
+  vllmVersion: str(true),
+}, ['architecture']);
+
+/** CapacityPlanInput. */
+export const CAPACITY_PLAN_INPUT = extend('CapacityPlanInput', [ENGINE_SIZING_OPTIONS], {
+  acceleratorMemory: size,
+  acceleratorName: str(),
+  gpuMemoryUtilization: finite('must be a fraction in (0, 1], e.g. 0.9'),
+  maxNumSeqs: int(1),
+}, ['acceleratorMemory']);
+
+/** AvailableKvCacheInput. */
+export const AVAILABLE_KV_CACHE_INPUT = extend('AvailableKvCacheInput', [ENGINE_SIZING_OPTIONS], {
+  availableKvCacheMemory: size,
+}, ['availableKvCacheMemory']);
+
+// Output structs of the planner: listed so the drift test covers them; never checked as input.
+const NUMBER = finite();
+/** CapacityRange. */
+export const CAPACITY_RANGE = struct('CapacityRange', { value: NUMBER, lower: NUMBER, upper: NUMBER });
+/** KvCacheCapacity. */
+export const KV_CACHE_CAPACITY = struct('KvCacheCapacity', {
+  vllmVersion: str(),
+  maxModelLen: NUMBER,
+  blockSize: NUMBER,
+  kvBytesPerToken: NUMBER,
+  requestKvBytes: nested(CAPACITY_RANGE),
+  numGpuBlocks: nested(CAPACITY_RANGE),
+  kvCacheTokens: nested(CAPACITY_RANGE),
+  maxConcurrency: nested(CAPACITY_RANGE),
+  replicaMaxConcurrency: nested(CAPACITY_RANGE),
+  notes: arrayOf(str()),
+});
+/** CapacityPlan. */
+export const CAPACITY_PLAN = extend('CapacityPlan', [KV_CACHE_CAPACITY], {
+  gpuMemoryUtilization: NUMBER,
+  maxNumBatchedTokens: NUMBER,
+  maxNumSeqs: NUMBER,
+  requestedMemoryBytes: NUMBER,
+  weightBytesPerRank: nested(CAPACITY_RANGE),
+  activationBytes: nested(CAPACITY_RANGE),
+  nonTorchBytes: nested(CAPACITY_RANGE),
+  cudaGraphBytes: nested(CAPACITY_RANGE),
+  availableKvCacheBytes: nested(CAPACITY_RANGE),
+});
