@@ -235,17 +235,17 @@ export class CapacityPlanner {
     const arch = input.architecture;
     const tp = shape.tensorParallelSize;
     const pp = shape.pipelineParallelSize;
-    const act = activationBytes(arch, tp, maxNumBatchedTokens, maxNumSeqs);
-    const nonTorch = nonTorchBytes(tp);
+    const nonTorch = nonTorchBytes(tp, pp);
     const cg = cudaGraphBytes(shared.version);
     if (has(shared.version, Capability.CUDA_GRAPH_MEMORY_IN_KV_BUDGET)) {
       notes.push(`CUDA graph memory is subtracted from the KV budget (vLLM >= 0.21.0, VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=1; ${sourceOf(Capability.CUDA_GRAPH_MEMORY_IN_KV_BUDGET).split(';')[0]})`);
     }
     const stages = layersPerStage(arch.numHiddenLayers!, pp);
-    let best: { weights: Range; available: Range; cap: ReturnType<typeof planStage> } | undefined;
+    let best: { weights: Range; act: Range; available: Range; cap: ReturnType<typeof planStage> } | undefined;
     let heaviest: Range = { value: 0, lower: 0, upper: 0 };
     for (let stage = 0; stage < stages.length; stage++) {
       const weights = weightBytesPerRank(where, arch, tp, pp, stage);
+      const act = activationBytes(arch, tp, maxNumBatchedTokens, maxNumSeqs, stage === stages.length - 1);
       if (weights.value > heaviest.value) heaviest = weights;
       const available: Range = {
         value: requested - weights.value - act.value - nonTorch.value - cg.value,
@@ -253,7 +253,7 @@ export class CapacityPlanner {
         upper: requested - weights.lower - act.lower - nonTorch.lower - cg.lower,
       };
       const cap = planStage(shape, stages[stage], available);
-      if (!best || cap.numGpuBlocks.value < best.cap.numGpuBlocks.value) best = { weights, available, cap };
+      if (!best || cap.numGpuBlocks.value < best.cap.numGpuBlocks.value) best = { weights, act, available, cap };
     }
     const chosen = best!;
     return {
@@ -268,7 +268,7 @@ export class CapacityPlanner {
       maxNumSeqs,
       requestedMemoryBytes: requested,
       weightBytesPerRank: heaviest,
-      activationBytes: act,
+      activationBytes: chosen.act,
       nonTorchBytes: nonTorch,
       cudaGraphBytes: cg,
       availableKvCacheBytes: chosen.available,
