@@ -1,6 +1,7 @@
 import { ApiObject, Duration, Lazy, Names, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Accelerator } from './accelerator';
+import { CapacityPlan } from './capacity-planner';
 import { KvConnector } from './kv-connector';
 import { Model } from './model';
 import { IPdTier } from './pd-tier';
@@ -9,6 +10,7 @@ import { RouterEndpoint, TierConnectorRendering } from './private/connector-cont
 import { invalid } from './private/errors';
 import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels';
 import { Contribution, MergedPod, PodContribution, PodVolume } from './private/pod-contribution';
+import { CAPACITY_WARNING, checkTierCapacity, TierCapacity } from './private/sizing-checks';
 import { VLLM_TIER_PROPS } from './private/tier-keys';
 import { resolveTierSpec, TierSpec } from './private/tier-spec';
 import { renderServeArgs } from './private/vllm-args';
@@ -81,6 +83,18 @@ export abstract class VllmTier extends Construct implements IPdTier {
   public readonly serviceName: string;
   /** Labels that select exactly this tier's pods. */
   public readonly selectorLabels: { [key: string]: string };
+  /**
+   * The tier's capacity plan per engine (`CapacityPlanner.plan` of its model, parallelism, engine settings and
+   * accelerator), or undefined when the model cannot be sized (no architecture, or a rule not confirmed for the
+   * release; see the report).
+   */
+  public readonly capacityPlan?: CapacityPlan;
+
+  /**
+   * The plan and the checks it passed, for the report.
+   * @internal
+   */
+  public readonly _capacity: TierCapacity;
 
   /**
    * The resolved spec: the only input of connectors, routers and pair rules.
@@ -110,6 +124,11 @@ export abstract class VllmTier extends Construct implements IPdTier {
     // ---- 1. resolve: defaults, rules, the connector's rules; the only input of the stages below
     const spec = resolveTierSpec({ where, role, instance: Names.toLabelValue(this.node.scope ?? this), props });
     this._spec = spec;
+    // The capacity plan, a function of the spec: fails here when the weights or one maxModelLen request do not
+    // fit, or minConcurrency is not met; warns (cdk8s annotations) when only a bound falls short.
+    this._capacity = checkTierCapacity(spec);
+    this.capacityPlan = this._capacity.plan;
+    for (const warning of this._capacity.warnings) this.node.addMetadata(CAPACITY_WARNING, warning);
     this.role = role;
     this.model = spec.model;
     this.servedModelName = spec.servedModelName;

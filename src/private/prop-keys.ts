@@ -14,6 +14,7 @@ export const CUSTOM_ACCELERATOR_OPTIONS = struct('CustomAcceleratorOptions', {
   displayName: str(true),
   resourceName: extendedResourceName,
   memory: size,
+  reportedMemory: size,
   gpusPerNode: int(1),
   nodeLabelKey: labelKey,
   nodeLabelValue: labelValue,

@@ -70,6 +70,7 @@ export const TIER_OPTIONS = struct('TierOptions', {
   gpuMemoryUtilization: fraction,
   maxModelLen: int(1),
   maxNumSeqs: int(1),
+  minConcurrency: int(1),
   maxNumBatchedTokens: int(1),
   blockSize: int(1),
   kvCacheDtype: str(),
