@@ -7,6 +7,7 @@ export * from './vllm-router-version';
 export * from './vllm-image';
 export * from './roles';
 export * from './environment-variable';
+export * from './interconnect';
 export * from './kv-connector-options';
 export * from './kv-connector';
 export { NixlBackend, KvBufferDevice, NixlTransferMode } from './connectors/nixl';

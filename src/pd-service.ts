@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { DecodeTier } from './decode-tier';
+import { Interconnect } from './interconnect';
 import { KvConnector } from './kv-connector';
 import { PdRouter, PdRouterOptions } from './pd-router';
 import { PrefillTier } from './prefill-tier';
@@ -28,6 +29,14 @@ export interface PdServiceProps extends ModelServingOptions {
    * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
    */
   readonly decode?: TierOptions;
+
+  /**
+   * The network both tiers' KV moves over, for each tier that sets no `interconnect` of its own.
+   *
+   * @default Interconnect.tcp() (not for production)
+   * @see https://llm-d.ai/docs/0.10/infrastructure/rdma
+   */
+  readonly interconnect?: Interconnect;
 
   /**
    * Router settings.
@@ -78,8 +87,9 @@ export class PdService extends Construct {
       hfToken: props.hfToken,
       modelCache: props.modelCache,
     };
-    this.prefill = new PrefillTier(this, 'Prefill', { ...props.prefill, ...shared });
-    this.decode = new DecodeTier(this, 'Decode', { ...props.decode, ...shared });
+    const interconnect = props.interconnect;
+    this.prefill = new PrefillTier(this, 'Prefill', { interconnect, ...props.prefill, ...shared });
+    this.decode = new DecodeTier(this, 'Decode', { interconnect, ...props.decode, ...shared });
     this.router = new PdRouter(this, 'Router', { ...props.router, prefill: this.prefill, decode: this.decode });
   }
 

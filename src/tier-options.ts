@@ -2,6 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import { Cpu, SecretValue } from 'cdk8s-plus-28';
 import { Accelerator } from './accelerator';
 import { EnvironmentVariable } from './environment-variable';
+import { Interconnect } from './interconnect';
 import { KvConnector } from './kv-connector';
 import { Model } from './model';
 import { ModelCache } from './model-cache';
@@ -223,6 +224,15 @@ export interface TierOptions {
    * @see https://docs.vllm.ai/en/latest/cli/serve.html
    */
   readonly port?: number;
+
+  /**
+   * The network KV caches move over. RDMA fabrics (InfiniBand, RoCE, EFA) add their device resource,
+   * `IPC_LOCK` and transport env; TCP is not for production.
+   *
+   * @default - PdService's `interconnect`, else Interconnect.tcp()
+   * @see https://llm-d.ai/docs/0.10/infrastructure/rdma
+   */
+  readonly interconnect?: Interconnect;
 
   /**
    * Extra `vllm serve` arguments. They may not repeat a flag the library renders.

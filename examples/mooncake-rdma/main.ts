@@ -2,7 +2,7 @@
 // vllm-router bootstraps Mooncake only for static prefill URLs, at startup: one prefill pod, static discovery.
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { KvConnector, Model, MooncakeProtocol, PdService, RouterDiscovery, VllmImage } from 'cdk8s-vllm-pd';
+import { Interconnect, KvConnector, Model, MooncakeProtocol, PdService, RouterDiscovery, VllmImage } from 'cdk8s-vllm-pd';
 
 export class MooncakeRdma extends Chart {
   constructor(scope: Construct, id: string) {
@@ -16,6 +16,8 @@ export class MooncakeRdma extends Chart {
         protocol: MooncakeProtocol.RDMA,
         deviceNames: ['mlx5_0', 'mlx5_1'],
       }),
+      // Mooncake's RDMA protocol opens RC queue pairs on the pods' InfiniBand devices: request them (and IPC_LOCK).
+      interconnect: Interconnect.infiniband({ netDevices: ['mlx5_0', 'mlx5_1'], bandwidthGbps: 800 }),
       prefill: { tensorParallelSize: 4, replicas: 1 },
       decode: { tensorParallelSize: 4, replicas: 2 },
       router: { discovery: RouterDiscovery.STATIC },

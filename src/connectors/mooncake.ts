@@ -130,6 +130,16 @@ export class MooncakeConnectorImpl implements ConnectorImpl {
 
   public validateTier(ctx: TierSpec): void {
     requireCapability(ctx.version, Capability.MOONCAKE_CONNECTOR, ctx.where, 'kvConnector', this.displayName);
+    // Mooncake's RDMA transport opens reliable-connection queue pairs (`attr.qp_type = IBV_QPT_RC` in
+    // mooncake-transfer-engine/src/transport/rdma_transport/rdma_endpoint.cpp @ ba183fc7): InfiniBand or RoCE
+    // verbs devices, which the pod only gets with an RDMA interconnect; EFA offers no RC queue pairs (SRD/UD only,
+    // libfabric man/fi_efa.7.md).
+    const kind = ctx.interconnect.kind;
+    if ((this.options.protocol ?? MooncakeProtocol.RDMA) === MooncakeProtocol.RDMA && kind !== 'infiniband' && kind !== 'roce') {
+      throw invalid(ctx.where, 'interconnect', kind,
+        'must be Interconnect.infiniband() or Interconnect.roce() with MooncakeProtocol.RDMA (Mooncake opens RC queue pairs ' +
+        'on the pod\'s RDMA devices); declare the fabric or use MooncakeProtocol.TCP');
+    }
   }
 
   public validatePair(pair: PairSpec): void {

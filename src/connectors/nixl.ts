@@ -131,6 +131,8 @@ export interface NixlConnectorOptions extends KvConnectorCommonOptions {
   readonly kvLeaseDuration?: Duration;
 }
 
+// NIXL's storage plugins (ai-dynamo/nixl src/plugins/{gds,gds_mt,posix}); they move no KV between pods.
+const STORAGE_BACKENDS = ['GDS', 'GDS_MT', 'POSIX'];
 // vllm/envs.py: VLLM_NIXL_SIDE_CHANNEL_HOST (default "localhost") is both the bind address and the
 // address prefill advertises to decode as `remote_host`, so it must be the pod IP (llm-d uses status.podIP).
 const SIDE_CHANNEL_HOST_ENV = 'VLLM_NIXL_SIDE_CHANNEL_HOST';
@@ -257,7 +259,34 @@ export class NixlConnectorImpl implements ConnectorImpl {
         `${this.kvLeaseDuration.toSeconds()}s`, 'Remove kvLeaseDuration or use a newer image');
     }
     this.validatePipelineParallel(ctx);
+    this.validateFabric(ctx);
     requireRankPorts(ctx.where, 'sideChannelPort', this.sideChannelPort, 'dataParallelSize', ctx.dataParallelSize);
+  }
+
+  /** The backends must reach the tier's interconnect. */
+  private validateFabric(ctx: TierSpec): void {
+    const names = this.backends.map(b => b.name);
+    const kind = ctx.interconnect.kind;
+    // GDS, GDS_MT and POSIX are NIXL's storage plugins (ai-dynamo/nixl docs/BackendGuide.md, src/plugins/): they
+    // read and write local files, so a list of only these moves no KV between a prefill and a decode pod.
+    if (names.every(n => STORAGE_BACKENDS.includes(n))) {
+      throw invalid(ctx.where, 'kvConnector', `backends ${show(names)}`,
+        'lists only NIXL storage backends (GDS, GDS_MT, POSIX), which move no KV between pods; add NixlBackend.UCX or NixlBackend.LIBFABRIC');
+    }
+    // NIXL's LIBFABRIC plugin is its EFA path (vllm docs/features/nixl_connector_usage.md "using LIBFABRIC
+    // backend"; llm-d's AWS overlay passes {"backends":["LIBFABRIC"]}); the library renders libfabric's env
+    // (FI_PROVIDER=efa) only for Interconnect.efa().
+    if (names.includes(NixlBackend.LIBFABRIC.name) && kind !== 'efa') {
+      throw invalid(ctx.where, 'kvConnector', `backends ${show(names)}`,
+        `uses NixlBackend.LIBFABRIC, which needs interconnect Interconnect.efa() (the tier's interconnect is ${kind}); ` +
+        'use NixlBackend.UCX over InfiniBand, RoCE or TCP');
+    }
+    // UCX drives InfiniBand/RoCE verbs (rc/ud/dc) and TCP; it has no EFA transport (openucx/ucx docs/source/faq.md,
+    // "List of main transports"), so over EFA NIXL must load its LIBFABRIC plugin.
+    if (kind === 'efa' && !names.includes(NixlBackend.LIBFABRIC.name)) {
+      throw invalid(ctx.where, 'kvConnector', `backends ${show(names)}`,
+        'must include NixlBackend.LIBFABRIC with Interconnect.efa(): UCX has no EFA transport');
+    }
   }
 
   private validatePipelineParallel(ctx: TierSpec): void {

@@ -1,5 +1,6 @@
 import { EnvValue } from 'cdk8s-plus-28';
-import { arrayOf, bool, extend, finite, instanceOf, int, nested, size, str, struct } from './boundary';
+import { arrayOf, bool, Check, extend, finite, instanceOf, int, nested, requirePlainNumber, size, str, struct } from './boundary';
+import { invalid } from './errors';
 import { extendedResourceName, labelKey, labelValue, tolerationKey } from './k8s-syntax';
 
 /**
@@ -125,3 +126,31 @@ export const CAPACITY_PLAN = extend('CapacityPlan', [KV_CACHE_CAPACITY], {
   cudaGraphBytes: nested(CAPACITY_RANGE),
   availableKvCacheBytes: nested(CAPACITY_RANGE),
 });
+
+/** A line rate in Gbit/s: positive, at most 1 Pbit/s, in plain decimals. */
+const gbps: Check = (where, prop, value) => {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 1_000_000) {
+    throw invalid(where, prop, value, 'must be a line rate in gigabits per second, > 0 and <= 1000000 (e.g. 400)');
+  }
+  requirePlainNumber(where, prop, value);
+  return value;
+};
+
+/** TcpInterconnectOptions. */
+export const TCP_INTERCONNECT_OPTIONS = struct('TcpInterconnectOptions', { bandwidthGbps: gbps });
+
+/** RdmaInterconnectOptions (names and devices are checked by the factory, with its examples). */
+export const RDMA_INTERCONNECT_OPTIONS = struct('RdmaInterconnectOptions', {
+  resourceName: extendedResourceName,
+  count: int(1),
+  networkAttachments: arrayOf(str(true)),
+  netDevices: arrayOf(str(true)),
+  bandwidthGbps: gbps,
+});
+
+/** EfaInterconnectOptions. */
+export const EFA_INTERCONNECT_OPTIONS = struct('EfaInterconnectOptions', {
+  count: int(1),
+  gpuDirectRdma: bool,
+  bandwidthGbps: gbps,
+}, ['count']);

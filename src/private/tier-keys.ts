@@ -4,6 +4,7 @@ import { invalid } from './errors';
 import { dns1123Subdomain, secretKey } from './k8s-syntax';
 import { ENVIRONMENT_VARIABLE } from './prop-keys';
 import { Accelerator } from '../accelerator';
+import { Interconnect } from '../interconnect';
 import { KvConnector } from '../kv-connector';
 import { Model } from '../model';
 import { ModelCache } from '../model-cache';
@@ -83,6 +84,7 @@ export const TIER_OPTIONS = struct('TierOptions', {
   drainTimeout: duration,
   preStopSleep: duration,
   port,
+  interconnect: instanceOf(Interconnect, 'e.g. Interconnect.infiniband() or Interconnect.efa({ count: 32 })'),
   extraArgs: stringList,
   extraEnv: arrayOf(nested(ENVIRONMENT_VARIABLE)),
 });
@@ -113,6 +115,7 @@ export const PD_ROUTER_OPTIONS = struct('PdRouterOptions', {
 
 /** PdServiceProps. */
 export const PD_SERVICE_PROPS = extend('PdServiceProps', [MODEL_SERVING_OPTIONS], {
+  interconnect: TIER_OPTIONS.fields.interconnect,
   prefill: nested(TIER_OPTIONS),
   decode: nested(TIER_OPTIONS),
   router: nested(PD_ROUTER_OPTIONS),

@@ -8,12 +8,14 @@ import type { SecretValue } from 'cdk8s-plus-28';
 import { requirePort } from './boundary';
 import { Capability, has, requireCapability } from './compat';
 import { invalid, requireInteger, wholeSeconds } from './errors';
+import type { InterconnectSpec } from './interconnect';
 import { APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, LLMD_ROLE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, VERSION_LABEL } from './labels';
 import { DEFAULT_HTTP_PORT } from './ports';
 import { bytesOf } from './size';
 import { checkExtraArgs } from './vllm-args';
 import { Accelerator } from '../accelerator';
 import { EnvironmentVariable } from '../environment-variable';
+import { Interconnect } from '../interconnect';
 import { KvConnector } from '../kv-connector';
 import { AttentionKind, Model } from '../model';
 import { ModelCache } from '../model-cache';
@@ -48,6 +50,8 @@ export interface TierSpec {
   readonly gpusPerPod: number;
   /** Nodes one replica spans; 1 until multi-node (LeaderWorkerSet) tiers exist. */
   readonly nodesPerReplica: number;
+  /** The fabric KV moves over (private/interconnect.ts): kind, whether RDMA is declared, bandwidth. */
+  readonly interconnect: InterconnectSpec;
   // ---- engine settings (undefined: vLLM's default)
   readonly gpuMemoryUtilization?: number;
   readonly maxModelLen?: number;
@@ -211,6 +215,7 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     dataParallelSize,
     gpusPerPod,
     nodesPerReplica: 1,
+    interconnect: (props.interconnect ?? Interconnect.tcp())._spec,
     gpuMemoryUtilization: gmu,
     maxModelLen: props.maxModelLen,
     maxNumSeqs: props.maxNumSeqs,

@@ -7,6 +7,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { renderExtraEnv } from './env';
+import { INTERCONNECT_CONTRIBUTOR, interconnectContribution } from './interconnect';
 import { Contribution, containerPort, MergedPod, mergePod, PodContribution, PodPort, PodVolume, PortPeer } from './pod-contribution';
 import { HTTP_PORT_NAME } from './ports';
 import { LIVENESS_TIMING, READINESS_TIMING, STARTUP_PERIOD_SECONDS, STARTUP_TIMEOUT_SECONDS } from './probes';
@@ -59,6 +60,7 @@ export function mergeTierPod(spec: TierSpec, c: TierContributions): MergedPod {
   };
   return mergePod(spec.where, [
     { from: 'the tier', pod: own },
+    { from: INTERCONNECT_CONTRIBUTOR, pod: interconnectContribution(spec.interconnect) },
     c.connector,
     ...(c.router ? [c.router] : []),
     { from: 'the model settings', pod: serving },

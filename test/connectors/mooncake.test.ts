@@ -1,5 +1,5 @@
 import {
-  DecodeTier, KvConnector, KvRole, Model, MooncakeProtocol, PdRouter, PdService, PrefillTier, RouterDiscovery,
+  DecodeTier, Interconnect, KvConnector, KvRole, Model, MooncakeProtocol, PdRouter, PdService, PrefillTier, RouterDiscovery,
   RouterStrategy, VllmImage,
 } from '../../src';
 import { expectOnlyDocumentedKeys } from '../kv-transfer-config-keys';
@@ -8,12 +8,15 @@ import { chart, container, env, find, kvTransferConfig, synth, unsized } from '.
 const model = unsized(Model.LLAMA_3_1_70B_INSTRUCT);
 /** Mooncake needs an image with the transfer engine installed. */
 const image = VllmImage.fromRegistry('registry.example.com/vllm-mooncake:v0.32.0');
+/** MooncakeProtocol.RDMA (the default) needs an InfiniBand or RoCE interconnect. */
+const interconnect = Interconnect.infiniband();
 
 function service(props: any = {}, c = chart()) {
   const svc = new PdService(c, 'Svc', {
     model,
     image,
     kvConnector: KvConnector.mooncake(),
+    interconnect,
     prefill: { tensorParallelSize: 4 },
     decode: { tensorParallelSize: 4 },
     router: { discovery: RouterDiscovery.STATIC },
@@ -134,8 +137,8 @@ describe('MooncakeConnector', () => {
     const c = chart();
     const kvConnector = KvConnector.mooncake();
     const old = VllmImage.official('v0.18.1');
-    const prefill = new PrefillTier(c, 'Prefill', { model, image: old, kvConnector, tensorParallelSize: 8 });
-    const decode = new DecodeTier(c, 'Decode', { model, image: old, kvConnector, tensorParallelSize: 4 });
+    const prefill = new PrefillTier(c, 'Prefill', { model, image: old, kvConnector, interconnect, tensorParallelSize: 8 });
+    const decode = new DecodeTier(c, 'Decode', { model, image: old, kvConnector, interconnect, tensorParallelSize: 4 });
     expect(() => new PdRouter(c, 'Router', { prefill, decode }))
       .toThrow(/'decode\.tensorParallelSize' \(4\) must equal prefill's tensorParallelSize \(8\) with MooncakeConnector on vLLM 0\.18\.1/);
   });
@@ -162,7 +165,7 @@ describe('MooncakeConnector', () => {
   });
 
   test('fails when decode kvRole is kv_both', () => {
-    expect(() => new DecodeTier(chart(), 'Decode', { model, image, kvConnector: KvConnector.mooncake(), kvRole: KvRole.KV_BOTH }))
+    expect(() => new DecodeTier(chart(), 'Decode', { model, image, interconnect, kvConnector: KvConnector.mooncake(), kvRole: KvRole.KV_BOTH }))
       .toThrow(/^DecodeTier 'test\/Decode': 'kvRole' \('kv_both'\) is not allowed for MooncakeConnector on a decode tier; allowed: kv_consumer$/);
   });
 
@@ -186,8 +189,27 @@ describe('MooncakeConnector', () => {
       .toThrow(/^KvConnector\.mooncake: 'bootstrapPort' \(70000\) must be a TCP port \(1-65535\)$/);
   });
 
+  test('fails with MooncakeProtocol.RDMA on a TCP or EFA interconnect (Mooncake opens RC queue pairs)', () => {
+    expect(() => service({ interconnect: undefined }))
+      .toThrow(/^PrefillTier 'test\/Svc\/Prefill': 'interconnect' \('tcp'\) must be Interconnect\.infiniband\(\) or Interconnect\.roce\(\) with MooncakeProtocol\.RDMA/);
+    expect(() => new DecodeTier(chart(), 'Decode', { model, image, kvConnector: KvConnector.mooncake(), interconnect: Interconnect.efa({ count: 4 }) }))
+      .toThrow(/^DecodeTier 'test\/Decode': 'interconnect' \('efa'\) must be Interconnect\.infiniband\(\) or Interconnect\.roce\(\)/);
+  });
+
+  test('MooncakeProtocol.TCP needs no RDMA interconnect', () => {
+    const { c } = service({ interconnect: undefined, kvConnector: KvConnector.mooncake({ protocol: MooncakeProtocol.TCP }) });
+    expect(kvTransferConfig(find(synth(c), 'Deployment', 'prefill')).kv_connector_extra_config.mooncake_protocol).toBe('tcp');
+  });
+
+  test('over RoCE the pods get the RDMA resource and IPC_LOCK', () => {
+    const { c } = service({ interconnect: Interconnect.roce({ resourceName: 'nvidia.com/roce', count: 2 }) });
+    const vllm = container(find(synth(c), 'Deployment', 'prefill'));
+    expect(vllm.resources.limits['nvidia.com/roce']).toBe(2);
+    expect(vllm.securityContext.capabilities.add).toEqual(['IPC_LOCK']);
+  });
+
   test('fails when the bootstrap port collides with the vLLM port', () => {
-    expect(() => new PrefillTier(chart(), 'Prefill', { model, image, kvConnector: KvConnector.mooncake({ bootstrapPort: 8000 }) }))
+    expect(() => new PrefillTier(chart(), 'Prefill', { model, image, interconnect, kvConnector: KvConnector.mooncake({ bootstrapPort: 8000 }) }))
       .toThrow(/^PrefillTier 'test\/Prefill': 'container port 'mooncake-boot'' \(8000\) collides with container port 'http'; change 'port' or the connector's port options$/);
   });
 });

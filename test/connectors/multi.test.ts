@@ -1,6 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import {
-  DecodeTier, KvConnector, KvLoadFailurePolicy, KvRole, Model, NixlBackend, PdService, PrefillTier, VllmImage,
+  DecodeTier, Interconnect, KvConnector, KvLoadFailurePolicy, KvRole, Model, NixlBackend, PdService, PrefillTier, VllmImage,
 } from '../../src';
 import { expectOnlyDocumentedKeys } from '../kv-transfer-config-keys';
 import { chart, container, env, find, kvTransferConfig, synth, unsized } from '../util';
@@ -184,6 +184,7 @@ describe('MultiConnector', () => {
     new PrefillTier(c, 'Prefill', {
       model,
       image: mooncakeImage,
+      interconnect: Interconnect.roce(),
       kvConnector: KvConnector.multi([KvConnector.mooncake(), KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(1) })]),
     });
     const config = kvTransferConfig(find(synth(c), 'Deployment', 'prefill'));

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import {
-  AttentionKind, DecodeTier, KvBufferDevice, KvConnector, KvLoadFailurePolicy, KvRole, Model, NixlBackend,
+  AttentionKind, DecodeTier, Interconnect, KvBufferDevice, KvConnector, KvLoadFailurePolicy, KvRole, Model, NixlBackend,
   NixlTransferMode, PdService, PrefillTier, VllmImage,
 } from '../../src';
 import { expectOnlyDocumentedKeys } from '../kv-transfer-config-keys';
@@ -48,6 +48,8 @@ describe('NixlConnector', () => {
         kvLeaseDuration: Duration.minutes(2),
         kvLoadFailurePolicy: KvLoadFailurePolicy.RECOMPUTE,
       }),
+      // LIBFABRIC is NIXL's EFA path.
+      interconnect: Interconnect.efa({ count: 4 }),
       prefill: { dataParallelSize: 2 },
       decode: { dataParallelSize: 2, kvRole: KvRole.KV_BOTH },
     });

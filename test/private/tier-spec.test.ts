@@ -1,5 +1,5 @@
 import { Duration, Size } from 'cdk8s';
-import { KvConnector, KvRole, Model, TierRole } from '../../src';
+import { Interconnect, KvConnector, KvRole, Model, TierRole } from '../../src';
 import { resolveTierSpec } from '../../src/private/tier-spec';
 
 const model = Model.LLAMA_3_1_8B_INSTRUCT;
@@ -62,7 +62,7 @@ describe('resolveTierSpec', () => {
   });
 
   test('fails on a role the connector does not allow', () => {
-    expect(() => resolve({ model, kvConnector: KvConnector.mooncake(), kvRole: KvRole.KV_BOTH }))
+    expect(() => resolve({ model, kvConnector: KvConnector.mooncake(), interconnect: Interconnect.infiniband(), kvRole: KvRole.KV_BOTH }))
       .toThrow(/^DecodeTier 'D': 'kvRole' \('kv_both'\) is not allowed for MooncakeConnector on a decode tier/);
   });
 });

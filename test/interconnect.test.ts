@@ -1,0 +1,145 @@
+import { EnvValue } from 'cdk8s-plus-28';
+import { DecodeTier, Interconnect, KvConnector, Model, NixlBackend, PdService, PrefillTier } from '../src';
+import { chart, container, env, find, message, synth } from './util';
+
+const model = Model.LLAMA_3_1_8B_INSTRUCT;
+
+describe('Interconnect', () => {
+  test('InfiniBand with Multus and pinned devices: resource, IPC_LOCK, UCX and NCCL env, network annotation', () => {
+    const c = chart();
+    new PdService(c, 'Svc', {
+      model,
+      interconnect: Interconnect.infiniband({
+        resourceName: 'rdma/hca_shared_devices_a',
+        count: 2,
+        networkAttachments: ['ib-net', 'fabric/ib-net-2@net2'],
+        netDevices: ['mlx5_0:1', 'mlx5_1'],
+        bandwidthGbps: 800,
+      }),
+    });
+    const objects = synth(c);
+    expect(objects).toMatchSnapshot();
+    for (const role of ['prefill', 'decode']) {
+      const dep = find(objects, 'Deployment', role);
+      const vllm = container(dep);
+      expect(vllm.resources.requests['rdma/hca_shared_devices_a']).toBe(2);
+      expect(vllm.resources.limits['rdma/hca_shared_devices_a']).toBe(2);
+      expect(vllm.securityContext.capabilities.add).toEqual(['IPC_LOCK']);
+      expect(env(dep, 'UCX_TLS').value).toBe('rc,sm,self,cuda');
+      expect(env(dep, 'UCX_NET_DEVICES').value).toBe('mlx5_0:1,mlx5_1');
+      expect(env(dep, 'NCCL_IB_HCA').value).toBe('=mlx5_0:1,mlx5_1');
+      expect(dep.spec.template.metadata.annotations['k8s.v1.cni.cncf.io/networks']).toBe('ib-net,fabric/ib-net-2@net2');
+    }
+  });
+
+  test('defaults: rdma/ib for InfiniBand, rdma/roce_gdr for RoCE, one each, no device pinning', () => {
+    for (const [interconnect, resource] of [[Interconnect.infiniband(), 'rdma/ib'], [Interconnect.roce(), 'rdma/roce_gdr']] as const) {
+      const c = chart();
+      new PrefillTier(c, 'Prefill', { model, interconnect });
+      const dep = find(synth(c), 'Deployment', 'prefill');
+      expect(container(dep).resources.limits[resource]).toBe(1);
+      expect(env(dep, 'UCX_NET_DEVICES')).toBeUndefined();
+      expect(env(dep, 'NCCL_IB_HCA')).toBeUndefined();
+      expect(dep.spec.template.metadata.annotations).toBeUndefined();
+    }
+  });
+
+  test('EFA: vpc.amazonaws.com/efa, IPC_LOCK, libfabric env; NIXL over LIBFABRIC', () => {
+    const c = chart();
+    new PdService(c, 'Svc', {
+      model,
+      kvConnector: KvConnector.nixl({ backends: [NixlBackend.LIBFABRIC] }),
+      interconnect: Interconnect.efa({ count: 32, bandwidthGbps: 3200 }),
+    });
+    const objects = synth(c);
+    expect(objects).toMatchSnapshot();
+    const dep = find(objects, 'Deployment', 'decode');
+    expect(container(dep).resources.limits['vpc.amazonaws.com/efa']).toBe(32);
+    expect(container(dep).securityContext.capabilities.add).toEqual(['IPC_LOCK']);
+    expect(env(dep, 'FI_PROVIDER').value).toBe('efa');
+    expect(env(dep, 'FI_EFA_USE_DEVICE_RDMA').value).toBe('1');
+    expect(env(dep, 'UCX_TLS')).toBeUndefined();
+  });
+
+  test('EFA without GPUDirect RDMA (g5) renders FI_EFA_USE_DEVICE_RDMA=0', () => {
+    const c = chart();
+    new PrefillTier(c, 'Prefill', {
+      model,
+      kvConnector: KvConnector.nixl({ backends: [NixlBackend.LIBFABRIC] }),
+      interconnect: Interconnect.efa({ count: 1, gpuDirectRdma: false }),
+    });
+    expect(env(find(synth(c), 'Deployment', 'prefill'), 'FI_EFA_USE_DEVICE_RDMA').value).toBe('0');
+  });
+
+  test('TCP (the default) renders no resource, no capability, no transport env', () => {
+    const c = chart();
+    const tier = new PrefillTier(c, 'Prefill', { model });
+    const vllm = container(find(synth(c), 'Deployment', 'prefill'));
+    expect(Object.keys(vllm.resources.limits).sort()).toEqual(['memory', 'nvidia.com/gpu']);
+    expect(vllm.securityContext?.capabilities?.add).toBeUndefined();
+    expect(vllm.env.map((e: any) => e.name).filter((n: string) => /^(UCX|NCCL|FI)_/.test(n))).toEqual([]);
+    expect(tier._spec.interconnect).toEqual({ kind: 'tcp', rdma: false, networkAttachments: [], netDevices: [] });
+  });
+
+  test('the resolved spec carries kind, rdma and the bandwidth in bytes per second', () => {
+    const c = chart();
+    const p = new PrefillTier(c, 'Prefill', { model, interconnect: Interconnect.roce({ bandwidthGbps: 400 }) });
+    expect(p._spec.interconnect).toMatchObject({ kind: 'roce', rdma: true, bandwidthBytesPerSecond: 50e9 });
+    expect(Interconnect.tcp({ bandwidthGbps: 100 })._spec.bandwidthBytesPerSecond).toBe(12.5e9);
+    expect(Interconnect.efa({ count: 32 })._spec).toMatchObject({ kind: 'efa', rdma: true });
+    expect(Interconnect.efa({ count: 32 }).rdma).toBe(true);
+    expect(Interconnect.tcp().kind).toBe('tcp');
+  });
+
+  test('a tier interconnect overrides the PdService one', () => {
+    const c = chart();
+    const svc = new PdService(c, 'Svc', {
+      model,
+      interconnect: Interconnect.infiniband(),
+      decode: { interconnect: Interconnect.infiniband({ count: 2 }) },
+    });
+    expect(svc.prefill._spec.interconnect.resourceCount).toBe(1);
+    expect(svc.decode._spec.interconnect.resourceCount).toBe(2);
+  });
+
+  test('fails when extraEnv sets a transport variable the interconnect renders', () => {
+    expect(() => new PrefillTier(chart(), 'Prefill', {
+      model,
+      interconnect: Interconnect.infiniband(),
+      extraEnv: [{ name: 'UCX_TLS', value: EnvValue.fromValue('all') }],
+    })).toThrow(/^PrefillTier 'test\/Prefill': 'extraEnv' \('UCX_TLS'\) is already set by the library/);
+  });
+
+  test('fails when NIXL uses LIBFABRIC without EFA', () => {
+    expect(() => new PrefillTier(chart(), 'Prefill', {
+      model, kvConnector: KvConnector.nixl({ backends: [NixlBackend.LIBFABRIC] }), interconnect: Interconnect.infiniband(),
+    })).toThrow(/^PrefillTier 'test\/Prefill': 'kvConnector' \('backends \["LIBFABRIC"\]'\) uses NixlBackend\.LIBFABRIC, which needs interconnect Interconnect\.efa\(\) \(the tier's interconnect is infiniband\)/);
+  });
+
+  test('fails when NIXL runs only UCX over EFA', () => {
+    expect(() => new DecodeTier(chart(), 'Decode', { model, interconnect: Interconnect.efa({ count: 4 }) }))
+      .toThrow(/^DecodeTier 'test\/Decode': 'kvConnector' \('backends \["UCX"\]'\) must include NixlBackend\.LIBFABRIC with Interconnect\.efa\(\): UCX has no EFA transport$/);
+  });
+
+  test('fails when NIXL lists only storage backends', () => {
+    expect(() => new DecodeTier(chart(), 'Decode', { model, kvConnector: KvConnector.nixl({ backends: [NixlBackend.GDS, NixlBackend.POSIX] }) }))
+      .toThrow(/'kvConnector' \('backends \["GDS","POSIX"\]'\) lists only NIXL storage backends \(GDS, GDS_MT, POSIX\), which move no KV between pods/);
+  });
+
+  test('fails on malformed options, naming the prop', () => {
+    const cases: Array<[() => unknown, RegExp]> = [
+      [() => Interconnect.infiniband({ networkAttachments: ['Bad_Name'] }), /^Interconnect\.infiniband: 'networkAttachments\[0\]' \('Bad_Name'\) must be a NetworkAttachmentDefinition/],
+      [() => Interconnect.roce({ networkAttachments: ['a', 'a'] }), /^Interconnect\.roce: 'networkAttachments' \(\["a","a"\]\) lists 'a' twice$/],
+      [() => Interconnect.infiniband({ netDevices: ['mlx5 0'] }), /^Interconnect\.infiniband: 'netDevices\[0\]' \('mlx5 0'\) must be an RDMA device name/],
+      [() => Interconnect.infiniband({ resourceName: 'ib' }), /^Interconnect\.infiniband: 'resourceName' \('ib'\) must be a domain-prefixed extended resource/],
+      [() => Interconnect.infiniband({ count: 0 }), /^Interconnect\.infiniband: 'count' \(0\) must be an integer >= 1$/],
+      [() => Interconnect.tcp({ bandwidthGbps: -1 }), /^Interconnect\.tcp: 'bandwidthGbps' \(-1\) must be a line rate in gigabits per second/],
+      [() => Interconnect.efa({ count: 2, bandwidthGbps: Infinity }), /^Interconnect\.efa: 'bandwidthGbps' \(Infinity\)/],
+      [() => Interconnect.efa(undefined as any), /^Interconnect\.efa: 'count' \(undefined\) is required/],
+      [() => Interconnect.efa({} as any), /^Interconnect\.efa: 'count' \(undefined\) is required \(EfaInterconnectOptions\.count\)$/],
+      [() => Interconnect.roce({ bandwidth: 100 } as any), /^Interconnect\.roce: 'bandwidth' \(100\) is not a prop of RdmaInterconnectOptions \(did you mean 'bandwidthGbps'\?\)/],
+      [() => new PrefillTier(chart(), 'P', { model, interconnect: 'ib' as any }), /^PrefillTier 'test\/P': 'interconnect' \('ib'\) must be an Interconnect/],
+    ];
+    for (const [f, re] of cases) expect(message(f)).toMatch(re);
+  });
+});
