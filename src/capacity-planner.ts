@@ -2,10 +2,10 @@ import { Size } from 'cdk8s';
 import { checkStruct } from './private/boundary';
 import { Capability, has, sourceOf } from './private/compat';
 import { invalid } from './private/errors';
-import { AVAILABLE_KV_CACHE_INPUT, CAPACITY_PLAN_INPUT } from './private/prop-keys';
+import { AVAILABLE_KV_CACHE_INPUT, CAPACITY_PLAN_INPUT, KV_TRANSFER_INPUT } from './private/prop-keys';
 import { bytesOf } from './private/size';
 import {
-  activationBytes, batchDefaults, capacityOf, cudaGraphBytes, EngineShape, layersPerStage, nonTorchBytes,
+  activationBytes, batchDefaults, capacityOf, cudaGraphBytes, EngineShape, layersPerStage, nonTorchBytes, pageBytesPerLayer,
   Range, stagePool, weightBytesPerRank,
 } from './private/sizing';
 import { ModelArchitecture } from './model';
@@ -196,6 +196,67 @@ export interface CapacityPlan extends KvCacheCapacity {
   readonly availableKvCacheBytes: CapacityRange;
 }
 
+/**
+ * Input of `CapacityPlanner.kvTransfer`: what one request's prefill hands to decode.
+ */
+export interface KvTransferInput {
+  /** The model's architecture. */
+  readonly architecture: ModelArchitecture;
+
+  /** The prompt length to budget for, in tokens. */
+  readonly promptTokens: number;
+
+  /**
+   * Decode's `--tensor-parallel-size`: every decode rank pulls the KV of its heads (all of MLA's latent vector).
+   *
+   * @default 1
+   * @see https://docs.vllm.ai/en/latest/features/nixl_connector_usage.html
+   */
+  readonly decodeTensorParallelSize?: number;
+
+  /**
+   * `--kv-cache-dtype` of the tiers.
+   *
+   * @default KvCacheDtype.AUTO
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-kv-cache-dtype
+   */
+  readonly kvCacheDtype?: KvCacheDtype;
+
+  /**
+   * `--block-size`: KV moves in whole blocks.
+   *
+   * @default 16
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-block-size
+   */
+  readonly blockSize?: number;
+
+  /**
+   * The bandwidth one transfer gets, in bytes per second (the smaller of the two tiers' declared interconnects).
+   *
+   * @default - no transfer time, only the bytes
+   * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
+   */
+  readonly bandwidthBytesPerSecond?: number;
+}
+
+/**
+ * What one request moves from prefill to decode.
+ */
+export interface KvTransferBudget {
+  /** The prompt length budgeted for. */
+  readonly promptTokens: number;
+  /** KV bytes one decode rank pulls (its heads, all layers, whole blocks). */
+  readonly bytesPerDecodeRank: number;
+  /** KV bytes the request moves in total (all decode ranks). */
+  readonly bytesPerRequest: number;
+  /** The bandwidth used, if declared. */
+  readonly bandwidthBytesPerSecond?: number;
+  /** bytesPerRequest / bandwidth, in seconds, if a bandwidth is declared. */
+  readonly transferSeconds?: number;
+  /** What the budget assumed. */
+  readonly notes: string[];
+}
+
 const KV_ELEMENT_BYTES: Record<KvCacheDtype, number> = {
   // auto: the model dtype; vLLM runs bfloat16/float16 activations for BF16, FP8 and MXFP4 checkpoints alike.
   [KvCacheDtype.AUTO]: 2,
@@ -295,6 +356,42 @@ export class CapacityPlanner {
       blockSize: shape.blockSize,
       replicaMaxConcurrency: scale(cap.maxConcurrency, shared.dp),
       notes: shared.notes,
+    };
+  }
+
+  /**
+   * The KV transfer budget of one request: the bytes prefill hands to decode for a prompt, and the time they take
+   * over a declared bandwidth. Each decode rank pulls its KV heads for every layer (MLA: the whole latent vector,
+   * on every rank), in whole blocks; sliding-window layers are counted in full (an upper bound).
+   */
+  public static kvTransfer(input: KvTransferInput): KvTransferBudget {
+    const where = 'CapacityPlanner.kvTransfer';
+    checkStruct(where, 'input', input, KV_TRANSFER_INPUT);
+    const arch = input.architecture;
+    if (arch.numHiddenLayers === undefined) throw invalid(where, 'architecture.numHiddenLayers', undefined, 'is needed to size the KV cache');
+    const kvCacheDtype = input.kvCacheDtype ?? KvCacheDtype.AUTO;
+    const kvElementBytes = KV_ELEMENT_BYTES[kvCacheDtype];
+    if (kvElementBytes === undefined) throw invalid(where, 'kvCacheDtype', kvCacheDtype, `must be one of ${Object.values(KvCacheDtype).join(', ')}`);
+    const tp = input.decodeTensorParallelSize ?? 1;
+    const blockSize = input.blockSize ?? 16;
+    const shape: EngineShape = {
+      where, architecture: arch, tensorParallelSize: tp, pipelineParallelSize: 1, kvElementBytes, blockSize,
+      maxModelLen: input.promptTokens, maxNumBatchedTokens: input.promptTokens, version: VllmImage.DEFAULT.version,
+    };
+    const blocks = Math.ceil(input.promptTokens / blockSize);
+    const perRank = pageBytesPerLayer(shape) * arch.numHiddenLayers * blocks;
+    const total = perRank * tp;
+    const notes: string[] = [];
+    if (arch.slidingWindow !== undefined) notes.push('sliding-window layers counted in full: an upper bound');
+    const bw = input.bandwidthBytesPerSecond;
+    if (bw !== undefined && !(bw > 0)) throw invalid(where, 'bandwidthBytesPerSecond', bw, 'must be positive');
+    return {
+      promptTokens: input.promptTokens,
+      bytesPerDecodeRank: perRank,
+      bytesPerRequest: total,
+      bandwidthBytesPerSecond: bw,
+      transferSeconds: bw !== undefined ? total / bw : undefined,
+      notes,
     };
   }
 

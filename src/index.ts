@@ -1,6 +1,7 @@
 export * from './accelerator';
 export * from './model';
 export * from './capacity-planner';
+export * from './kv-transfer-options';
 export * from './model-cache';
 export * from './vllm-version';
 export * from './vllm-router-version';

@@ -1,4 +1,5 @@
-import { Accelerator, Model, PrefillTier, DecodeTier } from '../src';
+import { Duration } from 'cdk8s';
+import { Accelerator, CapacityPlanner, DecodeTier, Interconnect, Model, PdService, PrefillTier } from '../src';
 import { CAPACITY_WARNING } from '../src/private/sizing-checks';
 import { chart } from './util';
 
@@ -71,5 +72,65 @@ describe('synth-time capacity checks', () => {
     const tier = new DecodeTier(chart(), 'Decode', { model: Model.QWEN3_8B, accelerator: Accelerator.NVIDIA_H200, maxModelLen: 8192 });
     expect(tier.capacityPlan!.notes.join('\n')).toMatch(/planned with H200's nominal memory/);
     expect(Accelerator.NVIDIA_H100_80GB.reportedMemory.toMebibytes()).toBe(81090);
+  });
+});
+
+describe('KV transfer budget', () => {
+  test('bytes per request follow the decode ranks: GQA heads per rank, all layers, whole blocks', () => {
+    const b = CapacityPlanner.kvTransfer({ architecture: Model.LLAMA_3_1_8B_INSTRUCT.architecture!, promptTokens: 4000, decodeTensorParallelSize: 2 });
+    // 4000 tokens -> 250 blocks of 16; per rank 2 x 4 heads x 128 x 2 bytes x 32 layers per token.
+    expect(b.bytesPerDecodeRank).toBe(2 * 4 * 128 * 2 * 32 * 4000);
+    expect(b.bytesPerRequest).toBe(2 * b.bytesPerDecodeRank);
+    expect(b.transferSeconds).toBeUndefined();
+  });
+
+  test('MLA: every decode rank pulls the whole latent vector', () => {
+    const b = CapacityPlanner.kvTransfer({ architecture: Model.DEEPSEEK_V3.architecture!, promptTokens: 1600, decodeTensorParallelSize: 8 });
+    expect(b.bytesPerDecodeRank).toBe(576 * 2 * 61 * 1600);
+    expect(b.bytesPerRequest).toBe(8 * b.bytesPerDecodeRank);
+  });
+
+  test('a PdService plans the transfer over the tiers\' declared interconnect', () => {
+    const svc = new PdService(chart(), 'Svc', {
+      model: Model.QWEN3_8B,
+      interconnect: Interconnect.infiniband({ bandwidthGbps: 400 }),
+      prefill: { maxModelLen: 8192 },
+      decode: { maxModelLen: 8192 },
+      kvTransfer: { typicalPromptTokens: 4096, maxTransferTime: Duration.millis(50) },
+    });
+    const b = svc.kvTransferBudget!;
+    expect(b.bandwidthBytesPerSecond).toBe(50e9);
+    expect(b.bytesPerRequest).toBe(2 * 8 * 128 * 2 * 36 * 4096);
+    expect(b.transferSeconds).toBeCloseTo(b.bytesPerRequest / 50e9, 9);
+  });
+
+  test('fails when the transfer exceeds maxTransferTime', () => {
+    expect(() => new PdService(chart(), 'Svc', {
+      model: Model.QWEN3_8B,
+      interconnect: Interconnect.tcp({ bandwidthGbps: 10 }),
+      prefill: { maxModelLen: 8192 },
+      decode: { maxModelLen: 8192 },
+      kvTransfer: { typicalPromptTokens: 8192, maxTransferTime: Duration.millis(100) },
+    })).toThrow(/PdService 'test\/Svc': 'kvTransfer\.maxTransferTime' \('100 millis'\) is exceeded: one 8192-token prompt moves 1\.13 GiB of KV from prefill to decode, 966\.4 ms at 10 Gb\/s; use a faster interconnect, kvCacheDtype fp8, or a larger budget/);
+  });
+
+  test('fails when maxTransferTime has no bandwidth to plan with', () => {
+    expect(() => new PdService(chart(), 'Svc', {
+      model: Model.QWEN3_8B, prefill: { maxModelLen: 8192 }, decode: { maxModelLen: 8192 },
+      kvTransfer: { typicalPromptTokens: 1024, maxTransferTime: Duration.millis(10) },
+    })).toThrow(/'kvTransfer\.maxTransferTime' \('10 millis'\) needs a bandwidth: declare the tiers' Interconnect bandwidthGbps/);
+  });
+
+  test('an explicit bandwidth works before the interconnect declares one', () => {
+    const svc = new PdService(chart(), 'Svc', {
+      model: Model.QWEN3_8B, prefill: { maxModelLen: 8192 }, decode: { maxModelLen: 8192 },
+      kvTransfer: { typicalPromptTokens: 1024, bandwidthBytesPerSecond: 25e9 },
+    });
+    expect(svc.kvTransferBudget!.transferSeconds).toBeCloseTo(svc.kvTransferBudget!.bytesPerRequest / 25e9, 9);
+  });
+
+  test('fails when kvTransfer is given for a model without architecture', () => {
+    expect(() => new PdService(chart(), 'Svc', { model: Model.of('org/unknown'), kvTransfer: { typicalPromptTokens: 1024 } }))
+      .toThrow(/'kvTransfer' .* needs the model's architecture to size its KV cache/);
   });
 });

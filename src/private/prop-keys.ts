@@ -154,3 +154,23 @@ export const EFA_INTERCONNECT_OPTIONS = struct('EfaInterconnectOptions', {
   gpuDirectRdma: bool,
   bandwidthGbps: gbps,
 }, ['count']);
+
+/** KvTransferInput. */
+export const KV_TRANSFER_INPUT = struct('KvTransferInput', {
+  architecture: nested(MODEL_ARCHITECTURE),
+  promptTokens: int(1),
+  decodeTensorParallelSize: int(1),
+  kvCacheDtype: str(),
+  blockSize: int(1),
+  bandwidthBytesPerSecond: finite('must be a positive number of bytes per second'),
+}, ['architecture', 'promptTokens']);
+
+/** KvTransferBudget. */
+export const KV_TRANSFER_BUDGET = struct('KvTransferBudget', {
+  promptTokens: NUMBER,
+  bytesPerDecodeRank: NUMBER,
+  bytesPerRequest: NUMBER,
+  bandwidthBytesPerSecond: NUMBER,
+  transferSeconds: NUMBER,
+  notes: arrayOf(str()),
+});

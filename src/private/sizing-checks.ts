@@ -6,7 +6,8 @@
 import { invalid } from './errors';
 import { GIB } from './sizing';
 import type { TierSpec } from './tier-spec';
-import { CapacityPlan, CapacityPlanner } from '../capacity-planner';
+import { CapacityPlan, CapacityPlanner, KvTransferBudget } from '../capacity-planner';
+import { KvTransferOptions } from '../kv-transfer-options';
 
 /** One check's outcome, for the report. */
 export interface CapacityCheck {
@@ -126,3 +127,61 @@ export function checkTierCapacity(spec: TierSpec): TierCapacity {
   }
   return { plan, checks, warnings };
 }
+
+/** The service's KV transfer budget and its check (a failure throws). */
+export interface TransferCheck {
+  readonly budget: KvTransferBudget;
+  readonly check: CapacityCheck;
+  readonly warning?: string;
+}
+
+/**
+ * Plans one request's prefill-to-decode KV transfer and checks it against `maxTransferTime`.
+ */
+export function checkKvTransfer(where: string, options: KvTransferOptions, prefill: TierSpec, decode: TierSpec): TransferCheck {
+  const arch = decode.model.architecture;
+  if (!arch) {
+    throw invalid(where, 'kvTransfer', options, `needs the model's architecture to size its KV cache: pass Model.of('${decode.model.name}', { architecture })`);
+  }
+  const declared = [prefill.interconnect.bandwidthBytesPerSecond, decode.interconnect.bandwidthBytesPerSecond].filter((b): b is number => b !== undefined);
+  const bandwidth = options.bandwidthBytesPerSecond ?? (declared.length ? Math.min(...declared) : undefined);
+  let budget: KvTransferBudget;
+  try {
+    budget = CapacityPlanner.kvTransfer({
+      architecture: arch,
+      promptTokens: options.typicalPromptTokens,
+      decodeTensorParallelSize: decode.tensorParallelSize,
+      kvCacheDtype: decode.kvCacheDtype,
+      blockSize: decode.blockSize,
+      bandwidthBytesPerSecond: bandwidth,
+    });
+  } catch (e) {
+    throw invalid(where, 'kvTransfer', options.typicalPromptTokens, `cannot be planned: ${(e as Error).message}`);
+  }
+  const size = gib(budget.bytesPerRequest);
+  const limit = options.maxTransferTime?.toMilliseconds();
+  if (limit === undefined) {
+    const detail = budget.transferSeconds !== undefined
+      ? `${size} per ${options.typicalPromptTokens}-token prompt, ${(budget.transferSeconds * 1000).toFixed(1)} ms at ${gbps(bandwidth!)}`
+      : `${size} per ${options.typicalPromptTokens}-token prompt (no bandwidth declared)`;
+    return { budget, check: { name: 'KV transfer budget', status: 'pass', detail } };
+  }
+  if (budget.transferSeconds === undefined) {
+    throw invalid(where, 'kvTransfer.maxTransferTime', options.maxTransferTime?.toHumanString(),
+      'needs a bandwidth: declare the tiers\' Interconnect bandwidthGbps (e.g. Interconnect.infiniband({ bandwidthGbps: 400 })) or kvTransfer.bandwidthBytesPerSecond');
+  }
+  const ms = budget.transferSeconds * 1000;
+  if (ms > limit) {
+    throw invalid(where, 'kvTransfer.maxTransferTime', options.maxTransferTime?.toHumanString(),
+      `is exceeded: one ${options.typicalPromptTokens}-token prompt moves ${size} of KV from prefill to decode, ${ms.toFixed(1)} ms at ${gbps(bandwidth!)}; ` +
+      'use a faster interconnect, kvCacheDtype fp8, or a larger budget');
+  }
+  const detail = `${size} in ${ms.toFixed(1)} ms at ${gbps(bandwidth!)}, budget ${limit} ms`;
+  if (ms > 0.8 * limit) {
+    const warning = `${where}: the KV transfer of one ${options.typicalPromptTokens}-token prompt takes ${ms.toFixed(1)} ms, over 80% of maxTransferTime (${limit} ms)`;
+    return { budget, check: { name: 'KV transfer within maxTransferTime', status: 'warn', detail: warning }, warning };
+  }
+  return { budget, check: { name: 'KV transfer within maxTransferTime', status: 'pass', detail } };
+}
+
+const gbps = (bytesPerSecond: number) => `${(bytesPerSecond * 8 / 1e9).toFixed(0)} Gb/s`;

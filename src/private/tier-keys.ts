@@ -1,5 +1,5 @@
 import { Cpu } from 'cdk8s-plus-28';
-import { all, arrayOf, bool, Check, duration, extend, instanceOf, int, nested, port, requirePlainNumber, size, str, struct } from './boundary';
+import { all, arrayOf, bool, Check, duration, extend, finite, instanceOf, int, nested, port, requirePlainNumber, size, str, struct } from './boundary';
 import { invalid } from './errors';
 import { dns1123Subdomain, secretKey } from './k8s-syntax';
 import { ENVIRONMENT_VARIABLE } from './prop-keys';
@@ -113,10 +113,18 @@ export const PD_ROUTER_OPTIONS = struct('PdRouterOptions', {
   discovery: str(),
 });
 
+/** KvTransferOptions. */
+export const KV_TRANSFER_OPTIONS = struct('KvTransferOptions', {
+  typicalPromptTokens: int(1),
+  maxTransferTime: duration,
+  bandwidthBytesPerSecond: finite('must be a positive number of bytes per second'),
+}, ['typicalPromptTokens']);
+
 /** PdServiceProps. */
 export const PD_SERVICE_PROPS = extend('PdServiceProps', [MODEL_SERVING_OPTIONS], {
   interconnect: TIER_OPTIONS.fields.interconnect,
   prefill: nested(TIER_OPTIONS),
   decode: nested(TIER_OPTIONS),
   router: nested(PD_ROUTER_OPTIONS),
+  kvTransfer: nested(KV_TRANSFER_OPTIONS),
 });
