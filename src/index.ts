@@ -33,3 +33,4 @@ export * from './router-discovery';
 export * from './pd-router';
 export * from './pd-service';
 export * from './fleet-app';
+export * from './pd-report';

@@ -9,7 +9,7 @@ import { checkStruct } from './private/boundary';
 import { RouterEndpoint, TierConnectorRendering } from './private/connector-context';
 import { invalid } from './private/errors';
 import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels';
-import { Contribution, MergedPod, PodContribution, PodVolume } from './private/pod-contribution';
+import { Contribution, MergedPod, PodContribution, PodPort, PodVolume } from './private/pod-contribution';
 import { CAPACITY_WARNING, checkTierCapacity, TierCapacity } from './private/sizing-checks';
 import { VLLM_TIER_PROPS } from './private/tier-keys';
 import { resolveTierSpec, TierSpec } from './private/tier-spec';
@@ -258,6 +258,14 @@ export abstract class VllmTier extends Construct implements IPdTier {
     // Merged before it is kept, so a router that fails to bind leaves the tier as it was.
     this.mergedPod(binding);
     this.router = binding;
+  }
+
+  /**
+   * The container ports of this tier's pods, with the peers that dial them (for the report).
+   * @internal
+   */
+  public _podPorts(): PodPort[] {
+    return this.mergedPod().ports;
   }
 
   private connectorRendering(router = this.router): TierConnectorRendering {
