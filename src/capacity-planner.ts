@@ -1,6 +1,6 @@
 import { Size } from 'cdk8s';
 import { checkStruct } from './private/boundary';
-import { Capability, has, sourceOf } from './private/compat';
+import { Capability, has, known, sourceOf } from './private/compat';
 import { invalid } from './private/errors';
 import { AVAILABLE_KV_CACHE_INPUT, CAPACITY_PLAN_INPUT, KV_TRANSFER_INPUT } from './private/prop-keys';
 import { bytesOf } from './private/size';
@@ -109,7 +109,7 @@ export interface CapacityPlanInput extends EngineSizingOptions {
   /**
    * `--gpu-memory-utilization`.
    *
-   * @default - vLLM's default for the release (0.92 from 0.22.0; releases before it need an explicit value)
+   * @default - vLLM's default for the release: 0.9 up to 0.19.0, 0.92 from 0.22.0 (releases in between need an explicit value)
    * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-gpu-memory-utilization
    */
   readonly gpuMemoryUtilization?: number;
@@ -407,9 +407,12 @@ function scale(r: Range, k: number): CapacityRange {
 }
 
 function defaultUtilization(where: string, version: VllmVersion): number {
-  if (has(version, Capability.GPU_MEMORY_UTILIZATION_DEFAULT_092)) return 0.92;
+  const rule = known(version, Capability.GPU_MEMORY_UTILIZATION_DEFAULT_092);
+  if (rule === true) return 0.92;
+  // 0.9 through 0.19.0 (the long-standing default: vllm-project/vllm PR #2162 documents it).
+  if (rule === false) return 0.9;
   throw invalid(where, 'gpuMemoryUtilization', undefined,
-    `must be set for vLLM ${version}: its default is not confirmed (0.92 from 0.22.0: ${sourceOf(Capability.GPU_MEMORY_UTILIZATION_DEFAULT_092)})`);
+    `must be set for vLLM ${version}: its default is not confirmed (0.9 up to 0.19.0, 0.92 from 0.22.0: ${sourceOf(Capability.GPU_MEMORY_UTILIZATION_DEFAULT_092)})`);
 }
 
 interface Shared {

@@ -162,9 +162,13 @@ describe('CapacityPlanner.plan against vLLM 0.19.0 logs', () => {
     expect(relative(plan.weightBytesPerRank.value / GIB, 65.9651)).toBeLessThan(0.01);
   });
 
+  test('gpuMemoryUtilization defaults to 0.9 up to 0.19.0', () => {
+    expect(CapacityPlanner.plan({ architecture: arch(Model.QWEN3_8B), acceleratorMemory: H100, vllmVersion: '0.19.0' }).gpuMemoryUtilization).toBe(0.9);
+  });
+
   test('fails when gpuMemoryUtilization is unset for a release whose default is not confirmed', () => {
-    expect(() => CapacityPlanner.plan({ architecture: arch(Model.QWEN3_8B), acceleratorMemory: H100, vllmVersion: '0.19.0' }))
-      .toThrow(/CapacityPlanner\.plan: 'gpuMemoryUtilization' \(undefined\) must be set for vLLM 0\.19\.0: its default is not confirmed/);
+    expect(() => CapacityPlanner.plan({ architecture: arch(Model.QWEN3_8B), acceleratorMemory: H100, vllmVersion: '0.20.1' }))
+      .toThrow(/CapacityPlanner\.plan: 'gpuMemoryUtilization' \(undefined\) must be set for vLLM 0\.20\.1: its default is not confirmed \(0\.9 up to 0\.19\.0, 0\.92 from 0\.22\.0/);
   });
 
   test('fails without maxModelLen when the architecture has no maxPositionEmbeddings', () => {

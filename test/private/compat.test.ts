@@ -62,6 +62,7 @@ describe('compat', () => {
 
   test.each([
     [Capability.KV_CACHE_TOKENS_FROM_CONCURRENCY, '0.19.0', '0.19.1', '0.22.0'],
+    [Capability.GPU_MEMORY_UTILIZATION_DEFAULT_092, '0.19.0', '0.21.0', '0.22.0'],
     [Capability.BATCH_DEFAULTS_160_GIB, '0.22.0', '0.25.0', '0.32.0'],
     [Capability.SLIDING_WINDOW_IN_FLIGHT_BATCHES, '0.22.0', '0.31.0', '0.32.0'],
   ])('%s: known() is false on %s (confirmed), undefined on %s (between), true from %s', (capability, absent, between, since) => {
