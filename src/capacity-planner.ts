@@ -1,4 +1,5 @@
 import { Size } from 'cdk8s';
+import { ModelArchitecture } from './model';
 import { checkStruct } from './private/boundary';
 import { Capability, has, known, sourceOf } from './private/compat';
 import { invalid } from './private/errors';
@@ -8,7 +9,6 @@ import {
   activationBytes, batchDefaults, capacityOf, cudaGraphBytes, EngineShape, layersPerStage, nonTorchBytes, pageBytesPerLayer,
   Range, stagePool, weightBytesPerRank,
 } from './private/sizing';
-import { ModelArchitecture } from './model';
 import { KvCacheDtype } from './tier-options';
 import { VllmImage } from './vllm-image';
 import { VllmVersion } from './vllm-version';
@@ -375,8 +375,15 @@ export class CapacityPlanner {
     const tp = input.decodeTensorParallelSize ?? 1;
     const blockSize = input.blockSize ?? 16;
     const shape: EngineShape = {
-      where, architecture: arch, tensorParallelSize: tp, pipelineParallelSize: 1, kvElementBytes, blockSize,
-      maxModelLen: input.promptTokens, maxNumBatchedTokens: input.promptTokens, version: VllmImage.DEFAULT.version,
+      where,
+      architecture: arch,
+      tensorParallelSize: tp,
+      pipelineParallelSize: 1,
+      kvElementBytes,
+      blockSize,
+      maxModelLen: input.promptTokens,
+      maxNumBatchedTokens: input.promptTokens,
+      version: VllmImage.DEFAULT.version,
     };
     const blocks = Math.ceil(input.promptTokens / blockSize);
     const perRank = pageBytesPerLayer(shape) * arch.numHiddenLayers * blocks;

@@ -4,8 +4,8 @@ import { IConstruct } from 'constructs';
 import { CapacityRange } from './capacity-planner';
 import { PdService } from './pd-service';
 import { PortPeer } from './private/pod-contribution';
-import { CapacityCheck } from './private/sizing-checks';
 import { GIB } from './private/sizing';
+import { CapacityCheck } from './private/sizing-checks';
 import { VllmTier } from './vllm-tier';
 
 /**

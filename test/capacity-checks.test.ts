@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Accelerator, CapacityPlanner, DecodeTier, Interconnect, Model, PdService, PrefillTier } from '../src';
-import { CAPACITY_WARNING } from '../src/private/sizing-checks';
 import { chart } from './util';
+import { CAPACITY_WARNING } from '../src/private/sizing-checks';
 
 const warnings = (tier: PrefillTier | DecodeTier) => tier.node.metadata.filter(m => m.type === CAPACITY_WARNING).map(m => m.data as string);
 
@@ -77,7 +77,9 @@ describe('synth-time capacity checks', () => {
 
 describe('KV transfer budget', () => {
   test('bytes per request follow the decode ranks: GQA heads per rank, all layers, whole blocks', () => {
-    const b = CapacityPlanner.kvTransfer({ architecture: Model.LLAMA_3_1_8B_INSTRUCT.architecture!, promptTokens: 4000, decodeTensorParallelSize: 2 });
+    const b = CapacityPlanner.kvTransfer({
+      architecture: Model.LLAMA_3_1_8B_INSTRUCT.architecture!, promptTokens: 4000, decodeTensorParallelSize: 2,
+    });
     // 4000 tokens -> 250 blocks of 16; per rank 2 x 4 heads x 128 x 2 bytes x 32 layers per token.
     expect(b.bytesPerDecodeRank).toBe(2 * 4 * 128 * 2 * 32 * 4000);
     expect(b.bytesPerRequest).toBe(2 * b.bytesPerDecodeRank);
@@ -116,14 +118,18 @@ describe('KV transfer budget', () => {
 
   test('fails when maxTransferTime has no bandwidth to plan with', () => {
     expect(() => new PdService(chart(), 'Svc', {
-      model: Model.QWEN3_8B, prefill: { maxModelLen: 8192 }, decode: { maxModelLen: 8192 },
+      model: Model.QWEN3_8B,
+      prefill: { maxModelLen: 8192 },
+      decode: { maxModelLen: 8192 },
       kvTransfer: { typicalPromptTokens: 1024, maxTransferTime: Duration.millis(10) },
     })).toThrow(/'kvTransfer\.maxTransferTime' \('10 millis'\) needs a bandwidth: declare the tiers' Interconnect bandwidthGbps/);
   });
 
   test('an explicit bandwidth works before the interconnect declares one', () => {
     const svc = new PdService(chart(), 'Svc', {
-      model: Model.QWEN3_8B, prefill: { maxModelLen: 8192 }, decode: { maxModelLen: 8192 },
+      model: Model.QWEN3_8B,
+      prefill: { maxModelLen: 8192 },
+      decode: { maxModelLen: 8192 },
       kvTransfer: { typicalPromptTokens: 1024, bandwidthBytesPerSecond: 25e9 },
     });
     expect(svc.kvTransferBudget!.transferSeconds).toBeCloseTo(svc.kvTransferBudget!.bytesPerRequest / 25e9, 9);

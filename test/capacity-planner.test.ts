@@ -46,8 +46,15 @@ const relative = (planned: number, logged: number) => Math.abs(planned - logged)
 describe('CapacityPlanner.plan against vLLM 0.19.0 logs', () => {
   test.each(CASES.map(c => [c.name, c] as const))('%s', (_name, c) => {
     const plan = CapacityPlanner.plan({
-      architecture: arch(c.model), acceleratorMemory: H100, acceleratorName: 'H100-80GB', vllmVersion: '0.19.0',
-      gpuMemoryUtilization: c.gmu ?? 0.95, maxModelLen: 8192, tensorParallelSize: c.tp, pipelineParallelSize: c.pp, kvCacheDtype: c.kv,
+      architecture: arch(c.model),
+      acceleratorMemory: H100,
+      acceleratorName: 'H100-80GB',
+      vllmVersion: '0.19.0',
+      gpuMemoryUtilization: c.gmu ?? 0.95,
+      maxModelLen: 8192,
+      tensorParallelSize: c.tp,
+      pipelineParallelSize: c.pp,
+      kvCacheDtype: c.kv,
     });
     // Weights: within 1% of "Model loading took".
     expect(relative(plan.weightBytesPerRank.value / GIB, c.weights)).toBeLessThan(0.01);
@@ -96,16 +103,23 @@ describe('CapacityPlanner.plan against vLLM 0.19.0 logs', () => {
 
   test('GQA: KV heads per rank are kv heads / TP, replicated once TP exceeds them', () => {
     const l = arch(Model.LLAMA_3_1_70B_INSTRUCT); // 8 KV heads, head dim 128, 80 layers
-    const perToken = (tp: number) => CapacityPlanner.fromAvailableKvCacheMemory({ architecture: l, tensorParallelSize: tp, availableKvCacheMemory: Size.gibibytes(10) }).kvBytesPerToken;
+    const perToken = (tp: number) => CapacityPlanner.fromAvailableKvCacheMemory({
+      architecture: l, tensorParallelSize: tp, availableKvCacheMemory: Size.gibibytes(10),
+    }).kvBytesPerToken;
     expect(perToken(1)).toBe(2 * 8 * 128 * 2 * 80);
     expect(perToken(8)).toBe(2 * 1 * 128 * 2 * 80);
     // TP 16 > 8 KV heads: each rank still holds one head.
     const big = { ...l, numAttentionHeads: 64 };
-    expect(CapacityPlanner.fromAvailableKvCacheMemory({ architecture: big, tensorParallelSize: 16, availableKvCacheMemory: Size.gibibytes(10) }).kvBytesPerToken).toBe(perToken(8));
+    const replicated = CapacityPlanner.fromAvailableKvCacheMemory({
+      architecture: big, tensorParallelSize: 16, availableKvCacheMemory: Size.gibibytes(10),
+    });
+    expect(replicated.kvBytesPerToken).toBe(perToken(8));
   });
 
   test('MLA: one latent vector per token on every rank, not divided by TP', () => {
-    const perToken = (tp: number) => CapacityPlanner.fromAvailableKvCacheMemory({ architecture: arch(Model.DEEPSEEK_V3), tensorParallelSize: tp, availableKvCacheMemory: Size.gibibytes(10) }).kvBytesPerToken;
+    const perToken = (tp: number) => CapacityPlanner.fromAvailableKvCacheMemory({
+      architecture: arch(Model.DEEPSEEK_V3), tensorParallelSize: tp, availableKvCacheMemory: Size.gibibytes(10),
+    }).kvBytesPerToken;
     expect(perToken(1)).toBe((512 + 64) * 2 * 61);
     expect(perToken(8)).toBe(perToken(1));
   });
@@ -113,8 +127,12 @@ describe('CapacityPlanner.plan against vLLM 0.19.0 logs', () => {
   test('sliding-window layers: one pool of equal groups, window-capped blocks per request', () => {
     // gpt-oss-20b TP2: 12 full + 12 sliding layers -> 2 groups of 12; a request holds 512 + 513 blocks.
     const cap = CapacityPlanner.fromAvailableKvCacheMemory({
-      architecture: arch(Model.GPT_OSS_20B), tensorParallelSize: 2, maxModelLen: 8192, maxNumBatchedTokens: 8192,
-      availableKvCacheMemory: kib(59.32), vllmVersion: '0.19.0',
+      architecture: arch(Model.GPT_OSS_20B),
+      tensorParallelSize: 2,
+      maxModelLen: 8192,
+      maxNumBatchedTokens: 8192,
+      availableKvCacheMemory: kib(59.32),
+      vllmVersion: '0.19.0',
     });
     expect(cap.kvBytesPerToken).toBe(2 * 4 * 64 * 2 * 12);
     // Log: 323,972 blocks, 2,591,776 tokens, 316.07x (the 2-decimal GiB figure moves the count by < 0.01%).
@@ -124,7 +142,9 @@ describe('CapacityPlanner.plan against vLLM 0.19.0 logs', () => {
   });
 
   test('0.22.0 and later log "GPU KV cache size" as concurrency x max_model_len', () => {
-    const input = { architecture: arch(Model.GPT_OSS_20B), tensorParallelSize: 2, maxModelLen: 8192, maxNumBatchedTokens: 8192, availableKvCacheMemory: kib(59.32) };
+    const input = {
+      architecture: arch(Model.GPT_OSS_20B), tensorParallelSize: 2, maxModelLen: 8192, maxNumBatchedTokens: 8192, availableKvCacheMemory: kib(59.32),
+    };
     const cap = CapacityPlanner.fromAvailableKvCacheMemory({ ...input, vllmVersion: '0.22.0' });
     expect(cap.kvCacheTokens.value).toBe(Math.floor(cap.maxConcurrency.value * 8192));
     // Releases between 0.19.0 and 0.22.0 are not confirmed: both formulas inside the bounds.
@@ -135,7 +155,9 @@ describe('CapacityPlanner.plan against vLLM 0.19.0 logs', () => {
 
   test('pipeline stages: the remainder goes to the stages before the last, the fullest stage decides', () => {
     // 61 layers over 4 stages: 15, 15, 16, 15 (get_pp_indices).
-    const cap = CapacityPlanner.fromAvailableKvCacheMemory({ architecture: arch(Model.DEEPSEEK_V3), pipelineParallelSize: 4, availableKvCacheMemory: Size.gibibytes(10) });
+    const cap = CapacityPlanner.fromAvailableKvCacheMemory({
+      architecture: arch(Model.DEEPSEEK_V3), pipelineParallelSize: 4, availableKvCacheMemory: Size.gibibytes(10),
+    });
     expect(cap.kvBytesPerToken).toBe((512 + 64) * 2 * 16);
   });
 
@@ -156,7 +178,9 @@ describe('CapacityPlanner.plan against vLLM 0.19.0 logs', () => {
 
   test('MXFP4 weights: gpt-oss-120b on one H100 (vllm-project/vllm issue #23278)', () => {
     // https://github.com/vllm-project/vllm/issues/23278: "Model loading took 65.9651 GiB" (Marlin MXFP4 on H100).
-    const plan = CapacityPlanner.plan({ architecture: arch(Model.GPT_OSS_120B), acceleratorMemory: H100, gpuMemoryUtilization: 0.95, maxModelLen: 8192 });
+    const plan = CapacityPlanner.plan({
+      architecture: arch(Model.GPT_OSS_120B), acceleratorMemory: H100, gpuMemoryUtilization: 0.95, maxModelLen: 8192,
+    });
     expect(plan.weightBytesPerRank.lower / GIB).toBeLessThan(65.9651);
     expect(plan.weightBytesPerRank.upper / GIB).toBeGreaterThan(65.9651);
     expect(relative(plan.weightBytesPerRank.value / GIB, 65.9651)).toBeLessThan(0.01);
@@ -172,7 +196,8 @@ describe('CapacityPlanner.plan against vLLM 0.19.0 logs', () => {
   });
 
   test('fails without maxModelLen when the architecture has no maxPositionEmbeddings', () => {
-    expect(() => CapacityPlanner.plan({ architecture: { numAttentionHeads: 8, numHiddenLayers: 2, hiddenSize: 512, vocabSize: 1000, intermediateSize: 1024 }, acceleratorMemory: H100 }))
+    const architecture = { numAttentionHeads: 8, numHiddenLayers: 2, hiddenSize: 512, vocabSize: 1000, intermediateSize: 1024 };
+    expect(() => CapacityPlanner.plan({ architecture, acceleratorMemory: H100 }))
       .toThrow(/'maxModelLen' \(undefined\) is needed: the architecture has no maxPositionEmbeddings/);
   });
 
@@ -182,7 +207,8 @@ describe('CapacityPlanner.plan against vLLM 0.19.0 logs', () => {
   });
 
   test('fails when the weights cannot be sized', () => {
-    expect(() => CapacityPlanner.plan({ architecture: { numAttentionHeads: 8, numHiddenLayers: 2, headDim: 64 }, acceleratorMemory: H100, maxModelLen: 10 }))
+    const architecture = { numAttentionHeads: 8, numHiddenLayers: 2, headDim: 64 };
+    expect(() => CapacityPlanner.plan({ architecture, acceleratorMemory: H100, maxModelLen: 10 }))
       .toThrow(/needs hiddenSize, vocabSize and intermediateSize .* or numParameters, or weightBytes/);
   });
 

@@ -15,8 +15,13 @@ describe('Model', () => {
   test('DEEPSEEK_V3 is an MLA model', () => {
     expect(Model.DEEPSEEK_V3.name).toBe('deepseek-ai/DeepSeek-V3');
     expect(Model.DEEPSEEK_V3.architecture).toMatchObject({
-      numAttentionHeads: 128, numKeyValueHeads: 128, numHiddenLayers: 61, attention: AttentionKind.MLA,
-      kvLoraRank: 512, qkRopeHeadDim: 64, checkpointDtype: CheckpointDtype.FP8,
+      numAttentionHeads: 128,
+      numKeyValueHeads: 128,
+      numHiddenLayers: 61,
+      attention: AttentionKind.MLA,
+      kvLoraRank: 512,
+      qkRopeHeadDim: 64,
+      checkpointDtype: CheckpointDtype.FP8,
     });
     expect(Model.DEEPSEEK_V3.attention).toBe(AttentionKind.MLA);
   });
@@ -42,7 +47,9 @@ describe('Model', () => {
   });
 
   test('gpt-oss declares its sliding-window layers', () => {
-    expect(Model.GPT_OSS_120B.architecture).toMatchObject({ slidingWindow: 128, slidingWindowLayers: 18, numHiddenLayers: 36, checkpointDtype: CheckpointDtype.MXFP4 });
+    expect(Model.GPT_OSS_120B.architecture).toMatchObject({
+      slidingWindow: 128, slidingWindowLayers: 18, numHiddenLayers: 36, checkpointDtype: CheckpointDtype.MXFP4,
+    });
   });
 
   test('fails when slidingWindow comes without slidingWindowLayers', () => {

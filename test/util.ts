@@ -173,6 +173,8 @@ export function unsized(model: import('../src').Model): import('../src').Model {
   const { Model: M } = require('../src') as typeof import('../src');
   const a = model.architecture!;
   return M.of(model.name, {
-    architecture: { numAttentionHeads: a.numAttentionHeads, numKeyValueHeads: a.numKeyValueHeads, numHiddenLayers: a.numHiddenLayers, attention: a.attention },
+    architecture: {
+      numAttentionHeads: a.numAttentionHeads, numKeyValueHeads: a.numKeyValueHeads, numHiddenLayers: a.numHiddenLayers, attention: a.attention,
+    },
   });
 }

@@ -240,7 +240,7 @@ const TABLE: Record<Capability, Boundary> = {
   [Capability.GPU_MEMORY_UTILIZATION_DEFAULT_092]: {
     since: '0.22.0',
     confirmedAbsentIn: '0.19.0',
-    what: "gpu_memory_utilization defaulting to 0.92",
+    what: 'gpu_memory_utilization defaulting to 0.92',
     source: 'CacheConfig.gpu_memory_utilization Field(default=0.92) in vllm/config/cache.py of the vllm 0.22.0 and 0.32.0 wheels; 0.9 at v0.14.0 and v0.19.0 ' +
       '(ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/sdk/backends/vllm_backend.py VLLM_GPU_MEMORY_UTILIZATION_BY_VERSION, citing vllm/config/cache.py at those tags)',
   },

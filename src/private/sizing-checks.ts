@@ -143,7 +143,8 @@ export function checkKvTransfer(where: string, options: KvTransferOptions, prefi
   if (!arch) {
     throw invalid(where, 'kvTransfer', options, `needs the model's architecture to size its KV cache: pass Model.of('${decode.model.name}', { architecture })`);
   }
-  const declared = [prefill.interconnect.bandwidthBytesPerSecond, decode.interconnect.bandwidthBytesPerSecond].filter((b): b is number => b !== undefined);
+  const declared = [prefill.interconnect.bandwidthBytesPerSecond, decode.interconnect.bandwidthBytesPerSecond]
+    .filter((b): b is number => b !== undefined);
   const bandwidth = options.bandwidthBytesPerSecond ?? (declared.length ? Math.min(...declared) : undefined);
   let budget: KvTransferBudget;
   try {
