@@ -18,6 +18,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   jsiiVersion: '~6.0.0',
   // The library type never adds cdk8s-plus; 2.5.6 is the last cdk8s-plus-28 release.
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  // `cdk8s-vllm-pd plan`: the capacity planner from the shell (bin/ requires the compiled lib/private/cli.js).
+  bin: { 'cdk8s-vllm-pd': 'bin/cdk8s-vllm-pd' },
   // Runtime deps that are not jsii modules must be bundled (and stay out of the public API).
   bundledDeps: ['semver'],
   devDeps: [

@@ -1,11 +1,13 @@
 /**
  * `npm run synth:examples`: runs `cdk8s synth` in every examples/<name>/ app and writes its
- * manifests to dist/examples/<name>/. Examples import 'cdk8s-vllm-pd' by name; Node resolves that
+ * manifests to dist/examples/<name>/, and its capacity report (PdReport) to examples/<name>/REPORT.md
+ * (committed; test/pd-report.test.ts fails when one is stale). Examples import 'cdk8s-vllm-pd' by name; Node resolves that
  * to this package's compiled lib/ through the package.json "exports" self-reference.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { exampleReport } from './example-reports';
 
 const root = path.resolve(__dirname, '..');
 const examplesDir = path.join(root, 'examples');
@@ -30,5 +32,8 @@ for (const name of examples) {
   for (const f of files) {
     console.log(`${name}: ${path.relative(root, path.join(outdir, f))}`);
   }
+  const report = path.join(examplesDir, name, 'REPORT.md');
+  fs.writeFileSync(report, exampleReport(name));
+  console.log(`${name}: ${path.relative(root, report)}`);
 }
 console.log(`synthesized ${examples.length} example(s) into ${path.relative(root, outRoot)}/`);

@@ -26,6 +26,15 @@ export interface CustomAcceleratorOptions {
   readonly memory: Size;
 
   /**
+   * Memory of one device as it reports it to PyTorch (`torch.cuda.mem_get_info()` total, what vLLM multiplies by
+   * gpuMemoryUtilization): a little less than the nominal memory (79.19 GiB on an H100 80GB).
+   *
+   * @default - memory (the capacity plan then notes that it used the nominal figure)
+   * @see https://docs.pytorch.org/docs/stable/generated/torch.cuda.mem_get_info.html
+   */
+  readonly reportedMemory?: Size;
+
+  /**
    * How many devices one node of this type has. GPUs per pod may not exceed it; a replica with more
    * GPUs spans several nodes (a LeaderWorkerSet).
    *
@@ -75,8 +84,11 @@ const AMD_GPU_RESOURCE = 'amd.com/gpu';
  * Use a catalogue entry (`Accelerator.NVIDIA_H100_80GB`) or `Accelerator.custom(...)`.
  */
 export class Accelerator {
-  /** NVIDIA H100 SXM 80 GB (HBM3), 8 per node. */
-  public static readonly NVIDIA_H100_80GB = Accelerator.nvidia('H100-80GB', 80, 'NVIDIA-H100-80GB-HBM3');
+  /**
+   * NVIDIA H100 SXM 80 GB (HBM3), 8 per node. Reports 79.19 GiB to PyTorch (vLLM 0.19.0 startup logs,
+   * init_total_memory_gib in llm-d-incubation/llm-d-planner@d3121e0 accuracy/results/v0.19.0/results_raw.csv).
+   */
+  public static readonly NVIDIA_H100_80GB = Accelerator.nvidia('H100-80GB', 80, 'NVIDIA-H100-80GB-HBM3', Size.mebibytes(81090));
   // H200 and B200: 8 GPUs per HGX/DGX node, 141 GB and 180 GB each (DGX H200: 1,128 GB of GPU memory over 8 GPUs;
   // DGX B200: 1,440 GB over 8 GPUs; https://www.nvidia.com/en-us/data-center/dgx-h200/ and /dgx-b200/).
   /** NVIDIA H200 141 GB, 8 per node. */
@@ -87,8 +99,11 @@ export class Accelerator {
   public static readonly NVIDIA_A100_80GB = Accelerator.nvidia('A100-80GB', 80, 'NVIDIA-A100-SXM4-80GB');
   /** NVIDIA A100 SXM4 40 GB, 8 per node. */
   public static readonly NVIDIA_A100_40GB = Accelerator.nvidia('A100-40GB', 40, 'NVIDIA-A100-SXM4-40GB');
-  /** NVIDIA L40S 48 GB, 8 per node. */
-  public static readonly NVIDIA_L40S = Accelerator.nvidia('L40S', 48, 'NVIDIA-L40S');
+  /**
+   * NVIDIA L40S 48 GB, 8 per node. Reports 44.53 GiB to PyTorch ("GPU 6 has a total capacity of 44.53 GiB" on
+   * L40S nodes, https://github.com/vllm-project/vllm/issues/15598).
+   */
+  public static readonly NVIDIA_L40S = Accelerator.nvidia('L40S', 48, 'NVIDIA-L40S', Size.mebibytes(45599));
   /** NVIDIA L4 24 GB, 8 per node. */
   public static readonly NVIDIA_L4 = Accelerator.nvidia('L4', 24, 'NVIDIA-L4');
   /** AMD Instinct MI300X 192 GB, 8 per node (no node selector: label schemes differ by AMD operator version). */
@@ -105,11 +120,12 @@ export class Accelerator {
     return new Accelerator(checkStruct('Accelerator', 'options', options, CUSTOM_ACCELERATOR_OPTIONS));
   }
 
-  private static nvidia(displayName: string, memoryGiB: number, product: string): Accelerator {
+  private static nvidia(displayName: string, memoryGiB: number, product: string, reportedMemory?: Size): Accelerator {
     return new Accelerator({
       displayName,
       resourceName: NVIDIA_GPU_RESOURCE,
       memory: Size.gibibytes(memoryGiB),
+      reportedMemory,
       nodeLabelKey: GFD_PRODUCT_LABEL,
       nodeLabelValue: product,
     });
@@ -121,6 +137,10 @@ export class Accelerator {
   public readonly resourceName: string;
   /** Memory of one device. */
   public readonly memory: Size;
+  /** Memory of one device as reported to PyTorch (`memory` when not known). */
+  public readonly reportedMemory: Size;
+  /** @internal Whether reportedMemory is a reported figure rather than the nominal memory. */
+  public readonly _reportedMemoryKnown: boolean;
   /** Devices per node. */
   public readonly gpusPerNode: number;
   /** Node label key, if nodes are selected by label. */
@@ -148,6 +168,8 @@ export class Accelerator {
     this.displayName = options.displayName;
     this.resourceName = resourceName;
     this.memory = options.memory;
+    this.reportedMemory = options.reportedMemory ?? options.memory;
+    this._reportedMemoryKnown = options.reportedMemory !== undefined;
     this.gpusPerNode = options.gpusPerNode ?? 8;
     this.nodeLabelKey = options.nodeLabelKey;
     this.nodeLabelValue = options.nodeLabelValue;
@@ -171,6 +193,7 @@ export class Accelerator {
       displayName: this.displayName,
       resourceName: this.resourceName,
       memory: this.memory,
+      reportedMemory: this._reportedMemoryKnown ? this.reportedMemory : undefined,
       gpusPerNode,
       nodeLabelKey: this.nodeLabelKey,
       nodeLabelValue: this.nodeLabelValue,

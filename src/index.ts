@@ -1,5 +1,7 @@
 export * from './accelerator';
 export * from './model';
+export * from './capacity-planner';
+export * from './kv-transfer-options';
 export * from './model-cache';
 export * from './vllm-version';
 export * from './vllm-router-version';
@@ -45,3 +47,4 @@ export * from './autoscaling-metric';
 export * from './autoscaler-engine';
 export * from './tier-autoscaler';
 export * from './fleet-app';
+export * from './pd-report';

@@ -90,6 +90,15 @@ export interface ModelArchitecture {
   readonly headDim?: number;
 
   /**
+   * The context length vLLM derives from `config.json` (`max_position_embeddings`, scaled for rope types that
+   * extend it: vllm/config/model.py `_get_and_verify_max_len`): the default `maxModelLen`.
+   *
+   * @default - unknown: plans need an explicit maxModelLen
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-max-model-len
+   */
+  readonly maxPositionEmbeddings?: number;
+
+  /**
    * `intermediate_size`: the MLP width of dense layers.
    *
    * @default - unknown: the weights cannot be sized unless numParameters is given
@@ -265,6 +274,7 @@ export class Model {
       numAttentionHeads: 32,
       numKeyValueHeads: 8,
       numHiddenLayers: 32,
+      maxPositionEmbeddings: 131072,
       hiddenSize: 4096,
       intermediateSize: 14336,
       vocabSize: 128256,
@@ -283,6 +293,7 @@ export class Model {
       numAttentionHeads: 64,
       numKeyValueHeads: 8,
       numHiddenLayers: 80,
+      maxPositionEmbeddings: 131072,
       hiddenSize: 8192,
       intermediateSize: 28672,
       vocabSize: 128256,
@@ -301,6 +312,7 @@ export class Model {
       numAttentionHeads: 128,
       numKeyValueHeads: 8,
       numHiddenLayers: 126,
+      maxPositionEmbeddings: 131072,
       hiddenSize: 16384,
       intermediateSize: 53248,
       vocabSize: 128256,
@@ -319,6 +331,7 @@ export class Model {
       numAttentionHeads: 64,
       numKeyValueHeads: 8,
       numHiddenLayers: 80,
+      maxPositionEmbeddings: 131072,
       hiddenSize: 8192,
       intermediateSize: 28672,
       vocabSize: 128256,
@@ -337,6 +350,7 @@ export class Model {
       numAttentionHeads: 16,
       numKeyValueHeads: 8,
       numHiddenLayers: 28,
+      maxPositionEmbeddings: 40960,
       hiddenSize: 1024,
       headDim: 128,
       intermediateSize: 3072,
@@ -356,6 +370,7 @@ export class Model {
       numAttentionHeads: 16,
       numKeyValueHeads: 8,
       numHiddenLayers: 28,
+      maxPositionEmbeddings: 40960,
       hiddenSize: 2048,
       headDim: 128,
       intermediateSize: 6144,
@@ -375,6 +390,7 @@ export class Model {
       numAttentionHeads: 32,
       numKeyValueHeads: 8,
       numHiddenLayers: 36,
+      maxPositionEmbeddings: 40960,
       hiddenSize: 4096,
       headDim: 128,
       intermediateSize: 12288,
@@ -394,6 +410,7 @@ export class Model {
       numAttentionHeads: 64,
       numKeyValueHeads: 8,
       numHiddenLayers: 64,
+      maxPositionEmbeddings: 40960,
       hiddenSize: 5120,
       headDim: 128,
       intermediateSize: 25600,
@@ -413,6 +430,7 @@ export class Model {
       numAttentionHeads: 32,
       numKeyValueHeads: 4,
       numHiddenLayers: 48,
+      maxPositionEmbeddings: 40960,
       hiddenSize: 2048,
       headDim: 128,
       intermediateSize: 6144,
@@ -435,6 +453,7 @@ export class Model {
       numAttentionHeads: 64,
       numKeyValueHeads: 4,
       numHiddenLayers: 94,
+      maxPositionEmbeddings: 40960,
       hiddenSize: 4096,
       headDim: 128,
       intermediateSize: 12288,
@@ -457,6 +476,7 @@ export class Model {
       numAttentionHeads: 32,
       numKeyValueHeads: 8,
       numHiddenLayers: 32,
+      maxPositionEmbeddings: 32768,
       hiddenSize: 4096,
       intermediateSize: 14336,
       vocabSize: 32000,
@@ -478,6 +498,7 @@ export class Model {
       numAttentionHeads: 64,
       numKeyValueHeads: 8,
       numHiddenLayers: 24,
+      maxPositionEmbeddings: 131072,
       hiddenSize: 2880,
       headDim: 64,
       intermediateSize: 2880,
@@ -502,6 +523,7 @@ export class Model {
       numAttentionHeads: 64,
       numKeyValueHeads: 8,
       numHiddenLayers: 36,
+      maxPositionEmbeddings: 131072,
       hiddenSize: 2880,
       headDim: 64,
       intermediateSize: 2880,
@@ -527,6 +549,7 @@ export class Model {
       numKeyValueHeads: 128,
       numHiddenLayers: 61,
       attention: AttentionKind.MLA,
+      maxPositionEmbeddings: 163840,
       hiddenSize: 7168,
       intermediateSize: 18432,
       vocabSize: 129280,
@@ -556,6 +579,7 @@ export class Model {
       numKeyValueHeads: 128,
       numHiddenLayers: 61,
       attention: AttentionKind.MLA,
+      maxPositionEmbeddings: 163840,
       hiddenSize: 7168,
       intermediateSize: 18432,
       vocabSize: 129280,

@@ -1,13 +1,16 @@
 import { Construct } from 'constructs';
+import { KvTransferBudget } from './capacity-planner';
 import { DecodeTier } from './decode-tier';
 import { Interconnect } from './interconnect';
 import { KvConnector } from './kv-connector';
 import { MonitoringOptions } from './monitoring';
+import { KvTransferOptions } from './kv-transfer-options';
 import { PdRouter, PdRouterOptions } from './pd-router';
 import { Colocation, TierPlacement } from './placement';
 import { PrefillTier } from './prefill-tier';
 import { checkStruct } from './private/boundary';
 import { invalid } from './private/errors';
+import { CAPACITY_WARNING, checkKvTransfer, TransferCheck } from './private/sizing-checks';
 import { PD_SERVICE_PROPS } from './private/tier-keys';
 import { ModelServingOptions, TierOptions } from './tier-options';
 import { VllmImage } from './vllm-image';
@@ -50,6 +53,15 @@ export interface PdServiceProps extends ModelServingOptions {
   readonly colocation?: Colocation;
 
   /**
+   * The KV transfer budget: the prompt length to plan one prefill-to-decode hand-off for, checked against an
+   * optional latency budget; shown in the report (`PdReport`).
+   *
+   * @default - no transfer budget
+   * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
+   */
+  readonly kvTransfer?: KvTransferOptions;
+
+  /**
    * Router settings.
    *
    * @default - vllm-router with Kubernetes discovery
@@ -89,6 +101,10 @@ export class PdService extends Construct {
   public readonly decode: DecodeTier;
   /** The router. */
   public readonly router: PdRouter;
+  /** What one request moves from prefill to decode, when `kvTransfer` is given. */
+  public readonly kvTransferBudget?: KvTransferBudget;
+  /** @internal The transfer check, for the report. */
+  public readonly _transferCheck?: TransferCheck;
 
   public constructor(scope: Construct, id: string, props: PdServiceProps) {
     super(scope, id);
@@ -114,6 +130,11 @@ export class PdService extends Construct {
     this.prefill = new PrefillTier(this, 'Prefill', { interconnect, monitoring, ...props.prefill, placement: placement(props.prefill?.placement), ...shared });
     this.decode = new DecodeTier(this, 'Decode', { interconnect, monitoring, ...props.decode, placement: placement(props.decode?.placement), ...shared });
     this.router = new PdRouter(this, 'Router', { monitoring, ...props.router, prefill: this.prefill, decode: this.decode });
+    if (props.kvTransfer) {
+      this._transferCheck = checkKvTransfer(`PdService '${this.node.path}'`, props.kvTransfer, this.prefill._spec, this.decode._spec);
+      this.kvTransferBudget = this._transferCheck.budget;
+      if (this._transferCheck.warning) this.node.addMetadata(CAPACITY_WARNING, this._transferCheck.warning);
+    }
   }
 
   /** In-cluster URL of the OpenAI-compatible endpoint. */

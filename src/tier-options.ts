@@ -176,6 +176,15 @@ export interface TierOptions {
   readonly maxNumSeqs?: number;
 
   /**
+   * Concurrent `maxModelLen` requests one replica must hold by the capacity plan (`CapacityPlanner`): synth fails
+   * when the plan falls short, and warns when only its lower bound does. Needs a model with a sizable architecture.
+   *
+   * @default - not checked
+   * @see https://docs.vllm.ai/en/latest/configuration/optimization.html
+   */
+  readonly minConcurrency?: number;
+
+  /**
    * `--max-num-batched-tokens`.
    *
    * @default - vLLM's default

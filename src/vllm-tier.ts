@@ -2,6 +2,7 @@ import { ApiObject, Duration, Lazy, Names, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Accelerator } from './accelerator';
 import { EplbConfig } from './expert-parallel';
+import { CapacityPlan } from './capacity-planner';
 import { KvConnector } from './kv-connector';
 import { Model } from './model';
 import { IPdTier } from './pd-tier';
@@ -11,9 +12,10 @@ import { checkDisruptionBudget, NO_SURGE_ROLLOUT, renderDisruptionBudget } from 
 import { invalid } from './private/errors';
 import { COMPONENT_LABEL, LWS_LEADER_ADDRESS_ENV, LWS_WORKER_INDEX_ENV, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels';
 import { renderMonitor } from './private/monitoring';
-import { Contribution, MergedPod, PodContribution, PodVolume } from './private/pod-contribution';
+import { Contribution, MergedPod, PodContribution, PodPort, PodVolume } from './private/pod-contribution';
 import { DP_RPC_PORT, HTTP_PORT_NAME, MASTER_PORT, METRICS_PATH } from './private/ports';
 import type { HttpPortChange, RouterScalingRule, ScalingRange } from './private/router-context';
+import { CAPACITY_WARNING, checkTierCapacity, TierCapacity } from './private/sizing-checks';
 import { VLLM_TIER_PROPS } from './private/tier-keys';
 import { resolveTierSpec, TierSpec } from './private/tier-spec';
 import { EngineSettings, renderServeArgs } from './private/vllm-args';
@@ -116,6 +118,19 @@ export abstract class VllmTier extends Construct implements IPdTier {
   public readonly monitor?: ApiObject;
 
   /**
+   * The tier's capacity plan per engine (`CapacityPlanner.plan` of its model, parallelism, engine settings and
+   * accelerator), or undefined when the model cannot be sized (no architecture, or a rule not confirmed for the
+   * release; see the report).
+   */
+  public readonly capacityPlan?: CapacityPlan;
+
+  /**
+   * The plan and the checks it passed, for the report.
+   * @internal
+   */
+  public readonly _capacity: TierCapacity;
+
+  /**
    * The resolved spec: the only input of connectors, routers and pair rules.
    * @internal
    */
@@ -147,6 +162,11 @@ export abstract class VllmTier extends Construct implements IPdTier {
     // ---- 1. resolve: defaults, rules, the connector's rules; the only input of the stages below
     const spec = resolveTierSpec({ where, role, instance: Names.toLabelValue(this.node.scope ?? this), props });
     this._spec = spec;
+    // The capacity plan, a function of the spec: fails here when the weights or one maxModelLen request do not
+    // fit, or minConcurrency is not met; warns (cdk8s annotations) when only a bound falls short.
+    this._capacity = checkTierCapacity(spec);
+    this.capacityPlan = this._capacity.plan;
+    for (const warning of this._capacity.warnings) this.node.addMetadata(CAPACITY_WARNING, warning);
     this.role = role;
     this.model = spec.model;
     this.servedModelName = spec.servedModelName;
@@ -379,6 +399,14 @@ export abstract class VllmTier extends Construct implements IPdTier {
       otlpTracesEndpoint: spec.tracing?.otlpTracesEndpoint,
       collectDetailedTraces: spec.tracing?.collectDetailedTraces,
     };
+  }
+
+  /**
+   * The container ports of this tier's pods, with the peers that dial them (for the report).
+   * @internal
+   */
+  public _podPorts(): PodPort[] {
+    return this.mergedPod().ports;
   }
 
   private connectorRendering(router = this.router): TierConnectorRendering {

@@ -1,11 +1,11 @@
 import { Duration } from 'cdk8s';
-import { argValue, chart, container, find, synth } from './util';
+import { argValue, chart, container, find, synth, unsized } from './util';
 import {
   AttentionKind, DecodeTier, KvCacheDtype, KvConnector, KvLoadFailurePolicy, Model, NixlTransferMode, PdRouter, PrefillTier,
   RouterDiscovery, RouterStrategy, RoutingPolicy, VllmImage,
 } from '../src';
 
-const model = Model.LLAMA_3_1_70B_INSTRUCT;
+const model = unsized(Model.LLAMA_3_1_70B_INSTRUCT);
 
 function tiers(c = chart(), p: any = {}, d: any = {}) {
   const prefill = new PrefillTier(c, 'Prefill', { model, tensorParallelSize: 4, ...p });
@@ -86,8 +86,8 @@ describe('PdRouter', () => {
 
   test('MLA models may run decode TP below prefill TP with NIXL', () => {
     const c = chart();
-    const prefill = new PrefillTier(c, 'P', { model: Model.DEEPSEEK_V3, tensorParallelSize: 8 });
-    const decode = new DecodeTier(c, 'D', { model: Model.DEEPSEEK_V3, tensorParallelSize: 4 });
+    const prefill = new PrefillTier(c, 'P', { model: unsized(Model.DEEPSEEK_V3), tensorParallelSize: 8 });
+    const decode = new DecodeTier(c, 'D', { model: unsized(Model.DEEPSEEK_V3), tensorParallelSize: 4 });
     expect(() => new PdRouter(c, 'R', { prefill, decode })).not.toThrow();
     expect(argValue(find(synth(c), 'Deployment', 'decode'), '--tensor-parallel-size')).toBe('4');
   });
@@ -127,8 +127,8 @@ describe('PdRouter', () => {
 
   test('fails when the tiers serve different models', () => {
     const c = chart();
-    const prefill = new PrefillTier(c, 'P', { model: Model.LLAMA_3_1_8B_INSTRUCT });
-    const decode = new DecodeTier(c, 'D', { model: Model.LLAMA_3_1_70B_INSTRUCT });
+    const prefill = new PrefillTier(c, 'P', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT) });
+    const decode = new DecodeTier(c, 'D', { model: unsized(Model.LLAMA_3_1_70B_INSTRUCT) });
     expect(() => new PdRouter(c, 'R', { prefill, decode }))
       .toThrow(/'decode.model' \('meta-llama\/Llama-3.1-70B-Instruct'\) must equal prefill's model \("meta-llama\/Llama-3.1-8B-Instruct"\)/);
   });

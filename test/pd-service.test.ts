@@ -1,11 +1,11 @@
 import { Secret } from 'cdk8s-plus-28';
-import { argValue, chart, container, env, find, kvTransferConfig, synth } from './util';
+import { argValue, chart, container, env, find, kvTransferConfig, synth, unsized } from './util';
 import { KvConnector, Model, PdService, RouterDiscovery, VllmImage } from '../src';
 
 describe('PdService', () => {
   test('minimal service: prefill, decode and router with Kubernetes discovery', () => {
     const c = chart();
-    new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT });
+    new PdService(c, 'Svc', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT) });
     const objects = synth(c);
     expect(objects).toMatchSnapshot();
     expect(objects.map(o => `${o.kind}/${o.metadata.labels['app.kubernetes.io/component']}`)).toEqual([
@@ -19,7 +19,7 @@ describe('PdService', () => {
   test('both tiers share model, image, connector and token', () => {
     const c = chart();
     const svc = new PdService(c, 'Svc', {
-      model: Model.LLAMA_3_1_70B_INSTRUCT,
+      model: unsized(Model.LLAMA_3_1_70B_INSTRUCT),
       servedModelName: 'llama-70b',
       image: VllmImage.official('v0.26.0'),
       hfToken: { secret: Secret.fromSecretName(c, 'Hf', 'hf-token'), key: 'token' },
@@ -42,7 +42,7 @@ describe('PdService', () => {
 
   test('static discovery needs no namespace and no RBAC', () => {
     const c = chart({});
-    new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, router: { discovery: RouterDiscovery.STATIC } });
+    new PdService(c, 'Svc', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT), router: { discovery: RouterDiscovery.STATIC } });
     const objects = synth(c);
     expect(objects.map(o => o.kind)).not.toContain('Role');
     expect(objects.map(o => o.kind)).not.toContain('ServiceAccount');
@@ -51,7 +51,7 @@ describe('PdService', () => {
   test('output is byte-identical across runs', () => {
     const render = () => {
       const c = chart();
-      new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvConnector: KvConnector.nixl() });
+      new PdService(c, 'Svc', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT), kvConnector: KvConnector.nixl() });
       return JSON.stringify(synth(c));
     };
     expect(render()).toBe(render());
@@ -63,7 +63,7 @@ describe('PdService', () => {
 
   test("accepts the seed's YAML topology: decode 2 x TP 2 under prefill TP 4 with NIXL (vLLM PR #27274)", () => {
     const svc = new PdService(chart(), 'Svc', {
-      model: Model.LLAMA_3_1_70B_INSTRUCT,
+      model: unsized(Model.LLAMA_3_1_70B_INSTRUCT),
       prefill: { tensorParallelSize: 4 },
       decode: { tensorParallelSize: 2, replicas: 2, gpuMemoryUtilization: 0.95 },
     });
@@ -72,7 +72,7 @@ describe('PdService', () => {
 
   test('fails when the seed topology runs on a vLLM release before PR #27274 (0.13.0)', () => {
     expect(() => new PdService(chart(), 'Svc', {
-      model: Model.LLAMA_3_1_70B_INSTRUCT,
+      model: unsized(Model.LLAMA_3_1_70B_INSTRUCT),
       image: VllmImage.official('v0.13.0'),
       prefill: { tensorParallelSize: 4 },
       decode: { tensorParallelSize: 2, replicas: 2, gpuMemoryUtilization: 0.95 },

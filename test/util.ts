@@ -374,3 +374,19 @@ export function message(f: () => unknown): string {
   }
   return '';
 }
+
+/**
+ * The same model name with only the architecture facts parallelism and connector rules read (heads, KV heads,
+ * layers, attention kind), so the capacity plan is skipped: for tests of other rules whose topology would not
+ * fit the accelerator (e.g. Llama-3.1-70B at TP 1 on an H100).
+ */
+export function unsized(model: import('../src').Model): import('../src').Model {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Model: M } = require('../src') as typeof import('../src');
+  const a = model.architecture!;
+  return M.of(model.name, {
+    architecture: {
+      numAttentionHeads: a.numAttentionHeads, numKeyValueHeads: a.numKeyValueHeads, numHiddenLayers: a.numHiddenLayers, attention: a.attention,
+    },
+  });
+}

@@ -28,6 +28,8 @@ export class SeedLlama70bNixl extends Chart {
         replicas: 1,
         accelerator: Accelerator.NVIDIA_H100_80GB,
         tensorParallelSize: 4,
+        // Decode's context length (below): decode must serve every request prefill accepts.
+        maxModelLen: 16384,
       },
       decode: {
         replicas: 2,
@@ -36,6 +38,9 @@ export class SeedLlama70bNixl extends Chart {
         // (vLLM >= 0.14.0, PR #27274), which works while prefill TP stays within the 8 KV heads.
         tensorParallelSize: 2,
         gpuMemoryUtilization: 0.95,
+        // TP 2 leaves about 5 GiB of KV cache per GPU: one request of the model's 131,072-token context does not fit
+        // (the capacity plan refuses it, as vLLM would at startup); 16,384 tokens hold about two.
+        maxModelLen: 16384,
         sharedMemorySize: Size.gibibytes(20),
       },
     });

@@ -63,6 +63,16 @@ export enum Capability {
   ALL2ALL_BACKEND_FLAG = 'ALL2ALL_BACKEND_FLAG',
   /** `--eplb-config` with window_size, step_interval, num_redundant_experts, log_balancedness. */
   EPLB_CONFIG = 'EPLB_CONFIG',
+  /** The CUDA graph memory estimate is subtracted from the KV cache budget (`VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS` on). */
+  CUDA_GRAPH_MEMORY_IN_KV_BUDGET = 'CUDA_GRAPH_MEMORY_IN_KV_BUDGET',
+  /** `--gpu-memory-utilization` defaults to 0.92 (was 0.9). */
+  GPU_MEMORY_UTILIZATION_DEFAULT_092 = 'GPU_MEMORY_UTILIZATION_DEFAULT_092',
+  /** "GPU KV cache size" is logged as max concurrency x max_model_len (before: num_blocks // groups x block_size). */
+  KV_CACHE_TOKENS_FROM_CONCURRENCY = 'KV_CACHE_TOKENS_FROM_CONCURRENCY',
+  /** Serving defaults of 16384 batched tokens on GPUs with >= 160 GiB (before: 8192 from 70 GiB up). */
+  BATCH_DEFAULTS_160_GIB = 'BATCH_DEFAULTS_160_GIB',
+  /** Sliding-window admission reserves `max_concurrent_batches` x max_num_batched_tokens (before: one batch). */
+  SLIDING_WINDOW_IN_FLIGHT_BATCHES = 'SLIDING_WINDOW_IN_FLIGHT_BATCHES',
   /** vllm-router releases this library renders for (router rows: versions are vllm-router's, not vLLM's). */
   VLLM_ROUTER_SUPPORTED_RELEASE = 'VLLM_ROUTER_SUPPORTED_RELEASE',
   /** vllm-router `--kv-connector nixl|mooncake`. */
@@ -98,6 +108,11 @@ interface Boundary {
   readonly source: string;
   /** Whose versions `since`/`until` are. */
   readonly component?: Component;
+  /**
+   * The newest release confirmed without it, when that is older than the release before `since`: the
+   * releases after it and before `since` are unknown (`known()` returns undefined for them).
+   */
+  readonly confirmedAbsentIn?: string;
 }
 
 type Component = 'vLLM' | 'vllm-router' | 'llm-d router';
@@ -274,6 +289,38 @@ const TABLE: Record<Capability, Boundary> = {
     what: "'--eplb-config' with window_size, step_interval, num_redundant_experts and log_balancedness",
     source: 'vllm/config/parallel.py EPLBConfig in the vllm 0.22.0 and 0.32.0 wheels',
   },
+  [Capability.CUDA_GRAPH_MEMORY_IN_KV_BUDGET]: {
+    since: '0.21.0',
+    what: 'the CUDA graph memory estimate subtracted from the KV cache budget by default',
+    source: 'vLLM\'s own startup log "CUDA graph memory profiling is enabled (default since v0.21.0)" (vLLM 0.27.1 log in gpustack/runner PR #251); ' +
+      'VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS defaults to "1" in vllm/envs.py of the vllm 0.22.0 and 0.32.0 wheels; off by default when added (vllm-project/vllm PR #30515)',
+  },
+  [Capability.GPU_MEMORY_UTILIZATION_DEFAULT_092]: {
+    since: '0.22.0',
+    confirmedAbsentIn: '0.19.0',
+    what: 'gpu_memory_utilization defaulting to 0.92',
+    source: 'CacheConfig.gpu_memory_utilization Field(default=0.92) in vllm/config/cache.py of the vllm 0.22.0 and 0.32.0 wheels; 0.9 at v0.14.0 and v0.19.0 ' +
+      '(ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/sdk/backends/vllm_backend.py VLLM_GPU_MEMORY_UTILIZATION_BY_VERSION, citing vllm/config/cache.py at those tags)',
+  },
+  [Capability.KV_CACHE_TOKENS_FROM_CONCURRENCY]: {
+    since: '0.22.0',
+    confirmedAbsentIn: '0.19.0',
+    what: '"GPU KV cache size" logged as max concurrency x max_model_len',
+    source: '_report_kv_cache_config in vllm/v1/core/kv_cache_utils.py of the vllm 0.22.0 and 0.32.0 wheels; vLLM 0.19.0 logs num_blocks // groups x block_size ' +
+      '(llm-d-incubation/llm-d-planner@d3121e0 accuracy/results/v0.19.0/logs/openai-gpt-oss-20b--h100-80gb--tp2pp1dp1--8192.log: 323,972 blocks, 2 groups, 2,591,776 tokens)',
+  },
+  [Capability.BATCH_DEFAULTS_160_GIB]: {
+    since: '0.32.0',
+    confirmedAbsentIn: '0.22.0',
+    what: 'max_num_batched_tokens defaulting to 16384 for serving on GPUs with >= 160 GiB',
+    source: 'EngineArgs.get_batch_defaults in vllm/engine/arg_utils.py of the vllm 0.32.0 wheel (device_memory >= 160 * GiB_bytes); absent in the 0.22.0 wheel',
+  },
+  [Capability.SLIDING_WINDOW_IN_FLIGHT_BATCHES]: {
+    since: '0.32.0',
+    confirmedAbsentIn: '0.22.0',
+    what: 'sliding-window admission sized for max_concurrent_batches x max_num_batched_tokens',
+    source: 'SlidingWindowSpec.max_memory_usage_bytes (vllm_config.max_in_flight_tokens) in vllm/v1/kv_cache_interface.py of the vllm 0.32.0 wheel; one max_num_batched_tokens in the 0.22.0 wheel',
+  },
   [Capability.VLLM_ROUTER_SUPPORTED_RELEASE]: {
     since: VLLM_ROUTER_KV_CONNECTOR_SINCE,
     component: 'vllm-router',
@@ -359,6 +406,25 @@ export function has(version: Release, capability: Capability): boolean {
   if (b.since !== undefined && !version.isAtLeast(b.since)) return false;
   if (b.until !== undefined && version.isAtLeast(b.until)) return false;
   return true;
+}
+
+/**
+ * Like `has`, but undefined for the releases after the row's `confirmedAbsentIn` and before its `since`, whose
+ * behaviour is not confirmed: callers bound both outcomes instead of guessing one.
+ */
+export function known(version: Release, capability: Capability): boolean | undefined {
+  const b = TABLE[capability];
+  const result = has(version, capability);
+  if (!result && b.confirmedAbsentIn !== undefined && version.isAtLeast(b.confirmedAbsentIn)
+    && version.toString() !== b.confirmedAbsentIn) {
+    return undefined;
+  }
+  return result;
+}
+
+/** Where a row comes from, for notes that cite it. */
+export function sourceOf(capability: Capability): string {
+  return TABLE[capability].source;
 }
 
 /** "vLLM >= 0.22.0" / "vLLM < 0.18.0" / "vLLM >= a and < b". */

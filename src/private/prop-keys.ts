@@ -1,5 +1,5 @@
 import { EnvValue } from 'cdk8s-plus-28';
-import { arrayOf, bool, Check, instanceOf, int, nested, requirePlainNumber, size, str, struct } from './boundary';
+import { arrayOf, bool, Check, extend, finite, instanceOf, int, nested, requirePlainNumber, size, str, struct } from './boundary';
 import { invalid } from './errors';
 import { extendedResourceName, labelKey, labelValue, tolerationKey } from './k8s-syntax';
 
@@ -15,6 +15,7 @@ export const CUSTOM_ACCELERATOR_OPTIONS = struct('CustomAcceleratorOptions', {
   displayName: str(true),
   resourceName: extendedResourceName,
   memory: size,
+  reportedMemory: size,
   gpusPerNode: int(1),
   nodeLabelKey: labelKey,
   nodeLabelValue: labelValue,
@@ -28,6 +29,7 @@ export const MODEL_ARCHITECTURE = struct('ModelArchitecture', {
   numKeyValueHeads: int(1),
   attention: str(),
   hiddenSize: int(1),
+  maxPositionEmbeddings: int(1),
   headDim: int(1),
   intermediateSize: int(1),
   vocabSize: int(1),
@@ -69,6 +71,62 @@ export const ENVIRONMENT_VARIABLE = struct('EnvironmentVariable', {
 });
 
 
+/** EngineSizingOptions (CapacityPlanner). */
+export const ENGINE_SIZING_OPTIONS = struct('EngineSizingOptions', {
+  architecture: nested(MODEL_ARCHITECTURE),
+  tensorParallelSize: int(1),
+  pipelineParallelSize: int(1),
+  dataParallelSize: int(1),
+  kvCacheDtype: str(),
+  blockSize: int(1),
+  maxModelLen: int(1),
+  maxNumBatchedTokens: int(1),
+  vllmVersion: str(true),
+}, ['architecture']);
+
+/** CapacityPlanInput. */
+export const CAPACITY_PLAN_INPUT = extend('CapacityPlanInput', [ENGINE_SIZING_OPTIONS], {
+  acceleratorMemory: size,
+  acceleratorName: str(),
+  gpuMemoryUtilization: finite('must be a fraction in (0, 1], e.g. 0.9'),
+  maxNumSeqs: int(1),
+}, ['acceleratorMemory']);
+
+/** AvailableKvCacheInput. */
+export const AVAILABLE_KV_CACHE_INPUT = extend('AvailableKvCacheInput', [ENGINE_SIZING_OPTIONS], {
+  availableKvCacheMemory: size,
+}, ['availableKvCacheMemory']);
+
+// Output structs of the planner: listed so the drift test covers them; never checked as input.
+const NUMBER = finite();
+/** CapacityRange. */
+export const CAPACITY_RANGE = struct('CapacityRange', { value: NUMBER, lower: NUMBER, upper: NUMBER });
+/** KvCacheCapacity. */
+export const KV_CACHE_CAPACITY = struct('KvCacheCapacity', {
+  vllmVersion: str(),
+  maxModelLen: NUMBER,
+  blockSize: NUMBER,
+  kvBytesPerToken: NUMBER,
+  requestKvBytes: nested(CAPACITY_RANGE),
+  numGpuBlocks: nested(CAPACITY_RANGE),
+  kvCacheTokens: nested(CAPACITY_RANGE),
+  maxConcurrency: nested(CAPACITY_RANGE),
+  replicaMaxConcurrency: nested(CAPACITY_RANGE),
+  notes: arrayOf(str()),
+});
+/** CapacityPlan. */
+export const CAPACITY_PLAN = extend('CapacityPlan', [KV_CACHE_CAPACITY], {
+  gpuMemoryUtilization: NUMBER,
+  maxNumBatchedTokens: NUMBER,
+  maxNumSeqs: NUMBER,
+  requestedMemoryBytes: NUMBER,
+  weightBytesPerRank: nested(CAPACITY_RANGE),
+  activationBytes: nested(CAPACITY_RANGE),
+  nonTorchBytes: nested(CAPACITY_RANGE),
+  cudaGraphBytes: nested(CAPACITY_RANGE),
+  availableKvCacheBytes: nested(CAPACITY_RANGE),
+});
+
 /** A line rate in Gbit/s: positive, at most 1 Pbit/s, in plain decimals. */
 const gbps: Check = (where, prop, value) => {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 1_000_000) {
@@ -96,3 +154,23 @@ export const EFA_INTERCONNECT_OPTIONS = struct('EfaInterconnectOptions', {
   gpuDirectRdma: bool,
   bandwidthGbps: gbps,
 }, ['count']);
+
+/** KvTransferInput. */
+export const KV_TRANSFER_INPUT = struct('KvTransferInput', {
+  architecture: nested(MODEL_ARCHITECTURE),
+  promptTokens: int(1),
+  decodeTensorParallelSize: int(1),
+  kvCacheDtype: str(),
+  blockSize: int(1),
+  bandwidthBytesPerSecond: finite('must be a positive number of bytes per second'),
+}, ['architecture', 'promptTokens']);
+
+/** KvTransferBudget. */
+export const KV_TRANSFER_BUDGET = struct('KvTransferBudget', {
+  promptTokens: NUMBER,
+  bytesPerDecodeRank: NUMBER,
+  bytesPerRequest: NUMBER,
+  bandwidthBytesPerSecond: NUMBER,
+  transferSeconds: NUMBER,
+  notes: arrayOf(str()),
+});

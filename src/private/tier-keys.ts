@@ -1,5 +1,5 @@
 import { Cpu, NodeLabelQuery, NodeTaintQuery, Topology } from 'cdk8s-plus-28';
-import { all, arrayOf, bool, Check, duration, extend, httpUrl, instanceOf, int, nested, port, requirePlainNumber, size, str, struct } from './boundary';
+import { all, arrayOf, bool, Check, duration, extend, finite, httpUrl, instanceOf, int, nested, port, requirePlainNumber, size, str, struct } from './boundary';
 import { invalid } from './errors';
 import { cidr, dns1035Label, dns1123Subdomain, labelKey, labelValue, secretKey } from './k8s-syntax';
 import { ENVIRONMENT_VARIABLE } from './prop-keys';
@@ -163,6 +163,7 @@ export const TIER_OPTIONS = struct('TierOptions', {
   gpuMemoryUtilization: fraction,
   maxModelLen: int(1),
   maxNumSeqs: int(1),
+  minConcurrency: int(1),
   maxNumBatchedTokens: int(1),
   blockSize: int(1),
   kvCacheDtype: str(),
@@ -217,6 +218,13 @@ export const PD_ROUTER_OPTIONS = struct('PdRouterOptions', {
   tracing: nested(ROUTER_TRACING_OPTIONS),
 });
 
+/** KvTransferOptions. */
+export const KV_TRANSFER_OPTIONS = struct('KvTransferOptions', {
+  typicalPromptTokens: int(1),
+  maxTransferTime: duration,
+  bandwidthBytesPerSecond: finite('must be a positive number of bytes per second'),
+}, ['typicalPromptTokens']);
+
 /** PdServiceProps. */
 export const PD_SERVICE_PROPS = extend('PdServiceProps', [MODEL_SERVING_OPTIONS], {
   interconnect: TIER_OPTIONS.fields.interconnect,
@@ -225,6 +233,7 @@ export const PD_SERVICE_PROPS = extend('PdServiceProps', [MODEL_SERVING_OPTIONS]
   decode: nested(TIER_OPTIONS),
   router: nested(PD_ROUTER_OPTIONS),
   monitoring: nested(MONITORING_OPTIONS),
+  kvTransfer: nested(KV_TRANSFER_OPTIONS),
 });
 
 /** A construct reference; its class is checked by the construct that takes it (no import circle here). */

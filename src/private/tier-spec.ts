@@ -81,6 +81,8 @@ export interface TierSpec {
   readonly maxModelLen?: number;
   readonly maxNumSeqs?: number;
   readonly maxNumBatchedTokens?: number;
+  /** Concurrent maxModelLen requests per replica the capacity plan must reach. */
+  readonly minConcurrency?: number;
   readonly blockSize?: number;
   readonly kvCacheDtype?: KvCacheDtype;
   readonly enablePrefixCaching?: boolean;
@@ -281,6 +283,7 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     maxModelLen: props.maxModelLen,
     maxNumSeqs: props.maxNumSeqs,
     maxNumBatchedTokens: props.maxNumBatchedTokens,
+    minConcurrency: props.minConcurrency,
     blockSize: props.blockSize,
     kvCacheDtype: props.kvCacheDtype,
     enablePrefixCaching: props.enablePrefixCaching,

@@ -2,9 +2,9 @@
 import { Duration, Size } from 'cdk8s';
 import { Cpu, EnvValue } from 'cdk8s-plus-28';
 import { DecodeTier, KvConnector, Model, PrefillTier } from '../../src';
-import { chart, synth } from '../util';
+import { chart, synth, unsized } from '../util';
 
-const model = Model.LLAMA_3_1_8B_INSTRUCT;
+const model = unsized(Model.LLAMA_3_1_8B_INSTRUCT);
 const prefill = (props: any) => () => new PrefillTier(chart(), 'P', { model, ...props });
 
 const rows: Array<[string, any, string | RegExp]> = [
@@ -91,7 +91,7 @@ describe('tier props', () => {
   });
 
   test('skips the KV head rule for MLA models (one latent KV, replicated)', () => {
-    expect(() => new PrefillTier(chart(), 'P', { model: Model.DEEPSEEK_V3, tensorParallelSize: 8 })).not.toThrow();
+    expect(() => new PrefillTier(chart(), 'P', { model: unsized(Model.DEEPSEEK_V3), tensorParallelSize: 8 })).not.toThrow();
   });
 
   test('fails with a plain JavaScript call: a string model and numbers as strings', () => {

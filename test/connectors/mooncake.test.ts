@@ -3,9 +3,9 @@ import {
   RouterStrategy, VllmImage,
 } from '../../src';
 import { expectOnlyDocumentedKeys } from '../kv-transfer-config-keys';
-import { chart, container, env, find, kvTransferConfig, synth } from '../util';
+import { chart, container, env, find, kvTransferConfig, synth, unsized } from '../util';
 
-const model = Model.LLAMA_3_1_70B_INSTRUCT;
+const model = unsized(Model.LLAMA_3_1_70B_INSTRUCT);
 /** Mooncake needs an image with the transfer engine installed. */
 const image = VllmImage.fromRegistry('registry.example.com/vllm-mooncake:v0.32.0');
 /** MooncakeProtocol.RDMA (the default) needs an InfiniBand or RoCE interconnect. */

@@ -3,9 +3,9 @@ import {
   DecodeTier, Interconnect, KvConnector, KvLoadFailurePolicy, KvRole, Model, NixlBackend, PdService, PrefillTier, VllmImage,
 } from '../../src';
 import { expectOnlyDocumentedKeys } from '../kv-transfer-config-keys';
-import { chart, container, env, find, kvTransferConfig, synth } from '../util';
+import { chart, container, env, find, kvTransferConfig, synth, unsized } from '../util';
 
-const model = Model.LLAMA_3_1_70B_INSTRUCT;
+const model = unsized(Model.LLAMA_3_1_70B_INSTRUCT);
 
 /** The seed's chain: NIXL for prefill-to-decode transfer, then Offloading to CPU ({"block_size": 64, "cpu_bytes_to_use": 10_000_000_000}). */
 function seedChain(options = {}): KvConnector {

@@ -4,7 +4,7 @@ import {
   NixlTransferMode, PdService, PrefillTier, VllmImage,
 } from '../../src';
 import { expectOnlyDocumentedKeys } from '../kv-transfer-config-keys';
-import { argValue, chart, container, env, find, kvTransferConfig, Manifest, synth } from '../util';
+import { argValue, chart, container, env, find, kvTransferConfig, Manifest, synth, unsized } from '../util';
 
 function ports(dep: Manifest): any[] {
   return container(dep).ports;
@@ -13,7 +13,7 @@ function ports(dep: Manifest): any[] {
 describe('NixlConnector', () => {
   test('defaults on a prefill tier: pull connector, UCX, CUDA buffer, pod-IP side channel on 5600', () => {
     const c = chart();
-    new PrefillTier(c, 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvConnector: KvConnector.nixl() });
+    new PrefillTier(c, 'Prefill', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT), kvConnector: KvConnector.nixl() });
     const objects = synth(c);
     expect(objects).toMatchSnapshot();
     const dep = find(objects, 'Deployment', 'prefill');
@@ -41,7 +41,7 @@ describe('NixlConnector', () => {
   test('PdService with data parallel 2: one side-channel port per rank, backends, host buffer and lease on both tiers', () => {
     const c = chart();
     new PdService(c, 'Svc', {
-      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      model: unsized(Model.LLAMA_3_1_8B_INSTRUCT),
       kvConnector: KvConnector.nixl({
         backends: [NixlBackend.UCX, NixlBackend.LIBFABRIC],
         kvBufferDevice: KvBufferDevice.CPU,
@@ -81,7 +81,7 @@ describe('NixlConnector', () => {
   test('decode tier as kv_both with a custom side-channel port', () => {
     const c = chart();
     const tier = new DecodeTier(c, 'Decode', {
-      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      model: unsized(Model.LLAMA_3_1_8B_INSTRUCT),
       kvRole: KvRole.KV_BOTH,
       kvConnector: KvConnector.nixl({ sideChannelPort: 7000 }),
     });
@@ -99,7 +99,7 @@ describe('NixlConnector', () => {
 
   test('kvLeaseDuration is accepted from vLLM 0.22.0', () => {
     const tier = new PrefillTier(chart(), 'Prefill', {
-      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      model: unsized(Model.LLAMA_3_1_8B_INSTRUCT),
       image: VllmImage.official('v0.22.0'),
       kvConnector: KvConnector.nixl({ kvLeaseDuration: Duration.seconds(45) }),
     });
@@ -107,7 +107,7 @@ describe('NixlConnector', () => {
   });
 
   test('without kvLeaseDuration no kv_lease_duration is rendered, even on old images', () => {
-    const tier = new PrefillTier(chart(), 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, image: VllmImage.official('v0.21.0') });
+    const tier = new PrefillTier(chart(), 'Prefill', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT), image: VllmImage.official('v0.21.0') });
     expect(tier.kvConnector._transferConfig(tier._context).kv_connector_extra_config).toEqual({ backends: ['UCX'] });
   });
 
@@ -116,14 +116,14 @@ describe('NixlConnector', () => {
     ['v0.24.0', 'NixlConnector'],
     ['v0.32.0', 'NixlConnector'],
   ])('pull mode on %s renders kv_connector %s (the name that means pull on every release)', (tag, name) => {
-    const tier = new PrefillTier(chart(), 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, image: VllmImage.official(tag) });
+    const tier = new PrefillTier(chart(), 'Prefill', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT), image: VllmImage.official(tag) });
     expect(tier.kvConnector._transferConfig(tier._context).kv_connector).toBe(name);
   });
 
   test('push mode renders NixlPushConnector from vLLM 0.26.0', () => {
     const connector = KvConnector.nixl({ transferMode: NixlTransferMode.PUSH });
     expect(connector.displayName).toBe('NixlPushConnector');
-    const tier = new PrefillTier(chart(), 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, image: VllmImage.official('v0.26.0'), kvConnector: connector });
+    const tier = new PrefillTier(chart(), 'Prefill', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT), image: VllmImage.official('v0.26.0'), kvConnector: connector });
     const config = tier.kvConnector._transferConfig(tier._context);
     expect(config.kv_connector).toBe('NixlPushConnector');
     expectOnlyDocumentedKeys(config);
@@ -131,7 +131,7 @@ describe('NixlConnector', () => {
 
   test('fails when push mode is used on a vLLM image older than 0.26.0 (the first confirmed release with it)', () => {
     expect(() => new PrefillTier(chart(), 'Prefill', {
-      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      model: unsized(Model.LLAMA_3_1_8B_INSTRUCT),
       image: VllmImage.official('v0.25.1'),
       kvConnector: KvConnector.nixl({ transferMode: NixlTransferMode.PUSH }),
     })).toThrow(/^PrefillTier 'test\/Prefill': 'transferMode' \('push'\) needs connectors 'NixlPullConnector' and 'NixlPushConnector', which exists in vLLM >= 0\.26\.0 \(source: .*\); the image is vLLM 0\.25\.1\. Use NixlTransferMode\.PULL on this release$/);
@@ -143,7 +143,7 @@ describe('NixlConnector', () => {
   });
 
   test('kvRecomputeThreshold is rendered as kv_recompute_threshold', () => {
-    const tier = new PrefillTier(chart(), 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvConnector: KvConnector.nixl({ kvRecomputeThreshold: 64 }) });
+    const tier = new PrefillTier(chart(), 'Prefill', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT), kvConnector: KvConnector.nixl({ kvRecomputeThreshold: 64 }) });
     const config = tier.kvConnector._transferConfig(tier._context);
     expect(config.kv_connector_extra_config).toEqual({ backends: ['UCX'], kv_recompute_threshold: 64 });
     expectOnlyDocumentedKeys(config);
@@ -155,8 +155,8 @@ describe('NixlConnector', () => {
   });
 
   test('enforceHandshakeCompat is rendered only when set', () => {
-    const off = new PrefillTier(chart(), 'Off', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvConnector: KvConnector.nixl({ enforceHandshakeCompat: false }) });
-    const unset = new PrefillTier(chart(), 'Unset', { model: Model.LLAMA_3_1_8B_INSTRUCT });
+    const off = new PrefillTier(chart(), 'Off', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT), kvConnector: KvConnector.nixl({ enforceHandshakeCompat: false }) });
+    const unset = new PrefillTier(chart(), 'Unset', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT) });
     const offConfig = off.kvConnector._transferConfig(off._context);
     expect(offConfig.kv_connector_extra_config).toEqual({ backends: ['UCX'], enforce_handshake_compat: false });
     expectOnlyDocumentedKeys(offConfig);
@@ -164,13 +164,13 @@ describe('NixlConnector', () => {
   });
 
   test('prefill may run as kv_both', () => {
-    const tier = new PrefillTier(chart(), 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvRole: KvRole.KV_BOTH });
+    const tier = new PrefillTier(chart(), 'Prefill', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT), kvRole: KvRole.KV_BOTH });
     expect(tier.kvConnector._transferConfig(tier._context).kv_role).toBe('kv_both');
   });
 
   test('fails when the side-channel port collides with the vLLM HTTP port', () => {
     expect(() => new PrefillTier(chart(), 'Prefill', {
-      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      model: unsized(Model.LLAMA_3_1_8B_INSTRUCT),
       dataParallelSize: 2,
       kvConnector: KvConnector.nixl({ sideChannelPort: 7999 }),
     })).toThrow(/^PrefillTier 'test\/Prefill': 'container port 'nixl-side-1'' \(8000\) collides with container port 'http'; change 'port' or the connector's port options$/);
@@ -178,7 +178,7 @@ describe('NixlConnector', () => {
 
   test('fails when kvLeaseDuration is used on a vLLM image older than 0.22.0', () => {
     expect(() => new PrefillTier(chart(), 'Prefill', {
-      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      model: unsized(Model.LLAMA_3_1_8B_INSTRUCT),
       image: VllmImage.official('v0.21.0'),
       kvConnector: KvConnector.nixl({ kvLeaseDuration: Duration.seconds(30) }),
     })).toThrow(/^PrefillTier 'test\/Prefill': 'kvLeaseDuration' \('30s'\) needs NIXL extra config 'kv_lease_duration', which exists in vLLM >= 0\.22\.0 \(source: .*\); the image is vLLM 0\.21\.0\. Remove kvLeaseDuration or use a newer image$/);
@@ -197,7 +197,7 @@ describe('NixlConnector', () => {
 
   test('NixlBackend.of takes another plugin by its exact name, in order', () => {
     const tier = new PrefillTier(chart(), 'Prefill', {
-      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      model: unsized(Model.LLAMA_3_1_8B_INSTRUCT),
       kvConnector: KvConnector.nixl({ backends: [NixlBackend.of('MOONCAKE'), NixlBackend.of('UCX2'), NixlBackend.GDS_MT] }),
     });
     expect(tier.kvConnector._transferConfig(tier._context).kv_connector_extra_config).toEqual({ backends: ['MOONCAKE', 'UCX2', 'GDS_MT'] });
@@ -240,19 +240,19 @@ describe('NixlConnector', () => {
 
   test('fails when the side-channel ports of all data-parallel ranks do not fit below 65536', () => {
     expect(() => new PrefillTier(chart(), 'Prefill', {
-      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      model: unsized(Model.LLAMA_3_1_8B_INSTRUCT),
       dataParallelSize: 2,
       kvConnector: KvConnector.nixl({ sideChannelPort: 65535 }),
     })).toThrow(/^PrefillTier 'test\/Prefill': 'sideChannelPort' \(65535\) plus dataParallelSize \(2\) exceeds port 65535$/);
   });
 
   test('fails when prefill kvRole is KV_CONSUMER', () => {
-    expect(() => new PrefillTier(chart(), 'Prefill', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvRole: KvRole.KV_CONSUMER }))
+    expect(() => new PrefillTier(chart(), 'Prefill', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT), kvRole: KvRole.KV_CONSUMER }))
       .toThrow(/^PrefillTier 'test\/Prefill': 'kvRole' \('kv_consumer'\) is not allowed for NixlConnector on a prefill tier; allowed: kv_producer, kv_both$/);
   });
 
   test('fails when decode kvRole is KV_PRODUCER', () => {
-    expect(() => new DecodeTier(chart(), 'Decode', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvRole: KvRole.KV_PRODUCER }))
+    expect(() => new DecodeTier(chart(), 'Decode', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT), kvRole: KvRole.KV_PRODUCER }))
       .toThrow(/^DecodeTier 'test\/Decode': 'kvRole' \('kv_producer'\) is not allowed for NixlConnector on a decode tier; allowed: kv_consumer, kv_both$/);
   });
 
@@ -264,7 +264,7 @@ describe('NixlConnector', () => {
 
   test('the seed topology (prefill TP 4, decode TP 2, 8 KV heads) is accepted on the default release', () => {
     const svc = new PdService(chart(), 'Svc', {
-      model: Model.LLAMA_3_1_70B_INSTRUCT, prefill: { tensorParallelSize: 4 }, decode: { tensorParallelSize: 2 },
+      model: unsized(Model.LLAMA_3_1_70B_INSTRUCT), prefill: { tensorParallelSize: 4 }, decode: { tensorParallelSize: 2 },
     });
     expect([svc.prefill.tensorParallelSize, svc.decode.tensorParallelSize]).toEqual([4, 2]);
   });
@@ -274,7 +274,7 @@ describe('NixlConnector', () => {
   });
 
   test('fails when prefill TP is above decode TP on 0.13.0 (before PR #27274), for any model', () => {
-    for (const model of [dense8, Model.DEEPSEEK_V3]) {
+    for (const model of [dense8, unsized(Model.DEEPSEEK_V3)]) {
       expect(() => svcAt('v0.13.0', model, 4, 2)).toThrow(
         /^PdRouter 'test\/Svc\/Router': 'decode\.tensorParallelSize' \(2\) needs NIXL prefill tensorParallelSize above decode tensorParallelSize, which exists in vLLM >= 0\.14\.0 \(source: vllm-project\/vllm PR #27274 .*\); the image is vLLM 0\.13\.0\. Decode TP is below prefill's tensorParallelSize \(4\)/);
     }
@@ -303,8 +303,8 @@ describe('NixlConnector', () => {
   });
 
   test('an MLA model may run prefill TP above decode TP from 0.14.0', () => {
-    expect(svcAt('v0.14.0', Model.DEEPSEEK_V3, 8, 4).decode.tensorParallelSize).toBe(4);
-    expect(svcAt('v0.32.0', Model.DEEPSEEK_V3, 8, 4).decode.tensorParallelSize).toBe(4);
+    expect(svcAt('v0.14.0', unsized(Model.DEEPSEEK_V3), 8, 4).decode.tensorParallelSize).toBe(4);
+    expect(svcAt('v0.32.0', unsized(Model.DEEPSEEK_V3), 8, 4).decode.tensorParallelSize).toBe(4);
   });
 
   test('MLA is exempt from the replicated-KV guard from 0.21.0 and held to it on 0.20.x', () => {
@@ -316,7 +316,7 @@ describe('NixlConnector', () => {
 
   test('a standard model may run decode with a larger tensor parallel size than prefill', () => {
     const svc = new PdService(chart(), 'Svc', {
-      model: Model.LLAMA_3_1_70B_INSTRUCT,
+      model: unsized(Model.LLAMA_3_1_70B_INSTRUCT),
       prefill: { tensorParallelSize: 2 },
       decode: { tensorParallelSize: 4 },
     });
@@ -346,7 +346,7 @@ describe('NixlConnector', () => {
 
   test('a standard model gets no SSM conv layout variable', () => {
     const c = chart();
-    new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT });
+    new PdService(c, 'Svc', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT) });
     expect(env(find(synth(c), 'Deployment', 'decode'), 'VLLM_SSM_CONV_STATE_LAYOUT')).toBeUndefined();
   });
 
@@ -365,26 +365,26 @@ describe('NixlConnector', () => {
   test.each(['prefill', 'decode'])('fails when the %s tier runs pipelineParallelSize 2 with NIXL pull', (tier) => {
     const Tier = tier === 'prefill' ? PrefillTier : DecodeTier;
     const name = tier === 'prefill' ? 'Prefill' : 'Decode';
-    expect(() => new Tier(chart(), name, { model: Model.LLAMA_3_1_70B_INSTRUCT, pipelineParallelSize: 2, kvConnector: KvConnector.nixl() }))
+    expect(() => new Tier(chart(), name, { model: unsized(Model.LLAMA_3_1_70B_INSTRUCT), pipelineParallelSize: 2, kvConnector: KvConnector.nixl() }))
       .toThrow(new RegExp(`^${name}Tier 'test/${name}': 'pipelineParallelSize' \\(2\\) must be 1 with NixlConnector in pull mode`));
   });
 
   test('fails on NIXL pull with pipelineParallelSize 2 on every supported release, 0.12.0 included', () => {
     expect(() => new PrefillTier(chart(), 'Prefill', {
-      model: Model.LLAMA_3_1_70B_INSTRUCT, image: VllmImage.official('v0.12.0'), pipelineParallelSize: 2,
+      model: unsized(Model.LLAMA_3_1_70B_INSTRUCT), image: VllmImage.official('v0.12.0'), pipelineParallelSize: 2,
     })).toThrow(/'pipelineParallelSize' \(2\) must be 1 with NixlConnector in pull mode/);
   });
 
   test('push mode accepts pipelineParallelSize 2 on prefill', () => {
     const tier = new PrefillTier(chart(), 'Prefill', {
-      model: Model.LLAMA_3_1_70B_INSTRUCT, pipelineParallelSize: 2, kvConnector: KvConnector.nixl({ transferMode: NixlTransferMode.PUSH }),
+      model: unsized(Model.LLAMA_3_1_70B_INSTRUCT), pipelineParallelSize: 2, kvConnector: KvConnector.nixl({ transferMode: NixlTransferMode.PUSH }),
     });
     expect(tier.pipelineParallelSize).toBe(2);
   });
 
   test('fails when decode runs pipelineParallelSize 2 with NIXL push', () => {
     expect(() => new DecodeTier(chart(), 'Decode', {
-      model: Model.LLAMA_3_1_70B_INSTRUCT, pipelineParallelSize: 2, kvConnector: KvConnector.nixl({ transferMode: NixlTransferMode.PUSH }),
+      model: unsized(Model.LLAMA_3_1_70B_INSTRUCT), pipelineParallelSize: 2, kvConnector: KvConnector.nixl({ transferMode: NixlTransferMode.PUSH }),
     })).toThrow(/^DecodeTier 'test\/Decode': 'pipelineParallelSize' \(2\) must be 1 on decode with NixlTransferMode\.PUSH/);
   });
 

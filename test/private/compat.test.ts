@@ -1,5 +1,5 @@
 import { LlmdRouterVersion } from '../../src/llm-d-router-version';
-import { Capability, has, range, requireCapability } from '../../src/private/compat';
+import { Capability, has, known, range, requireCapability } from '../../src/private/compat';
 import { VllmRouterVersion } from '../../src/vllm-router-version';
 import { VllmVersion } from '../../src/vllm-version';
 
@@ -12,6 +12,11 @@ const SINCE: Array<[Capability, string, string]> = [
   [Capability.NIXL_CONNECTOR, '0.8.9', '0.9.0'],
   [Capability.NIXL_KV_LEASE_DURATION, '0.21.9', '0.22.0'],
   [Capability.SHUTDOWN_TIMEOUT_FLAG, '0.17.9', '0.18.0'],
+  [Capability.CUDA_GRAPH_MEMORY_IN_KV_BUDGET, '0.20.2', '0.21.0'],
+  [Capability.GPU_MEMORY_UTILIZATION_DEFAULT_092, '0.21.9', '0.22.0'],
+  [Capability.KV_CACHE_TOKENS_FROM_CONCURRENCY, '0.19.0', '0.22.0'],
+  [Capability.BATCH_DEFAULTS_160_GIB, '0.22.0', '0.32.0'],
+  [Capability.SLIDING_WINDOW_IN_FLIGHT_BATCHES, '0.22.0', '0.32.0'],
   [Capability.NIXL_PULL_PUSH_CONNECTORS, '0.25.9', '0.26.0'],
   [Capability.LMCACHE_CONNECTOR_V1, '0.9.9', '0.10.0'],
   [Capability.MOONCAKE_CONNECTOR, '0.14.9', '0.15.0'],
@@ -85,6 +90,23 @@ describe('compat', () => {
     expect(has(rv(before), capability)).toBe(false);
     expect(has(rv(since), capability)).toBe(true);
     expect(range(capability)).toBe(`vllm-router >= ${since}`);
+  });
+
+  test.each([
+    [Capability.KV_CACHE_TOKENS_FROM_CONCURRENCY, '0.19.0', '0.19.1', '0.22.0'],
+    [Capability.GPU_MEMORY_UTILIZATION_DEFAULT_092, '0.19.0', '0.21.0', '0.22.0'],
+    [Capability.BATCH_DEFAULTS_160_GIB, '0.22.0', '0.25.0', '0.32.0'],
+    [Capability.SLIDING_WINDOW_IN_FLIGHT_BATCHES, '0.22.0', '0.31.0', '0.32.0'],
+  ])('%s: known() is false on %s (confirmed), undefined on %s (between), true from %s', (capability, absent, between, since) => {
+    expect(known(v(absent), capability)).toBe(false);
+    expect(known(v('0.12.0'), capability)).toBe(false);
+    expect(known(v(between), capability)).toBeUndefined();
+    expect(known(v(since), capability)).toBe(true);
+  });
+
+  test('known() equals has() for rows without confirmedAbsentIn', () => {
+    expect(known(v('0.20.0'), Capability.CUDA_GRAPH_MEMORY_IN_KV_BUDGET)).toBe(false);
+    expect(known(v('0.21.0'), Capability.CUDA_GRAPH_MEMORY_IN_KV_BUDGET)).toBe(true);
   });
 
   test('fails when a router row is asked with a vLLM version, or a vLLM row with a router version', () => {

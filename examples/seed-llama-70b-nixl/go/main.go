@@ -36,6 +36,7 @@ func NewSeedLlama70bNixl(scope constructs.Construct, id string) *SeedLlama70bNix
 			Replicas:           jsii.Number(1),
 			Accelerator:        cdk8svllmpd.Accelerator_NVIDIA_H100_80GB(),
 			TensorParallelSize: jsii.Number(4),
+			MaxModelLen:        jsii.Number(16384),
 		},
 		Decode: &cdk8svllmpd.TierOptions{
 			Replicas:    jsii.Number(2),
@@ -43,6 +44,8 @@ func NewSeedLlama70bNixl(scope constructs.Construct, id string) *SeedLlama70bNix
 			// Below prefill's TP 4: NIXL reads each decode worker's KV heads from two prefill workers (see ../main.ts).
 			TensorParallelSize:   jsii.Number(2),
 			GpuMemoryUtilization: jsii.Number(0.95),
+			// One 131,072-token request does not fit the KV cache at TP 2 (see ../main.ts).
+			MaxModelLen:          jsii.Number(16384),
 			SharedMemorySize:     cdk8s.Size_Gibibytes(jsii.Number(20)),
 		},
 	})

@@ -43,6 +43,7 @@ class SeedLlama70bNixl(Chart):
                 replicas=1,
                 accelerator=Accelerator.NVIDIA_H100_80_GB,
                 tensor_parallel_size=4,
+                max_model_len=16384,
             ),
             decode=TierOptions(
                 replicas=2,
@@ -50,6 +51,8 @@ class SeedLlama70bNixl(Chart):
                 # Below prefill's TP 4: NIXL reads each decode worker's KV heads from two prefill workers (see ../main.ts).
                 tensor_parallel_size=2,
                 gpu_memory_utilization=0.95,
+                # One 131,072-token request does not fit the KV cache at TP 2 (see ../main.ts).
+                max_model_len=16384,
                 shared_memory_size=Size.gibibytes(20),
             ),
         )

@@ -48,6 +48,7 @@ public class SeedLlama70bNixl extends Chart {
                         .replicas(1)
                         .accelerator(Accelerator.NVIDIA_H100_80_GB)
                         .tensorParallelSize(4)
+                        .maxModelLen(16384)
                         .build())
                 .decode(TierOptions.builder()
                         .replicas(2)
@@ -55,6 +56,8 @@ public class SeedLlama70bNixl extends Chart {
                         // Below prefill's TP 4: NIXL reads each decode worker's KV heads from two prefill workers (see ../main.ts).
                         .tensorParallelSize(2)
                         .gpuMemoryUtilization(0.95)
+                        // One 131,072-token request does not fit the KV cache at TP 2 (see ../main.ts).
+                        .maxModelLen(16384)
                         .sharedMemorySize(Size.gibibytes(20))
                         .build())
                 .build();

@@ -1,0 +1,493 @@
+import { Size } from 'cdk8s';
+import { ModelArchitecture } from './model';
+import { checkStruct } from './private/boundary';
+import { Capability, has, known, sourceOf } from './private/compat';
+import { invalid } from './private/errors';
+import { AVAILABLE_KV_CACHE_INPUT, CAPACITY_PLAN_INPUT, KV_TRANSFER_INPUT } from './private/prop-keys';
+import { bytesOf } from './private/size';
+import {
+  activationBytes, batchDefaults, capacityOf, cudaGraphBytes, EngineShape, layersPerStage, nonTorchBytes, pageBytesPerLayer,
+  Range, stagePool, weightBytesPerRank,
+} from './private/sizing';
+import { KvCacheDtype } from './tier-options';
+import { VllmImage } from './vllm-image';
+import { VllmVersion } from './vllm-version';
+
+/**
+ * What sizes one vLLM engine: the model and the engine settings that shape its KV cache.
+ * Field names follow `vllm serve` flags.
+ */
+export interface EngineSizingOptions {
+  /** The model's architecture (e.g. `Model.QWEN3_8B.architecture`). */
+  readonly architecture: ModelArchitecture;
+
+  /**
+   * `--tensor-parallel-size`.
+   *
+   * @default 1
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-tensor-parallel-size
+   */
+  readonly tensorParallelSize?: number;
+
+  /**
+   * `--pipeline-parallel-size`: layers are split over stages as vLLM's `get_pp_indices` does; the stage with the
+   * least KV room decides.
+   *
+   * @default 1
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-pipeline-parallel-size
+   */
+  readonly pipelineParallelSize?: number;
+
+  /**
+   * `--data-parallel-size`: engines per replica; each holds its own weights and KV cache, so a replica serves
+   * dataParallelSize x the per-engine concurrency.
+   *
+   * @default 1
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-data-parallel-size
+   */
+  readonly dataParallelSize?: number;
+
+  /**
+   * `--kv-cache-dtype`.
+   *
+   * @default KvCacheDtype.AUTO (the model dtype: 2 bytes)
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-kv-cache-dtype
+   */
+  readonly kvCacheDtype?: KvCacheDtype;
+
+  /**
+   * `--block-size`, tokens per KV cache block.
+   *
+   * @default 16 (CacheConfig.DEFAULT_BLOCK_SIZE)
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-block-size
+   */
+  readonly blockSize?: number;
+
+  /**
+   * `--max-model-len`.
+   *
+   * @default - the architecture's maxPositionEmbeddings
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-max-model-len
+   */
+  readonly maxModelLen?: number;
+
+  /**
+   * `--max-num-batched-tokens`.
+   *
+   * @default - vLLM's serving default: 8192 on GPUs with >= 70 GiB other than A100 (16384 from 160 GiB in 0.32.0), else 2048
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-max-num-batched-tokens
+   */
+  readonly maxNumBatchedTokens?: number;
+
+  /**
+   * The vLLM release whose sizing rules apply, e.g. `0.32.0`.
+   *
+   * @default - the release of VllmImage.DEFAULT
+   * @see https://github.com/vllm-project/vllm/releases
+   */
+  readonly vllmVersion?: string;
+}
+
+/**
+ * Input of `CapacityPlanner.plan`.
+ */
+export interface CapacityPlanInput extends EngineSizingOptions {
+  /**
+   * Memory of one GPU as the device reports it to PyTorch (`torch.cuda.mem_get_info()` total, e.g. 79.19 GiB for an
+   * H100 80GB): vLLM requests gpuMemoryUtilization x this. `Accelerator.reportedMemory`.
+   */
+  readonly acceleratorMemory: Size;
+
+  /**
+   * The GPU's name, for vLLM's A100 exception to its batch defaults.
+   *
+   * @default - not an A100
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-max-num-batched-tokens
+   */
+  readonly acceleratorName?: string;
+
+  /**
+   * `--gpu-memory-utilization`.
+   *
+   * @default - vLLM's default for the release: 0.9 up to 0.19.0, 0.92 from 0.22.0 (releases in between need an explicit value)
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-gpu-memory-utilization
+   */
+  readonly gpuMemoryUtilization?: number;
+
+  /**
+   * `--max-num-seqs` (sizes the sampler's share of the activation peak).
+   *
+   * @default - vLLM's serving default: 1024 on GPUs with >= 70 GiB other than A100, else 256
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-max-num-seqs
+   */
+  readonly maxNumSeqs?: number;
+}
+
+/**
+ * Input of `CapacityPlanner.fromAvailableKvCacheMemory`: a known "Available KV cache memory" figure.
+ */
+export interface AvailableKvCacheInput extends EngineSizingOptions {
+  /** The KV cache memory of one rank, as vLLM logs it: "Available KV cache memory: X GiB". */
+  readonly availableKvCacheMemory: Size;
+}
+
+/**
+ * A planned quantity with the bounds its estimated terms allow.
+ */
+export interface CapacityRange {
+  /** The planner's best estimate. */
+  readonly value: number;
+  /** The lowest value the estimated terms allow. */
+  readonly lower: number;
+  /** The highest value the estimated terms allow. */
+  readonly upper: number;
+}
+
+/**
+ * KV cache capacity of one engine for a known amount of KV cache memory.
+ */
+export interface KvCacheCapacity {
+  /** The vLLM release whose rules were applied. */
+  readonly vllmVersion: string;
+  /** `--max-model-len` planned for. */
+  readonly maxModelLen: number;
+  /** `--block-size` planned for. */
+  readonly blockSize: number;
+  /**
+   * KV bytes one token takes on one rank, across the layers of its pipeline stage (for hybrid models: the bytes of
+   * one block of the pool divided by the block size).
+   */
+  readonly kvBytesPerToken: number;
+  /** KV bytes one maxModelLen request takes on one rank. */
+  readonly requestKvBytes: CapacityRange;
+  /** KV cache blocks of one rank (`num_gpu_blocks`). */
+  readonly numGpuBlocks: CapacityRange;
+  /** Tokens the KV cache holds, as vLLM logs "GPU KV cache size: N tokens". */
+  readonly kvCacheTokens: CapacityRange;
+  /** Concurrent maxModelLen requests one engine holds ("Maximum concurrency for N tokens per request"). */
+  readonly maxConcurrency: CapacityRange;
+  /** Concurrent maxModelLen requests one replica (dataParallelSize engines) holds. */
+  readonly replicaMaxConcurrency: CapacityRange;
+  /** What the plan assumed or could not confirm. */
+  readonly notes: string[];
+}
+
+/**
+ * The capacity plan of one engine: memory per rank, KV cache, concurrency.
+ */
+export interface CapacityPlan extends KvCacheCapacity {
+  /** `--gpu-memory-utilization` planned for. */
+  readonly gpuMemoryUtilization: number;
+  /** `--max-num-batched-tokens` planned for. */
+  readonly maxNumBatchedTokens: number;
+  /** `--max-num-seqs` planned for. */
+  readonly maxNumSeqs: number;
+  /** GPU memory vLLM requests: accelerator memory x gpuMemoryUtilization. */
+  readonly requestedMemoryBytes: number;
+  /** Weight bytes of the rank that holds the most. */
+  readonly weightBytesPerRank: CapacityRange;
+  /** The activation peak of the profiling run (estimated). */
+  readonly activationBytes: CapacityRange;
+  /** Memory allocated outside PyTorch: CUDA context, NCCL buffers (estimated). */
+  readonly nonTorchBytes: CapacityRange;
+  /** The CUDA graph memory estimate vLLM subtracts (0 before vLLM 0.21.0). */
+  readonly cudaGraphBytes: CapacityRange;
+  /** "Available KV cache memory" of the rank with the least. */
+  readonly availableKvCacheBytes: CapacityRange;
+}
+
+/**
+ * Input of `CapacityPlanner.kvTransfer`: what one request's prefill hands to decode.
+ */
+export interface KvTransferInput {
+  /** The model's architecture. */
+  readonly architecture: ModelArchitecture;
+
+  /** The prompt length to budget for, in tokens. */
+  readonly promptTokens: number;
+
+  /**
+   * Decode's `--tensor-parallel-size`: every decode rank pulls the KV of its heads (all of MLA's latent vector).
+   *
+   * @default 1
+   * @see https://docs.vllm.ai/en/latest/features/nixl_connector_usage.html
+   */
+  readonly decodeTensorParallelSize?: number;
+
+  /**
+   * `--kv-cache-dtype` of the tiers.
+   *
+   * @default KvCacheDtype.AUTO
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-kv-cache-dtype
+   */
+  readonly kvCacheDtype?: KvCacheDtype;
+
+  /**
+   * `--block-size`: KV moves in whole blocks.
+   *
+   * @default 16
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-block-size
+   */
+  readonly blockSize?: number;
+
+  /**
+   * The bandwidth one transfer gets, in bytes per second (the smaller of the two tiers' declared interconnects).
+   *
+   * @default - no transfer time, only the bytes
+   * @see https://docs.vllm.ai/en/latest/features/disagg_prefill.html
+   */
+  readonly bandwidthBytesPerSecond?: number;
+}
+
+/**
+ * What one request moves from prefill to decode.
+ */
+export interface KvTransferBudget {
+  /** The prompt length budgeted for. */
+  readonly promptTokens: number;
+  /** KV bytes one decode rank pulls (its heads, all layers, whole blocks). */
+  readonly bytesPerDecodeRank: number;
+  /** KV bytes the request moves in total (all decode ranks). */
+  readonly bytesPerRequest: number;
+  /** The bandwidth used, if declared. */
+  readonly bandwidthBytesPerSecond?: number;
+  /** bytesPerRequest / bandwidth, in seconds, if a bandwidth is declared. */
+  readonly transferSeconds?: number;
+  /** What the budget assumed. */
+  readonly notes: string[];
+}
+
+const KV_ELEMENT_BYTES: Record<KvCacheDtype, number> = {
+  // auto: the model dtype; vLLM runs bfloat16/float16 activations for BF16, FP8 and MXFP4 checkpoints alike.
+  [KvCacheDtype.AUTO]: 2,
+  [KvCacheDtype.FP8]: 1,
+  [KvCacheDtype.FP8_E4M3]: 1,
+  [KvCacheDtype.FP8_E5M2]: 1,
+};
+
+/**
+ * Capacity planning before deploy: what vLLM will compute at startup (weights, KV cache memory, KV tokens in whole
+ * blocks, max concurrency), from the model architecture and the engine settings.
+ *
+ * Exact where vLLM's rule is arithmetic (KV page sizes, GQA heads per rank, KV heads replicated when TP exceeds
+ * them, MLA's one latent vector per token on every rank, sliding-window groups, block rounding); the terms vLLM
+ * measures on the GPU (activation peak, non-torch memory, CUDA graph memory) are estimates, so the results come
+ * with lower and upper bounds.
+ */
+export class CapacityPlanner {
+  /**
+   * Plans one engine from the accelerator's memory.
+   */
+  public static plan(input: CapacityPlanInput): CapacityPlan {
+    const where = 'CapacityPlanner.plan';
+    checkStruct(where, 'input', input, CAPACITY_PLAN_INPUT);
+    const shared = resolveShape(where, input, input.maxNumBatchedTokens);
+    const deviceBytes = bytesOf(input.acceleratorMemory);
+    if (!(deviceBytes > 0)) throw invalid(where, 'acceleratorMemory', input.acceleratorMemory.toString?.(), 'must be positive');
+    const notes = [...shared.notes];
+    const defaults = batchDefaults(shared.version, deviceBytes, input.acceleratorName ?? '');
+    if (input.maxNumBatchedTokens === undefined && defaults.note) notes.push(defaults.note);
+    const maxNumBatchedTokens = input.maxNumBatchedTokens ?? defaults.tokens;
+    const maxNumSeqs = input.maxNumSeqs ?? defaults.seqs;
+    const gmu = input.gpuMemoryUtilization ?? defaultUtilization(where, shared.version);
+    if (!(gmu > 0 && gmu <= 1)) throw invalid(where, 'gpuMemoryUtilization', gmu, 'must be a fraction in (0, 1], e.g. 0.9');
+    const shape: EngineShape = { ...shared.shape, maxNumBatchedTokens };
+    const requested = deviceBytes * gmu;
+    const arch = input.architecture;
+    const tp = shape.tensorParallelSize;
+    const pp = shape.pipelineParallelSize;
+    const nonTorch = nonTorchBytes(tp, pp);
+    const cg = cudaGraphBytes(shared.version);
+    if (has(shared.version, Capability.CUDA_GRAPH_MEMORY_IN_KV_BUDGET)) {
+      notes.push(`CUDA graph memory is subtracted from the KV budget (vLLM >= 0.21.0, VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=1; ${sourceOf(Capability.CUDA_GRAPH_MEMORY_IN_KV_BUDGET).split(';')[0]})`);
+    }
+    const stages = layersPerStage(arch.numHiddenLayers!, pp);
+    let best: { weights: Range; act: Range; available: Range; cap: ReturnType<typeof planStage> } | undefined;
+    let heaviest: Range = { value: 0, lower: 0, upper: 0 };
+    for (let stage = 0; stage < stages.length; stage++) {
+      const weights = weightBytesPerRank(where, arch, tp, pp, stage);
+      const act = activationBytes(arch, tp, maxNumBatchedTokens, maxNumSeqs, stage === stages.length - 1);
+      if (weights.value > heaviest.value) heaviest = weights;
+      const available: Range = {
+        value: requested - weights.value - act.value - nonTorch.value - cg.value,
+        lower: requested - weights.upper - act.upper - nonTorch.upper - cg.upper,
+        upper: requested - weights.lower - act.lower - nonTorch.lower - cg.lower,
+      };
+      const cap = planStage(shape, stages[stage], available);
+      if (!best || cap.numGpuBlocks.value < best.cap.numGpuBlocks.value) best = { weights, act, available, cap };
+    }
+    const chosen = best!;
+    return {
+      ...chosen.cap,
+      vllmVersion: shared.version.toString(),
+      maxModelLen: shape.maxModelLen,
+      blockSize: shape.blockSize,
+      replicaMaxConcurrency: scale(chosen.cap.maxConcurrency, shared.dp),
+      notes,
+      gpuMemoryUtilization: gmu,
+      maxNumBatchedTokens,
+      maxNumSeqs,
+      requestedMemoryBytes: requested,
+      weightBytesPerRank: heaviest,
+      activationBytes: chosen.act,
+      nonTorchBytes: nonTorch,
+      cudaGraphBytes: cg,
+      availableKvCacheBytes: chosen.available,
+    };
+  }
+
+  /**
+   * Tokens and concurrency for a known KV cache memory figure ("Available KV cache memory: X GiB" in vLLM's log).
+   */
+  public static fromAvailableKvCacheMemory(input: AvailableKvCacheInput): KvCacheCapacity {
+    const where = 'CapacityPlanner.fromAvailableKvCacheMemory';
+    checkStruct(where, 'input', input, AVAILABLE_KV_CACHE_INPUT);
+    // Without an accelerator, the batched-token default is the H100-class one (it only matters for sliding windows).
+    const shared = resolveShape(where, input, input.maxNumBatchedTokens);
+    const shape: EngineShape = { ...shared.shape, maxNumBatchedTokens: input.maxNumBatchedTokens ?? 8192 };
+    const available = bytesOf(input.availableKvCacheMemory);
+    const stages = layersPerStage(input.architecture.numHiddenLayers!, shape.pipelineParallelSize);
+    // The stage with the most layers has the fewest blocks for the same memory.
+    const cap = planStage(shape, Math.max(...stages), exactRange(available));
+    return {
+      ...cap,
+      vllmVersion: shared.version.toString(),
+      maxModelLen: shape.maxModelLen,
+      blockSize: shape.blockSize,
+      replicaMaxConcurrency: scale(cap.maxConcurrency, shared.dp),
+      notes: shared.notes,
+    };
+  }
+
+  /**
+   * The KV transfer budget of one request: the bytes prefill hands to decode for a prompt, and the time they take
+   * over a declared bandwidth. Each decode rank pulls its KV heads for every layer (MLA: the whole latent vector,
+   * on every rank), in whole blocks; sliding-window layers are counted in full (an upper bound).
+   */
+  public static kvTransfer(input: KvTransferInput): KvTransferBudget {
+    const where = 'CapacityPlanner.kvTransfer';
+    checkStruct(where, 'input', input, KV_TRANSFER_INPUT);
+    const arch = input.architecture;
+    if (arch.numHiddenLayers === undefined) throw invalid(where, 'architecture.numHiddenLayers', undefined, 'is needed to size the KV cache');
+    const kvCacheDtype = input.kvCacheDtype ?? KvCacheDtype.AUTO;
+    const kvElementBytes = KV_ELEMENT_BYTES[kvCacheDtype];
+    if (kvElementBytes === undefined) throw invalid(where, 'kvCacheDtype', kvCacheDtype, `must be one of ${Object.values(KvCacheDtype).join(', ')}`);
+    const tp = input.decodeTensorParallelSize ?? 1;
+    const blockSize = input.blockSize ?? 16;
+    const shape: EngineShape = {
+      where,
+      architecture: arch,
+      tensorParallelSize: tp,
+      pipelineParallelSize: 1,
+      kvElementBytes,
+      blockSize,
+      maxModelLen: input.promptTokens,
+      maxNumBatchedTokens: input.promptTokens,
+      version: VllmImage.DEFAULT.version,
+    };
+    const blocks = Math.ceil(input.promptTokens / blockSize);
+    const perRank = pageBytesPerLayer(shape) * arch.numHiddenLayers * blocks;
+    const total = perRank * tp;
+    const notes: string[] = [];
+    if (arch.slidingWindow !== undefined) notes.push('sliding-window layers counted in full: an upper bound');
+    const bw = input.bandwidthBytesPerSecond;
+    if (bw !== undefined && !(bw > 0)) throw invalid(where, 'bandwidthBytesPerSecond', bw, 'must be positive');
+    return {
+      promptTokens: input.promptTokens,
+      bytesPerDecodeRank: perRank,
+      bytesPerRequest: total,
+      bandwidthBytesPerSecond: bw,
+      transferSeconds: bw !== undefined ? total / bw : undefined,
+      notes,
+    };
+  }
+
+  private constructor() {}
+}
+
+function exactRange(v: number): Range {
+  return { value: v, lower: v, upper: v };
+}
+
+function scale(r: Range, k: number): CapacityRange {
+  return { value: r.value * k, lower: r.lower * k, upper: r.upper * k };
+}
+
+function defaultUtilization(where: string, version: VllmVersion): number {
+  const rule = known(version, Capability.GPU_MEMORY_UTILIZATION_DEFAULT_092);
+  if (rule === true) return 0.92;
+  // 0.9 through 0.19.0 (the long-standing default: vllm-project/vllm PR #2162 documents it).
+  if (rule === false) return 0.9;
+  throw invalid(where, 'gpuMemoryUtilization', undefined,
+    `must be set for vLLM ${version}: its default is not confirmed (0.9 up to 0.19.0, 0.92 from 0.22.0: ${sourceOf(Capability.GPU_MEMORY_UTILIZATION_DEFAULT_092)})`);
+}
+
+interface Shared {
+  readonly shape: Omit<EngineShape, 'maxNumBatchedTokens'>;
+  readonly version: VllmVersion;
+  readonly dp: number;
+  readonly notes: string[];
+}
+
+function resolveShape(where: string, input: EngineSizingOptions, _mnbt: number | undefined): Shared {
+  const arch = input.architecture;
+  const version = input.vllmVersion !== undefined ? VllmVersion.of(input.vllmVersion) : VllmImage.DEFAULT.version;
+  const tp = input.tensorParallelSize ?? 1;
+  const pp = input.pipelineParallelSize ?? 1;
+  const dp = input.dataParallelSize ?? 1;
+  if (arch.numHiddenLayers === undefined) {
+    throw invalid(where, 'architecture.numHiddenLayers', undefined, 'is needed to size the KV cache');
+  }
+  if (pp > arch.numHiddenLayers) {
+    throw invalid(where, 'pipelineParallelSize', pp, `must not exceed the number of layers (${arch.numHiddenLayers})`);
+  }
+  if (arch.attention === 'hybrid-mamba') {
+    throw invalid(where, 'architecture.attention', arch.attention,
+      'is not sized by this planner yet: Mamba state pages (vllm/v1/kv_cache_interface.py MambaSpec) need state shapes the architecture does not carry');
+  }
+  const maxModelLen = input.maxModelLen ?? arch.maxPositionEmbeddings;
+  if (maxModelLen === undefined) {
+    throw invalid(where, 'maxModelLen', undefined, "is needed: the architecture has no maxPositionEmbeddings (vLLM's default)");
+  }
+  const kvCacheDtype = input.kvCacheDtype ?? KvCacheDtype.AUTO;
+  const kvElementBytes = KV_ELEMENT_BYTES[kvCacheDtype];
+  if (kvElementBytes === undefined) {
+    throw invalid(where, 'kvCacheDtype', kvCacheDtype, `must be one of ${Object.values(KvCacheDtype).join(', ')}`);
+  }
+  const notes: string[] = [];
+  return {
+    shape: {
+      where,
+      architecture: arch,
+      tensorParallelSize: tp,
+      pipelineParallelSize: pp,
+      kvElementBytes,
+      // CacheConfig.DEFAULT_BLOCK_SIZE = 16 (vllm/config/cache.py, 0.22.0 and 0.32.0 wheels).
+      blockSize: input.blockSize ?? 16,
+      maxModelLen,
+      version,
+    },
+    version,
+    dp,
+    notes,
+  };
+}
+
+function planStage(shape: EngineShape, stageLayers: number, available: Range) {
+  const pool = stagePool(shape, stageLayers);
+  const v = capacityOf(shape, pool, available.value);
+  const lo = capacityOf(shape, pool, available.lower);
+  const hi = capacityOf(shape, pool, available.upper);
+  return {
+    kvBytesPerToken: pool.bytesPerBlock / shape.blockSize,
+    requestKvBytes: {
+      value: pool.blocksPerRequest.value * pool.bytesPerBlock,
+      lower: pool.blocksPerRequest.lower * pool.bytesPerBlock,
+      upper: pool.blocksPerRequest.upper * pool.bytesPerBlock,
+    },
+    numGpuBlocks: { value: v.blocks, lower: lo.blocks, upper: hi.blocks },
+    kvCacheTokens: { value: v.tokens.value, lower: lo.tokens.lower, upper: hi.tokens.upper },
+    maxConcurrency: { value: v.concurrency.value, lower: lo.concurrency.lower, upper: hi.concurrency.upper },
+  };
+}
+
