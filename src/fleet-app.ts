@@ -187,7 +187,12 @@ function isChart(c: IConstruct): c is Chart {
 
 /** A chart's own API objects in dependency order (objects of nested charts belong to those charts). */
 function chartToKube(chart: Chart): ApiObject[] {
-  return new DependencyGraph(chart.node).topology()
+  const all = chart.node.findAll();
+  // Without a single dependency under the chart, DependencyGraph's topology is the tree's pre-order: every
+  // vertex is a root, adopted in insertion order (keys are construct paths; only a top-level chart's own path,
+  // never an ApiObject's, can look like an array index). Building the graph would cost as much as rendering.
+  const ordered = all.every(c => c.node.dependencies.length === 0) ? all : new DependencyGraph(chart.node).topology();
+  return ordered
     .filter((c): c is ApiObject => c instanceof ApiObject)
     .filter(c => Chart.of(c) === chart);
 }

@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Names } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DecodeTier } from './decode-tier';
@@ -9,7 +9,7 @@ import { Transport } from './private/connector-context';
 import { invalid, requireInteger } from './private/errors';
 import { requireDns1123Label } from './private/k8s-syntax';
 import {
-  COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
+  COMPONENT_LABEL, INSTANCE_LABEL, instanceLabelValue, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
 } from './private/labels';
 import { validatePair } from './private/pair-rules';
 import { DEFAULT_HTTP_PORT, HTTP_PORT_NAME } from './private/ports';
@@ -164,7 +164,7 @@ export class PdRouter extends Construct {
 
     const labels = {
       [NAME_LABEL]: ROUTER_APP_NAME,
-      [INSTANCE_LABEL]: Names.toLabelValue(this.node.scope ?? this),
+      [INSTANCE_LABEL]: instanceLabelValue(this.node.scope ?? this),
       [COMPONENT_LABEL]: 'router',
     };
     const allLabels = { ...labels, [MANAGED_BY_LABEL]: MANAGED_BY };

@@ -1,4 +1,4 @@
-import { ApiObject, Duration, Lazy, Names, Yaml } from 'cdk8s';
+import { ApiObject, Duration, Lazy, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Accelerator } from './accelerator';
 import { KvConnector } from './kv-connector';
@@ -7,13 +7,13 @@ import { IPdTier } from './pd-tier';
 import { checkStruct } from './private/boundary';
 import { RouterEndpoint, TierConnectorRendering } from './private/connector-context';
 import { invalid } from './private/errors';
-import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels';
+import { COMPONENT_LABEL, instanceLabelValue, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels';
 import { Contribution, MergedPod, PodContribution, PodVolume } from './private/pod-contribution';
 import { VLLM_TIER_PROPS } from './private/tier-keys';
 import { resolveTierSpec, TierSpec } from './private/tier-spec';
 import { renderServeArgs } from './private/vllm-args';
 import {
-  mergeTierPod, NO_SURGE_ROLLOUT, renderDeployment, renderTierPodTemplate, renderTierService, TierContributions,
+  mergeTierPod, NO_SURGE_ROLLOUT, renderDeployment, renderTierPodTemplate, renderTierService,
 } from './private/workload';
 import { KvRole, TierRole } from './roles';
 import { KvCacheDtype, VllmTierProps } from './tier-options';
@@ -91,6 +91,8 @@ export abstract class VllmTier extends Construct implements IPdTier {
   private readonly connectorFiles: PodVolume[];
   private router?: RouterBinding;
   private autoscaled = false;
+  private readonly renderings = new Map<RouterBinding | undefined, TierConnectorRendering>();
+  private readonly merges = new Map<RouterBinding | undefined, MergedPod>();
 
   protected constructor(scope: Construct, id: string, role: TierRole, props: VllmTierProps) {
     super(scope, id);
@@ -108,7 +110,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
         `already holds ${role} tier '${twin.node.path}': put each PD deployment in its own scope (a Construct or a PdService)`);
     }
     // ---- 1. resolve: defaults, rules, the connector's rules; the only input of the stages below
-    const spec = resolveTierSpec({ where, role, instance: Names.toLabelValue(this.node.scope ?? this), props });
+    const spec = resolveTierSpec({ where, role, instance: instanceLabelValue(this.node.scope ?? this), props });
     this._spec = spec;
     this.role = role;
     this.model = spec.model;
@@ -132,7 +134,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
 
     // ---- 2. contribute: the connector's config files become ConfigMaps of this tier (content read at synth,
     // when the router's address is known); then everything is merged once now, so collisions fail here.
-    this.connectorFiles = this.kvConnector._render(spec).configFiles.map((file, i) => {
+    this.connectorFiles = this.connectorRendering().configFiles.map((file, i) => {
       let fileScope: Construct = this;
       for (const part of file.path.slice(0, -1)) fileScope = (fileScope.node.tryFindChild(part) as Construct) ?? new Construct(fileScope, part);
       const cm = new ApiObject(fileScope, file.path[file.path.length - 1], {
@@ -241,16 +243,22 @@ export abstract class VllmTier extends Construct implements IPdTier {
     this.router = binding;
   }
 
+  // The spec, the connector and a binding never change, so each (binding or none) is rendered and merged once:
+  // the constructor, the router's bind, the ConfigMaps and the pod template at synth share the results.
   private connectorRendering(router = this.router): TierConnectorRendering {
-    return this.kvConnector._render(this._spec, router?.endpoint);
+    return memo(this.renderings, router, () => this.kvConnector._render(this._spec, router?.endpoint));
   }
 
   private mergedPod(router = this.router): MergedPod {
-    const contributions: TierContributions = {
+    return memo(this.merges, router, () => mergeTierPod(this._spec, {
       connector: { from: this.kvConnector.displayName, pod: this.connectorRendering(router).pod },
       router: router?.contribution,
       configVolumes: this.connectorFiles,
-    };
-    return mergeTierPod(this._spec, contributions);
+    }));
   }
+}
+
+function memo<K, V>(cache: Map<K, V>, key: K, make: () => V): V {
+  if (!cache.has(key)) cache.set(key, make());
+  return cache.get(key)!;
 }
