@@ -98,6 +98,11 @@ project.tasks.tryFind('package-all')?.spawn(project.tasks.tryFind('package:js')!
 // and example code that does not compile fails the suite.
 project.testTask.prependExec('tsc --noEmit -p test/tsconfig.json');
 
+// Node prints an uncaught error's throw line (a file of this package) above its message unless the line is
+// marked; the marker makes plain `node main.js` print the message first (scripts/mark-throw-sites.ts). Part
+// of compile itself, so every lib/ (npm pack, npm run bench, the release) has it.
+project.compileTask.exec('ts-node --transpile-only --project test/tsconfig.json scripts/mark-throw-sites.ts');
+
 project.addTask('package:codegen', {
   description: 'Generate Python, Java, .NET and Go bindings (code only) to check the API works in every jsii language',
   steps: [

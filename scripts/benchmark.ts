@@ -10,6 +10,8 @@
  *   apps:    App = cdk8s's stock App.synth(); FleetApp = this library's FleetApp.synth()
  *   floor:   the same objects, read back from the library's output, written as plain cdk8s ApiObjects
  *            into the same charts and synthesized by the same app class
+ *   ratio:   lib wall time / floor wall time (medians); cpu ratio: the same for the process's CPU time
+ *            (user + system, all threads), which a busy machine disturbs less than wall time
  *
  * Environment: BENCH_SIZES=1,100,1000,2000  BENCH_RUNS=3  BENCH_APPS=App,FleetApp  BENCH_LAYOUTS=fleet,single
  */
@@ -25,7 +27,7 @@ type AppKind = 'App' | 'FleetApp';
 type Subject = 'lib' | 'floor';
 interface Case { readonly n: number; readonly layout: Layout; readonly app: AppKind; readonly subject: Subject; readonly input: string }
 interface Result {
-  readonly constructMs: number; readonly synthMs: number; readonly totalMs: number;
+  readonly constructMs: number; readonly synthMs: number; readonly totalMs: number; readonly cpuMs: number;
   readonly startRssMb: number; readonly peakRssMb: number; readonly objects: number; readonly bytes: number; readonly sha: string;
 }
 
@@ -42,6 +44,7 @@ function runCase(c: Case): Result {
   const startRssMb = process.memoryUsage().rss / 2 ** 20;
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-bench-'));
 
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const app = c.app === 'App' ? new cdk8s.App({ outdir }) : new pd.FleetApp({ outdir });
   const charts = c.layout === 'fleet'
@@ -71,6 +74,7 @@ function runCase(c: Case): Result {
   const t1 = process.hrtime.bigint();
   app.synth();
   const t2 = process.hrtime.bigint();
+  const cpu = process.cpuUsage(cpu0);
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
 
   // Untimed: output size, a digest to compare library and floor, and (from the library) the floor's input:
@@ -90,6 +94,7 @@ function runCase(c: Case): Result {
   fs.rmSync(outdir, { recursive: true, force: true });
   return {
     constructMs: Number(t1 - t0) / 1e6, synthMs: Number(t2 - t1) / 1e6, totalMs: Number(t2 - t0) / 1e6,
+    cpuMs: (cpu.user + cpu.system) / 1e3,
     startRssMb, peakRssMb, objects, bytes: docs.reduce((a, d) => a + Buffer.byteLength(d), 0), sha,
   };
 }
@@ -123,7 +128,7 @@ function main(): void {
   const [load1] = os.loadavg();
   console.log(`# ${new Date().toISOString()}  node ${process.version}  ${os.cpus().length}x ${os.cpus()[0]?.model}  ` +
     `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB  load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}  runs=${runs} (medians)`);
-  const header = ['layout', 'app', 'N', 'objects', 'MB out', 'lib ms', 'floor ms', 'ratio', 'construct us/svc', 'synth ms', 'peak RSS MB lib/floor', 'same bytes'];
+  const header = ['layout', 'app', 'N', 'objects', 'MB out', 'lib ms', 'floor ms', 'ratio', 'cpu ratio', 'construct us/svc', 'synth ms', 'peak RSS MB lib/floor', 'same bytes'];
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
   const totals = new Map<string, number>();
@@ -143,6 +148,7 @@ function main(): void {
         const l = libRuns[0];
         console.log(`| ${[
           layout, app, n, l.objects, (l.bytes / 1e6).toFixed(2), libMs.toFixed(0), floorMs.toFixed(0), (libMs / floorMs).toFixed(2),
+          (median(libRuns.map(x => x.cpuMs)) / median(floorRuns.map(x => x.cpuMs))).toFixed(2),
           (median(libRuns.map(x => x.constructMs)) * 1000 / n).toFixed(0), median(libRuns.map(x => x.synthMs)).toFixed(0),
           `${median(libRuns.map(x => x.peakRssMb)).toFixed(0)}/${median(floorRuns.map(x => x.peakRssMb)).toFixed(0)}`,
           libRuns.every(x => x.sha === floorRuns[0].sha) ? 'yes' : 'NO',

@@ -40,7 +40,8 @@ export class FleetApp extends App {
   public synth(): void {
     fs.mkdirSync(this.outdir, { recursive: true });
     const hasDependantCharts = this._prepare();
-    const charts = this.charts;
+    // App's `charts`, ordered the same way (cdk8s builds a dependency graph of the whole app for it).
+    const charts = topology(this).filter(isChart);
     switch (this.yamlOutputType) {
       case YamlOutputType.FILE_PER_APP: {
         const objects = charts.flatMap(renderChart);
@@ -84,7 +85,7 @@ export class FleetApp extends App {
     }
     if (this.recordsMetadata) {
       const resources: { [name: string]: { path: string } } = {};
-      for (const apiObject of this.charts.flatMap(chartToKube)) {
+      for (const apiObject of charts.flatMap(chartToKube)) {
         resources[apiObject.name] = { path: apiObject.node.path };
       }
       fs.writeFileSync(path.join(this.outdir, 'construct-metadata.json'), JSON.stringify({ version: '1.0.0', resources }));
@@ -96,7 +97,7 @@ export class FleetApp extends App {
    */
   public synthYaml(): string {
     this._prepare();
-    return Yaml.stringify(...this.charts.flatMap(renderChart));
+    return Yaml.stringify(...topology(this).filter(isChart).flatMap(renderChart));
   }
 
   /**
@@ -187,9 +188,22 @@ function isChart(c: IConstruct): c is Chart {
 
 /** A chart's own API objects in dependency order (objects of nested charts belong to those charts). */
 function chartToKube(chart: Chart): ApiObject[] {
-  return new DependencyGraph(chart.node).topology()
+  return topology(chart)
     .filter((c): c is ApiObject => c instanceof ApiObject)
     .filter(c => Chart.of(c) === chart);
+}
+
+/**
+ * `new DependencyGraph(root.node).topology()`, without building the graph when nothing under `root` has a
+ * dependency (a fleet's charts usually have none): then every vertex is a root of its own, adopted in the order
+ * of the graph's vertex table (an object keyed by construct path), which is what this returns.
+ */
+function topology(root: IConstruct): IConstruct[] {
+  const all = root.node.findAll();
+  if (all.some(c => c.node.dependencies.length > 0)) return new DependencyGraph(root.node).topology();
+  const byPath: { [constructPath: string]: IConstruct } = {};
+  for (const c of all) byPath[c.node.path] = c;
+  return Object.values(byPath);
 }
 
 /** What `chart.toJson()` returns, without repeating the app-wide pass `_prepare` did. */

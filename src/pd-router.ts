@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Names } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DecodeTier } from './decode-tier';
@@ -16,7 +16,7 @@ import {
 import { invalid, requireInteger } from './private/errors';
 import { requireDns1123Label } from './private/k8s-syntax';
 import {
-  COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
+  COMPONENT_LABEL, INSTANCE_LABEL, instanceLabelValue, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
 } from './private/labels';
 import { renderMonitor, resolveMonitoring } from './private/monitoring';
 import { PdPoliciesInput, PolicyTier, renderPdNetworkPolicies } from './private/network-policy';
@@ -261,7 +261,7 @@ export class PdRouter extends Construct {
     if (container !== undefined) {
       const labels = {
         [NAME_LABEL]: ROUTER_APP_NAME,
-        [INSTANCE_LABEL]: Names.toLabelValue(this.node.scope ?? this),
+        [INSTANCE_LABEL]: instanceLabelValue(this.node.scope ?? this),
         [COMPONENT_LABEL]: 'router',
       };
       const allLabels = { ...labels, [MANAGED_BY_LABEL]: MANAGED_BY };

@@ -1,4 +1,4 @@
-import { ApiObject, Duration, Lazy, Names, Yaml } from 'cdk8s';
+import { ApiObject, Duration, Lazy, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Accelerator } from './accelerator';
 import { EplbConfig } from './expert-parallel';
@@ -10,7 +10,7 @@ import { checkStruct } from './private/boundary';
 import { RouterEndpoint, TierConnectorRendering } from './private/connector-context';
 import { checkDisruptionBudget, NO_SURGE_ROLLOUT, renderDisruptionBudget } from './private/disruption';
 import { invalid } from './private/errors';
-import { COMPONENT_LABEL, LWS_LEADER_ADDRESS_ENV, LWS_WORKER_INDEX_ENV, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels';
+import { COMPONENT_LABEL, instanceLabelValue, LWS_LEADER_ADDRESS_ENV, LWS_WORKER_INDEX_ENV, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels';
 import { renderMonitor } from './private/monitoring';
 import { Contribution, MergedPod, PodContribution, PodPort, PodVolume } from './private/pod-contribution';
 import { DP_RPC_PORT, HTTP_PORT_NAME, MASTER_PORT, METRICS_PATH } from './private/ports';
@@ -20,7 +20,7 @@ import { VLLM_TIER_PROPS } from './private/tier-keys';
 import { resolveTierSpec, TierSpec } from './private/tier-spec';
 import { EngineSettings, renderServeArgs } from './private/vllm-args';
 import {
-  mergeTierPod, renderDeployment, renderLeaderWorkerSet, renderTierPodTemplate, renderTierService, servingPort, TierContributions,
+  mergeTierPod, renderDeployment, renderLeaderWorkerSet, renderTierPodTemplate, renderTierService, servingPort,
 } from './private/workload';
 import { KvRole, TierRole } from './roles';
 import { KvCacheDtype, VllmTierProps } from './tier-options';
@@ -142,6 +142,8 @@ export abstract class VllmTier extends Construct implements IPdTier {
   private scaling?: ScalingRange;
   /** Whether the user set `replicas` (an autoscaler's range must then hold it: it is not silently dropped). */
   private readonly replicasSet: boolean;
+  private readonly renderings = new Map<RouterBinding | undefined, TierConnectorRendering>();
+  private readonly merges = new Map<RouterBinding | undefined, MergedPod>();
 
   protected constructor(scope: Construct, id: string, role: TierRole, props: VllmTierProps) {
     super(scope, id);
@@ -160,7 +162,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
         `already holds ${role} tier '${twin.node.path}': put each PD deployment in its own scope (a Construct or a PdService)`);
     }
     // ---- 1. resolve: defaults, rules, the connector's rules; the only input of the stages below
-    const spec = resolveTierSpec({ where, role, instance: Names.toLabelValue(this.node.scope ?? this), props });
+    const spec = resolveTierSpec({ where, role, instance: instanceLabelValue(this.node.scope ?? this), props });
     this._spec = spec;
     // The capacity plan, a function of the spec: fails here when the weights or one maxModelLen request do not
     // fit, or minConcurrency is not met; warns (cdk8s annotations) when only a bound falls short.
@@ -190,7 +192,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
 
     // ---- 2. contribute: the connector's config files become ConfigMaps of this tier (content read at synth,
     // when the router's address is known); then everything is merged once now, so collisions fail here.
-    this.connectorFiles = this.kvConnector._render(spec).configFiles.map((file, i) => {
+    this.connectorFiles = this.connectorRendering().configFiles.map((file, i) => {
       let fileScope: Construct = this;
       for (const part of file.path.slice(0, -1)) fileScope = (fileScope.node.tryFindChild(part) as Construct) ?? new Construct(fileScope, part);
       const cm = new ApiObject(fileScope, file.path[file.path.length - 1], {
@@ -409,17 +411,23 @@ export abstract class VllmTier extends Construct implements IPdTier {
     return this.mergedPod().ports;
   }
 
+  // The spec, the connector and a binding never change, so each (binding or none) is rendered and merged once:
+  // the constructor, the router's bind, the ConfigMaps and the pod template at synth share the results.
   private connectorRendering(router = this.router): TierConnectorRendering {
-    return this.kvConnector._render(this._spec, router?.endpoint);
+    return memo(this.renderings, router, () => this.kvConnector._render(this._spec, router?.endpoint));
   }
 
   private mergedPod(router = this.router): MergedPod {
-    const contributions: TierContributions = {
+    return memo(this.merges, router, () => mergeTierPod(this._spec, {
       connector: { from: this.kvConnector.displayName, pod: this.connectorRendering(router).pod },
       router: router?.contribution,
       routerHttp: router?.http,
       configVolumes: this.connectorFiles,
-    };
-    return mergeTierPod(this._spec, contributions);
+    }));
   }
+}
+
+function memo<K, V>(cache: Map<K, V>, key: K, make: () => V): V {
+  if (!cache.has(key)) cache.set(key, make());
+  return cache.get(key)!;
 }

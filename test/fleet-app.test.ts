@@ -93,6 +93,34 @@ describe('FleetApp', () => {
     expect(synthTo(p => new FleetApp(p), props)).toEqual(stock);
   });
 
+  test('orders charts without dependencies as App does, numeric chart ids first', () => {
+    // App orders charts by a dependency graph keyed by construct path, so ids that look like array indices
+    // come first; FleetApp skips the graph when nothing depends on anything and must keep that order.
+    const build = (app: App) => {
+      for (const id of ['b', '10', '2', 'a']) {
+        const chart = new Chart(app, id, { namespace: 'llm' });
+        new ApiObject(chart, 'First', { apiVersion: 'v1', kind: 'ConfigMap', data: { chart: id } });
+        new ApiObject(chart, 'Second', { apiVersion: 'v1', kind: 'Secret', stringData: { chart: id } });
+      }
+      return app;
+    };
+    const stock = build(new App()).synthYaml();
+    expect(stock.indexOf('chart: "2"')).toBeLessThan(stock.indexOf('chart: "10"'));
+    expect(build(new FleetApp()).synthYaml()).toBe(stock);
+    for (const yamlOutputType of [YamlOutputType.FILE_PER_APP, YamlOutputType.FILE_PER_CHART]) {
+      const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-app-'));
+      const fleetDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-app-'));
+      try {
+        build(new App({ outdir, yamlOutputType })).synth();
+        build(new FleetApp({ outdir: fleetDir, yamlOutputType })).synth();
+        expect(files(fleetDir)).toEqual(files(outdir));
+      } finally {
+        fs.rmSync(outdir, { recursive: true, force: true });
+        fs.rmSync(fleetDir, { recursive: true, force: true });
+      }
+    }
+  });
+
   test('synthYaml() returns the same string as App', () => {
     expect(fleet(new FleetApp()).synthYaml()).toBe(fleet(new App()).synthYaml());
   });

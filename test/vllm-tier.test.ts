@@ -2,7 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import { Cpu, EnvValue, Secret } from 'cdk8s-plus-28';
 import { argValue, chart, container, env, find, synth } from './util';
 import {
-  Accelerator, AttentionKind, DecodeTier, KvCacheDtype, KvConnector, Model, ModelCache, NixlTransferMode, PrefillTier, VllmImage,
+  Accelerator, AttentionKind, DecodeTier, KvCacheDtype, KvConnector, Model, ModelCache, NixlTransferMode, PdService, PrefillTier, VllmImage,
 } from '../src';
 
 const model = Model.LLAMA_3_1_8B_INSTRUCT;
@@ -320,5 +320,18 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
 
   test('fails without a model', () => {
     expect(() => new PrefillTier(chart(), 'P', {} as any)).toThrow(/'model' \(undefined\) is required/);
+  });
+
+  test('renders its connector once per router binding, and not again at synth', () => {
+    const kvConnector = KvConnector.nixl();
+    const render = jest.spyOn(kvConnector._impl, 'render');
+    const c = chart();
+    new PdService(c, 'Svc', { model, kvConnector });
+    // Per tier: its spec (the connector's engine defaults), the tier without a router and the tier with its
+    // router; plus the pair check's node-fit rule on prefill (NIXL pins no pod to a node, so it stops there).
+    expect(render).toHaveBeenCalledTimes(2 * 3 + 1);
+    render.mockClear();
+    synth(c);
+    expect(render).not.toHaveBeenCalled();
   });
 });

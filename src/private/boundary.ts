@@ -194,10 +194,28 @@ export function enumOf(enumObject: Record<string, string>, name: string): Check 
 export function instanceOf(ctor: Function, hint: string): Check {
   return (where, prop, value) => {
     if (!(value instanceof ctor)) {
-      throw invalid(where, prop, describe(value), `must be ${/^[AEIOU]/.test(ctor.name) ? 'an' : 'a'} ${ctor.name} (${hint})`);
+      throw invalid(where, prop, describe(value), `must be ${/^[AEIOU]/.test(ctor.name) ? 'an' : 'a'} ${ctor.name} (${hint})${otherCopy(ctor, value)}`);
     }
     return value;
   };
+}
+
+/**
+ * Why a value of the same class name is still refused: it comes from another package (cdk8s-plus-33's `Cpu` for
+ * cdk8s-plus-28's; TypeScript accepts it, the shapes match) or another copy of the same one. jsii classes
+ * carry their fully qualified name.
+ */
+function otherCopy(ctor: Function, value: unknown): string {
+  const fqn = (c: unknown): string | undefined => (c as any)?.[Symbol.for('jsii.rtti')]?.fqn;
+  const want = fqn(ctor);
+  const got = typeof value === 'object' && value !== null ? fqn(Object.getPrototypeOf(value)?.constructor) : undefined;
+  if (want === undefined || got === undefined) return '';
+  const [wantPackage] = want.split('.');
+  const [gotPackage] = got.split('.');
+  if (got.slice(gotPackage.length) !== want.slice(wantPackage.length)) return '';
+  return got === want
+    ? `; this ${ctor.name} comes from a second copy of ${wantPackage}: make the app install one ${wantPackage}`
+    : `; this ${ctor.name} comes from ${gotPackage}, and the library takes ${wantPackage}'s: import ${ctor.name} from '${wantPackage}'`;
 }
 
 /** A cdk8s Size of whole bytes that fits a double exactly (so it renders without exponent). */

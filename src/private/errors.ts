@@ -48,7 +48,9 @@ export function withoutOwnFrames(stack: string | undefined, limit: number): stri
   const first = lines.findIndex(l => /^\s+at /.test(l));
   if (first < 0) return stack;
   const frames = lines.slice(first).filter(l => !OWN_DIRS.some(d => l.includes(d)));
-  return [...lines.slice(0, first), ...frames.slice(0, Math.max(limit, 0))].join('\n');
+  // Built-ins the package called on its way (`at Array.map (<anonymous>)`) are not the caller's either.
+  const callerAt = frames.findIndex(l => !/\((<anonymous>|native)\)$|^\s+at (<anonymous>|native)$/.test(l));
+  return [...lines.slice(0, first), ...frames.slice(Math.max(callerAt, 0)).slice(0, Math.max(limit, 0))].join('\n');
 }
 
 /**

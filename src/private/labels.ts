@@ -1,6 +1,9 @@
 /**
  * Label keys shared by tiers and router.
  */
+import { Names } from 'cdk8s';
+import { IConstruct } from 'constructs';
+
 // Recommended labels: https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/
 export const NAME_LABEL = 'app.kubernetes.io/name';
 export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
@@ -21,3 +24,16 @@ export const LWS_EXCLUSIVE_TOPOLOGY_ANNOTATION = 'leaderworkerset.sigs.k8s.io/ex
 export const LWS_LEADER_ADDRESS_ENV = 'LWS_LEADER_ADDRESS';
 export const LWS_GROUP_SIZE_ENV = 'LWS_GROUP_SIZE';
 export const LWS_WORKER_INDEX_ENV = 'LWS_WORKER_INDEX';
+
+// Both tiers and the router of one PD deployment label their objects with the same instance value.
+const instanceValues = new WeakMap<IConstruct, string>();
+
+/** The `app.kubernetes.io/instance` value of the PD deployment in `scope` (computed once per scope). */
+export function instanceLabelValue(scope: IConstruct): string {
+  let v = instanceValues.get(scope);
+  if (v === undefined) {
+    v = Names.toLabelValue(scope);
+    instanceValues.set(scope, v);
+  }
+  return v;
+}

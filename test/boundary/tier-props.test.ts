@@ -7,7 +7,19 @@ import { chart, synth, unsized } from '../util';
 const model = unsized(Model.LLAMA_3_1_8B_INSTRUCT);
 const prefill = (props: any) => () => new PrefillTier(chart(), 'P', { model, ...props });
 
+/** A class of another cdk8s-plus major (same name and shape; jsii names it by its own package). */
+function fromOtherPlus<T extends Function>(cls: T, pkg: string): object {
+  class Other {}
+  Object.defineProperty(Other, 'name', { value: cls.name });
+  (Other as any)[Symbol.for('jsii.rtti')] = { fqn: `${pkg}.${cls.name}`, version: '2.5.57' };
+  return new Other();
+}
+
 const rows: Array<[string, any, string | RegExp]> = [
+  ['a Cpu of cdk8s-plus-33 (what cdk8s init installs)', { resources: { cpu: fromOtherPlus(Cpu, 'cdk8s-plus-33') } },
+    "'resources.cpu' ('<Cpu>') must be a Cpu (e.g. Cpu.units(8) or Cpu.millis(500)); this Cpu comes from cdk8s-plus-33, and the library takes cdk8s-plus-28's: import Cpu from 'cdk8s-plus-28'"],
+  ['an EnvValue of a second cdk8s-plus-28 install', { extraEnv: [{ name: 'A', value: fromOtherPlus(EnvValue, 'cdk8s-plus-28') }] },
+    "'extraEnv[0].value' ('<EnvValue>') must be an EnvValue (e.g. EnvValue.fromValue('1') or EnvValue.fromSecretValue(...)); this EnvValue comes from a second copy of cdk8s-plus-28"],
   ['a typo in a prop name, with a suggestion', { replica: 2 }, "'replica' (2) is not a prop of VllmTierProps (did you mean 'replicas'?)"],
   ['an unknown prop without a near name', { gpus: 2 }, "'gpus' (2) is not a prop of VllmTierProps; known props: replicas,"],
   ['a string for replicas', { replicas: '2' }, "'replicas' ('2') must be an integer >= 1"],

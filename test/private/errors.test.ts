@@ -1,4 +1,8 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { markThrowSites } from '../../scripts/mark-throw-sites';
 import { KvConnector, Model, PdService } from '../../src';
 import { invalid, requireInteger, show, withoutOwnFrames } from '../../src/private/errors';
 import { chart } from '../util';
@@ -102,6 +106,39 @@ describe('error stacks', () => {
     const e = thrown(() => new PdService(chart(), 'Svc', {} as any));
     expect(e.message).toBe("PdService 'test/Svc': 'model' (undefined) is required: pass Model.of(...) or a catalogue entry such as Model.LLAMA_3_1_8B_INSTRUCT");
     expect(e.stack!.split('\n')[1]).toContain(__filename);
+  });
+
+  test('drop the built-ins the library called before the caller\'s frame', () => {
+    const lib = path.join(__dirname, '..', '..', 'lib', 'private', 'boundary.js');
+    const stack = ['Error: x', `    at check (${lib}:1:1)`, '    at Array.map (<anonymous>)', `    at build (${lib}:2:2)`,
+      '    at Object.<anonymous> (/app/main.js:5:1)', '    at Array.forEach (<anonymous>)'].join('\n');
+    expect(withoutOwnFrames(stack, 10)).toBe('Error: x\n    at Object.<anonymous> (/app/main.js:5:1)\n    at Array.forEach (<anonymous>)');
+  });
+
+  test('an uncaught error from a marked throw site prints its message first (plain node, compiled code)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'throw-site-'));
+    try {
+      const libCode = "exports.check = (v) => {\n  if (v < 1) throw new Error(`'replicas' (${v}) must be an integer >= 1`);\n};\n";
+      fs.writeFileSync(path.join(dir, 'lib.js'), markThrowSites('lib.js', libCode));
+      fs.writeFileSync(path.join(dir, 'main.js'), "require('./lib').check(0);\n");
+      const run = spawnSync(process.execPath, [path.join(dir, 'main.js')], { encoding: 'utf-8' });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr.split('\n')[0]).toBe("Error: 'replicas' (0) must be an integer >= 1");
+      // Unmarked, Node prints the library's throw line first.
+      fs.writeFileSync(path.join(dir, 'lib.js'), libCode);
+      expect(spawnSync(process.execPath, [path.join(dir, 'main.js')], { encoding: 'utf-8' }).stderr.split('\n')[0]).toContain('lib.js:2');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('markThrowSites marks each throw once and keeps the line numbers', () => {
+    const code = 'function f(a) {\n  if (!a) throw new Error(`no\nthrow here`);\n  throw a;\n}\n';
+    const once = markThrowSites('f.js', code);
+    expect(markThrowSites('f.js', once)).toBe(once);
+    expect(once.split('\n').length).toBe(code.split('\n').length);
+    expect(once.match(/node-do-not-add-exception-line/g)).toHaveLength(2);
+    expect(once).toContain('`no\nthrow here`');
   });
 
   test('withoutOwnFrames leaves a stack without frames as it is', () => {
