@@ -59,6 +59,15 @@ export class PdReport {
   private constructor() {}
 }
 
+/** Where clients call: the router's URL, or why there is none (the llm-d strategy: a Gateway of the user's). */
+function clientsLine(service: PdService): string {
+  try {
+    return `Clients call \`${service.url}\`.`;
+  } catch (e) {
+    return `Clients call no router Service of this library's (${(e as Error).message.replace(/^PdRouter '[^']*': no url: /, '')}).`;
+  }
+}
+
 function serviceSection(service: PdService): string[] {
   const { prefill, decode, router } = service;
   const p = prefill._spec;
@@ -67,7 +76,7 @@ function serviceSection(service: PdService): string[] {
     `## PdService \`${service.node.path}\``,
     '',
     `Model \`${p.model.name}\`, vLLM ${p.version} (\`${p.image.image}\`), KV connector ${p.kvConnector.displayName}, router ${router.strategy.displayName}. ` +
-    `Clients call \`${service.url}\`.`,
+    clientsLine(service),
     '',
     '### Topology',
     '',

@@ -1,5 +1,5 @@
 import { Accelerator, All2allBackend, DecodeTier, Interconnect, Model, PdService, PrefillTier } from '../src';
-import { argValue, chart, container, find, synth } from './util';
+import { argValue, chart, container, find, synth, unsized } from './util';
 
 const DEEPSEEK = Model.DEEPSEEK_V3;
 const H200 = Accelerator.NVIDIA_H200;
@@ -92,7 +92,8 @@ describe('expert parallelism', () => {
     expect(tcp._spec.all2allBackend).toBeUndefined();
     const oneNode = new DecodeTier(chart(), 'D', { model: DEEPSEEK, accelerator: H200, dataParallelSize: 8, enableExpertParallel: true, interconnect: Interconnect.roce() });
     expect(oneNode._spec.all2allBackend).toBeUndefined();
-    const noEp = new DecodeTier(chart(), 'D', { model: DEEPSEEK, dataParallelSize: 16, interconnect: Interconnect.roce() });
+    // Unsized: without EP each DP rank would hold every expert, which no GPU fits; the backend default is the point.
+    const noEp = new DecodeTier(chart(), 'D', { model: unsized(DEEPSEEK), dataParallelSize: 16, interconnect: Interconnect.roce() });
     expect(noEp._spec.all2allBackend).toBeUndefined();
     const explicit = new DecodeTier(chart(), 'D', {
       model: DEEPSEEK,

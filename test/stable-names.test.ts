@@ -1,5 +1,5 @@
 import { DecodeTier, Model, PdRouter, PdService, PrefillTier } from '../src';
-import { chart, find, Manifest, message, synth } from './util';
+import { chart, find, Manifest, message, synth, unsized } from './util';
 
 const model = Model.LLAMA_3_1_8B_INSTRUCT;
 const names = (objects: Manifest[]) => objects.map(o => `${o.kind}/${o.metadata.name}`);
@@ -17,7 +17,8 @@ describe('stable names', () => {
       { prefill: { replicas: 3 }, decode: { replicas: 5 } },
       { prefill: { tensorParallelSize: 2 }, decode: { tensorParallelSize: 4, gpuMemoryUtilization: 0.95 } },
       { servedModelName: 'llama', router: { replicas: 3, port: 9000 } },
-      { model: Model.LLAMA_3_1_70B_INSTRUCT },
+      // An unrelated prop: the model (unsized: the test is about names, not capacity).
+      { model: unsized(Model.LLAMA_3_1_70B_INSTRUCT) },
     ]) {
       expect(render(props)).toEqual(base);
     }

@@ -168,7 +168,7 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
     const tier = new PrefillTier(c, 'P', { model: Model.LLAMA_3_1_405B_INSTRUCT, tensorParallelSize: 16 });
     expect(tier.nodesPerReplica).toBe(2);
     expect(tier.gpusPerPod).toBe(8);
-    expect(synth(c).map(o => o.kind)).toEqual(['LeaderWorkerSet', 'Service']);
+    expect(synth(c).map(o => o.kind)).toEqual(['LeaderWorkerSet', 'Service', 'PodDisruptionBudget']);
   });
 
   test('fails when GPUs per pod exceed one node of the accelerator with nodesPerReplica 1', () => {

@@ -28,11 +28,14 @@ export class GatewayInferencePool extends Chart {
         replicas: 1,
         accelerator: Accelerator.NVIDIA_H100_80GB,
         tensorParallelSize: 4,
+        // As in the seed example: decode at TP 2 holds no 131,072-token request (the capacity plan refuses it).
+        maxModelLen: 16384,
       },
       decode: {
         replicas: 2,
         accelerator: Accelerator.NVIDIA_H100_80GB,
         tensorParallelSize: 2,
+        maxModelLen: 16384,
         gpuMemoryUtilization: 0.95,
         sharedMemorySize: Size.gibibytes(20),
       },

@@ -15,6 +15,7 @@ import { PodPort, PortPeer } from '../private/pod-contribution';
 import { MAX_PORT } from '../private/ports';
 import { LIVENESS_TIMING, READINESS_TIMING } from '../private/probes';
 import { RouterContext, RouterImpl, RouterObjects, RouterRendering } from '../private/router-context';
+import { containerSecurityContext, podSecurityContext } from '../private/security';
 import { RouterDiscovery } from '../router-discovery';
 
 /**
@@ -172,6 +173,8 @@ const METRICS_PORT = 9090;
 const CONFIG_DIR = '/config';
 const CONFIG_FILE = 'epp-config.yaml';
 const SIDECAR_NAME = 'routing-sidecar';
+// gcr.io/distroless/static:nonroot's user (the base image of Dockerfile.epp and Dockerfile.sidecar at v0.10.0).
+const EPP_UID = 65532;
 const SIDECAR_PORT_NAME = 'sidecar';
 const POOL_GROUP = 'inference.networking.k8s.io';
 // The llm-d router gateway chart's httpRoute.requestTimeout (config/charts/llm-d-router-gateway/values.yaml).
@@ -345,7 +348,9 @@ export class LlmdRouterImpl implements RouterImpl {
       readinessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString(SIDECAR_PORT_NAME) }, ...READINESS_TIMING },
       livenessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString(SIDECAR_PORT_NAME) }, ...LIVENESS_TIMING },
       // The image runs as 65532 (Dockerfile.sidecar USER 65532:65532).
-      securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+      // Restricted profile (private/security.ts): the sidecar is a static Go proxy that writes no files
+      // (--secure-proxy=false: no self-signed certificate to generate).
+      securityContext: containerSecurityContext(),
     };
     return {
       // No router container: the EPP and its pool are rendered by renderObjects.
@@ -473,6 +478,8 @@ export class LlmdRouterImpl implements RouterImpl {
             serviceAccountName: sa.name,
             priorityClassName: ctx.priorityClassName,
             automountServiceAccountToken: true,
+            // Restricted profile; the image runs as 65532 (Dockerfile.epp `USER 65532:65532` on distroless/static:nonroot, llm-d/llm-d-router@0c4e4ae).
+            securityContext: podSecurityContext(EPP_UID, EPP_UID, false),
             // "this timeout should mirror the longest grace period of the pods within the pool" (routerlib).
             terminationGracePeriodSeconds: Math.max(ctx.prefill.spec.gracePeriodSeconds, ctx.decode.spec.gracePeriodSeconds),
             containers: [{
@@ -492,7 +499,8 @@ export class LlmdRouterImpl implements RouterImpl {
               },
               livenessProbe: { ...probe(ha ? 'liveness' : 'inference-extension'), initialDelaySeconds: 5, periodSeconds: 10 },
               readinessProbe: { ...probe(ha ? 'readiness' : 'inference-extension'), periodSeconds: 2 },
-              securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+              // Restricted profile (private/security.ts): a static Go binary that reads its config and writes no files.
+              securityContext: containerSecurityContext(),
               volumeMounts: [{ name: 'epp-config', mountPath: CONFIG_DIR, readOnly: true }],
             }],
             volumes: [{ name: 'epp-config', configMap: { name: config.name } }],

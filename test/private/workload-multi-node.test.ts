@@ -1,7 +1,7 @@
 import { Size } from 'cdk8s';
 import { Accelerator, All2allBackend, DecodeTier, Interconnect, KvConnector, Model, NixlTransferMode, PdService, PrefillTier, RouterDiscovery, VllmImage } from '../../src';
 import { PortPeer } from '../../src/private/pod-contribution';
-import { chart, find, lwsGroupPods, Manifest, synth } from '../util';
+import { chart, find, lwsGroupPods, Manifest, synth, unsized } from '../util';
 
 const LLAMA_405B = Model.LLAMA_3_1_405B_INSTRUCT;
 const DEEPSEEK = Model.DEEPSEEK_V3;
@@ -155,7 +155,8 @@ describe('multi-node tiers (LeaderWorkerSet)', () => {
 
   test('fails when multi-node tiers break NIXL\'s heterogeneous-TP rule (prefill TP above decode TP with replicated KV heads)', () => {
     expect(() => new PdService(chart(), 'Svc', {
-      model: LLAMA_405B,
+      // Unsized: decode TP 8 cannot hold the 405B weights on H100s; the pair rule is what this test is about.
+      model: unsized(LLAMA_405B),
       prefill: { tensorParallelSize: 16 },
       decode: { tensorParallelSize: 8 },
     })).toThrow(/'decode.tensorParallelSize' \(8\) must be >= prefill's tensorParallelSize \(16\) with NixlConnector on vLLM 0.32.0: prefill TP 16 exceeds the model's 8 KV heads/);

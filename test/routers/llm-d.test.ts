@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration, Testing, Yaml } from 'cdk8s';
 import {
-  EndpointPickerFailureMode, KvConnector, Model, NetworkPeer, PdDecider, PdRouter, PdService, RouterDiscovery, RouterStrategy, VllmImage,
+  EndpointPickerFailureMode, Interconnect, KvConnector, Model, NetworkPeer, PdDecider, PdRouter, PdService, RouterDiscovery, RouterStrategy, VllmImage,
 } from '../../src';
 import { validateCustomResource } from '../crd-schema';
 import { chart, container, find, Manifest, message, synth } from '../util';
@@ -208,6 +208,8 @@ describe('llm-d router', () => {
   test('Mooncake: the sidecar queries the prefill bootstrap port', () => {
     const { c } = llmdService(RouterStrategy.llmD({ decodeVllmPort: 8300 }), {
       kvConnector: KvConnector.mooncake({ bootstrapPort: 8998 }),
+      // Mooncake's default RDMA protocol needs the fabric declared.
+      interconnect: Interconnect.infiniband(),
     });
     const decode = find(synth(c), 'Deployment', 'decode');
     expect(sidecarOf(decode).args).toEqual([
