@@ -21,8 +21,8 @@ import {
 import { renderMonitor, resolveMonitoring } from './private/monitoring';
 import { PdPoliciesInput, PolicyTier, renderPdNetworkPolicies } from './private/network-policy';
 import { validatePair } from './private/pair-rules';
-import { containerPort, mergePod, PortPeer } from './private/pod-contribution';
 import { spreadConstraints } from './private/placement';
+import { containerPort, mergePod, PortPeer } from './private/pod-contribution';
 import { DEFAULT_HTTP_PORT, HTTP_PORT_NAME, METRICS_PATH, METRICS_PORT_NAME } from './private/ports';
 import { BoundTier, RouterContext, RouterScalingRule } from './private/router-context';
 import { containerSecurityContext, podSecurityContext, ROUTER_UID, routerTmpVolume } from './private/security';

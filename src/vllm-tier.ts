@@ -1,8 +1,8 @@
 import { ApiObject, Duration, Lazy, Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Accelerator } from './accelerator';
-import { EplbConfig } from './expert-parallel';
 import { CapacityPlan } from './capacity-planner';
+import { EplbConfig } from './expert-parallel';
 import { KvConnector } from './kv-connector';
 import { Model } from './model';
 import { IPdTier } from './pd-tier';

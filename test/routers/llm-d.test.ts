@@ -3,7 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration, Testing, Yaml } from 'cdk8s';
 import {
-  EndpointPickerFailureMode, Interconnect, KvConnector, Model, NetworkPeer, PdDecider, PdRouter, PdService, RouterDiscovery, RouterStrategy, VllmImage,
+  EndpointPickerFailureMode, Interconnect, KvConnector, Model, NetworkPeer, PdDecider, PdRouter, PdService, RouterDiscovery,
+  RouterStrategy, VllmImage,
 } from '../../src';
 import { validateCustomResource } from '../crd-schema';
 import { chart, container, find, Manifest, message, synth } from '../util';
