@@ -51,7 +51,9 @@ export interface PdRouterOptions {
   /**
    * Router pods. Two by default, so a drain or a crash leaves one serving; one where the connector's flow
    * allows a single router only (P2pNccl engines register with one router), and more are refused there.
-   * Routing policies that keep per-replica state (cache_aware's prefix tree) print a warning with more than one.
+   * Routing policies that keep per-replica state (cache_aware's prefix tree) print a warning with more than one
+   * when either the replicas or the policy was chosen; the defaults together (2 replicas, cache_aware prefill) are
+   * a deliberate trade of some prefix-cache hits for a router that survives a drain, and print nothing.
    *
    * @default - 2, or 1 with P2pNcclConnector
    * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/
@@ -239,6 +241,7 @@ export class PdRouter extends Construct {
       portExplicit: props.port !== undefined,
       discoveryExplicit: props.discovery !== undefined,
       replicas,
+      replicasExplicit: props.replicas !== undefined,
       namespace,
       priorityClassName: props.priorityClassName,
       namespaceEnv: NAMESPACE_ENV,

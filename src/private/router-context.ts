@@ -36,6 +36,8 @@ export interface RouterContext {
   /** Whether the user set `discovery`. */
   readonly discoveryExplicit: boolean;
   readonly replicas: number;
+  /** Whether the user set `replicas` (a warning about several replicas then names their choice, not a default). */
+  readonly replicasExplicit: boolean;
   /** `priorityClassName` of the router pods. */
   readonly priorityClassName?: string;
   /** The chart's namespace (the tiers and the router share it), if it has one. */

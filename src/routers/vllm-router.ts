@@ -121,6 +121,7 @@ export class VllmRouterImpl implements RouterImpl {
   private readonly version: VllmRouterVersion;
   private readonly prefillPolicy: RoutingPolicy;
   private readonly decodePolicy: RoutingPolicy;
+  private readonly explicitPolicies = new Set<string>();
 
   public constructor(options: VllmRouterOptions) {
     const where = 'RouterStrategy.vllmRouter';
@@ -136,6 +137,8 @@ export class VllmRouterImpl implements RouterImpl {
     this.version = VllmRouterVersion.of(options.version ?? DEFAULT_IMAGE_VERSION);
     requireCapability(this.version, Capability.VLLM_ROUTER_SUPPORTED_RELEASE, where, 'version', this.version.toString());
     this.prefillPolicy = options.prefillPolicy ?? RoutingPolicy.CACHE_AWARE;
+    if (options.prefillPolicy !== undefined) this.explicitPolicies.add('prefillPolicy');
+    if (options.decodePolicy !== undefined) this.explicitPolicies.add('decodePolicy');
     this.decodePolicy = options.decodePolicy ?? RoutingPolicy.ROUND_ROBIN;
     for (const [prop, value] of [['prefillPolicy', this.prefillPolicy], ['decodePolicy', this.decodePolicy]] as const) {
       if (!Object.values(RoutingPolicy).includes(value)) {
@@ -161,6 +164,9 @@ export class VllmRouterImpl implements RouterImpl {
     if (ctx.replicas < 2) return [];
     const out: string[] = [];
     for (const [prop, policy] of [['prefillPolicy', this.prefillPolicy], ['decodePolicy', this.decodePolicy]] as const) {
+      // The defaults together (2 replicas, cache_aware prefill) are documented on PdRouterOptions.replicas and
+      // print nothing; a warning on every default synth would teach users to ignore warnings.
+      if (!ctx.replicasExplicit && !this.explicitPolicies.has(prop)) continue;
       const state = PER_REPLICA_STATE[policy];
       if (state) out.push(`${ctx.where}: '${prop}' (${policy}) with ${ctx.replicas} router replicas: ${state}`);
     }

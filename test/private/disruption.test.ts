@@ -147,6 +147,26 @@ describe('router replicas', () => {
     }
   });
 
+  test('no warning for the defaults together (2 replicas, cache_aware prefill): a documented trade', () => {
+    const c = chart();
+    const svc = new PdService(c, 'Svc', { model });
+    expect(svc.router.replicas).toBe(2);
+    expect(warningsOf(svc.router)).toEqual([]);
+  });
+
+  test('warns when replicas are chosen with the default cache_aware policy', () => {
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const c = chart();
+      const svc = new PdService(c, 'Svc', { model, router: { replicas: 3 } });
+      expect(warningsOf(svc.router)).toEqual([
+        expect.stringMatching(/^PdRouter 'test\/Svc\/Router': 'prefillPolicy' \(cache_aware\) with 3 router replicas/),
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   test('no warning with one router replica', () => {
     const c = chart();
     const svc = new PdService(c, 'Svc', { model, router: { replicas: 1 } });
