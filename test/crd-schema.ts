@@ -1,13 +1,17 @@
 /**
- * Validates custom resources against their CRD's openAPIV3Schema (test/crds/, unmodified upstream copies; see
- * test/crds/SOURCES.md), including the CRD's `x-kubernetes-validations` CEL rules that apply to the fields an
- * object sets. Kept in its own file so test/util.ts only dispatches to it (`validateCustomResource`).
+ * The one validator of custom resources: each object against its CRD's openAPIV3Schema (test/crds/, unmodified
+ * upstream copies; see test/crds/SOURCES.md), including the CRD's `x-kubernetes-validations` CEL rules that apply
+ * to the fields an object sets. test/util.ts dispatches every custom resource here.
  *
  * Structural validation uses ajv, the validator kubernetes-models itself runs (resolved through the
- * @kubernetes-models/validate dev dependency, so no second copy is installed). CEL rules have no evaluator on
- * npm that installs cleanly here, so each rule the rendered objects reach is checked by a hand-written
- * function below, keyed by the rule's exact text; a rule without one fails the test, so a CRD update or a new
- * field cannot pass unchecked. Transition rules (`oldSelf`) only apply to updates and are skipped.
+ * @kubernetes-models/validate dev dependency, so no second copy is installed), stricter than the API server in
+ * one way: a field the schema does not declare (and that no `x-kubernetes-preserve-unknown-fields` allows) is
+ * an error here, where the API server would silently prune it. ajv 8 reads the OpenAPI v3 subset CRDs use
+ * (`nullable` included); of Kubernetes' formats int32 and int64 are checked, others accepted.
+ * CEL rules have no evaluator on npm that installs cleanly here, so each rule the rendered objects reach is
+ * checked by a hand-written function below, keyed by the rule's exact text; a rule without one fails the test,
+ * so a CRD update or a new field cannot pass unchecked. Transition rules (`oldSelf`) only apply to updates and
+ * are skipped.
  */
 import { readdirSync } from 'fs';
 import { dirname, join } from 'path';
@@ -18,7 +22,13 @@ type Json = any;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Ajv = require(require.resolve('ajv', { paths: [dirname(require.resolve('@kubernetes-models/validate'))] }));
 
-interface CrdVersion { readonly schema: Json; readonly validate: (o: Json) => boolean & { errors?: any[] } }
+interface CrdVersion {
+  /** The CRD file it came from (for error messages). */
+  readonly file: string;
+  /** The schema as upstream wrote it (CEL rules are read from it). */
+  readonly schema: Json;
+  readonly validate: ((o: Json) => boolean) & { errors?: any[] };
+}
 
 const CRD_DIR = join(__dirname, 'crds');
 let crds: Map<string, CrdVersion> | undefined;
@@ -27,17 +37,36 @@ let crds: Map<string, CrdVersion> | undefined;
 function load(): Map<string, CrdVersion> {
   if (crds) return crds;
   crds = new Map();
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, useDefaults: true });
-  for (const file of readdirSync(CRD_DIR).filter(f => f.endsWith('.yaml'))) {
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, useDefaults: true });
+  // Kubernetes' formats (k8s.io/kube-openapi): the integer ones checked, the others not.
+  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
+  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) });
+  for (const f of ['byte', 'date-time', 'duration', 'uri', 'uuid', 'password', 'email', 'hostname', 'ipv4', 'ipv6']) ajv.addFormat(f, true);
+  for (const file of readdirSync(CRD_DIR).filter(f => f.endsWith('.yaml')).sort()) {
     for (const crd of Yaml.load(join(CRD_DIR, file)) as Json[]) {
       if (crd?.kind !== 'CustomResourceDefinition') continue;
       for (const v of crd.spec.versions) {
         const schema = v.schema.openAPIV3Schema;
-        crds.set(`${crd.spec.group}/${v.name} ${crd.spec.names.kind}`, { schema, validate: ajv.compile(schema) });
+        const key = `${crd.spec.group}/${v.name} ${crd.spec.names.kind}`;
+        if (crds.has(key)) throw new Error(`two CRD files in test/crds/ define ${key}: ${crds.get(key)!.file} and ${file}`);
+        crds.set(key, { file, schema, validate: ajv.compile(closeObjects(JSON.parse(JSON.stringify(schema)))) });
       }
     }
   }
   return crds;
+}
+
+/** Every object schema with declared properties refuses others, unless it preserves unknown fields. */
+function closeObjects(schema: Json): Json {
+  if (Array.isArray(schema)) return schema.map(closeObjects);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(schema)) {
+    out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, closeObjects(s)])) : closeObjects(v);
+  }
+  // `metadata` (ObjectMeta) is a bare `type: object` in CRD schemas, so it stays open.
+  if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
+  return out;
 }
 
 /** True when a CRD in test/crds/ defines this apiVersion and kind. */
@@ -56,10 +85,11 @@ export interface CelHit { readonly path: string; readonly rule: string; readonly
 export function validateCustomResource(obj: Json): CelHit[] {
   const crd = load().get(`${obj.apiVersion} ${obj.kind}`);
   if (!crd) throw new Error(`no CRD for ${obj.apiVersion} ${obj.kind} in test/crds/`);
+  // Round-trip through JSON, as the manifest is written (undefined fields dropped).
   const copy = JSON.parse(JSON.stringify(obj));
   if (!crd.validate(copy)) {
-    const errors = ((crd.validate as any).errors ?? []).map((e: any) => `${e.instancePath || '/'} ${e.message}`).join('; ');
-    throw new Error(`${obj.kind} ${obj.metadata?.name} fails its CRD schema: ${errors}`);
+    const errors = (crd.validate.errors ?? []).map((e: any) => `${e.instancePath || '/'} ${e.message}`).join('; ');
+    throw new Error(`${obj.kind} ${obj.metadata?.name} fails its CRD schema (${crd.file}): ${errors}`);
   }
   const hits: CelHit[] = [];
   collect(crd.schema, copy, '', hits);
@@ -110,6 +140,10 @@ const onePathPrefix = (r: Json) => r.matches.length === 1 && has(r.matches[0], '
  * `has(self.x)` is presence, string functions are their JavaScript equivalents.
  */
 const CEL_CHECKS: Record<string, (self: Json) => boolean> = {
+  // ---- ScaledObject (KEDA): "minReplicaCount must be less than or equal to maxReplicaCount" (100 when unset)
+  '!has(self.minReplicaCount) || self.minReplicaCount <= (has(self.maxReplicaCount) ? self.maxReplicaCount : 100)':
+    s => !has(s, 'minReplicaCount') || s.minReplicaCount <= (has(s, 'maxReplicaCount') ? s.maxReplicaCount : 100),
+
   // ---- InferencePool (gateway-api-inference-extension v1.6.0)
   // endpointPickerRef: "port is required when kind is 'Service' or unspecified (defaults to 'Service')"
   "self.kind != 'Service' || has(self.port)": s => s.kind !== 'Service' || has(s, 'port'),

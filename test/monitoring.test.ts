@@ -1,9 +1,9 @@
 import { Duration } from 'cdk8s';
-import { chart, container, find, synth, validateAgainstCrd } from './util';
+import { validateCustomResource } from './crd-schema';
+import { chart, container, find, synth } from './util';
 import { Model, MonitorKind, PdService, PrefillTier, ScrapeScheme } from '../src';
 
 const model = Model.LLAMA_3_1_8B_INSTRUCT;
-const crd = (file: string) => `${__dirname}/crds/${file}`;
 
 describe('monitoring', () => {
   test('PdService monitoring: a PodMonitor per tier on /metrics of the http port, and one for the router on its metrics port', () => {
@@ -106,10 +106,10 @@ describe('monitoring', () => {
     const c = chart();
     new PrefillTier(c, 'Prefill', { model, monitoring: {} });
     const monitor = find(synth(c), 'PodMonitor');
-    expect(() => validateAgainstCrd({ ...monitor, spec: { ...monitor.spec, podMetricEndpoints: [] } }, crd('monitoring.coreos.com_podmonitors.yaml')))
+    expect(() => validateCustomResource({ ...monitor, spec: { ...monitor.spec, podMetricEndpoints: [] } }))
       .toThrow(/PodMonitor .* fails its CRD schema \(monitoring.coreos.com_podmonitors.yaml\): .*must NOT have additional properties/);
-    expect(() => validateAgainstCrd({ ...monitor, spec: { ...monitor.spec, podMetricsEndpoints: [{ port: 'http', scheme: 'ftp' }] } },
-      crd('monitoring.coreos.com_podmonitors.yaml'))).toThrow(/must be equal to one of the allowed values/);
-    expect(() => validateAgainstCrd(monitor, crd('keda.sh_scaledobjects.yaml'))).toThrow(/is not the CRD of monitoring.coreos.com\/v1 PodMonitor/);
+    expect(() => validateCustomResource({ ...monitor, spec: { ...monitor.spec, podMetricsEndpoints: [{ port: 'http', scheme: 'ftp' }] } }))
+      .toThrow(/must be equal to one of the allowed values/);
+    expect(() => validateCustomResource({ ...monitor, apiVersion: 'monitoring.coreos.com/v2' })).toThrow(/no CRD for monitoring.coreos.com\/v2 PodMonitor/);
   });
 });

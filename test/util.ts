@@ -6,8 +6,8 @@
  * to 1.28 fields while this checks types, enums and required fields.
  */
 import { appendFileSync, mkdirSync } from 'fs';
-import { dirname, join } from 'path';
-import { App, Chart, ChartProps, Testing, Yaml } from 'cdk8s';
+import { join } from 'path';
+import { App, Chart, ChartProps, Testing } from 'cdk8s';
 import { hasCrd, validateCustomResource } from './crd-schema';
 
 /** A synthesized Kubernetes object. */
@@ -29,17 +29,12 @@ function modelFor(apiVersion: string, kind: string): (new (data: any) => { valid
 /** Validates each object; throws with the object's kind/name and the schema error. */
 export function validateManifests(objects: Manifest[]): void {
   for (const obj of objects) {
-    if (obj.apiVersion === 'leaderworkerset.x-k8s.io/v1' && obj.kind === 'LeaderWorkerSet') {
-      validateLeaderWorkerSet(obj);
-      checkRestrictedPodSecurity(obj);
-      continue;
-    }
-    // Custom resources: their CRD's openAPIV3Schema (unknown fields refused), and for the routing CRDs also their
-    // CEL rules (test/crd-schema.ts); pod templates inside them meet the restricted profile like any other.
-    const crd = CRD_FILES[`${obj.apiVersion} ${obj.kind}`];
-    if (crd !== undefined || hasCrd(obj.apiVersion, obj.kind)) {
-      if (crd !== undefined) validateAgainstCrd(obj, join(__dirname, 'crds', crd));
-      else validateCustomResource(obj);
+    // Custom resources: their CRD's openAPIV3Schema (unknown fields refused) and CEL rules (test/crd-schema.ts, the
+    // one CRD validator); pod templates inside them are also Kubernetes PodTemplateSpecs and meet the restricted
+    // profile like any other.
+    if (hasCrd(obj.apiVersion, obj.kind)) {
+      validateCustomResource(obj);
+      validateEmbeddedPodTemplates(obj);
       if (!obj.metadata?.name) throw new Error(`${obj.kind} has no metadata.name`);
       checkRestrictedPodSecurity(obj);
       continue;
@@ -58,26 +53,12 @@ export function validateManifests(objects: Manifest[]): void {
   record(objects);
 }
 
-// ---- LeaderWorkerSet: the CRD's own openAPIV3Schema (kept in one function, so a generic CRD validator can replace it)
-const LWS_CRD = join(__dirname, 'crds', 'lws-v0.10.0_leaderworkerset.x-k8s.io_leaderworkersets.yaml');
-let lwsValidator: ((data: unknown) => boolean) & { errors?: unknown } | undefined;
-
 /**
- * Validates a LeaderWorkerSet against the openAPIV3Schema of test/crds/lws-v0.10.0_*.yaml with ajv (the
- * validator kubernetes-models' own schemas run on, via @kubernetes-models/validate), and its pod templates
- * against the Kubernetes PodTemplateSpec schema.
+ * Pod templates a custom resource embeds, validated against the Kubernetes PodTemplateSpec schema as well as the
+ * CRD's copy of it (a CRD may lag the Kubernetes types): LeaderWorkerSet's leader and worker templates.
  */
-export function validateLeaderWorkerSet(obj: Manifest): void {
-  if (!lwsValidator) {
-    const crd = Yaml.load(LWS_CRD)[0];
-    const version = crd.spec.versions.find((v: any) => v.name === 'v1');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const Ajv = require(require.resolve('ajv', { paths: [require.resolve('@kubernetes-models/validate')] })).default;
-    lwsValidator = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(version.schema.openAPIV3Schema);
-  }
-  if (!lwsValidator!(obj)) {
-    throw new Error(`LeaderWorkerSet ${obj.metadata?.name} fails the LWS v0.10.0 CRD schema: ${JSON.stringify(lwsValidator!.errors)}`);
-  }
+function validateEmbeddedPodTemplates(obj: Manifest): void {
+  if (obj.kind !== 'LeaderWorkerSet') return;
   const templates = obj.spec?.leaderWorkerTemplate ?? {};
   const PodTemplate = modelFor('v1', 'PodTemplate');
   for (const key of ['leaderTemplate', 'workerTemplate']) {
@@ -88,7 +69,6 @@ export function validateLeaderWorkerSet(obj: Manifest): void {
       throw new Error(`LeaderWorkerSet ${obj.metadata?.name} ${key} fails the Kubernetes PodTemplateSpec schema: ${(e as Error).message}`);
     }
   }
-  if (!obj.metadata?.name) throw new Error('LeaderWorkerSet has no metadata.name');
 }
 
 /**
@@ -115,64 +95,6 @@ export function lwsGroupPods(obj: Manifest, namespace = 'default'): Array<{ inde
     }
     return { index, template };
   });
-}
-
-/**
- * Custom resources the library renders, by `apiVersion kind`, and the CRD file in test/crds/ (unmodified upstream
- * copies, see test/crds/SOURCES.md) whose openAPIV3Schema judges them. Add one line per CRD kind.
- */
-const CRD_FILES: Record<string, string> = {
-  'monitoring.coreos.com/v1 PodMonitor': 'monitoring.coreos.com_podmonitors.yaml',
-  'monitoring.coreos.com/v1 ServiceMonitor': 'monitoring.coreos.com_servicemonitors.yaml',
-  'keda.sh/v1alpha1 ScaledObject': 'keda.sh_scaledobjects.yaml',
-};
-
-const crdValidators = new Map<string, (obj: unknown) => string | undefined>();
-
-/**
- * Validates one custom resource against the openAPIV3Schema of its version in a CRD file, as the API server
- * would, and stricter in one way: a field the schema does not declare (and that no
- * `x-kubernetes-preserve-unknown-fields` allows) is an error here, where the API server would silently prune it.
- * ajv 8 reads the OpenAPI v3 subset CRDs use (`nullable` included); of Kubernetes' formats int32 and int64 are
- * checked, others accepted; `x-kubernetes-*` keywords other than preserve-unknown-fields are not checked here.
- */
-export function validateAgainstCrd(obj: Manifest, crdYamlPath: string): void {
-  const key = `${crdYamlPath} ${obj.apiVersion} ${obj.kind}`;
-  let validate = crdValidators.get(key);
-  if (!validate) {
-    const crd = Yaml.load(crdYamlPath).find((d: any) => d?.kind === 'CustomResourceDefinition');
-    const [group, version] = obj.apiVersion.split('/');
-    if (!crd || crd.spec.group !== group || crd.spec.names.kind !== obj.kind) {
-      throw new Error(`${crdYamlPath} is not the CRD of ${obj.apiVersion} ${obj.kind}`);
-    }
-    const served = crd.spec.versions.find((v: any) => v.name === version);
-    if (!served) throw new Error(`${crdYamlPath} has no version ${version} of ${obj.kind}`);
-    // ajv 8, the validator kubernetes-models runs, resolved through the @kubernetes-models/validate dev dependency.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const Ajv = require(require.resolve('ajv', { paths: [dirname(require.resolve('@kubernetes-models/validate'))] }));
-    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
-    // Kubernetes' formats (k8s.io/kube-openapi): the integer ones checked, the others not.
-    ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
-    ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) });
-    for (const f of ['byte', 'date-time', 'duration', 'uri', 'uuid', 'password', 'email', 'hostname', 'ipv4', 'ipv6']) ajv.addFormat(f, true);
-    const check = ajv.compile(closeObjects(JSON.parse(JSON.stringify(served.schema.openAPIV3Schema))));
-    validate = (o: unknown) => (check(o) ? undefined : ajv.errorsText(check.errors, { dataVar: obj.kind }));
-    crdValidators.set(key, validate);
-  }
-  // Round-trip through JSON, as the manifest is written (undefined fields dropped).
-  const error = validate(JSON.parse(JSON.stringify(obj)));
-  if (error) throw new Error(`${obj.kind} ${obj.metadata?.name} fails its CRD schema (${crdYamlPath.split('/').pop()}): ${error}`);
-}
-
-/** Every object schema with declared properties refuses others, unless it preserves unknown fields. */
-function closeObjects(schema: any): any {
-  if (Array.isArray(schema)) return schema.map(closeObjects);
-  if (!schema || typeof schema !== 'object') return schema;
-  const out: any = {};
-  for (const [k, v] of Object.entries(schema)) out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, closeObjects(s)])) : closeObjects(v);
-  // `metadata` (ObjectMeta) is a bare `type: object` in CRD schemas, so it stays open.
-  if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
-  return out;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Size } from 'cdk8s';
 import { Accelerator, All2allBackend, DecodeTier, Interconnect, KvConnector, Model, NixlTransferMode, PdService, PrefillTier, RouterDiscovery, VllmImage } from '../../src';
 import { PortPeer } from '../../src/private/pod-contribution';
+import { validateCustomResource } from '../crd-schema';
 import { chart, find, lwsGroupPods, Manifest, synth, unsized } from '../util';
 
 const LLAMA_405B = Model.LLAMA_3_1_405B_INSTRUCT;
@@ -10,6 +11,17 @@ const leader = (o: Manifest) => o.spec.leaderWorkerTemplate.leaderTemplate.spec.
 const worker = (o: Manifest) => o.spec.leaderWorkerTemplate.workerTemplate.spec.containers[0];
 
 describe('multi-node tiers (LeaderWorkerSet)', () => {
+  test('fails the CRD check with a field the LWS schema does not declare, or a wrong type', () => {
+    const c = chart();
+    new DecodeTier(c, 'D', { model: LLAMA_405B, tensorParallelSize: 16 });
+    const set = lws(synth(c), 'decode');
+    expect(() => validateCustomResource({ ...set, spec: { ...set.spec, groupSize: 2 } }))
+      .toThrow(/LeaderWorkerSet .* fails its CRD schema \(lws-v0.10.0_leaderworkerset.x-k8s.io_leaderworkersets.yaml\): \/spec must NOT have additional properties/);
+    const template = set.spec.leaderWorkerTemplate;
+    expect(() => validateCustomResource({ ...set, spec: { ...set.spec, leaderWorkerTemplate: { ...template, size: '2' } } }))
+      .toThrow(/\/spec\/leaderWorkerTemplate\/size must be integer/);
+  });
+
   test('TP across two nodes: one group of two pods, the GPUs of one node each, leader serves, worker is headless', () => {
     const c = chart();
     const tier = new DecodeTier(c, 'D', { model: LLAMA_405B, tensorParallelSize: 16, replicas: 3 });
