@@ -144,6 +144,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
   private readonly replicasSet: boolean;
   private readonly renderings = new Map<RouterBinding | undefined, TierConnectorRendering>();
   private readonly merges = new Map<RouterBinding | undefined, MergedPod>();
+  private readonly workerMerges = new Map<RouterBinding | undefined, MergedPod>();
 
   protected constructor(scope: Construct, id: string, role: TierRole, props: VllmTierProps) {
     super(scope, id);
@@ -210,7 +211,8 @@ export abstract class VllmTier extends Construct implements IPdTier {
 
     // ---- 3. render: a Deployment, or a LeaderWorkerSet when a replica spans nodes
     // Rendered at synth time: some connectors' JSON needs the router's address, bound by PdRouter later.
-    const template = (node: NodeRole) => () => renderTierPodTemplate(spec, this.mergedPod(),
+    // A worker runs no API server, so nothing a router adds (a routing sidecar, its labels) reaches it.
+    const template = (node: NodeRole) => () => renderTierPodTemplate(spec, this.mergedPod(this.router, node !== NodeRole.WORKER),
       [...renderServeArgs(this.engineSettings(node)), ...spec.extraArgs], node !== NodeRole.WORKER);
     const replicas = () => (this.autoscaled ? undefined : spec.replicas);
     this.workload = spec.nodesPerReplica > 1
@@ -371,7 +373,8 @@ export abstract class VllmTier extends Construct implements IPdTier {
       model: spec.model.name,
       servedModelName: spec.servedModelName,
       tokenizer: spec.tokenizer,
-      // The tier's port, unless a routing sidecar took it and vLLM moved behind it.
+      // The tier's port, unless a routing sidecar took it and vLLM moved behind it (the serving pod's; a headless
+      // worker binds no HTTP port, so it renders the same value).
       port: servingPort(this.mergedPod()),
       tensorParallelSize: spec.tensorParallelSize,
       pipelineParallelSize: spec.pipelineParallelSize,
@@ -417,11 +420,16 @@ export abstract class VllmTier extends Construct implements IPdTier {
     return memo(this.renderings, router, () => this.kvConnector._render(this._spec, router?.endpoint));
   }
 
-  private mergedPod(router = this.router): MergedPod {
-    return memo(this.merges, router, () => mergeTierPod(this._spec, {
+  /**
+   * The merged pod of a serving pod (a single-node pod, a multi-node group's leader) or, `serving` false, of a
+   * multi-node worker: the router's contribution and its HTTP port change go to serving pods only (the router
+   * talks to the API server, which only they run); the connector's (its router address included) to every pod.
+   */
+  private mergedPod(router = this.router, serving = true): MergedPod {
+    return memo(serving ? this.merges : this.workerMerges, router, () => mergeTierPod(this._spec, {
       connector: { from: this.kvConnector.displayName, pod: this.connectorRendering(router).pod },
-      router: router?.contribution,
-      routerHttp: router?.http,
+      router: serving ? router?.contribution : undefined,
+      routerHttp: serving ? router?.http : undefined,
       configVolumes: this.connectorFiles,
     }));
   }

@@ -12,6 +12,10 @@ export const VERSION_LABEL = 'app.kubernetes.io/version';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 // llm-d's role label, understood by the llm-d EPP, KServe and WVA (llm-d-inference-scheduler docs, "Role labels").
 export const LLMD_ROLE_LABEL = 'llm-d.ai/role';
+// llm-d's label of the pods that serve inference requests: the InferencePool selector of its guides
+// (llm-d/llm-d guides/wide-ep-lws/manifests/inferencepool.values.yaml modelServers.matchLabels) and the default
+// pod selector of the llm-d router's KV-events pool (llm-d/llm-d-router v0.10.0 pkg/kvevents/pool.go).
+export const LLMD_SERVING_LABEL = 'llm-d.ai/inference-serving';
 
 export const APP_NAME = 'vllm';
 export const MANAGED_BY = 'cdk8s-vllm-pd';

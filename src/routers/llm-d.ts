@@ -10,12 +10,13 @@ import { Capability, requireCapability } from '../private/compat';
 import { Transport } from '../private/connector-context';
 import { invalid, wholeSeconds } from '../private/errors';
 import { isDns1123Label, isDns1123Subdomain, requireImageReference } from '../private/k8s-syntax';
-import { COMPONENT_LABEL, INSTANCE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL } from '../private/labels';
+import { COMPONENT_LABEL, INSTANCE_LABEL, LLMD_SERVING_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL } from '../private/labels';
 import { PodPort, PortPeer } from '../private/pod-contribution';
 import { MAX_PORT } from '../private/ports';
 import { LIVENESS_TIMING, READINESS_TIMING } from '../private/probes';
 import { RouterContext, RouterImpl, RouterObjects, RouterRendering } from '../private/router-context';
 import { containerSecurityContext, podSecurityContext } from '../private/security';
+import type { TierSpec } from '../private/tier-spec';
 import { RouterDiscovery } from '../router-discovery';
 
 /**
@@ -183,7 +184,8 @@ const DEFAULT_REQUEST_TIMEOUT_SECONDS = 300;
 const MAX_TIMEOUT_SECONDS = 99999;
 
 /**
- * The llm-d routing architecture on Gateway API Inference Extension: an `InferencePool` of both tiers' pods,
+ * The llm-d routing architecture on Gateway API Inference Extension: an `InferencePool` of both tiers' serving
+ * pods (a multi-node tier's leaders),
  * the llm-d endpoint picker (EPP) scheduling each request with a PD profile (decode pod first, then, when the
  * decider says so, a prefill pod, passed in `x-prefiller-host-port`), and the disaggregation sidecar on each
  * decode pod, which runs the prefill on that pod and then hands `kv_transfer_params` to the local vLLM. The
@@ -304,14 +306,6 @@ export class LlmdRouterImpl implements RouterImpl {
     if (this.decodeVllmPort < 1 || this.decodeVllmPort > MAX_PORT) {
       throw invalid(ctx.where, 'decodeVllmPort', this.decodeVllmPort, `must be a TCP port (1-${MAX_PORT})`);
     }
-    for (const spec of [prefill, decode]) {
-      if (spec.nodesPerReplica > 1) {
-        // A multi-node replica has one HTTP server, on its leader; the pool must select leaders only (LWS labels
-        // leaders leaderworkerset.sigs.k8s.io/worker-index=0), which one pool selector over both tiers cannot say yet.
-        throw invalid(ctx.where, `${spec.tier}.nodesPerReplica`, spec.nodesPerReplica,
-          'must be 1 with RouterStrategy.llmD(): selecting only the leader pods of multi-node replicas in the InferencePool is not rendered yet');
-      }
-    }
     if (ctx.transport === Transport.MOONCAKE) {
       requireCapability(this.version, Capability.LLMD_SIDECAR_MOONCAKE, ctx.where, 'strategy', this.displayName);
       if (ctx.prefill.endpoints.bootstrapPort === undefined) {
@@ -356,7 +350,13 @@ export class LlmdRouterImpl implements RouterImpl {
       // No router container: the EPP and its pool are rendered by renderObjects.
       needsKubernetesApi: true,
       ports: [],
+      // Router contributions reach serving pods only (single-node pods, a multi-node group's leader: VllmTier),
+      // so this label marks exactly the pods the pool selects.
+      prefill: { labels: SERVING_LABELS },
       decode: {
+        labels: SERVING_LABELS,
+        // On serving pods only: a multi-node group's leader runs the API server for every rank of the group
+        // (the workers are `vllm serve --headless`), so the sidecar sits beside it and the workers get none.
         sidecars: [sidecar],
         // The Gateway sends each request here; the EPP scrapes /metrics through it (proxied to vLLM: every path
         // but the completions endpoints and /health goes to the decoder, proxy.go createRoutes).
@@ -432,8 +432,7 @@ export class LlmdRouterImpl implements RouterImpl {
     const pool = new gaie.InferencePool(scope, 'InferencePool', {
       metadata,
       spec: {
-        // Both tiers' pods; the EPP's prefill-filter / decode-filter tell them apart by llm-d.ai/role.
-        selector: { matchLabels: { ...prefill.instanceLabels } },
+        selector: { matchLabels: poolSelector(prefill, ctx.decode.spec) },
         targetPorts: [{ number: prefill.port }],
         appProtocol: gaie.InferencePoolSpecAppProtocol.HTTP,
         endpointPickerRef: {
@@ -583,6 +582,27 @@ export class LlmdRouterImpl implements RouterImpl {
       schedulingProfiles: [profile('prefill', 'prefill-filter'), profile('decode', 'decode-filter')],
     };
   }
+}
+
+/** The label this router puts on every pod its pool selects (the serving pods of both tiers). */
+const SERVING_LABELS = { [LLMD_SERVING_LABEL]: 'true' };
+
+/**
+ * The InferencePool's selector: the serving pods of both tiers and nothing else, the EPP's prefill-filter /
+ * decode-filter telling them apart by llm-d.ai/role. It is what both tiers' serving selectors (their Services',
+ * vllm-router's discovery: `servingSelectorLabels`, a multi-node tier's leaders) share, plus the serving label,
+ * which a multi-node tier's workers lack: so a multi-node tier beside a single-node one still contributes its
+ * leaders only. The EPP's endpoints are the ready pods matching it (llm-d-router v0.10.0
+ * pkg/epp/controller/pod_reconciler.go, pkg/epp/datastore/datastore.go PoolLabelsMatch), and a worker, with no
+ * probes, is ready at once: selected, it would be an endpoint that nothing listens on. The pool's selector is
+ * matchLabels only (InferencePool v1 `LabelSelector`), hence a label rather than an expression.
+ * llm-d's own wide-EP guide runs every pod of a group as an API server instead (`--data-parallel-hybrid-lb`,
+ * a routing sidecar on each, the pool over all pods: guides/wide-ep-lws/manifests/modelserver/base/decode.yaml);
+ * this library's groups serve from the leader (internal DP load balancing), so the pool selects leaders.
+ */
+function poolSelector(prefill: TierSpec, decode: TierSpec): { [key: string]: string } {
+  const shared = Object.entries(prefill.servingSelectorLabels).filter(([k, v]) => decode.servingSelectorLabels[k] === v);
+  return { ...Object.fromEntries(shared), ...SERVING_LABELS };
 }
 
 /** The EPP pod's ports and who dials them; the health port is for the kubelet's gRPC probes only. */

@@ -3,11 +3,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration, Testing, Yaml } from 'cdk8s';
 import {
-  EndpointPickerFailureMode, Interconnect, KvConnector, Model, NetworkPeer, PdDecider, PdRouter, PdService, RouterDiscovery,
-  RouterStrategy, VllmImage,
+  Accelerator, EndpointPickerFailureMode, Interconnect, KvConnector, Model, NetworkPeer, NixlTransferMode, PdDecider, PdRouter, PdService,
+  RouterDiscovery, RouterStrategy, VllmImage,
 } from '../../src';
 import { validateCustomResource } from '../crd-schema';
-import { chart, container, find, Manifest, message, synth } from '../util';
+import { chart, container, find, lwsGroupPods, Manifest, message, synth } from '../util';
 
 const only = (objects: Manifest[], kind: string) => {
   const hits = objects.filter(o => o.kind === kind);
@@ -244,6 +244,136 @@ describe('llm-d router', () => {
   });
 });
 
+describe('llm-d router and multi-node tiers (LeaderWorkerSet)', () => {
+  const H200 = Accelerator.NVIDIA_H200;
+  const SERVING = 'llm-d.ai/inference-serving';
+  const WORKER_INDEX = 'leaderworkerset.sigs.k8s.io/worker-index';
+  const templates = (set: Manifest) => set.spec.leaderWorkerTemplate;
+  const sidecarIn = (template: any) => template.spec.initContainers?.find((c: any) => c.name === 'routing-sidecar');
+  const matches = (labels: Record<string, string>, selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+  const policy = (objects: Manifest[], name: string, component: string) => objects.find(o => o.kind === 'NetworkPolicy'
+    && o.metadata.labels['app.kubernetes.io/name'] === name && o.metadata.labels['app.kubernetes.io/component'] === component)!;
+  const ingressOn = (np: Manifest, port: number) => np.spec.ingress
+    .filter((r: any) => r.ports.some((p: any) => p.port === port)).map((r: any) => r.from);
+
+  test('DeepSeek-V3 wide EP on both tiers: the pool selects the leaders, the sidecar sits on the decode leader only', () => {
+    const c = chart();
+    const wideEp = { accelerator: H200, dataParallelSize: 16, enableExpertParallel: true };
+    new PdService(c, 'Svc', {
+      model: Model.DEEPSEEK_V3,
+      kvConnector: KvConnector.nixl(),
+      interconnect: Interconnect.infiniband(),
+      prefill: wideEp,
+      decode: wideEp,
+      router: { strategy: RouterStrategy.llmD() },
+    });
+    // synth() validates every object: the LeaderWorkerSets against the LWS CRD and both pod templates, the pool
+    // against the InferencePool CRD.
+    const objects = synth(c);
+    expect(objects).toMatchSnapshot();
+    const prefill = find(objects, 'LeaderWorkerSet', 'prefill');
+    const decode = find(objects, 'LeaderWorkerSet', 'decode');
+    const pool = only(objects, 'InferencePool');
+    const selector = pool.spec.selector.matchLabels;
+    const epp = objects.find(o => o.kind === 'Deployment' && o.metadata.labels['app.kubernetes.io/name'] === 'llm-d-epp')!;
+    expect(objects.filter(o => o.kind === 'Deployment')).toEqual([epp]);
+
+    // Decode leader: the sidecar on the tier's port, vLLM (the group's API server) moved behind it.
+    const leader = templates(decode).leaderTemplate;
+    const sidecar = sidecarIn(leader);
+    expect(sidecar).toMatchObject({ restartPolicy: 'Always', ports: [{ name: 'sidecar', containerPort: 8000, protocol: 'TCP' }] });
+    expect(sidecar.args).toEqual(['--port=8000', '--model-server-port=8200', '--kv-connector=nixlv2', '--secure-proxy=false']);
+    const vllm = leader.spec.containers[0];
+    expect(vllm.args).toEqual(expect.arrayContaining(['--port=8200', '--node-rank=0', '--nnodes=2', '--data-parallel-size-local=8']));
+    expect(vllm.ports.find((p: any) => p.name === 'http')).toEqual({ name: 'http', containerPort: 8200, protocol: 'TCP' });
+    expect(vllm.readinessProbe.httpGet.port).toBe('http');
+    // Decode worker: headless with its multi-node flags, no sidecar, no serving label, no HTTP port.
+    const worker = templates(decode).workerTemplate;
+    expect(worker.spec.initContainers).toBeUndefined();
+    expect(worker.metadata.labels[SERVING]).toBeUndefined();
+    expect(worker.spec.containers[0].args).toEqual(expect.arrayContaining([
+      '--headless', '--node-rank=$(LWS_WORKER_INDEX)', '--nnodes=2', '--master-addr=$(LWS_LEADER_ADDRESS)', '--data-parallel-address=$(LWS_LEADER_ADDRESS)',
+    ]));
+    expect(worker.spec.containers[0].ports.map((p: any) => p.name)).not.toContain('http');
+    expect(worker.spec.containers[0].ports.map((p: any) => p.containerPort)).not.toContain(8000);
+    // Prefill: vLLM keeps the tier's port (the pool's target port); no sidecar anywhere.
+    expect(templates(prefill).leaderTemplate.spec.containers[0].args).toContain('--port=8000');
+    expect(sidecarIn(templates(prefill).leaderTemplate)).toBeUndefined();
+    expect(sidecarIn(templates(prefill).workerTemplate)).toBeUndefined();
+
+    // The pool: both tiers' leaders (the serving selector the Services use, minus the role) and nothing else.
+    expect(selector).toEqual({
+      'app.kubernetes.io/instance': leader.metadata.labels['app.kubernetes.io/instance'],
+      'app.kubernetes.io/name': 'vllm',
+      [WORKER_INDEX]: '0',
+      [SERVING]: 'true',
+    });
+    for (const set of [prefill, decode]) {
+      const service = find(objects, 'Service', set.metadata.labels['app.kubernetes.io/component']);
+      expect(service.spec.selector).toMatchObject({ [WORKER_INDEX]: '0' });
+      // The pods LWS creates for one group: the leader (index 0) is in the pool, the worker (index 1) is not.
+      const pods = lwsGroupPods(set, 'llm');
+      const labels = (i: number) => ({ ...pods[i].template.metadata.labels, [WORKER_INDEX]: String(i) });
+      expect(matches(labels(0), selector)).toBe(true);
+      expect(matches(labels(1), selector)).toBe(false);
+      expect(matches(labels(0), service.spec.selector)).toBe(true);
+    }
+    expect(matches(epp.spec.template.metadata.labels, selector)).toBe(false);
+    // The EPP watches pods of its namespace (the pool's selector picks among them); its RBAC is unchanged.
+    expect(objects.filter(o => o.kind === 'Role')[0].rules[0]).toEqual({ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] });
+
+    // NetworkPolicies: the Gateway and the EPP reach decode's sidecar port, the sidecar and the EPP reach prefill's
+    // vLLM, decode's moved vLLM port takes only monitoring; intra-group traffic (any TCP port from the same tier,
+    // the torch.distributed store, the DP RPC socket) is as without a router.
+    const tierSelector = (set: Manifest) => ({ podSelector: { matchLabels: find(objects, 'Service', set.metadata.labels['app.kubernetes.io/component']).spec.selector } });
+    const eppPeer = { podSelector: { matchLabels: epp.spec.selector.matchLabels } };
+    const monitoring = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
+    const decodePolicy = policy(objects, 'vllm', 'decode');
+    const prefillPolicy = policy(objects, 'vllm', 'prefill');
+    const decodePods = { podSelector: { matchLabels: decodePolicy.spec.podSelector.matchLabels } };
+    const prefillPods = { podSelector: { matchLabels: prefillPolicy.spec.podSelector.matchLabels } };
+    expect(tierSelector(decode).podSelector.matchLabels).toMatchObject(decodePods.podSelector.matchLabels);
+    expect(ingressOn(decodePolicy, 8000)).toEqual([[{ podSelector: {} }, eppPeer]]);
+    expect(ingressOn(decodePolicy, 8200)).toEqual([[monitoring]]);
+    expect(ingressOn(prefillPolicy, 8000)).toEqual([[decodePods, eppPeer, monitoring]]);
+    // Any TCP port: the group's own pods (NCCL, Gloo, DP engines) and the other tier (NIXL's UCX data ports).
+    for (const [np, pods, other] of [[decodePolicy, decodePods, prefillPods], [prefillPolicy, prefillPods, decodePods]] as const) {
+      expect(ingressOn(np, 29501)).toEqual([[pods]]);
+      expect(ingressOn(np, 29550)).toEqual([[pods]]);
+      expect(np.spec.ingress).toContainEqual({ from: [pods, other], ports: [{ protocol: 'TCP' }] });
+    }
+    expect(policy(objects, 'llm-d-epp', 'router').spec.egress).toEqual(expect.arrayContaining([
+      { to: [prefillPods], ports: [{ protocol: 'TCP', port: 8000 }] },
+      { to: [decodePods], ports: [{ protocol: 'TCP', port: 8000 }] },
+    ]));
+  });
+
+  test('a multi-node prefill beside a single-node decode: the serving label keeps the prefill workers out of the pool', () => {
+    const c = chart();
+    // DeepSeek-V3 (MLA) prefill TP 16 over two H100 nodes, decode TP 8 on one H200 node.
+    new PdService(c, 'Svc', {
+      model: Model.DEEPSEEK_V3,
+      prefill: { tensorParallelSize: 16 },
+      decode: { tensorParallelSize: 8, accelerator: H200 },
+      router: { strategy: RouterStrategy.llmD() },
+    });
+    const objects = synth(c);
+    const prefill = find(objects, 'LeaderWorkerSet', 'prefill');
+    const decode = find(objects, 'Deployment', 'decode');
+    const selector = only(objects, 'InferencePool').spec.selector.matchLabels;
+    expect(selector[WORKER_INDEX]).toBeUndefined();
+    expect(selector[SERVING]).toBe('true');
+    const pods = lwsGroupPods(prefill, 'llm');
+    expect(matches({ ...pods[0].template.metadata.labels, [WORKER_INDEX]: '0' }, selector)).toBe(true);
+    expect(matches({ ...pods[1].template.metadata.labels, [WORKER_INDEX]: '1' }, selector)).toBe(false);
+    expect(matches(decode.spec.template.metadata.labels, selector)).toBe(true);
+    expect(sidecarOf(decode).args).toContain('--port=8000');
+    expect(container(decode).args).toContain('--port=8200');
+    expect(templates(prefill).leaderTemplate.spec.containers[0].args).toEqual(expect.arrayContaining(['--port=8000', '--tensor-parallel-size=16', '--node-rank=0']));
+    expect(templates(prefill).workerTemplate.spec.containers[0].args).toContain('--headless');
+  });
+});
+
 describe('llm-d router failures', () => {
   const strategyFails: Array<[string, () => unknown, string | RegExp]> = [
     ['an unconfirmed release', () => RouterStrategy.llmD({ version: '0.9.0' }),
@@ -276,6 +406,8 @@ describe('llm-d router failures', () => {
     expect(f).toThrow(expected);
   });
 
+  // Llama-3.1-405B at TP 16: one replica spans two 8-GPU H100 nodes on each tier.
+  const twoNodeTiers = { model: Model.LLAMA_3_1_405B_INSTRUCT, prefill: { tensorParallelSize: 16 }, decode: { tensorParallelSize: 16 } };
   const pairFails: Array<[string, any, string | RegExp]> = [
     ['LMCache PD (the sidecar has no LMCache protocol)', { kvConnector: KvConnector.lmcache() },
       /'strategy' \('llm-d router'\) does not implement the LMCache PD request flow .*implements: NIXL \(pull\), Mooncake, shared storage/],
@@ -287,6 +419,15 @@ describe('llm-d router failures', () => {
       /'decodeVllmPort' \(8000\) must differ from the decode tier's port \(8000\)/],
     ['decode vLLM moved onto the NIXL side channel', { strategy: RouterStrategy.llmD({ decodeVllmPort: 5600 }) },
       /'container port 'nixl-side-0'' \(5600\) collides with container port 'http'/],
+    ['decode vLLM moved onto a multi-node leader\'s torch.distributed port',
+      { ...twoNodeTiers, strategy: RouterStrategy.llmD({ decodeVllmPort: 29501 }) },
+      /DecodeTier 'test\/Svc\/Decode': 'container port 'dist-master'' \(29501\) collides with container port 'http'/],
+    ['multi-node tiers with NIXL push (the sidecar has no push protocol)',
+      { ...twoNodeTiers, kvConnector: KvConnector.nixl({ transferMode: NixlTransferMode.PUSH }) },
+      /does not implement the NIXL \(push\) request flow/],
+    ['a multi-node tier with Mooncake (not known to run across nodes)',
+      { ...twoNodeTiers, kvConnector: KvConnector.mooncake(), interconnect: Interconnect.infiniband() },
+      /'kvConnector' \('MooncakeConnector'\) is not known to run in a tier spanning nodes \(nodesPerReplica 2\)/],
   ];
   test.each(pairFails)('fails with %s', (_name, extra, expected) => {
     const c = chart();
