@@ -2,7 +2,8 @@ import { int } from './private/boundary';
 
 /**
  * How many pods of a tier or of the router a voluntary disruption (a node drain, a cluster upgrade) may
- * evict at once: the PodDisruptionBudget the library renders.
+ * evict at once: the PodDisruptionBudget the library renders. On a multi-node tier (a LeaderWorkerSet) the count
+ * is of groups: only `maxUnavailable(1)` (one group at a time) and `none()` render exactly, others are refused.
  *
  * @see https://kubernetes.io/docs/concepts/workloads/pods/disruptions/#pod-disruption-budgets
  */

@@ -45,7 +45,8 @@ export interface Colocation {
  */
 export interface TierPlacement {
   /**
-   * Spread over nodes (`kubernetes.io/hostname`), so one node failure takes as few replicas as possible.
+   * Spread over nodes (`kubernetes.io/hostname`), so one node failure takes as few replicas as possible (on a
+   * multi-node tier: its groups' leaders).
    *
    * @default SpreadMode.PREFERRED
    * @see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/
@@ -53,7 +54,9 @@ export interface TierPlacement {
   readonly spreadAcrossNodes?: SpreadMode;
 
   /**
-   * Spread over zones (`topology.kubernetes.io/zone`).
+   * Spread over zones (`topology.kubernetes.io/zone`). A multi-node tier spreads its groups (their leaders), and
+   * the pods of each group always share one zone (required pod affinity on the group's LWS `group-key`, which needs
+   * Kubernetes 1.31+ for `matchLabelKeys` in pod affinity).
    *
    * @default SpreadMode.PREFERRED
    * @see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/

@@ -352,7 +352,9 @@ export interface TierOptions {
 
   /**
    * How many of this tier's pods a voluntary disruption (node drain, upgrade) may evict at once (the tier's
-   * PodDisruptionBudget).
+   * PodDisruptionBudget). A multi-node tier counts groups: evicting any pod of a group recreates the whole group,
+   * so its one PDB over all its pods takes `DisruptionBudget.maxUnavailable(1)` (one group at a time) or `none()`;
+   * other budgets have no exact pod-level rendering and are refused.
    *
    * @default DisruptionBudget.maxUnavailable(1)
    * @see https://kubernetes.io/docs/concepts/workloads/pods/disruptions/#pod-disruption-budgets

@@ -12,6 +12,7 @@ import { checkDisruptionBudget, NO_SURGE_ROLLOUT, renderDisruptionBudget } from 
 import { invalid } from './private/errors';
 import { COMPONENT_LABEL, instanceLabelValue, LWS_LEADER_ADDRESS_ENV, LWS_WORKER_INDEX_ENV, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels';
 import { renderMonitor } from './private/monitoring';
+import { groupAffinity } from './private/placement';
 import { Contribution, MergedPod, PodContribution, PodPort, PodVolume } from './private/pod-contribution';
 import { DP_RPC_PORT, HTTP_PORT_NAME, MASTER_PORT, METRICS_PATH } from './private/ports';
 import type { HttpPortChange, RouterScalingRule, ScalingRange } from './private/router-context';
@@ -223,6 +224,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
         leaderTemplate: template(NodeRole.LEADER),
         workerTemplate: template(NodeRole.WORKER),
         exclusiveTopologyKey: spec.exclusiveTopologyKey,
+        groupAffinity: groupAffinity(spec),
         name: spec.workloadName,
       })
       : renderDeployment(this, 'Resource', {

@@ -1,5 +1,5 @@
 import { NodeLabelQuery, NodeTaintQuery, Topology } from 'cdk8s-plus-28';
-import { DecodeTier, KvConnector, Model, PdService, PrefillTier, SpreadMode, VllmImage } from '../src';
+import { DecodeTier, KvConnector, Model, NixlTransferMode, PdService, PrefillTier, SpreadMode, VllmImage } from '../src';
 import { chart, find, message, synth } from './util';
 
 const model = Model.LLAMA_3_1_8B_INSTRUCT;
@@ -111,6 +111,77 @@ describe('placement', () => {
       [tier({ spread: SpreadMode.NONE }), /'placement\.spread' \('none'\) is not a prop of TierPlacement/],
     ];
     for (const [f, re] of cases) expect(message(f)).toMatch(re);
+  });
+});
+
+describe('multi-node tiers: groups spread, each group in one zone', () => {
+  const LLAMA_405B = Model.LLAMA_3_1_405B_INSTRUCT;
+  const templates = (objects: any[], component: string) => {
+    const t = find(objects, 'LeaderWorkerSet', component).spec.leaderWorkerTemplate;
+    return { leader: t.leaderTemplate.spec, worker: t.workerTemplate.spec };
+  };
+
+  test('only the leaders spread, counted by LWS\'s revision label; workers carry no spread constraint', () => {
+    const c = chart();
+    const tier = new DecodeTier(c, 'D', { model: LLAMA_405B, tensorParallelSize: 16, replicas: 4 });
+    const { leader, worker } = templates(synth(c), 'decode');
+    // The leaders: the tier's pods with LWS's worker-index 0 (kubernetes-sigs/lws leaderworkerset_controller.go).
+    const leaders = { ...tier.selectorLabels, 'leaderworkerset.sigs.k8s.io/worker-index': '0' };
+    expect(leader.topologySpreadConstraints).toEqual(['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map(topologyKey => ({
+      maxSkew: 1,
+      topologyKey,
+      whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: { matchLabels: leaders },
+      // pod-template-hash is a Deployment's label, absent from LWS pods.
+      matchLabelKeys: ['leaderworkerset.sigs.k8s.io/template-revision-hash'],
+      nodeTaintsPolicy: 'Honor',
+    })));
+    expect(worker.topologySpreadConstraints).toBeUndefined();
+  });
+
+  test('every pod of a group requires the zone of its group (matchLabelKeys on the group-key), leader and workers alike', () => {
+    const c = chart();
+    const tier = new PrefillTier(c, 'P', {
+      model: LLAMA_405B, tensorParallelSize: 8, pipelineParallelSize: 2, kvConnector: KvConnector.nixl({ transferMode: NixlTransferMode.PUSH }),
+    });
+    const { leader, worker } = templates(synth(c), 'prefill');
+    const group = {
+      labelSelector: { matchLabels: tier.selectorLabels },
+      matchLabelKeys: ['leaderworkerset.sigs.k8s.io/group-key'],
+      topologyKey: 'topology.kubernetes.io/zone',
+    };
+    for (const t of [leader, worker]) expect(t.affinity).toEqual({ podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [group] } });
+  });
+
+  test('SpreadMode applies to the groups: required zone spread of the leaders, none at all', () => {
+    const c = chart();
+    new PdService(c, 'Svc', {
+      model: LLAMA_405B,
+      prefill: { tensorParallelSize: 16, placement: { spreadAcrossNodes: SpreadMode.NONE, spreadAcrossZones: SpreadMode.REQUIRED } },
+      decode: { tensorParallelSize: 16, placement: { spreadAcrossNodes: SpreadMode.NONE, spreadAcrossZones: SpreadMode.NONE } },
+    });
+    const objects = synth(c);
+    const prefill = templates(objects, 'prefill');
+    expect(prefill.leader.topologySpreadConstraints.map((t: any) => [t.topologyKey, t.whenUnsatisfiable])).toEqual([['topology.kubernetes.io/zone', 'DoNotSchedule']]);
+    expect(prefill.worker.topologySpreadConstraints).toBeUndefined();
+    const decode = templates(objects, 'decode');
+    expect(decode.leader.topologySpreadConstraints).toBeUndefined();
+    // Spreading off or not, a group's pods still share a zone.
+    expect(decode.worker.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys).toEqual(['leaderworkerset.sigs.k8s.io/group-key']);
+  });
+
+  test('co-location and the group\'s zone both hold (required terms joined)', () => {
+    const c = chart();
+    new PdService(c, 'Svc', {
+      model: LLAMA_405B,
+      colocation: { topology: Topology.custom('example.com/rack'), required: true },
+      prefill: { tensorParallelSize: 16 },
+      decode: { tensorParallelSize: 16 },
+    });
+    for (const t of Object.values(templates(synth(c), 'decode'))) {
+      expect(t.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution.map((x: any) => [x.topologyKey, x.matchLabelKeys]))
+        .toEqual([['example.com/rack', undefined], ['topology.kubernetes.io/zone', ['leaderworkerset.sigs.k8s.io/group-key']]]);
+    }
   });
 });
 

@@ -24,6 +24,12 @@ export const MANAGED_BY = 'cdk8s-vllm-pd';
 // every pod of a group carries its index in the group ("0" is the leader); the env LWS injects into every
 // container (pkg/utils/pod/pod_utils.go AddLWSVariables): the leader's DNS name, the group size, the pod's index.
 export const LWS_WORKER_INDEX_LABEL = 'leaderworkerset.sigs.k8s.io/worker-index';
+// Every pod of one group carries the same group-key (GroupUniqueHashLabelKey: set on the leader by LWS's pod webhook,
+// copied onto its workers' StatefulSet template, pkg/webhooks/pod_webhook.go and pkg/controllers/pod_controller.go
+// constructWorkerStatefulSetApplyConfiguration); every pod carries its revision (RevisionKey, on leaders from
+// leaderworkerset_controller.go constructLeaderStatefulSetApplyConfiguration). LWS pods have no pod-template-hash.
+export const LWS_GROUP_KEY_LABEL = 'leaderworkerset.sigs.k8s.io/group-key';
+export const LWS_REVISION_LABEL = 'leaderworkerset.sigs.k8s.io/template-revision-hash';
 export const LWS_EXCLUSIVE_TOPOLOGY_ANNOTATION = 'leaderworkerset.sigs.k8s.io/exclusive-topology';
 export const LWS_LEADER_ADDRESS_ENV = 'LWS_LEADER_ADDRESS';
 export const LWS_GROUP_SIZE_ENV = 'LWS_GROUP_SIZE';

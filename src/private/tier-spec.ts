@@ -7,7 +7,7 @@ import { Duration, Size } from 'cdk8s';
 import type { SecretValue } from 'cdk8s-plus-28';
 import { requirePort } from './boundary';
 import { Capability, has, requireCapability } from './compat';
-import { DEFAULT_DISRUPTION_BUDGET } from './disruption';
+import { checkGroupDisruptionBudget, DEFAULT_DISRUPTION_BUDGET } from './disruption';
 import { invalid, requireInteger, wholeSeconds } from './errors';
 import type { InterconnectSpec } from './interconnect';
 import {
@@ -304,7 +304,7 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     extraEnv: props.extraEnv ?? [],
     hfToken: props.hfToken,
     modelCache: props.modelCache ?? ModelCache.emptyDir(),
-    disruptionBudget: props.disruptionBudget ?? DEFAULT_DISRUPTION_BUDGET,
+    disruptionBudget: checkGroupDisruptionBudget(where, 'disruptionBudget', props.disruptionBudget ?? DEFAULT_DISRUPTION_BUDGET, nodesPerReplica),
     priorityClassName: props.priorityClassName,
     instanceLabels,
     selectorLabels,

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { renderExtraEnv } from './env';
 import { INTERCONNECT_CONTRIBUTOR, interconnectContribution } from './interconnect';
 import { LWS_EXCLUSIVE_TOPOLOGY_ANNOTATION } from './labels';
-import { placementContribution, topologySpread } from './placement';
+import { GroupAffinityTerm, placementContribution, topologySpread } from './placement';
 import { Contribution, containerPort, MergedPod, mergePod, PodContribution, PodPort, PodVolume, PortPeer } from './pod-contribution';
 import { DP_RPC_PORT, DP_RPC_PORT_NAME, HTTP_PORT_NAME, MASTER_PORT, MASTER_PORT_NAME } from './ports';
 import { LIVENESS_TIMING, READINESS_TIMING, STARTUP_PERIOD_SECONDS, STARTUP_TIMEOUT_SECONDS } from './probes';
@@ -177,7 +177,7 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
       priorityClassName: spec.priorityClassName,
       nodeSelector: accelerator.nodeLabelKey ? { [accelerator.nodeLabelKey]: accelerator.nodeLabelValue! } : undefined,
       tolerations: [{ key: accelerator.tolerationKey, operator: 'Exists', effect: 'NoSchedule' }, ...spec.placement.tolerations],
-      topologySpreadConstraints: topologySpread(spec),
+      topologySpreadConstraints: topologySpread(spec, serving),
       initContainers: initContainers.length > 0 ? initContainers : undefined,
       containers: [container],
       hostIpc: pod.hostIpc || undefined,
@@ -233,6 +233,8 @@ export interface GroupWorkloadOptions {
   readonly replicas: () => number | undefined;
   /** `leaderworkerset.sigs.k8s.io/exclusive-topology`: one group per domain of this label. */
   readonly exclusiveTopologyKey?: string;
+  /** A required pod-affinity term added to both templates: the pods of one group share a domain. */
+  readonly groupAffinity?: GroupAffinityTerm;
   /** A fixed `metadata.name`; undefined lets cdk8s derive it from the construct path. */
   readonly name?: string;
 }
@@ -263,12 +265,22 @@ export function renderLeaderWorkerSet(scope: Construct, id: string, o: GroupWork
           // One torch.distributed world per group: a restarted pod cannot rejoin it, so the group restarts
           // together ("recreate all the pods in the group if any pod or container restarts").
           restartPolicy: 'RecreateGroupOnPodRestart',
-          leaderTemplate: o.leaderTemplate(),
-          workerTemplate: o.workerTemplate(),
+          leaderTemplate: withGroupAffinity(o.leaderTemplate(), o.groupAffinity),
+          workerTemplate: withGroupAffinity(o.workerTemplate(), o.groupAffinity),
         },
       }),
     }) as unknown as LeaderWorkerSetSpec,
   });
+}
+
+/** The template with `term` joined to its required pod-affinity terms (all of them must hold, as in mergePod). */
+function withGroupAffinity(t: k8s.PodTemplateSpec, term: GroupAffinityTerm | undefined): k8s.PodTemplateSpec {
+  if (term === undefined) return t;
+  const affinity = t.spec?.affinity;
+  const required = [...(affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []), term];
+  // The term carries matchLabelKeys, which the LWS binding renders and cdk8s-plus-28's 1.28 type lacks.
+  const podAffinity = { ...affinity?.podAffinity, requiredDuringSchedulingIgnoredDuringExecution: required } as k8s.PodAffinity;
+  return { ...t, spec: { ...t.spec!, affinity: { ...affinity, podAffinity } } };
 }
 
 /**

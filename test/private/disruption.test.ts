@@ -72,6 +72,65 @@ describe('disruption budgets', () => {
   });
 });
 
+describe('multi-node tiers: the budget counts groups', () => {
+  const LLAMA_405B = Model.LLAMA_3_1_405B_INSTRUCT;
+  const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+  test('one PDB over every pod of the tier, leaders and workers, one pod at a time: one group at a time', () => {
+    const c = chart();
+    new DecodeTier(c, 'D', { model: LLAMA_405B, tensorParallelSize: 16, replicas: 3 });
+    const objects = synth(c);
+    const pdb = find(objects, 'PodDisruptionBudget', 'decode');
+    const set = find(objects, 'LeaderWorkerSet', 'decode');
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: expect.any(Object) } });
+    expect(pdb.spec.selector.matchLabels['leaderworkerset.sigs.k8s.io/worker-index']).toBeUndefined();
+    // The pods as LWS labels them (worker-index on every pod, group-key per group): the PDB selects every one.
+    const size: number = set.spec.leaderWorkerTemplate.size;
+    const pods = Array.from({ length: set.spec.replicas * size }, (_, i) => {
+      const [group, index] = [Math.floor(i / size), i % size];
+      const template = index === 0 ? set.spec.leaderWorkerTemplate.leaderTemplate : set.spec.leaderWorkerTemplate.workerTemplate;
+      return {
+        group,
+        labels: { ...template.metadata.labels, 'leaderworkerset.sigs.k8s.io/worker-index': String(index), 'leaderworkerset.sigs.k8s.io/group-key': `g${group}` },
+      };
+    });
+    expect(pods.every(p => matches(pdb.spec.selector.matchLabels, p.labels))).toBe(true);
+    // A drain that tries every pod back to back, before the disruption controller recomputes the budget: the eviction
+    // API admits one (disruptionsAllowed = healthy - (expected - maxUnavailable) = 1, then 0); LWS recreates that
+    // pod's whole group, so the recomputed budget admits nothing until the group is Ready again.
+    const down = new Set<number>();
+    let allowed = pods.length - (pods.length - pdb.spec.maxUnavailable);
+    for (const pod of pods) {
+      if (allowed <= 0 || down.has(pod.group)) continue;
+      allowed--;
+      down.add(pod.group);
+    }
+    expect(down.size).toBe(1);
+    const healthy = pods.filter(p => !down.has(p.group)).length;
+    expect(healthy - (pods.length - pdb.spec.maxUnavailable)).toBeLessThanOrEqual(0);
+  });
+
+  test('none() renders no PDB for a multi-node tier either', () => {
+    const c = chart();
+    const tier = new DecodeTier(c, 'D', { model: LLAMA_405B, tensorParallelSize: 16, replicas: 2, disruptionBudget: DisruptionBudget.none() });
+    expect(synth(c).filter(o => o.kind === 'PodDisruptionBudget')).toEqual([]);
+    expect(tier.disruptionBudget).toBeUndefined();
+  });
+
+  test('fails with budgets a pod-level PDB cannot bound in groups exactly', () => {
+    const tier = (budget: DisruptionBudget) => () => new DecodeTier(chart(), 'D', { model: LLAMA_405B, tensorParallelSize: 16, replicas: 4, disruptionBudget: budget });
+    expect(tier(DisruptionBudget.maxUnavailable(2))).toThrow(new RegExp(
+      "^DecodeTier 'test/D': 'disruptionBudget' \\('DisruptionBudget.maxUnavailable\\(2\\)'\\) cannot be rendered exactly for a multi-node tier " +
+      '\\(LeaderWorkerSet groups of 2 pods\\): its budget counts groups, .*use DisruptionBudget.maxUnavailable\\(1\\) or DisruptionBudget.none\\(\\)$'));
+    expect(tier(DisruptionBudget.minAvailable(3))).toThrow(/'disruptionBudget' \('DisruptionBudget.minAvailable\(3\)'\) cannot be rendered exactly for a multi-node tier/);
+    expect(tier(DisruptionBudget.minAvailable(1))).toThrow(/'disruptionBudget' \('DisruptionBudget.minAvailable\(1\)'\) cannot be rendered exactly/);
+    // A single-node tier keeps any pod count.
+    const c = chart();
+    new DecodeTier(c, 'D', { model, replicas: 4, disruptionBudget: DisruptionBudget.maxUnavailable(2) });
+    expect(find(synth(c), 'PodDisruptionBudget', 'decode').spec.maxUnavailable).toBe(2);
+  });
+});
+
 describe('rollout and scheduling', () => {
   test('tiers roll without surge; the router surges; priority classes on tiers and router', () => {
     const c = chart();
