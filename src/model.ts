@@ -713,6 +713,40 @@ export class Model {
   });
 
   /**
+   * deepseek-ai/DeepSeek-V2-Lite-Chat (MLA (kv_lora_rank 512 + qk_rope_head_dim 64, queries not compressed), MoE 64 experts (6 per token)
+   * + 2 shared, the first layer dense, 16 heads, 27 layers).
+   * Values from DeepSeek's own configuration of this 16B architecture, deepseek-ai/DeepSeek-V3@9b4e978 inference/configs/config_16B.json
+   * (dim, inter_dim, moe_inter_dim, n_layers, n_dense_layers, n_heads, n_routed_experts, n_shared_experts, n_activated_experts,
+   * q_lora_rank 0, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, vocab_size; its inference/model.py keeps `head` apart from
+   * `embed`, so the embeddings are not tied): no copy of the checkpoint's config.json was
+   * found, so its context length (max_position_embeddings) is not given and plans need maxModelLen. bfloat16: vLLM 0.19.0 loads it with
+   * dtype auto as torch.bfloat16 and logs "Model loading took 29.43 GiB" (llm-d-incubation/llm-d-planner@d3121e0
+   * accuracy/results/v0.19.0/logs/deepseek-ai-deepseek-v2---h100-80gb--tp1pp1dp1--8192.log).
+   * @see https://huggingface.co/deepseek-ai/DeepSeek-V2-Lite-Chat/blob/main/config.json
+   */
+  public static readonly DEEPSEEK_V2_LITE_CHAT = Model.of('deepseek-ai/DeepSeek-V2-Lite-Chat', {
+    architecture: {
+      numAttentionHeads: 16,
+      numHiddenLayers: 27,
+      attention: AttentionKind.MLA,
+      hiddenSize: 2048,
+      intermediateSize: 10944,
+      vocabSize: 102400,
+      tieWordEmbeddings: false,
+      kvLoraRank: 512,
+      qkRopeHeadDim: 64,
+      qkNopeHeadDim: 128,
+      vHeadDim: 128,
+      numExperts: 64,
+      numExpertsPerToken: 6,
+      moeIntermediateSize: 1408,
+      numSharedExperts: 2,
+      firstDenseLayers: 1,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
    * deepseek-ai/DeepSeek-V3 (MLA (kv_lora_rank 512 + qk_rope_head_dim 64), MoE 256 experts (8 per token) + 1 shared, block FP8, 128 heads, 61 layers).
    * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/deepseek-ai--DeepSeek-V3_config.json (the multi-token-prediction layer 61, which vLLM loads only for speculative decoding, is not counted).
    * @see https://huggingface.co/deepseek-ai/DeepSeek-V3/blob/main/config.json

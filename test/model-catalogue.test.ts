@@ -35,6 +35,18 @@ const CASES: CatalogueCase[] = [
   // Phi-4 and Mistral Small 3 carry no biases or per-head norms: the count equals the checkpoint's total_size exactly.
   { id: 'PHI_4', model: Model.PHI_4, name: 'microsoft/phi-4', kvBytesPerToken: 2 * 10 * 128 * 2 * 40, weightBytes: dense(40, 5120, 40, 10, 128, 17920, 100352, false), sourced: 29_319_014_400, tolerance: 0 },
   { id: 'MISTRAL_SMALL_24B_INSTRUCT_2501', model: Model.MISTRAL_SMALL_24B_INSTRUCT_2501, name: 'mistralai/Mistral-Small-24B-Instruct-2501', kvBytesPerToken: 2 * 8 * 128 * 2 * 40, weightBytes: dense(40, 5120, 32, 8, 128, 32768, 131072, false), sourced: 47_144_806_400, tolerance: 0 },
+  // MLA: one latent vector (kv_lora_rank 512 + qk_rope_head_dim 64) per token and layer. Weights: attention (q 2048 x 16 x 192, kv_a
+  // 2048 x 576, kv_b 512 x 16 x 256, o 16 x 128 x 2048), one dense MLP, 26 MoE layers of 64 + 2 shared experts and a router.
+  {
+    id: 'DEEPSEEK_V2_LITE_CHAT',
+    model: Model.DEEPSEEK_V2_LITE_CHAT,
+    name: 'deepseek-ai/DeepSeek-V2-Lite-Chat',
+    kvBytesPerToken: (512 + 64) * 2 * 27,
+    weightBytes: 2 * (27 * (2048 * 16 * 192 + 2048 * 576 + 512 * 16 * 256 + 16 * 128 * 2048 + 2 * 2048) + 3 * 2048 * 10944
+      + 26 * ((64 + 2) * 3 * 2048 * 1408 + 2048 * 64) + 2 * 102400 * 2048 + 2048),
+    sourced: 29.43 * 1024 ** 3,
+    tolerance: 0.01,
+  },
 ];
 
 describe('catalogue entries', () => {

@@ -54,6 +54,13 @@ describe('Model', () => {
     }
   });
 
+  test('DEEPSEEK_V2_LITE_CHAT is an MLA MoE model without a known context length', () => {
+    expect(Model.DEEPSEEK_V2_LITE_CHAT.name).toBe('deepseek-ai/DeepSeek-V2-Lite-Chat');
+    expect(Model.DEEPSEEK_V2_LITE_CHAT.attention).toBe(AttentionKind.MLA);
+    expect(Model.DEEPSEEK_V2_LITE_CHAT.architecture).toMatchObject({ numExperts: 64, numSharedExperts: 2, firstDenseLayers: 1, kvLoraRank: 512 });
+    expect(Model.DEEPSEEK_V2_LITE_CHAT.architecture?.maxPositionEmbeddings).toBeUndefined();
+  });
+
   test('gpt-oss declares its sliding-window layers', () => {
     expect(Model.GPT_OSS_120B.architecture).toMatchObject({
       slidingWindow: 128, slidingWindowLayers: 18, numHiddenLayers: 36, checkpointDtype: CheckpointDtype.MXFP4,
