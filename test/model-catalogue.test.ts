@@ -1,5 +1,6 @@
 import { Size } from 'cdk8s';
-import { CapacityPlanner, Model } from '../src';
+import { CapacityPlanner, DecodeTier, Model } from '../src';
+import { chart } from './util';
 import { weightBytesPerRank } from '../src/private/sizing';
 
 /**
@@ -69,6 +70,18 @@ describe('catalogue entries', () => {
       maxModelLen: 8192,
     });
     expect(kv.kvBytesPerToken).toBe(2 * 4 * 128 * 2 * 40);
+  });
+
+  test('fails: phi-4 at tensorParallelSize 4, which neither divides nor is a multiple of its 10 KV heads', () => {
+    expect(() => new DecodeTier(chart(), 'Decode', { model: Model.PHI_4, tensorParallelSize: 4 }))
+      .toThrow(/'tensorParallelSize' \(4\) must divide, or be a multiple of, the number of KV heads of microsoft\/phi-4 \(10\)/);
+  });
+
+  test('a DeepSeek-V2-Lite-Chat tier without maxModelLen is not planned, and says why', () => {
+    const tier = new DecodeTier(chart(), 'Decode', { model: Model.DEEPSEEK_V2_LITE_CHAT });
+    expect(tier.capacityPlan).toBeUndefined();
+    expect(tier._capacity.skipped).toMatch(/'maxModelLen' \(undefined\) is needed: the architecture has no maxPositionEmbeddings/);
+    expect(new DecodeTier(chart(), 'Decode2', { model: Model.DEEPSEEK_V2_LITE_CHAT, maxModelLen: 8192 }).capacityPlan).toBeDefined();
   });
 
   test('TP shards the weights: Qwen2.5-72B at TP 4 holds a quarter of the matrices and embeddings, and every norm', () => {
