@@ -481,7 +481,8 @@ function resolveShape(where: string, input: EngineSizingOptions, _mnbt: number |
   }
   if (expertParallel && arch.numExperts !== undefined) {
     notes.push(`expert parallelism: the ${arch.numExperts + redundantExperts} experts are placed whole over ${tp * dp} ranks (tensorParallelSize x dataParallelSize); ` +
-      'attention and dense layers are split by tensorParallelSize (FusedMoEParallelConfig.make, vllm/model_executor/layers/fused_moe/config.py)');
+      'attention and dense layers are split by tensorParallelSize (FusedMoEParallelConfig.make, vllm/model_executor/layers/fused_moe/config.py); ' +
+      'the all-to-all buffers (e.g. DeepEP over NVSHMEM) are not counted in the non-torch memory, so the KV cache may be smaller than planned');
   }
   return {
     shape: {
