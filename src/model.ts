@@ -663,6 +663,33 @@ export class Model {
   });
 
   /**
+   * google/gemma-2-9b-it (dense GQA, 16 heads, 8 KV heads, head_dim 256, 42 layers of which 21 use a 4096-token sliding window, tied
+   * embeddings).
+   * Values from config.json, confirmed in the copy doggy8088/GemmaTokenizerExtractor@a275733 gemma-2-9b-it/config.json. It sets no
+   * layer_types nor tie_word_embeddings, so transformers' defaults apply: layer_types alternate "sliding_attention" (even layers) and
+   * "full_attention", and tie_word_embeddings is true (huggingface/transformers@008e574
+   * src/transformers/models/gemma2/configuration_gemma2.py); the checkpoint has no lm_head.weight. Weights: 18,483,411,968 bytes
+   * (`total_size` of model.safetensors.index.json, doggy8088/GemmaTokenizerExtractor@a275733 gemma-2-9b-it/model.safetensors.index.json).
+   * @see https://huggingface.co/google/gemma-2-9b-it/blob/main/config.json
+   */
+  public static readonly GEMMA_2_9B_IT = Model.of('google/gemma-2-9b-it', {
+    architecture: {
+      numAttentionHeads: 16,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 42,
+      maxPositionEmbeddings: 8192,
+      hiddenSize: 3584,
+      headDim: 256,
+      intermediateSize: 14336,
+      vocabSize: 256000,
+      tieWordEmbeddings: true,
+      slidingWindow: 4096,
+      slidingWindowLayers: 21,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
    * openai/gpt-oss-20b (MoE, 32 MXFP4 experts (4 per token), 64 heads, 8 KV heads, 24 layers of which 12 use a 128-token sliding window (layer_types)).
    * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/openai--gpt-oss-20b_config.json.
    * @see https://huggingface.co/openai/gpt-oss-20b/blob/main/config.json

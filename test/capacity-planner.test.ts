@@ -42,6 +42,7 @@ const CASES: LogCase[] = [
   { name: 'Qwen2.5-7B-Instruct TP1', source: `${LLMD}/logs/qwen-qwen2-5-7b-instruct--h100-80gb--tp1pp1dp1--8192.log`, model: Model.QWEN2_5_7B, weights: 14.25, available: 58.53, tokens: 1096000, concurrency: 133.79 },
   { name: 'Qwen2.5-7B-Instruct TP2', source: `${LLMD}/logs/qwen-qwen2-5-7b-instruct--h100-80gb--tp2pp1dp1--8192.log`, model: Model.QWEN2_5_7B, tp: 2, weights: 7.12, available: 63.84, tokens: 2390592, concurrency: 291.82 },
   { name: 'DeepSeek-V2-Lite-Chat TP1 (MLA, MoE)', source: `${LLMD}/logs/deepseek-ai-deepseek-v2---h100-80gb--tp1pp1dp1--8192.log`, model: Model.DEEPSEEK_V2_LITE_CHAT, weights: 29.43, available: 43.61, tokens: 1505552, concurrency: 183.78 },
+  { name: 'gemma-2-9b-it TP1 (sliding window, head_dim 256)', source: `${LLMD}/logs/google-gemma-2-9b-it--h100-80gb--tp1pp1dp1--8192.log`, model: Model.GEMMA_2_9B_IT, weights: 17.22, available: 54.12, tokens: 168880, concurrency: 20.6 },
   { name: 'phi-4 TP1', source: `${LLMD}/logs/microsoft-phi-4--h100-80gb--tp1pp1dp1--8192.log`, model: Model.PHI_4, weights: 27.39, available: 46.08, tokens: 241568, concurrency: 29.49 },
   { name: 'gpt-oss-20b TP2 (sliding window, MXFP4)', source: `${LLMD}/logs/openai-gpt-oss-20b--h100-80gb--tp2pp1dp1--8192.log`, model: Model.GPT_OSS_20B, tp: 2, gmu: 0.9, weights: 7.01, available: 59.32, tokens: 2591776, concurrency: 316.07 },
 ];

@@ -36,6 +36,16 @@ const CASES: CatalogueCase[] = [
   // Phi-4 and Mistral Small 3 carry no biases or per-head norms: the count equals the checkpoint's total_size exactly.
   { id: 'PHI_4', model: Model.PHI_4, name: 'microsoft/phi-4', kvBytesPerToken: 2 * 10 * 128 * 2 * 40, weightBytes: dense(40, 5120, 40, 10, 128, 17920, 100352, false), sourced: 29_319_014_400, tolerance: 0 },
   { id: 'MISTRAL_SMALL_24B_INSTRUCT_2501', model: Model.MISTRAL_SMALL_24B_INSTRUCT_2501, name: 'mistralai/Mistral-Small-24B-Instruct-2501', kvBytesPerToken: 2 * 8 * 128 * 2 * 40, weightBytes: dense(40, 5120, 32, 8, 128, 32768, 131072, false), sourced: 47_144_806_400, tolerance: 0 },
+  // Gemma 2: 21 sliding + 21 full layers form two KV groups of 21 (kvBytesPerToken is per group); four norms per layer, two counted.
+  {
+    id: 'GEMMA_2_9B_IT',
+    model: Model.GEMMA_2_9B_IT,
+    name: 'google/gemma-2-9b-it',
+    kvBytesPerToken: 2 * 8 * 256 * 2 * 21,
+    weightBytes: dense(42, 3584, 16, 8, 256, 14336, 256000, true),
+    sourced: 18_483_411_968,
+    tolerance: 1e-4,
+  },
   // MLA: one latent vector (kv_lora_rank 512 + qk_rope_head_dim 64) per token and layer. Weights: attention (q 2048 x 16 x 192, kv_a
   // 2048 x 576, kv_b 512 x 16 x 256, o 16 x 128 x 2048), one dense MLP, 26 MoE layers of 64 + 2 shared experts and a router.
   {

@@ -61,6 +61,12 @@ describe('Model', () => {
     expect(Model.DEEPSEEK_V2_LITE_CHAT.architecture?.maxPositionEmbeddings).toBeUndefined();
   });
 
+  test('gemma-2-9b-it declares its sliding-window layers (every other one, transformers default layer_types)', () => {
+    expect(Model.GEMMA_2_9B_IT.architecture).toMatchObject({
+      slidingWindow: 4096, slidingWindowLayers: 21, numHiddenLayers: 42, headDim: 256, tieWordEmbeddings: true,
+    });
+  });
+
   test('gpt-oss declares its sliding-window layers', () => {
     expect(Model.GPT_OSS_120B.architecture).toMatchObject({
       slidingWindow: 128, slidingWindowLayers: 18, numHiddenLayers: 36, checkpointDtype: CheckpointDtype.MXFP4,
