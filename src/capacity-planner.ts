@@ -6,8 +6,8 @@ import { invalid } from './private/errors';
 import { AVAILABLE_KV_CACHE_INPUT, CAPACITY_PLAN_INPUT, KV_TRANSFER_INPUT } from './private/prop-keys';
 import { bytesOf } from './private/size';
 import {
-  activationBytes, batchDefaults, capacityOf, cudaGraphBytes, EngineShape, layersPerStage, nonTorchBytes, pageBytesPerLayer,
-  Range, stagePool, weightBytesPerRank,
+  activationBytes, batchDefaults, capacityOf, cudaGraphBytes, EngineShape, ExpertPlacement, layersPerStage, nonTorchBytes,
+  pageBytesPerLayer, Range, stagePool, weightBytesPerRank,
 } from './private/sizing';
 import { KvCacheDtype } from './tier-options';
 import { VllmImage } from './vllm-image';
@@ -46,6 +46,24 @@ export interface EngineSizingOptions {
    * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-data-parallel-size
    */
   readonly dataParallelSize?: number;
+
+  /**
+   * `--enable-expert-parallel`: MoE experts are placed whole over the tensorParallelSize x dataParallelSize ranks
+   * instead of being sliced (attention and dense layers stay split by TP).
+   *
+   * @default false
+   * @see https://docs.vllm.ai/en/latest/serving/expert_parallel_deployment.html
+   */
+  readonly enableExpertParallel?: boolean;
+
+  /**
+   * EPLB's `num_redundant_experts` (`--eplb-config`): extra physical experts spread over the expert-parallel ranks.
+   * Only with enableExpertParallel.
+   *
+   * @default 0
+   * @see https://docs.vllm.ai/en/latest/serving/expert_parallel_deployment.html
+   */
+  readonly numRedundantExperts?: number;
 
   /**
    * `--kv-cache-dtype`.
@@ -305,7 +323,7 @@ export class CapacityPlanner {
     let best: { weights: Range; act: Range; available: Range; cap: ReturnType<typeof planStage> } | undefined;
     let heaviest: Range = { value: 0, lower: 0, upper: 0 };
     for (let stage = 0; stage < stages.length; stage++) {
-      const weights = weightBytesPerRank(where, arch, tp, pp, stage);
+      const weights = weightBytesPerRank(where, arch, tp, pp, stage, shared.experts);
       const act = activationBytes(arch, tp, maxNumBatchedTokens, maxNumSeqs, stage === stages.length - 1);
       if (weights.value > heaviest.value) heaviest = weights;
       const available: Range = {
@@ -426,6 +444,7 @@ interface Shared {
   readonly shape: Omit<EngineShape, 'maxNumBatchedTokens'>;
   readonly version: VllmVersion;
   readonly dp: number;
+  readonly experts: ExpertPlacement;
   readonly notes: string[];
 }
 
@@ -455,6 +474,16 @@ function resolveShape(where: string, input: EngineSizingOptions, _mnbt: number |
     throw invalid(where, 'kvCacheDtype', kvCacheDtype, `must be one of ${Object.values(KvCacheDtype).join(', ')}`);
   }
   const notes: string[] = [];
+  const expertParallel = input.enableExpertParallel === true;
+  const redundantExperts = input.numRedundantExperts ?? 0;
+  if (redundantExperts > 0 && !expertParallel) {
+    throw invalid(where, 'numRedundantExperts', redundantExperts, 'only applies with enableExpertParallel: true (redundant experts are EPLB replicas over the EP ranks)');
+  }
+  if (expertParallel && arch.numExperts !== undefined) {
+    notes.push(`expert parallelism: the ${arch.numExperts + redundantExperts} experts are placed whole over ${tp * dp} ranks (tensorParallelSize x dataParallelSize); ` +
+      'attention and dense layers are split by tensorParallelSize (FusedMoEParallelConfig.make, vllm/model_executor/layers/fused_moe/config.py); ' +
+      'the all-to-all buffers (e.g. DeepEP over NVSHMEM) are not counted in the non-torch memory, so the KV cache may be smaller than planned');
+  }
   return {
     shape: {
       where,
@@ -469,6 +498,7 @@ function resolveShape(where: string, input: EngineSizingOptions, _mnbt: number |
     },
     version,
     dp,
+    experts: { dataParallelSize: dp, expertParallel, redundantExperts },
     notes,
   };
 }

@@ -341,6 +341,94 @@ export class Model {
   });
 
   /**
+   * Qwen/Qwen2.5-7B (dense GQA, 28 heads, 4 KV heads, 28 layers; `use_sliding_window: false`, so vLLM ignores its
+   * `sliding_window` (vllm/config/model.py `get_hf_config_sliding_window`)).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@92cf0df src/aiconfigurator/model_configs/Qwen--Qwen2.5-7B_config.json.
+   * Weights: vLLM 0.19.0 logs "Model loading took 14.25 GiB" for Qwen/Qwen2.5-7B-Instruct (llm-d-incubation/llm-d-planner@d3121e0 accuracy/results/v0.19.0/logs/qwen-qwen2-5-7b-instruct--h100-80gb--tp1pp1dp1--8192.log).
+   * The -Instruct release is not catalogued: no copy of its config.json (whose max_position_embeddings may differ) was found.
+   * @see https://huggingface.co/Qwen/Qwen2.5-7B/blob/main/config.json
+   */
+  public static readonly QWEN2_5_7B = Model.of('Qwen/Qwen2.5-7B', {
+    architecture: {
+      numAttentionHeads: 28,
+      numKeyValueHeads: 4,
+      numHiddenLayers: 28,
+      maxPositionEmbeddings: 131072,
+      hiddenSize: 3584,
+      intermediateSize: 18944,
+      vocabSize: 152064,
+      tieWordEmbeddings: false,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
+   * Qwen/Qwen2.5-14B (dense GQA, 40 heads, 8 KV heads, 48 layers; `use_sliding_window: false`, so vLLM ignores its
+   * `sliding_window` (vllm/config/model.py `get_hf_config_sliding_window`)).
+   * Values from config.json, confirmed in the copy citsjtu2020/LLM-Prof@8434c8d sglang/Model_Config.md (section "Qwen2.5-14B").
+   * Parameters: "Number of Parameters: 14.7B" (model card of Qwen/Qwen2.5-14B-Instruct, copied in ZHUI/paddlenlp_model_readme@99910a8 Qwen/Qwen2.5-14B-Instruct/index.md).
+   * The -Instruct release is not catalogued: no copy of its config.json (whose max_position_embeddings may differ) was found.
+   * @see https://huggingface.co/Qwen/Qwen2.5-14B/blob/main/config.json
+   */
+  public static readonly QWEN2_5_14B = Model.of('Qwen/Qwen2.5-14B', {
+    architecture: {
+      numAttentionHeads: 40,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 48,
+      maxPositionEmbeddings: 131072,
+      hiddenSize: 5120,
+      intermediateSize: 13824,
+      vocabSize: 152064,
+      tieWordEmbeddings: false,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
+   * Qwen/Qwen2.5-32B (dense GQA, 40 heads, 8 KV heads, 64 layers; `use_sliding_window: false`, so vLLM ignores its
+   * `sliding_window` (vllm/config/model.py `get_hf_config_sliding_window`)).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@92cf0df src/aiconfigurator/model_configs/Qwen--Qwen2.5-32B_config.json.
+   * Parameters: 32,763,876,352 (keras-team/keras-hub@12870d2 keras_hub/src/models/qwen/qwen_presets.py, qwen2.5_instruct_32b_en).
+   * The -Instruct release is not catalogued: no copy of its config.json (whose max_position_embeddings may differ) was found.
+   * @see https://huggingface.co/Qwen/Qwen2.5-32B/blob/main/config.json
+   */
+  public static readonly QWEN2_5_32B = Model.of('Qwen/Qwen2.5-32B', {
+    architecture: {
+      numAttentionHeads: 40,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 64,
+      maxPositionEmbeddings: 131072,
+      hiddenSize: 5120,
+      intermediateSize: 27648,
+      vocabSize: 152064,
+      tieWordEmbeddings: false,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
+   * Qwen/Qwen2.5-72B (dense GQA, 64 heads, 8 KV heads, 80 layers; `use_sliding_window: false`, so vLLM ignores its
+   * `sliding_window` (vllm/config/model.py `get_hf_config_sliding_window`)).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@92cf0df src/aiconfigurator/model_configs/Qwen--Qwen2.5-72B_config.json.
+   * Parameters: 72,706,203,648 (keras-team/keras-hub@12870d2 keras_hub/src/models/qwen/qwen_presets.py, qwen2.5_instruct_72b_en).
+   * The -Instruct release is not catalogued: no copy of its config.json (whose max_position_embeddings may differ) was found.
+   * @see https://huggingface.co/Qwen/Qwen2.5-72B/blob/main/config.json
+   */
+  public static readonly QWEN2_5_72B = Model.of('Qwen/Qwen2.5-72B', {
+    architecture: {
+      numAttentionHeads: 64,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 80,
+      maxPositionEmbeddings: 131072,
+      hiddenSize: 8192,
+      intermediateSize: 29568,
+      vocabSize: 152064,
+      tieWordEmbeddings: false,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
    * Qwen/Qwen3-0.6B (dense GQA, 16 heads, 8 KV heads, 28 layers, head_dim 128).
    * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/Qwen--Qwen3-0.6B_config.json.
    * @see https://huggingface.co/Qwen/Qwen3-0.6B/blob/main/config.json
@@ -381,6 +469,27 @@ export class Model {
   });
 
   /**
+   * Qwen/Qwen3-4B (dense GQA, 32 heads, 8 KV heads, 36 layers, head_dim 128, tied embeddings).
+   * Values from config.json, confirmed in the copy citsjtu2020/LLM-Prof@8434c8d sglang/Model_Config.md (section "Qwen3-4B").
+   * Parameters: 4,022,468,096 (keras-team/keras-hub@1df65da keras_hub/src/models/qwen3/qwen3_presets.py, qwen3_4b_en).
+   * @see https://huggingface.co/Qwen/Qwen3-4B/blob/main/config.json
+   */
+  public static readonly QWEN3_4B = Model.of('Qwen/Qwen3-4B', {
+    architecture: {
+      numAttentionHeads: 32,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 36,
+      maxPositionEmbeddings: 40960,
+      hiddenSize: 2560,
+      headDim: 128,
+      intermediateSize: 9728,
+      vocabSize: 151936,
+      tieWordEmbeddings: true,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
    * Qwen/Qwen3-8B (dense GQA, 32 heads, 8 KV heads, 36 layers, head_dim 128).
    * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/Qwen--Qwen3-8B_config.json.
    * @see https://huggingface.co/Qwen/Qwen3-8B/blob/main/config.json
@@ -394,6 +503,27 @@ export class Model {
       hiddenSize: 4096,
       headDim: 128,
       intermediateSize: 12288,
+      vocabSize: 151936,
+      tieWordEmbeddings: false,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
+   * Qwen/Qwen3-14B (dense GQA, 40 heads, 8 KV heads, 40 layers, head_dim 128).
+   * Values from config.json, confirmed in the copy citsjtu2020/LLM-Prof@8434c8d sglang/Model_Config.md (section "Qwen3-14B").
+   * Parameters: 14,768,307,200 (keras-team/keras-hub@1df65da keras_hub/src/models/qwen3/qwen3_presets.py, qwen3_14b_en).
+   * @see https://huggingface.co/Qwen/Qwen3-14B/blob/main/config.json
+   */
+  public static readonly QWEN3_14B = Model.of('Qwen/Qwen3-14B', {
+    architecture: {
+      numAttentionHeads: 40,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 40,
+      maxPositionEmbeddings: 40960,
+      hiddenSize: 5120,
+      headDim: 128,
+      intermediateSize: 17408,
       vocabSize: 151936,
       tieWordEmbeddings: false,
       checkpointDtype: CheckpointDtype.BFLOAT16,
@@ -489,6 +619,77 @@ export class Model {
   });
 
   /**
+   * mistralai/Mistral-Small-24B-Instruct-2501 (dense GQA, 32 heads, 8 KV heads, 40 layers, head_dim 128, not hidden_size / heads).
+   * Values from the checkpoint's params.json (Mistral's format of the same facts: dim, n_layers, head_dim, hidden_dim, n_heads, n_kv_heads,
+   * vocab_size, max_seq_len), copied in OpenMOSE/RWKV-LM-RLHF@c394e06 main/tokenizer/mistralsmall3/params.json beside its model card.
+   * Weights: 47,144,806,400 bytes (`total_size` of model.safetensors.index.json, OpenMOSE/RWKV-LM-RLHF@7e8f62a
+   * main/tokenizer/mistralsmall3/model.safetensors.index.json; separate lm_head.weight).
+   * @see https://huggingface.co/mistralai/Mistral-Small-24B-Instruct-2501/blob/main/config.json
+   */
+  public static readonly MISTRAL_SMALL_24B_INSTRUCT_2501 = Model.of('mistralai/Mistral-Small-24B-Instruct-2501', {
+    architecture: {
+      numAttentionHeads: 32,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 40,
+      maxPositionEmbeddings: 32768,
+      hiddenSize: 5120,
+      headDim: 128,
+      intermediateSize: 32768,
+      vocabSize: 131072,
+      tieWordEmbeddings: false,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
+   * microsoft/phi-4 (dense GQA, 40 heads, 10 KV heads, 40 layers; `sliding_window: null`).
+   * Values from config.json, confirmed in the copy OpenMOSE/RWKV-LM-RLHF@c394e06 main/tokenizer/phi-4/config.json.
+   * Weights: 29,319,014,400 bytes (`total_size` of model.safetensors.index.json, OpenMOSE/RWKV-LM-RLHF@edf9b23
+   * main/tokenizer/phi-4/model.safetensors.index.json).
+   * @see https://huggingface.co/microsoft/phi-4/blob/main/config.json
+   */
+  public static readonly PHI_4 = Model.of('microsoft/phi-4', {
+    architecture: {
+      numAttentionHeads: 40,
+      numKeyValueHeads: 10,
+      numHiddenLayers: 40,
+      maxPositionEmbeddings: 16384,
+      hiddenSize: 5120,
+      intermediateSize: 17920,
+      vocabSize: 100352,
+      tieWordEmbeddings: false,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
+   * google/gemma-2-9b-it (dense GQA, 16 heads, 8 KV heads, head_dim 256, 42 layers of which 21 use a 4096-token sliding window, tied
+   * embeddings).
+   * Values from config.json, confirmed in the copy doggy8088/GemmaTokenizerExtractor@a275733 gemma-2-9b-it/config.json. It sets no
+   * layer_types nor tie_word_embeddings, so transformers' defaults apply: layer_types alternate "sliding_attention" (even layers) and
+   * "full_attention", and tie_word_embeddings is true (huggingface/transformers@008e574
+   * src/transformers/models/gemma2/configuration_gemma2.py); the checkpoint has no lm_head.weight. Weights: 18,483,411,968 bytes
+   * (`total_size` of model.safetensors.index.json, doggy8088/GemmaTokenizerExtractor@a275733 gemma-2-9b-it/model.safetensors.index.json).
+   * @see https://huggingface.co/google/gemma-2-9b-it/blob/main/config.json
+   */
+  public static readonly GEMMA_2_9B_IT = Model.of('google/gemma-2-9b-it', {
+    architecture: {
+      numAttentionHeads: 16,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 42,
+      maxPositionEmbeddings: 8192,
+      hiddenSize: 3584,
+      headDim: 256,
+      intermediateSize: 14336,
+      vocabSize: 256000,
+      tieWordEmbeddings: true,
+      slidingWindow: 4096,
+      slidingWindowLayers: 21,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
    * openai/gpt-oss-20b (MoE, 32 MXFP4 experts (4 per token), 64 heads, 8 KV heads, 24 layers of which 12 use a 128-token sliding window (layer_types)).
    * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/openai--gpt-oss-20b_config.json.
    * @see https://huggingface.co/openai/gpt-oss-20b/blob/main/config.json
@@ -535,6 +736,40 @@ export class Model {
       numExpertsPerToken: 4,
       moeIntermediateSize: 2880,
       checkpointDtype: CheckpointDtype.MXFP4,
+    },
+  });
+
+  /**
+   * deepseek-ai/DeepSeek-V2-Lite-Chat (MLA (kv_lora_rank 512 + qk_rope_head_dim 64, queries not compressed), MoE 64 experts (6 per token)
+   * + 2 shared, the first layer dense, 16 heads, 27 layers).
+   * Values from DeepSeek's own configuration of this 16B architecture, deepseek-ai/DeepSeek-V3@9b4e978 inference/configs/config_16B.json
+   * (dim, inter_dim, moe_inter_dim, n_layers, n_dense_layers, n_heads, n_routed_experts, n_shared_experts, n_activated_experts,
+   * q_lora_rank 0, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim, vocab_size; its inference/model.py keeps `head` apart from
+   * `embed`, so the embeddings are not tied): no copy of the checkpoint's config.json was
+   * found, so its context length (max_position_embeddings) is not given and plans need maxModelLen. bfloat16: vLLM 0.19.0 loads it with
+   * dtype auto as torch.bfloat16 and logs "Model loading took 29.43 GiB" (llm-d-incubation/llm-d-planner@d3121e0
+   * accuracy/results/v0.19.0/logs/deepseek-ai-deepseek-v2---h100-80gb--tp1pp1dp1--8192.log).
+   * @see https://huggingface.co/deepseek-ai/DeepSeek-V2-Lite-Chat/blob/main/config.json
+   */
+  public static readonly DEEPSEEK_V2_LITE_CHAT = Model.of('deepseek-ai/DeepSeek-V2-Lite-Chat', {
+    architecture: {
+      numAttentionHeads: 16,
+      numHiddenLayers: 27,
+      attention: AttentionKind.MLA,
+      hiddenSize: 2048,
+      intermediateSize: 10944,
+      vocabSize: 102400,
+      tieWordEmbeddings: false,
+      kvLoraRank: 512,
+      qkRopeHeadDim: 64,
+      qkNopeHeadDim: 128,
+      vHeadDim: 128,
+      numExperts: 64,
+      numExpertsPerToken: 6,
+      moeIntermediateSize: 1408,
+      numSharedExperts: 2,
+      firstDenseLayers: 1,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
     },
   });
 

@@ -28,13 +28,21 @@ describe('Model', () => {
 
   test.each([
     ['LLAMA_3_3_70B_INSTRUCT', Model.LLAMA_3_3_70B_INSTRUCT, 'meta-llama/Llama-3.3-70B-Instruct'],
+    ['QWEN2_5_7B', Model.QWEN2_5_7B, 'Qwen/Qwen2.5-7B'],
+    ['QWEN2_5_14B', Model.QWEN2_5_14B, 'Qwen/Qwen2.5-14B'],
+    ['QWEN2_5_32B', Model.QWEN2_5_32B, 'Qwen/Qwen2.5-32B'],
+    ['QWEN2_5_72B', Model.QWEN2_5_72B, 'Qwen/Qwen2.5-72B'],
     ['QWEN3_0_6B', Model.QWEN3_0_6B, 'Qwen/Qwen3-0.6B'],
     ['QWEN3_1_7B', Model.QWEN3_1_7B, 'Qwen/Qwen3-1.7B'],
+    ['QWEN3_4B', Model.QWEN3_4B, 'Qwen/Qwen3-4B'],
     ['QWEN3_8B', Model.QWEN3_8B, 'Qwen/Qwen3-8B'],
+    ['QWEN3_14B', Model.QWEN3_14B, 'Qwen/Qwen3-14B'],
     ['QWEN3_32B', Model.QWEN3_32B, 'Qwen/Qwen3-32B'],
     ['QWEN3_30B_A3B', Model.QWEN3_30B_A3B, 'Qwen/Qwen3-30B-A3B'],
     ['QWEN3_235B_A22B', Model.QWEN3_235B_A22B, 'Qwen/Qwen3-235B-A22B'],
     ['MIXTRAL_8X7B_V0_1', Model.MIXTRAL_8X7B_V0_1, 'mistralai/Mixtral-8x7B-v0.1'],
+    ['MISTRAL_SMALL_24B_INSTRUCT_2501', Model.MISTRAL_SMALL_24B_INSTRUCT_2501, 'mistralai/Mistral-Small-24B-Instruct-2501'],
+    ['PHI_4', Model.PHI_4, 'microsoft/phi-4'],
     ['GPT_OSS_20B', Model.GPT_OSS_20B, 'openai/gpt-oss-20b'],
     ['GPT_OSS_120B', Model.GPT_OSS_120B, 'openai/gpt-oss-120b'],
     ['DEEPSEEK_R1', Model.DEEPSEEK_R1, 'deepseek-ai/DeepSeek-R1'],
@@ -44,6 +52,19 @@ describe('Model', () => {
     for (const key of ['numAttentionHeads', 'numKeyValueHeads', 'numHiddenLayers', 'hiddenSize', 'intermediateSize', 'vocabSize', 'checkpointDtype'] as const) {
       expect(arch[key]).toBeDefined();
     }
+  });
+
+  test('DEEPSEEK_V2_LITE_CHAT is an MLA MoE model without a known context length', () => {
+    expect(Model.DEEPSEEK_V2_LITE_CHAT.name).toBe('deepseek-ai/DeepSeek-V2-Lite-Chat');
+    expect(Model.DEEPSEEK_V2_LITE_CHAT.attention).toBe(AttentionKind.MLA);
+    expect(Model.DEEPSEEK_V2_LITE_CHAT.architecture).toMatchObject({ numExperts: 64, numSharedExperts: 2, firstDenseLayers: 1, kvLoraRank: 512 });
+    expect(Model.DEEPSEEK_V2_LITE_CHAT.architecture?.maxPositionEmbeddings).toBeUndefined();
+  });
+
+  test('gemma-2-9b-it declares its sliding-window layers (every other one, transformers default layer_types)', () => {
+    expect(Model.GEMMA_2_9B_IT.architecture).toMatchObject({
+      slidingWindow: 4096, slidingWindowLayers: 21, numHiddenLayers: 42, headDim: 256, tieWordEmbeddings: true,
+    });
   });
 
   test('gpt-oss declares its sliding-window layers', () => {

@@ -77,6 +77,8 @@ export const ENGINE_SIZING_OPTIONS = struct('EngineSizingOptions', {
   tensorParallelSize: int(1),
   pipelineParallelSize: int(1),
   dataParallelSize: int(1),
+  enableExpertParallel: bool,
+  numRedundantExperts: int(0),
   kvCacheDtype: str(),
   blockSize: int(1),
   maxModelLen: int(1),

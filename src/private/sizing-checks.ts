@@ -35,15 +35,14 @@ const x = (c: number) => `${c.toFixed(2)}x`;
 export function planTierSpec(spec: TierSpec): { plan?: CapacityPlan; skipped?: string } {
   const arch = spec.model.architecture;
   if (!arch) return { skipped: `${spec.model.name} has no architecture: pass Model.of(name, { architecture }) to plan its capacity` };
-  // With expert parallelism the experts are split over the EP ranks instead of the TP ranks; the planner does not
-  // model that split, so it plans nothing rather than refuse a topology that fits.
-  if (spec.enableExpertParallel) return { skipped: 'expert parallelism is not modelled by the capacity planner' };
   try {
     const plan = CapacityPlanner.plan({
       architecture: arch,
       tensorParallelSize: spec.tensorParallelSize,
       pipelineParallelSize: spec.pipelineParallelSize,
       dataParallelSize: spec.dataParallelSize,
+      enableExpertParallel: spec.enableExpertParallel,
+      numRedundantExperts: spec.eplbConfig?.numRedundantExperts,
       kvCacheDtype: spec.kvCacheDtype,
       blockSize: spec.blockSize,
       maxModelLen: spec.maxModelLen,

@@ -221,20 +221,51 @@ function dtypeBytes(dtype: CheckpointDtype): DtypeBytes {
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
 /**
- * Weight bytes one rank of one pipeline stage loads. Sharding follows vLLM's layers: column/row-parallel
- * projections and MoE experts (without expert parallelism) split by TP; KV projections hold max(1, kv heads / tp)
- * heads per rank (QKVParallelLinear replicates heads when TP exceeds them); MLA's q_a/kv_a projections, norms and
- * the MoE router are replicated; embeddings (VocabParallelEmbedding) and lm_head split by TP, on the first and the
- * last stage. MXFP4 experts are padded per rank to the kernel's alignment: hidden and intermediate sizes rounded
- * up to 128 or 256 depending on the backend (`mxfp4_round_up_hidden_size_and_intermediate_size`,
- * vllm/model_executor/layers/fused_moe/oracle/mxfp4.py, 0.22.0 wheel), so the bounds cover both.
+ * How the routed experts of a MoE layer are placed. vLLM's fused MoE layer spans every rank of the replica's
+ * data-parallel group: it flattens TP across DP (tp x dp ranks, `FusedMoEParallelConfig.flatten_tp_across_dp_and_pcp`);
+ * without expert parallelism each rank holds a 1/(tp x dp) slice of every expert, with it ep_size = tp x dp and each
+ * rank holds whole experts ("In EP, each device owns a set of experts fully", `FusedMoEParallelConfig.make`,
+ * vllm-project/vllm@002d607 vllm/model_executor/layers/fused_moe/config.py). Attention, dense MLPs and shared experts
+ * stay split by TP alone.
  */
-export function weightBytesPerRank(where: string, arch: ModelArchitecture, tp: number, pp: number, stage: number): Range {
+export interface ExpertPlacement {
+  /** `--data-parallel-size`. */
+  readonly dataParallelSize: number;
+  /** `--enable-expert-parallel`. */
+  readonly expertParallel: boolean;
+  /** EPLB's `num_redundant_experts`: extra physical experts spread over the EP ranks. */
+  readonly redundantExperts: number;
+}
+
+const NO_EXPERT_PARALLELISM: ExpertPlacement = { dataParallelSize: 1, expertParallel: false, redundantExperts: 0 };
+
+/**
+ * Weight bytes one rank of one pipeline stage loads. Sharding follows vLLM's layers: column/row-parallel
+ * projections split by TP; KV projections hold max(1, kv heads / tp) heads per rank (QKVParallelLinear replicates
+ * heads when TP exceeds them); MLA's q_a/kv_a projections, norms and the MoE router are replicated; embeddings
+ * (VocabParallelEmbedding) and lm_head split by TP, on the first and the last stage. Routed experts follow
+ * `ExpertPlacement`: sliced over tp x dp ranks, or, with expert parallelism, whole experts spread over them
+ * (`determine_expert_map`, vllm/model_executor/layers/fused_moe/layer.py: an even split; a remainder goes one each to
+ * the first ranks in recent releases and all to the last rank in older ones, so the bounds cover both). MXFP4 experts
+ * are padded per rank to the kernel's alignment: hidden and intermediate sizes rounded up to 128 or 256 depending on
+ * the backend (`mxfp4_round_up_hidden_size_and_intermediate_size`, vllm/model_executor/layers/fused_moe/oracle/mxfp4.py,
+ * 0.22.0 wheel), so the bounds cover both.
+ */
+export function weightBytesPerRank(
+  where: string, arch: ModelArchitecture, tp: number, pp: number, stage: number, experts: ExpertPlacement = NO_EXPERT_PARALLELISM,
+): Range {
   const layers = arch.numHiddenLayers;
   if (layers === undefined) throw invalid(where, 'model.architecture.numHiddenLayers', undefined, 'is needed to size the weights');
   const stages = layersPerStage(layers, pp);
   const stageLayers = stages[stage];
   const dtype = arch.checkpointDtype ?? CheckpointDtype.BFLOAT16;
+  const moe = arch.numExperts !== undefined && (experts.expertParallel || experts.dataParallelSize > 1);
+  if (moe && (arch.weightBytes !== undefined || arch.hiddenSize === undefined || arch.vocabSize === undefined)) {
+    throw invalid(where, experts.expertParallel ? 'enableExpertParallel' : 'dataParallelSize',
+      experts.expertParallel ? true : experts.dataParallelSize,
+      'needs the expert split of the weights to size them: vLLM places the MoE experts over tensor x data parallel ranks and the rest by TP; ' +
+      'give model.architecture hiddenSize, vocabSize, numExperts and moeIntermediateSize instead of weightBytes or numParameters');
+  }
   if (arch.weightBytes !== undefined) {
     return exact(arch.weightBytes * stageLayers / layers / tp);
   }
@@ -288,14 +319,23 @@ export function weightBytesPerRank(where: string, arch: ModelArchitecture, tp: n
     const Im = arch.moeIntermediateSize ?? I;
     if (Im === undefined) throw invalid(where, 'model.architecture.moeIntermediateSize', undefined, 'is needed to size MoE experts');
     const shared = (arch.numSharedExperts ?? 0) * 3 * H * Im / tp;
+    const ranks = tp * experts.dataParallelSize;
+    // Experts on the heaviest rank, and the width of each: whole experts with EP, a 1/ranks slice of all without.
+    const physical = E + (experts.expertParallel ? experts.redundantExperts : 0);
+    const base = Math.floor(physical / ranks);
+    const remainder = physical % ranks;
+    const local: Range = experts.expertParallel
+      ? { value: Math.ceil(physical / ranks), lower: Math.ceil(physical / ranks), upper: base + remainder }
+      : exact(E);
+    const width = experts.expertParallel ? Im : Im / ranks;
     if (dtype === CheckpointDtype.MXFP4) {
-      const padded = (h: number, i: number) => E * 3 * roundUp(H, h) * roundUp(Im / tp, i) * MXFP4;
+      const padded = (n: number, h: number, i: number) => n * 3 * roundUp(H, h) * roundUp(width, i) * MXFP4;
       // The value follows the Marlin backend (hidden to 256, intermediate to 128), which vLLM picks on Hopper
       // ("Weight-only FP4 compression will be used leveraging the Marlin kernel", vllm-project/vllm issue #23278).
-      expertsPerLayer = { value: padded(256, 128), lower: padded(128, 128), upper: padded(256, 256) };
+      expertsPerLayer = { value: padded(local.value, 256, 128), lower: padded(local.lower, 128, 128), upper: padded(local.upper, 256, 256) };
     } else {
-      const e = E * 3 * H * Im / tp * b.experts.value;
-      expertsPerLayer = exact(e);
+      const e = (n: number) => n * 3 * H * width * b.experts.value;
+      expertsPerLayer = { value: e(local.value), lower: e(local.lower), upper: e(local.upper) };
     }
     moeOther = shared * b.linear + H * E * b.other;
   }

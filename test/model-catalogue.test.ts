@@ -1,0 +1,103 @@
+import { Size } from 'cdk8s';
+import { CapacityPlanner, DecodeTier, Model } from '../src';
+import { chart } from './util';
+import { weightBytesPerRank } from '../src/private/sizing';
+
+/**
+ * Catalogue entries added for issue 11: each entry's KV bytes per token and weight bytes, hand-computed from its
+ * config.json, and the weights against the parameter count or checkpoint size its doc comment cites.
+ */
+interface CatalogueCase {
+  readonly id: string;
+  readonly model: Model;
+  readonly name: string;
+  /** 2 (K and V) x KV heads x head dim x 2 bytes x layers, at TP 1. */
+  readonly kvBytesPerToken: number;
+  /** Planned weights at TP 1: 2 bytes x (layers x (q + k + v + o + 3 MLP matrices + 2 norms) + embeddings (+ lm_head) + final norm). */
+  readonly weightBytes: number;
+  /** The cited figure: safetensors total_size (bytes), exact parameters x 2, or a model card's rounded parameter count x 2. */
+  readonly sourced: number;
+  /** Relative tolerance against `sourced`: biases and per-head norms are not counted; model cards round. */
+  readonly tolerance: number;
+}
+
+const layer = (H: number, heads: number, kv: number, hd: number, I: number) => H * heads * hd + 2 * H * kv * hd + heads * hd * H + 3 * H * I + 2 * H;
+const dense = (L: number, H: number, heads: number, kv: number, hd: number, I: number, V: number, tied: boolean) =>
+  2 * (L * layer(H, heads, kv, hd, I) + V * H * (tied ? 1 : 2) + H);
+
+const CASES: CatalogueCase[] = [
+  // Qwen2.5: 14.25 GiB logged for the -Instruct release (llm-d-planner v0.19.0 log, see the log cases in capacity-planner.test.ts).
+  { id: 'QWEN2_5_7B', model: Model.QWEN2_5_7B, name: 'Qwen/Qwen2.5-7B', kvBytesPerToken: 2 * 4 * 128 * 2 * 28, weightBytes: dense(28, 3584, 28, 4, 128, 18944, 152064, false), sourced: 14.25 * 1024 ** 3, tolerance: 0.01 },
+  { id: 'QWEN2_5_14B', model: Model.QWEN2_5_14B, name: 'Qwen/Qwen2.5-14B', kvBytesPerToken: 2 * 8 * 128 * 2 * 48, weightBytes: dense(48, 5120, 40, 8, 128, 13824, 152064, false), sourced: 2 * 14.7e9, tolerance: 0.01 },
+  { id: 'QWEN2_5_32B', model: Model.QWEN2_5_32B, name: 'Qwen/Qwen2.5-32B', kvBytesPerToken: 2 * 8 * 128 * 2 * 64, weightBytes: dense(64, 5120, 40, 8, 128, 27648, 152064, false), sourced: 2 * 32_763_876_352, tolerance: 1e-4 },
+  { id: 'QWEN2_5_72B', model: Model.QWEN2_5_72B, name: 'Qwen/Qwen2.5-72B', kvBytesPerToken: 2 * 8 * 128 * 2 * 80, weightBytes: dense(80, 8192, 64, 8, 128, 29568, 152064, false), sourced: 2 * 72_706_203_648, tolerance: 1e-4 },
+  { id: 'QWEN3_4B', model: Model.QWEN3_4B, name: 'Qwen/Qwen3-4B', kvBytesPerToken: 2 * 8 * 128 * 2 * 36, weightBytes: dense(36, 2560, 32, 8, 128, 9728, 151936, true), sourced: 2 * 4_022_468_096, tolerance: 1e-4 },
+  { id: 'QWEN3_14B', model: Model.QWEN3_14B, name: 'Qwen/Qwen3-14B', kvBytesPerToken: 2 * 8 * 128 * 2 * 40, weightBytes: dense(40, 5120, 40, 8, 128, 17408, 151936, false), sourced: 2 * 14_768_307_200, tolerance: 1e-4 },
+  // Phi-4 and Mistral Small 3 carry no biases or per-head norms: the count equals the checkpoint's total_size exactly.
+  { id: 'PHI_4', model: Model.PHI_4, name: 'microsoft/phi-4', kvBytesPerToken: 2 * 10 * 128 * 2 * 40, weightBytes: dense(40, 5120, 40, 10, 128, 17920, 100352, false), sourced: 29_319_014_400, tolerance: 0 },
+  { id: 'MISTRAL_SMALL_24B_INSTRUCT_2501', model: Model.MISTRAL_SMALL_24B_INSTRUCT_2501, name: 'mistralai/Mistral-Small-24B-Instruct-2501', kvBytesPerToken: 2 * 8 * 128 * 2 * 40, weightBytes: dense(40, 5120, 32, 8, 128, 32768, 131072, false), sourced: 47_144_806_400, tolerance: 0 },
+  // Gemma 2: 21 sliding + 21 full layers form two KV groups of 21 (kvBytesPerToken is per group); four norms per layer, two counted.
+  {
+    id: 'GEMMA_2_9B_IT',
+    model: Model.GEMMA_2_9B_IT,
+    name: 'google/gemma-2-9b-it',
+    kvBytesPerToken: 2 * 8 * 256 * 2 * 21,
+    weightBytes: dense(42, 3584, 16, 8, 256, 14336, 256000, true),
+    sourced: 18_483_411_968,
+    tolerance: 1e-4,
+  },
+  // MLA: one latent vector (kv_lora_rank 512 + qk_rope_head_dim 64) per token and layer. Weights: attention (q 2048 x 16 x 192, kv_a
+  // 2048 x 576, kv_b 512 x 16 x 256, o 16 x 128 x 2048), one dense MLP, 26 MoE layers of 64 + 2 shared experts and a router.
+  {
+    id: 'DEEPSEEK_V2_LITE_CHAT',
+    model: Model.DEEPSEEK_V2_LITE_CHAT,
+    name: 'deepseek-ai/DeepSeek-V2-Lite-Chat',
+    kvBytesPerToken: (512 + 64) * 2 * 27,
+    weightBytes: 2 * (27 * (2048 * 16 * 192 + 2048 * 576 + 512 * 16 * 256 + 16 * 128 * 2048 + 2 * 2048) + 3 * 2048 * 10944
+      + 26 * ((64 + 2) * 3 * 2048 * 1408 + 2048 * 64) + 2 * 102400 * 2048 + 2048),
+    sourced: 29.43 * 1024 ** 3,
+    tolerance: 0.01,
+  },
+];
+
+describe('catalogue entries', () => {
+  test.each(CASES.map(c => [c.id, c] as const))('%s: KV bytes per token and weight bytes', (_id, c) => {
+    const arch = c.model.architecture!;
+    expect(c.model.name).toBe(c.name);
+    const kv = CapacityPlanner.fromAvailableKvCacheMemory({ architecture: arch, availableKvCacheMemory: Size.gibibytes(10), maxModelLen: 8192 });
+    expect(kv.kvBytesPerToken).toBe(c.kvBytesPerToken);
+    const w = weightBytesPerRank('test', arch, 1, 1, 0);
+    expect(w.value).toBe(c.weightBytes);
+    expect(w.lower).toBe(w.upper);
+    expect(Math.abs(w.value - c.sourced) / c.sourced).toBeLessThanOrEqual(c.tolerance);
+  });
+
+  test('Mistral Small 3 sizes its KV cache with head_dim 128, not hidden_size / heads (160)', () => {
+    const kv = CapacityPlanner.fromAvailableKvCacheMemory({
+      architecture: Model.MISTRAL_SMALL_24B_INSTRUCT_2501.architecture!,
+      tensorParallelSize: 2,
+      availableKvCacheMemory: Size.gibibytes(10),
+      maxModelLen: 8192,
+    });
+    expect(kv.kvBytesPerToken).toBe(2 * 4 * 128 * 2 * 40);
+  });
+
+  test('fails: phi-4 at tensorParallelSize 4, which neither divides nor is a multiple of its 10 KV heads', () => {
+    expect(() => new DecodeTier(chart(), 'Decode', { model: Model.PHI_4, tensorParallelSize: 4 }))
+      .toThrow(/'tensorParallelSize' \(4\) must divide, or be a multiple of, the number of KV heads of microsoft\/phi-4 \(10\)/);
+  });
+
+  test('a DeepSeek-V2-Lite-Chat tier without maxModelLen is not planned, and says why', () => {
+    const tier = new DecodeTier(chart(), 'Decode', { model: Model.DEEPSEEK_V2_LITE_CHAT });
+    expect(tier.capacityPlan).toBeUndefined();
+    expect(tier._capacity.skipped).toMatch(/'maxModelLen' \(undefined\) is needed: the architecture has no maxPositionEmbeddings/);
+    expect(new DecodeTier(chart(), 'Decode2', { model: Model.DEEPSEEK_V2_LITE_CHAT, maxModelLen: 8192 }).capacityPlan).toBeDefined();
+  });
+
+  test('TP shards the weights: Qwen2.5-72B at TP 4 holds a quarter of the matrices and embeddings, and every norm', () => {
+    const arch = Model.QWEN2_5_72B.architecture!;
+    // RMSNorm weights (2 per layer + the final one, hidden_size each) are replicated, not split.
+    const norms = 2 * 8192 * (2 * 80 + 1);
+    expect(weightBytesPerRank('test', arch, 4, 1, 0).value).toBe(dense(80, 8192, 64, 8, 128, 29568, 152064, false) / 4 + norms * 3 / 4);
+  });
+});
