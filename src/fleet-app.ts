@@ -39,15 +39,16 @@ export class FleetApp extends App {
    */
   public synth(): void {
     fs.mkdirSync(this.outdir, { recursive: true });
-    const hasDependantCharts = this._prepare();
+    const { hasDependantCharts, objects } = this._prepare();
     // App's `charts`, ordered the same way (cdk8s builds a dependency graph of the whole app for it).
     const charts = topology(this).filter(isChart);
+    const renderChart = (chart: Chart) => render(chart, objects);
     switch (this.yamlOutputType) {
       case YamlOutputType.FILE_PER_APP: {
-        const objects = charts.flatMap(renderChart);
+        const docs = charts.flatMap(renderChart);
         if (charts.length > 0) {
           // There is no app name: cdk8s hard-codes the file name.
-          Yaml.save(path.join(this.outdir, `app${this.outputFileExtension}`), objects);
+          Yaml.save(path.join(this.outdir, `app${this.outputFileExtension}`), docs);
         }
         break;
       }
@@ -73,7 +74,7 @@ export class FleetApp extends App {
           const dir = path.join(this.outdir, name(chart));
           fs.mkdirSync(dir, { recursive: true });
           // App renders each object itself here (no chart.toJson()), so overrides do not apply in App either.
-          for (const apiObject of chartToKube(chart)) {
+          for (const apiObject of objects.of(chart)) {
             const obj = apiObject.toJson();
             Yaml.save(path.join(dir, resourceFileName(obj) + this.outputFileExtension), [obj]);
           }
@@ -85,7 +86,7 @@ export class FleetApp extends App {
     }
     if (this.recordsMetadata) {
       const resources: { [name: string]: { path: string } } = {};
-      for (const apiObject of charts.flatMap(chartToKube)) {
+      for (const apiObject of charts.flatMap(chart => objects.of(chart))) {
         resources[apiObject.name] = { path: apiObject.node.path };
       }
       fs.writeFileSync(path.join(this.outdir, 'construct-metadata.json'), JSON.stringify({ version: '1.0.0', resources }));
@@ -96,21 +97,22 @@ export class FleetApp extends App {
    * Synthesizes the app into a YAML string, as `App.synthYaml()` does.
    */
   public synthYaml(): string {
-    this._prepare();
-    return Yaml.stringify(...topology(this).filter(isChart).flatMap(renderChart));
+    const { objects } = this._prepare();
+    return Yaml.stringify(...topology(this).filter(isChart).flatMap(chart => render(chart, objects)));
   }
 
   /**
    * The app-wide pass, once: validate (as `App.synth()` does first), turn implicit construct
    * dependencies into chart and object dependencies, then validate again (as every `Chart.toJson()`
-   * does after resolving). Returns whether any chart depends on another (then file names are indexed).
+   * does after resolving). Returns whether any chart depends on another (then file names are indexed), and each
+   * chart's API objects in App's order.
    */
-  private _prepare(): boolean {
+  private _prepare(): { hasDependantCharts: boolean; objects: ChartObjects } {
     const cache = new FindAllCache();
     validate(this, cache);
     const hasDependantCharts = resolveDependencies(this, cache);
     validate(this, cache);
-    return hasDependantCharts;
+    return { hasDependantCharts, objects: new ChartObjects(this, cache) };
   }
 }
 
@@ -206,12 +208,43 @@ function topology(root: IConstruct): IConstruct[] {
   return Object.values(byPath);
 }
 
+/**
+ * Each chart's own API objects in `chartToKube`'s order, for all charts in one walk of the tree. With no dependency
+ * anywhere under the app (a fleet's usual case, checked after `_prepare`), a chart's `topology()` is its pre-order
+ * with array-index-like paths first, and only a top-level chart's own path can be one (every other path holds a
+ * `/`; constructs replaces `/` in ids), so its API objects come in pre-order: the walk hands each to its nearest
+ * chart, as `Chart.of` does. With a dependency, each chart is ordered by `chartToKube` (its dependency graph).
+ */
+class ChartObjects {
+  private readonly byChart = new Map<Chart, ApiObject[]>();
+  private readonly walked: boolean;
+
+  public constructor(app: App, cache: FindAllCache) {
+    this.walked = !cache.findAll(app).some(c => c.node.dependencies.length > 0);
+    if (this.walked) this.walk(app, undefined);
+  }
+
+  public of(chart: Chart): ApiObject[] {
+    return this.walked ? this.byChart.get(chart) ?? [] : chartToKube(chart);
+  }
+
+  private walk(c: IConstruct, owner: ApiObject[] | undefined): void {
+    if (c instanceof Chart) {
+      owner = [];
+      this.byChart.set(c, owner);
+    } else if (c instanceof ApiObject && owner) {
+      owner.push(c);
+    }
+    for (const child of c.node.children) this.walk(child, owner);
+  }
+}
+
 /** What `chart.toJson()` returns, without repeating the app-wide pass `_prepare` did. */
-function renderChart(chart: Chart): any[] {
+function render(chart: Chart, objects: ChartObjects): any[] {
   if (chart.toJson !== Chart.prototype.toJson) {
     return Object.values(chart.toJson());
   }
-  return chartToKube(chart).map(o => o.toJson());
+  return objects.of(chart).map(o => o.toJson());
 }
 
 function chartNamer(indexed: boolean): (chart: Chart) => string {

@@ -21,7 +21,7 @@ import { VLLM_TIER_PROPS } from './private/tier-keys';
 import { resolveTierSpec, TierSpec } from './private/tier-spec';
 import { EngineSettings, renderServeArgs } from './private/vllm-args';
 import {
-  mergeTierPod, renderDeployment, renderLeaderWorkerSet, renderTierPodTemplate, renderTierService, servingPort,
+  checkTierPod, mergeTierPod, renderDeployment, renderLeaderWorkerSet, renderTierPodTemplate, renderTierService, servingPort,
 } from './private/workload';
 import { KvRole, TierRole } from './roles';
 import { KvCacheDtype, VllmTierProps } from './tier-options';
@@ -237,7 +237,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
       });
     this.deployment = this.workload;
     // Checked eagerly too (the extraEnv rules), so a bad prop fails in the constructor, not at synth.
-    renderTierPodTemplate(spec, pod, []);
+    checkTierPod(spec, pod);
     this.service = renderTierService(this, 'Service', spec, pod);
     this.serviceName = this.service.name;
     this.disruptionBudget = renderDisruptionBudget(this, 'DisruptionBudget', {

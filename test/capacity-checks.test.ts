@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { Construct as PdServiceScope } from 'constructs';
 import { Accelerator, CapacityPlanner, DecodeTier, Interconnect, Model, PdService, PrefillTier } from '../src';
 import { chart } from './util';
 import { CAPACITY_WARNING } from '../src/private/sizing-checks';
@@ -15,6 +16,19 @@ describe('synth-time capacity checks', () => {
       ['weights fit a GPU', 'pass'], ['one maxModelLen request fits the KV cache', 'pass'],
     ]);
     expect(warnings(tier)).toEqual([]);
+  });
+
+  test('tiers of one shape get the same plan; a changed architecture is planned anew', () => {
+    const c = chart();
+    const arch = { ...Model.QWEN3_8B.architecture! };
+    const a = new DecodeTier(new PdServiceScope(c, 'A'), 'Decode', { model: Model.of('org/m', { architecture: arch }), maxModelLen: 8192 });
+    const b = new DecodeTier(new PdServiceScope(c, 'B'), 'Decode', { model: Model.of('org/m', { architecture: arch }), maxModelLen: 8192 });
+    expect(b.capacityPlan).toEqual(a.capacityPlan);
+    // Twice the layers: nearly twice the weights per GPU (the embeddings stay), so not the first plan.
+    (arch as { numHiddenLayers: number }).numHiddenLayers = arch.numHiddenLayers! * 2;
+    const d = new DecodeTier(new PdServiceScope(c, 'D'), 'Decode', { model: Model.of('org/m', { architecture: arch }), maxModelLen: 8192 });
+    expect(d.capacityPlan!.weightBytesPerRank.value).toBeGreaterThan(1.5 * a.capacityPlan!.weightBytesPerRank.value);
+    expect(d.capacityPlan!.maxConcurrency.value).toBeLessThan(a.capacityPlan!.maxConcurrency.value);
   });
 
   test('a model without architecture is not planned, and says how to plan it', () => {

@@ -399,6 +399,24 @@ const TABLE: Record<Capability, Boundary> = {
 
 /** True when `version` has `capability`. */
 export function has(version: Release, capability: Capability): boolean {
+  // Asked dozens of times per tier, mostly of one shared version object (a fleet's image): answered once per pair.
+  let answers = ANSWERS.get(version);
+  if (!answers) {
+    answers = new Map();
+    ANSWERS.set(version, answers);
+  }
+  let answer = answers.get(capability);
+  if (answer === undefined) {
+    answer = lookUp(version, capability);
+    answers.set(capability, answer);
+  }
+  return answer;
+}
+
+/** `has` answers by version object (versions are immutable values). */
+const ANSWERS = new WeakMap<Release, Map<Capability, boolean>>();
+
+function lookUp(version: Release, capability: Capability): boolean {
   const b = TABLE[capability];
   if ((b.component ?? 'vLLM') !== componentOf(version)) {
     throw new Error(`compat: row ${capability} is about ${b.component ?? 'vLLM'}, asked with a ${componentOf(version)} version`);

@@ -3,10 +3,11 @@
  * (model architecture, parallelism, engine settings, accelerator memory). Each check fails on the plan's
  * estimate and warns when only a bound falls short (the estimated terms could go either way).
  */
+import { SizeRoundingBehavior } from 'cdk8s';
 import { invalid } from './errors';
 import { GIB } from './sizing';
 import type { TierSpec } from './tier-spec';
-import { CapacityPlan, CapacityPlanner, KvTransferBudget } from '../capacity-planner';
+import { CapacityPlan, CapacityPlanInput, CapacityPlanner, KvTransferBudget } from '../capacity-planner';
 import { KvTransferOptions } from '../kv-transfer-options';
 
 /** One check's outcome, for the report. */
@@ -35,26 +36,44 @@ const x = (c: number) => `${c.toFixed(2)}x`;
 export function planTierSpec(spec: TierSpec): { plan?: CapacityPlan; skipped?: string } {
   const arch = spec.model.architecture;
   if (!arch) return { skipped: `${spec.model.name} has no architecture: pass Model.of(name, { architecture }) to plan its capacity` };
+  const input: CapacityPlanInput = {
+    architecture: arch,
+    tensorParallelSize: spec.tensorParallelSize,
+    pipelineParallelSize: spec.pipelineParallelSize,
+    dataParallelSize: spec.dataParallelSize,
+    enableExpertParallel: spec.enableExpertParallel,
+    numRedundantExperts: spec.eplbConfig?.numRedundantExperts,
+    kvCacheDtype: spec.kvCacheDtype,
+    blockSize: spec.blockSize,
+    maxModelLen: spec.maxModelLen,
+    maxNumBatchedTokens: spec.maxNumBatchedTokens,
+    vllmVersion: spec.version.toString(),
+    acceleratorMemory: spec.accelerator.reportedMemory,
+    acceleratorName: spec.accelerator.displayName,
+    gpuMemoryUtilization: spec.gpuMemoryUtilization,
+    maxNumSeqs: spec.maxNumSeqs,
+  };
+  // The plan is a pure function of these values (all plain data: the architecture's numbers and enum strings, a
+  // Size, strings), so tiers of the same shape (a fleet of one service) share one plan: keyed by content, not
+  // identity, so an architecture object changed between two services is planned anew.
+  const memoryMib = input.acceleratorMemory.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+  const key = JSON.stringify([input, memoryMib, spec.accelerator._reportedMemoryKnown]);
+  let planned = PLANS.get(key);
+  if (!planned) {
+    planned = planInput(input, spec.accelerator.displayName, spec.accelerator._reportedMemoryKnown);
+    PLANS.set(key, planned);
+  }
+  return planned;
+}
+
+/** Plans of one process, by the content of their input (a fleet has few distinct shapes). */
+const PLANS = new Map<string, { plan?: CapacityPlan; skipped?: string }>();
+
+function planInput(input: CapacityPlanInput, acceleratorName: string, reportedMemoryKnown: boolean): { plan?: CapacityPlan; skipped?: string } {
   try {
-    const plan = CapacityPlanner.plan({
-      architecture: arch,
-      tensorParallelSize: spec.tensorParallelSize,
-      pipelineParallelSize: spec.pipelineParallelSize,
-      dataParallelSize: spec.dataParallelSize,
-      enableExpertParallel: spec.enableExpertParallel,
-      numRedundantExperts: spec.eplbConfig?.numRedundantExperts,
-      kvCacheDtype: spec.kvCacheDtype,
-      blockSize: spec.blockSize,
-      maxModelLen: spec.maxModelLen,
-      maxNumBatchedTokens: spec.maxNumBatchedTokens,
-      vllmVersion: spec.version.toString(),
-      acceleratorMemory: spec.accelerator.reportedMemory,
-      acceleratorName: spec.accelerator.displayName,
-      gpuMemoryUtilization: spec.gpuMemoryUtilization,
-      maxNumSeqs: spec.maxNumSeqs,
-    });
-    if (!spec.accelerator._reportedMemoryKnown) {
-      return { plan: { ...plan, notes: [...plan.notes, `planned with ${spec.accelerator.displayName}'s nominal memory: the memory it reports to PyTorch is not known (Accelerator.custom({ reportedMemory }))`] } };
+    const plan = CapacityPlanner.plan(input);
+    if (!reportedMemoryKnown) {
+      return { plan: { ...plan, notes: [...plan.notes, `planned with ${acceleratorName}'s nominal memory: the memory it reports to PyTorch is not known (Accelerator.custom({ reportedMemory }))`] } };
     }
     return { plan };
   } catch (e) {

@@ -110,12 +110,7 @@ export function mergeTierPod(spec: TierSpec, c: TierContributions): MergedPod {
  * or preStop drain; a failing worker restarts its container, and the LeaderWorkerSet then recreates the group.
  */
 export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: string[], serving = true): k8s.PodTemplateSpec {
-  for (const p of pod.ports) {
-    if (p.container !== undefined && !pod.sidecars.some(c => c.name === p.container)) {
-      throw new Error(`${spec.where}: container port '${p.name}' belongs to sidecar '${p.container}', which no contributor adds`);
-    }
-  }
-  const env = [...pod.env, ...renderExtraEnv(spec.where, spec.extraEnv, pod.env, spec.version)];
+  const env = tierPodEnv(spec, pod);
   const memory = k8s.Quantity.fromString(quantity(spec.baseMemoryBytes + pod.extraMemoryBytes));
   const gpus = k8s.Quantity.fromNumber(spec.gpusPerPod);
   const extended = Object.fromEntries(Object.entries(pod.resources).map(([k, v]) => [k, k8s.Quantity.fromNumber(v)]));
@@ -185,6 +180,24 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
       volumes: pod.volumes.map(v => v.volume),
     },
   };
+}
+
+/**
+ * What `renderTierPodTemplate` refuses, without rendering the rest: a tier checks its pod in its constructor (a bad
+ * prop fails there, not at synth) and renders the template at synth, once.
+ */
+export function checkTierPod(spec: TierSpec, pod: MergedPod): void {
+  tierPodEnv(spec, pod);
+}
+
+/** The vLLM container's env, after the checks that can refuse the merged pod (sidecar ports, the extraEnv rules). */
+function tierPodEnv(spec: TierSpec, pod: MergedPod): k8s.EnvVar[] {
+  for (const p of pod.ports) {
+    if (p.container !== undefined && !pod.sidecars.some(c => c.name === p.container)) {
+      throw new Error(`${spec.where}: container port '${p.name}' belongs to sidecar '${p.container}', which no contributor adds`);
+    }
+  }
+  return [...pod.env, ...renderExtraEnv(spec.where, spec.extraEnv, pod.env, spec.version)];
 }
 
 /** The ports a sidecar listens on, declared as the pod's `PodPort`s (so peers and collisions are checked once). */
