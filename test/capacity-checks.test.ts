@@ -31,6 +31,19 @@ describe('synth-time capacity checks', () => {
     expect(d.capacityPlan!.maxConcurrency.value).toBeLessThan(a.capacityPlan!.maxConcurrency.value);
   });
 
+  test('a shared plan is frozen: changing one tier\'s plan from plain JavaScript cannot change another\'s', () => {
+    const c = chart();
+    const a = new DecodeTier(new PdServiceScope(c, 'A'), 'Decode', { model: Model.QWEN3_8B, maxModelLen: 8192 });
+    const b = new DecodeTier(new PdServiceScope(c, 'B'), 'Decode', { model: Model.QWEN3_8B, maxModelLen: 8192 });
+    const plan = a.capacityPlan as unknown as { maxModelLen: number; notes: string[]; kvCacheTokens: { value: number } };
+    const tokens = b.capacityPlan!.kvCacheTokens.value;
+    expect(() => { plan.maxModelLen = 1; }).toThrow(TypeError);
+    expect(() => { plan.kvCacheTokens.value = 1; }).toThrow(TypeError);
+    expect(() => plan.notes.push('x')).toThrow(TypeError);
+    expect(b.capacityPlan!.maxModelLen).toBe(8192);
+    expect(b.capacityPlan!.kvCacheTokens.value).toBe(tokens);
+  });
+
   test('a model without architecture is not planned, and says how to plan it', () => {
     const tier = new DecodeTier(chart(), 'Decode', { model: Model.of('org/unknown') });
     expect(tier.capacityPlan).toBeUndefined();

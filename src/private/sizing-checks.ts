@@ -73,12 +73,24 @@ function planInput(input: CapacityPlanInput, acceleratorName: string, reportedMe
   try {
     const plan = CapacityPlanner.plan(input);
     if (!reportedMemoryKnown) {
-      return { plan: { ...plan, notes: [...plan.notes, `planned with ${acceleratorName}'s nominal memory: the memory it reports to PyTorch is not known (Accelerator.custom({ reportedMemory }))`] } };
+      return { plan: frozen({ ...plan, notes: [...plan.notes, `planned with ${acceleratorName}'s nominal memory: the memory it reports to PyTorch is not known (Accelerator.custom({ reportedMemory }))`] }) };
     }
-    return { plan };
+    return { plan: frozen(plan) };
   } catch (e) {
     return { skipped: (e as Error).message.replace(/^CapacityPlanner\.plan: /, '') };
   }
+}
+
+/**
+ * Tiers of one shape share one plan object (PLANS), and `tier.capacityPlan` hands it to users: frozen, with its
+ * ranges and notes, so plain JavaScript changing one tier's plan cannot change another's. All its fields are
+ * plain data made by the planner (no user object is reachable from it).
+ */
+function frozen(plan: CapacityPlan): CapacityPlan {
+  for (const value of Object.values(plan)) {
+    if (typeof value === 'object' && value !== null) Object.freeze(value);
+  }
+  return Object.freeze(plan);
 }
 
 /**
