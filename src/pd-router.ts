@@ -437,6 +437,8 @@ function policyTier(as: PortPeer, tier: VllmTier): PolicyTier {
     selector: tier._spec.selectorLabels,
     modelCacheReadOnly: tier._spec.modelCache.readOnly,
     pod: () => tier._pod(),
+    workers: tier._spec.nodesPerReplica > 1
+      ? { servingSelector: tier._spec.servingSelectorLabels, pod: () => tier._workerPod() } : undefined,
   };
 }
 

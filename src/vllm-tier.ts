@@ -338,6 +338,14 @@ export abstract class VllmTier extends Construct implements IPdTier {
   }
 
   /**
+   * What is contributed to a multi-node tier's worker pods (no router contribution: workers run no API server).
+   * @internal
+   */
+  public _workerPod(): MergedPod {
+    return this.mergedPod(this.router, false);
+  }
+
+  /**
    * The connector's endpoints on this tier, for routers.
    * @internal
    */

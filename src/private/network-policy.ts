@@ -12,6 +12,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { invalid } from './errors';
 import { MergedPod, PodPort, PortPeer } from './pod-contribution';
+import { listeningPorts } from './workload';
 import { NetworkPeer } from '../network-peer';
 import { NetworkPolicyOptions } from '../network-policy-options';
 
@@ -24,6 +25,8 @@ export interface PolicyPods {
   readonly ports: ReadonlyArray<PodPort>;
   /** Peers allowed on every TCP port (`MergedPod.peersOnAnyPort`). */
   readonly peersOnAnyPort: ReadonlyArray<PortPeer>;
+  /** The larger pod set these pods belong to (a multi-node tier's leaders: all its pods). */
+  readonly partOf?: PolicyPods;
 }
 
 /** Every pod set of one PD deployment (one namespace), and the outside peers. */
@@ -111,6 +114,11 @@ export interface PolicyInput {
   readonly graph: FlowGraph;
   /** Egress beyond the graph and DNS: the Kubernetes API, the model download. */
   readonly extraEgress?: ReadonlyArray<k8s.NetworkPolicyEgressRule>;
+  /**
+   * Ingress only: for pods another policy already selects for egress (a multi-node tier's leaders, whose
+   * serving ports add to the ingress their group's policy allows: NetworkPolicies are additive).
+   */
+  readonly ingressOnly?: boolean;
 }
 
 /** The policy spec for `self`: ingress from each port's peers, egress to every port that names `self`. */
@@ -127,8 +135,13 @@ export function networkPolicySpec(input: PolicyInput): k8s.NetworkPolicySpec {
     const from = sources(self.peersOnAnyPort, self, graph);
     if (from === undefined || from.length > 0) ingress.push({ from, ports: [ANY_TCP_PORT] });
   }
+  if (input.ingressOnly) {
+    return { podSelector: { matchLabels: { ...self.selector } }, policyTypes: ['Ingress'], ingress };
+  }
   const egress: k8s.NetworkPolicyEgressRule[] = [DNS_EGRESS];
   for (const target of graph.pods) {
+    // Already reachable on every port as part of a larger set: a rule of its own would add nothing.
+    if (target.partOf && admits(target.partOf.peersOnAnyPort, target.partOf, self, graph)) continue;
     const anyPort = admits(target.peersOnAnyPort, target, self, graph);
     const ports = anyPort ? [ANY_TCP_PORT]
       : target.ports.filter(p => admits(p.peers, target, self, graph)).map(p => tcp(p.containerPort));
@@ -170,6 +183,16 @@ export interface PolicyTier {
   /** Whether the model cache is read-only (no download needed). */
   readonly modelCacheReadOnly: boolean;
   readonly pod: () => MergedPod;
+  /**
+   * A multi-node tier's workers: they listen on fewer ports than the serving pods (the leaders), so the tier's
+   * policy opens only the ports every pod listens on, and a second policy (`ServingNetworkPolicy`, ingress only)
+   * opens the serving pods' own ports on them alone.
+   * @default - a single-node tier: every pod serves
+   */
+  readonly workers?: {
+    readonly servingSelector: { [key: string]: string };
+    readonly pod: () => MergedPod;
+  };
 }
 
 /** What PdRouter renders policies from. */
@@ -234,36 +257,54 @@ export function renderPdNetworkPolicies(i: PdPoliciesInput): void {
   }
   const clients = o.clients ?? [NetworkPeer.SAME_NAMESPACE];
   const monitoring = o.monitoring ?? [NetworkPeer.namespace('monitoring')];
-  // Built anew for each policy at synth time, when every contribution is bound.
-  const graph = (): FlowGraph => ({
-    pods: [
-      { as: i.router.as ?? PortPeer.ROUTER, selector: i.router.selector, ports: i.router.ports, peersOnAnyPort: [] },
-      ...i.tiers.map(t => {
-        const pod = t.pod();
-        return { as: t.as, selector: t.selector, ports: pod.ports, peersOnAnyPort: pod.peersOnAnyPort };
-      }),
-      ...(i.extraPods ?? []).map(e => e.pods()),
-    ],
-    clients,
-    monitoring,
-  });
+  // Built anew for each policy at synth time, when every contribution is bound. A multi-node tier is two pod
+  // sets: all its pods (the ports workers listen on too; first, so a PortPeer naming the tier means all of
+  // them: every rank moves KV) and its serving pods with the ports only they listen on.
+  const graph = () => {
+    const router: PolicyPods = { as: i.router.as ?? PortPeer.ROUTER, selector: i.router.selector, ports: i.router.ports, peersOnAnyPort: [] };
+    const tiers = i.tiers.map(t => {
+      const pod = t.pod();
+      if (!t.workers) return { all: { as: t.as, selector: t.selector, ports: pod.ports, peersOnAnyPort: pod.peersOnAnyPort } };
+      const worker = t.workers.pod();
+      const onWorkers = new Set(listeningPorts(worker, false).map(p => p.containerPort));
+      const all: PolicyPods = {
+        as: t.as,
+        selector: t.selector,
+        ports: pod.ports.filter(p => onWorkers.has(p.containerPort)),
+        peersOnAnyPort: [...new Set([...pod.peersOnAnyPort, ...worker.peersOnAnyPort])],
+      };
+      const serving: PolicyPods = {
+        as: t.as, selector: t.workers.servingSelector, ports: pod.ports.filter(p => !onWorkers.has(p.containerPort)), peersOnAnyPort: [], partOf: all,
+      };
+      return { all, serving };
+    });
+    const extras = (i.extraPods ?? []).map(e => e.pods());
+    const pods = [router, ...tiers.flatMap(t => t.serving ? [t.all, t.serving] : [t.all]), ...extras];
+    return { router, tiers, extras, graph: { pods, clients, monitoring } as FlowGraph };
+  };
   const api = i.routerNeedsKubernetesApi
     ? [cidrEgress(o.kubernetesApiCidrs ?? DEFAULT_KUBERNETES_API_CIDRS, o.kubernetesApiPorts ?? DEFAULT_KUBERNETES_API_PORTS)] : [];
   renderNetworkPolicy(i.router.scope, 'NetworkPolicy', i.router.labels, () => {
     const g = graph();
-    return { self: g.pods[0], graph: g, extraEgress: api };
+    return { self: g.router, graph: g.graph, extraEgress: api };
   });
   i.tiers.forEach((t, n) => {
     const download = o.modelDownload ?? !t.modelCacheReadOnly;
     renderNetworkPolicy(t.scope, 'NetworkPolicy', t.labels, () => {
       const g = graph();
-      return { self: g.pods[n + 1], graph: g, extraEgress: download ? [MODEL_DOWNLOAD_EGRESS] : [] };
+      return { self: g.tiers[n].all, graph: g.graph, extraEgress: download ? [MODEL_DOWNLOAD_EGRESS] : [] };
     });
+    if (t.workers) {
+      renderNetworkPolicy(t.scope, 'ServingNetworkPolicy', t.labels, () => {
+        const g = graph();
+        return { self: g.tiers[n].serving!, graph: g.graph, ingressOnly: true };
+      });
+    }
   });
   (i.extraPods ?? []).forEach((e, n) => {
     renderNetworkPolicy(e.scope, 'NetworkPolicy', e.labels, () => {
       const g = graph();
-      return { self: g.pods[1 + i.tiers.length + n], graph: g, extraEgress: e.extraEgress };
+      return { self: g.extras[n], graph: g.graph, extraEgress: e.extraEgress };
     });
   });
 }

@@ -57,6 +57,15 @@ export function servingPort(pod: MergedPod): number {
   return http.containerPort;
 }
 
+/**
+ * The ports a rendered pod listens on: all of the merged pod's, except that a multi-node worker (`serving` false,
+ * `vllm serve --headless`) runs no API server and so has no HTTP port. The pod template and the NetworkPolicies
+ * both read it.
+ */
+export function listeningPorts(pod: MergedPod, serving: boolean): PodPort[] {
+  return serving ? [...pod.ports] : pod.ports.filter(p => p.name !== HTTP_PORT_NAME);
+}
+
 /** Merges the tier's own pieces with every contribution, in the order the pod renders them. */
 export function mergeTierPod(spec: TierSpec, c: TierContributions): MergedPod {
   // With hostIPC the host's /dev/shm is shared on purpose (NCCL across pods); do not hide it.
@@ -125,7 +134,7 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
     command: ['vllm', 'serve'],
     args,
     env,
-    ports: pod.ports.filter(p => p.container === undefined && (serving || p.name !== HTTP_PORT_NAME)).map(containerPort),
+    ports: listeningPorts(pod, serving).filter(p => p.container === undefined).map(containerPort),
     resources: {
       requests: {
         cpu: k8s.Quantity.fromString(spec.cpu),

@@ -82,18 +82,32 @@ export function allowed(policies: Manifest[], src: Endpoint, dst: Endpoint, port
 /** A port no container declares: stands for the ephemeral ports NCCL, UCX and Mooncake pick. */
 export const EPHEMERAL_PORT = 40123;
 
-/** The pods of every Deployment, named by their component label, with their container ports and an ephemeral one. */
+const WORKER_INDEX = 'leaderworkerset.sigs.k8s.io/worker-index';
+
+/**
+ * The pods of every Deployment, named by their component label, and of every LeaderWorkerSet, a leader and a
+ * worker (`<component>-leader`, `<component>-worker`, with the worker-index label LWS gives them), each with its
+ * container ports and an ephemeral one.
+ */
 export function podsOf(objects: Manifest[]): Endpoint[] {
-  return objects.filter(o => o.kind === 'Deployment').map((d, i) => {
-    const tpl = d.spec.template;
+  const templates = objects.flatMap(o => {
+    if (o.kind === 'Deployment') return [{ o, tpl: o.spec.template, suffix: '', extra: {} }];
+    if (o.kind !== 'LeaderWorkerSet') return [];
+    const t = o.spec.leaderWorkerTemplate;
+    return [
+      { o, tpl: t.leaderTemplate ?? t.workerTemplate, suffix: '-leader', extra: { [WORKER_INDEX]: '0' } },
+      { o, tpl: t.workerTemplate, suffix: '-worker', extra: { [WORKER_INDEX]: '1' } },
+    ];
+  });
+  return templates.map(({ o, tpl, suffix, extra }, i) => {
     const ports: Endpoint['ports'] = { ephemeral: { port: EPHEMERAL_PORT, protocol: 'TCP' } };
     for (const c of [...tpl.spec.containers, ...(tpl.spec.initContainers ?? [])]) {
       for (const p of c.ports ?? []) ports[p.name] = { port: p.containerPort, protocol: p.protocol ?? 'TCP' };
     }
     return {
-      name: tpl.metadata.labels['app.kubernetes.io/component'],
-      namespace: d.metadata.namespace ?? 'default',
-      labels: tpl.metadata.labels,
+      name: tpl.metadata.labels['app.kubernetes.io/component'] + suffix,
+      namespace: o.metadata.namespace ?? 'default',
+      labels: { ...tpl.metadata.labels, ...extra },
       ip: `10.244.0.${i + 10}`,
       ports,
     };

@@ -9,7 +9,7 @@ import { OffloadingCpu } from '../../examples/offloading-cpu/main';
 import { P2pNcclSameNode } from '../../examples/p2p-nccl-same-node/main';
 import { SeedLlama70bNixl } from '../../examples/seed-llama-70b-nixl/main';
 import {
-  KvConnector, Model, ModelCache, NetworkPeer, PdService, RouterDiscovery, RoutingPolicy, RouterStrategy, VllmImage,
+  Accelerator, KvConnector, Model, ModelCache, NetworkPeer, PdService, RouterDiscovery, RoutingPolicy, RouterStrategy, VllmImage,
 } from '../../src';
 import { FlowGraph, networkPolicySpec, PolicyPods, renderPdNetworkPolicies, resolvePortPeer } from '../../src/private/network-policy';
 import { PortPeer } from '../../src/private/pod-contribution';
@@ -93,6 +93,25 @@ describe('NetworkPolicies allow exactly the PD flows', () => {
   test('example offloading-cpu: a tier without a PdRouter gets no NetworkPolicy', () => {
     const objects = synth(new OffloadingCpu(Testing.app(), 'offload'));
     expect(objects.filter(o => o.kind === 'NetworkPolicy')).toEqual([]);
+  });
+
+  test('multi-node tiers: clients, the router and monitoring reach the leaders, never the headless workers', () => {
+    const c = chart();
+    const wideEp = { accelerator: Accelerator.NVIDIA_H200, dataParallelSize: 16, enableExpertParallel: true };
+    new PdService(c, 'Svc', { model: Model.DEEPSEEK_V3, prefill: wideEp, decode: wideEp });
+    const objects = synth(c);
+    const flows = allowedFlows(objects);
+    expect(flows).toEqual(expect.arrayContaining([
+      'router->prefill-leader:http', 'router->decode-leader:http', 'prometheus->prefill-leader:http', 'prometheus->decode-leader:http',
+      // A group's ranks and the KV transfer between the tiers involve every pod.
+      'prefill-worker->prefill-leader:dist-master', 'decode-worker->prefill-worker:ephemeral', 'prefill-worker->decode-worker:nixl-side-0',
+    ]));
+    expect(flows.filter(f => /^(router|client|prometheus|stranger)->.*-worker:/.test(f))).toEqual([]);
+    // The leaders' serving port comes from an ingress-only policy over the leaders; the tier's own policy does not open it.
+    const policies = objects.filter(o => o.kind === 'NetworkPolicy' && o.metadata.labels['app.kubernetes.io/component'] === 'decode');
+    expect(policies.map(p => [p.spec.policyTypes, p.spec.podSelector.matchLabels['leaderworkerset.sigs.k8s.io/worker-index']]))
+      .toEqual([[['Ingress', 'Egress'], undefined], [['Ingress'], '0']]);
+    expect(policies[0].spec.ingress.some((r: any) => r.ports.some((p: any) => p.port === 8000))).toBe(false);
   });
 
   test('configured clients, monitoring, API server and no model download', () => {

@@ -7,6 +7,7 @@ import {
   RouterDiscovery, RouterStrategy, VllmImage,
 } from '../../src';
 import { validateCustomResource } from '../crd-schema';
+import { allowedFlows } from '../private/flow-evaluator';
 import { chart, container, find, lwsGroupPods, Manifest, message, synth } from '../util';
 
 const only = (objects: Manifest[], kind: string) => {
@@ -253,6 +254,8 @@ describe('llm-d router and multi-node tiers (LeaderWorkerSet)', () => {
   const matches = (labels: Record<string, string>, selector: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
   const policy = (objects: Manifest[], name: string, component: string) => objects.find(o => o.kind === 'NetworkPolicy'
     && o.metadata.labels['app.kubernetes.io/name'] === name && o.metadata.labels['app.kubernetes.io/component'] === component)!;
+  const servingPolicy = (objects: Manifest[], component: string) => objects.find(o => o.kind === 'NetworkPolicy'
+    && o.metadata.labels['app.kubernetes.io/component'] === component && o.spec.policyTypes.join() === 'Ingress')!;
   const ingressOn = (np: Manifest, port: number) => np.spec.ingress
     .filter((r: any) => r.ports.some((p: any) => p.port === port)).map((r: any) => r.from);
 
@@ -323,19 +326,31 @@ describe('llm-d router and multi-node tiers (LeaderWorkerSet)', () => {
     expect(objects.filter(o => o.kind === 'Role')[0].rules[0]).toEqual({ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] });
 
     // NetworkPolicies: the Gateway and the EPP reach decode's sidecar port, the sidecar and the EPP reach prefill's
-    // vLLM, decode's moved vLLM port takes only monitoring; intra-group traffic (any TCP port from the same tier,
-    // the torch.distributed store, the DP RPC socket) is as without a router.
+    // vLLM, decode's moved vLLM port takes only monitoring, all on the leaders alone (an ingress-only policy of
+    // their own: workers run no API server); intra-group traffic (any TCP port from the same tier, the
+    // torch.distributed store, the DP RPC socket) is as without a router, on every pod of the tier.
     const tierSelector = (set: Manifest) => ({ podSelector: { matchLabels: find(objects, 'Service', set.metadata.labels['app.kubernetes.io/component']).spec.selector } });
     const eppPeer = { podSelector: { matchLabels: epp.spec.selector.matchLabels } };
     const monitoring = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
     const decodePolicy = policy(objects, 'vllm', 'decode');
     const prefillPolicy = policy(objects, 'vllm', 'prefill');
+    const decodeServing = servingPolicy(objects, 'decode');
+    const prefillServing = servingPolicy(objects, 'prefill');
     const decodePods = { podSelector: { matchLabels: decodePolicy.spec.podSelector.matchLabels } };
     const prefillPods = { podSelector: { matchLabels: prefillPolicy.spec.podSelector.matchLabels } };
+    const leadersOf = (pods: typeof decodePods) => ({ podSelector: { matchLabels: { ...pods.podSelector.matchLabels, [WORKER_INDEX]: '0' } } });
     expect(tierSelector(decode).podSelector.matchLabels).toMatchObject(decodePods.podSelector.matchLabels);
-    expect(ingressOn(decodePolicy, 8000)).toEqual([[{ podSelector: {} }, eppPeer]]);
-    expect(ingressOn(decodePolicy, 8200)).toEqual([[monitoring]]);
-    expect(ingressOn(prefillPolicy, 8000)).toEqual([[decodePods, eppPeer, monitoring]]);
+    for (const [np, pods] of [[decodeServing, decodePods], [prefillServing, prefillPods]] as const) {
+      expect(np.spec.podSelector).toEqual(leadersOf(pods).podSelector);
+      expect(np.spec.policyTypes).toEqual(['Ingress']);
+    }
+    expect(ingressOn(decodeServing, 8000)).toEqual([[{ podSelector: {} }, eppPeer]]);
+    expect(ingressOn(decodeServing, 8200)).toEqual([[monitoring]]);
+    expect(ingressOn(prefillServing, 8000)).toEqual([[decodePods, eppPeer, monitoring]]);
+    for (const np of [decodePolicy, prefillPolicy]) {
+      expect(ingressOn(np, 8000)).toEqual([]);
+      expect(ingressOn(np, 8200)).toEqual([]);
+    }
     // Any TCP port: the group's own pods (NCCL, Gloo, DP engines) and the other tier (NIXL's UCX data ports).
     for (const [np, pods, other] of [[decodePolicy, decodePods, prefillPods], [prefillPolicy, prefillPods, decodePods]] as const) {
       expect(ingressOn(np, 29501)).toEqual([[pods]]);
@@ -343,9 +358,13 @@ describe('llm-d router and multi-node tiers (LeaderWorkerSet)', () => {
       expect(np.spec.ingress).toContainEqual({ from: [pods, other], ports: [{ protocol: 'TCP' }] });
     }
     expect(policy(objects, 'llm-d-epp', 'router').spec.egress).toEqual(expect.arrayContaining([
-      { to: [prefillPods], ports: [{ protocol: 'TCP', port: 8000 }] },
-      { to: [decodePods], ports: [{ protocol: 'TCP', port: 8000 }] },
+      { to: [leadersOf(prefillPods)], ports: [{ protocol: 'TCP', port: 8000 }] },
+      { to: [leadersOf(decodePods)], ports: [{ protocol: 'TCP', port: 8000 }] },
     ]));
+    // The evaluator: the EPP reaches the leaders' serving ports and no worker's; the workers still reach each other.
+    const flows = allowedFlows(objects);
+    expect(flows).toEqual(expect.arrayContaining(['router->decode-leader:sidecar', 'router->prefill-leader:http', 'decode-worker->prefill-worker:ephemeral']));
+    expect(flows.filter(f => /^(router|client|prometheus)->.*-worker:/.test(f))).toEqual([]);
   });
 
   test('a multi-node prefill beside a single-node decode: the serving label keeps the prefill workers out of the pool', () => {
