@@ -619,6 +619,28 @@ export class Model {
   });
 
   /**
+   * mistralai/Mistral-7B-Instruct-v0.3 (dense GQA, 32 heads, 8 KV heads, 32 layers, vocab 32768; `sliding_window: null`, so every
+   * layer attends to the whole context, unlike v0.1's 4096-token window).
+   * Values from config.json, confirmed in the copy mlc-ai/mlc-llm@79d603f python/mlc_llm/model/model_preset.py (preset "mistral_7b_v03",
+   * the v0.3 config.json: transformers_version 4.42.0.dev0, rope_theta 1000000.0, max_position_embeddings 32768).
+   * Parameters: 7,248,023,552 (keras-team/keras-hub@71453d0 keras_hub/src/models/mistral/mistral_presets.py, mistral_0.3_instruct_7b_en).
+   * @see https://huggingface.co/mistralai/Mistral-7B-Instruct-v0.3/blob/main/config.json
+   */
+  public static readonly MISTRAL_7B_INSTRUCT_V0_3 = Model.of('mistralai/Mistral-7B-Instruct-v0.3', {
+    architecture: {
+      numAttentionHeads: 32,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 32,
+      maxPositionEmbeddings: 32768,
+      hiddenSize: 4096,
+      intermediateSize: 14336,
+      vocabSize: 32768,
+      tieWordEmbeddings: false,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
    * mistralai/Mistral-Small-24B-Instruct-2501 (dense GQA, 32 heads, 8 KV heads, 40 layers, head_dim 128, not hidden_size / heads).
    * Values from the checkpoint's params.json (Mistral's format of the same facts: dim, n_layers, head_dim, hidden_dim, n_heads, n_kv_heads,
    * vocab_size, max_seq_len), copied in OpenMOSE/RWKV-LM-RLHF@c394e06 main/tokenizer/mistralsmall3/params.json beside its model card.
@@ -685,6 +707,37 @@ export class Model {
       tieWordEmbeddings: true,
       slidingWindow: 4096,
       slidingWindowLayers: 21,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
+   * google/gemma-3-1b-it (text-only `Gemma3ForCausalLM`; 4 heads, 1 KV head, head_dim 256, 26 layers of which 22 use a 512-token sliding
+   * window, tied embeddings).
+   * Values from config.json, confirmed in the copy mlc-ai/mlc-llm@79d603f python/mlc_llm/model/model_preset.py (preset "gemma3_1b_it":
+   * num_hidden_layers 26, sliding_window 512, sliding_window_pattern 6, max_position_embeddings 32768, rope_scaling null, so vLLM's
+   * default max_model_len is 32768). It sets no layer_types: transformers derives them from sliding_window_pattern, layer i sliding
+   * unless (i + 1) % 6 == 0 (transformers v4.57.6, the release vLLM 0.22.0 installs, src/transformers/models/gemma3/configuration_gemma3.py),
+   * so layers 5, 11, 17 and 23 are full and 22 are sliding; vLLM reads layer_types per layer (vllm/model_executor/models/gemma3.py,
+   * 0.22.0 and 0.32.0). tie_word_embeddings is not set and defaults to true there. Parameters: 999,885,952
+   * (keras-team/keras-hub@71453d0 keras_hub/src/models/gemma3/gemma3_presets.py, gemma3_instruct_1b: "26-layer, text-only").
+   * The larger Gemma 3 (4b/12b/27b-it) are not catalogued: they are `Gemma3ForConditionalGeneration` with a SigLIP vision tower whose
+   * weights and encoder profiling memory the planner does not count.
+   * @see https://huggingface.co/google/gemma-3-1b-it/blob/main/config.json
+   */
+  public static readonly GEMMA_3_1B_IT = Model.of('google/gemma-3-1b-it', {
+    architecture: {
+      numAttentionHeads: 4,
+      numKeyValueHeads: 1,
+      numHiddenLayers: 26,
+      maxPositionEmbeddings: 32768,
+      hiddenSize: 1152,
+      headDim: 256,
+      intermediateSize: 6912,
+      vocabSize: 262144,
+      tieWordEmbeddings: true,
+      slidingWindow: 512,
+      slidingWindowLayers: 22,
       checkpointDtype: CheckpointDtype.BFLOAT16,
     },
   });
