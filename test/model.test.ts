@@ -1,5 +1,6 @@
+import { Size } from 'cdk8s';
 import { chart } from './util';
-import { AttentionKind, CheckpointDtype, Model, PrefillTier } from '../src';
+import { AttentionKind, CapacityPlanner, CheckpointDtype, Model, PrefillTier } from '../src';
 
 describe('Model', () => {
   test.each([
@@ -82,6 +83,14 @@ describe('Model', () => {
       maxPositionEmbeddings: 32768,
       tieWordEmbeddings: true,
     });
+  });
+
+  test('a Qwen2.5 -Instruct release plans as its base entry with the 32768 context its config.json is set for', () => {
+    const instruct = Model.of('Qwen/Qwen2.5-7B-Instruct', { architecture: { ...Model.QWEN2_5_7B.architecture!, maxPositionEmbeddings: 32768 } });
+    const plan = CapacityPlanner.plan({ architecture: instruct.architecture!, acceleratorMemory: Size.gibibytes(79), vllmVersion: '0.22.0' });
+    expect(plan.maxModelLen).toBe(32768);
+    expect(CapacityPlanner.plan({ architecture: Model.QWEN2_5_7B.architecture!, acceleratorMemory: Size.gibibytes(79), vllmVersion: '0.22.0' }).maxModelLen)
+      .toBe(131072);
   });
 
   test('Mistral-7B-Instruct-v0.3 has no sliding window and the 32768-token vocabulary', () => {
