@@ -638,8 +638,9 @@ export class Model {
    * mistralai/Mistral-7B-Instruct-v0.3 (dense GQA, 32 heads, 8 KV heads, 32 layers, vocab 32768; `sliding_window: null`, so every
    * layer attends to the whole context, unlike v0.1's 4096-token window).
    * Values from config.json, confirmed in the copy mlc-ai/mlc-llm@79d603f python/mlc_llm/model/model_preset.py (preset "mistral_7b_v03",
-   * the v0.3 config.json: transformers_version 4.42.0.dev0, rope_theta 1000000.0, max_position_embeddings 32768).
-   * Parameters: 7,248,023,552 (keras-team/keras-hub@71453d0 keras_hub/src/models/mistral/mistral_presets.py, mistral_0.3_instruct_7b_en).
+   * the v0.3 config.json: transformers_version 4.42.0.dev0, rope_theta 1000000.0, max_position_embeddings 32768; the preset does not say
+   * base or -Instruct, which share the architecture). Parameters: 7,248,023,552 for both mistral_0.3_7b_en and mistral_0.3_instruct_7b_en
+   * (keras-team/keras-hub@71453d0 keras_hub/src/models/mistral/mistral_presets.py).
    * @see https://huggingface.co/mistralai/Mistral-7B-Instruct-v0.3/blob/main/config.json
    */
   public static readonly MISTRAL_7B_INSTRUCT_V0_3 = Model.of('mistralai/Mistral-7B-Instruct-v0.3', {
