@@ -108,6 +108,16 @@ describe('catalogue entries', () => {
     expect(cap.numGpuBlocks.value).toBe(Math.floor(10 * 1024 ** 3 / (16 * 2 * 1 * 256 * 2 * 4)));
   });
 
+  test.each([
+    ['MISTRAL_7B_INSTRUCT_V0_3', Model.MISTRAL_7B_INSTRUCT_V0_3],
+    ['GEMMA_3_1B_IT', Model.GEMMA_3_1B_IT],
+  ] as const)('%s plans on one GPU at its full 32768-token context by default', (_id, model) => {
+    const tier = new DecodeTier(chart(), 'Decode', { model });
+    expect(tier._capacity.skipped).toBeUndefined();
+    expect(tier.capacityPlan?.maxModelLen).toBe(32768);
+    expect(tier.capacityPlan!.maxConcurrency.value).toBeGreaterThan(1);
+  });
+
   test('fails: phi-4 at tensorParallelSize 4, which neither divides nor is a multiple of its 10 KV heads', () => {
     expect(() => new DecodeTier(chart(), 'Decode', { model: Model.PHI_4, tensorParallelSize: 4 }))
       .toThrow(/'tensorParallelSize' \(4\) must divide, or be a multiple of, the number of KV heads of microsoft\/phi-4 \(10\)/);
