@@ -345,7 +345,11 @@ export class Model {
    * `sliding_window` (vllm/config/model.py `get_hf_config_sliding_window`)).
    * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@92cf0df src/aiconfigurator/model_configs/Qwen--Qwen2.5-7B_config.json.
    * Weights: vLLM 0.19.0 logs "Model loading took 14.25 GiB" for Qwen/Qwen2.5-7B-Instruct (llm-d-incubation/llm-d-planner@d3121e0 accuracy/results/v0.19.0/logs/qwen-qwen2-5-7b-instruct--h100-80gb--tp1pp1dp1--8192.log).
-   * The -Instruct release is not catalogued: no copy of its config.json (whose max_position_embeddings may differ) was found.
+   * The -Instruct release is not catalogued: its model card says its config.json "is set for context length up to 32,768 tokens"
+   * (copied in ZHUI/paddlenlp_model_readme@40a7101 Qwen/Qwen2.5-{7B,14B,32B,72B}-Instruct/index.md; also
+   * https://github.com/QwenLM/Qwen3/issues/1133), not this entry's 131072, and no copy of that config.json was found. Its weights
+   * match these layers (the figure above is of the -Instruct release), so it plans as `Model.of('Qwen/Qwen2.5-7B-Instruct', { architecture:
+   * { ...Model.QWEN2_5_7B.architecture, maxPositionEmbeddings: 32768 } })`.
    * @see https://huggingface.co/Qwen/Qwen2.5-7B/blob/main/config.json
    */
   public static readonly QWEN2_5_7B = Model.of('Qwen/Qwen2.5-7B', {
@@ -367,7 +371,11 @@ export class Model {
    * `sliding_window` (vllm/config/model.py `get_hf_config_sliding_window`)).
    * Values from config.json, confirmed in the copy citsjtu2020/LLM-Prof@8434c8d sglang/Model_Config.md (section "Qwen2.5-14B").
    * Parameters: "Number of Parameters: 14.7B" (model card of Qwen/Qwen2.5-14B-Instruct, copied in ZHUI/paddlenlp_model_readme@99910a8 Qwen/Qwen2.5-14B-Instruct/index.md).
-   * The -Instruct release is not catalogued: no copy of its config.json (whose max_position_embeddings may differ) was found.
+   * The -Instruct release is not catalogued: its model card says its config.json "is set for context length up to 32,768 tokens"
+   * (copied in ZHUI/paddlenlp_model_readme@40a7101 Qwen/Qwen2.5-{7B,14B,32B,72B}-Instruct/index.md; also
+   * https://github.com/QwenLM/Qwen3/issues/1133), not this entry's 131072, and no copy of that config.json was found. Its weights
+   * match these layers (the figure above is of the -Instruct release), so it plans as `Model.of('Qwen/Qwen2.5-14B-Instruct', { architecture:
+   * { ...Model.QWEN2_5_14B.architecture, maxPositionEmbeddings: 32768 } })`.
    * @see https://huggingface.co/Qwen/Qwen2.5-14B/blob/main/config.json
    */
   public static readonly QWEN2_5_14B = Model.of('Qwen/Qwen2.5-14B', {
@@ -389,7 +397,11 @@ export class Model {
    * `sliding_window` (vllm/config/model.py `get_hf_config_sliding_window`)).
    * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@92cf0df src/aiconfigurator/model_configs/Qwen--Qwen2.5-32B_config.json.
    * Parameters: 32,763,876,352 (keras-team/keras-hub@12870d2 keras_hub/src/models/qwen/qwen_presets.py, qwen2.5_instruct_32b_en).
-   * The -Instruct release is not catalogued: no copy of its config.json (whose max_position_embeddings may differ) was found.
+   * The -Instruct release is not catalogued: its model card says its config.json "is set for context length up to 32,768 tokens"
+   * (copied in ZHUI/paddlenlp_model_readme@40a7101 Qwen/Qwen2.5-{7B,14B,32B,72B}-Instruct/index.md; also
+   * https://github.com/QwenLM/Qwen3/issues/1133), not this entry's 131072, and no copy of that config.json was found. Its weights
+   * match these layers (the figure above is of the -Instruct release), so it plans as `Model.of('Qwen/Qwen2.5-32B-Instruct', { architecture:
+   * { ...Model.QWEN2_5_32B.architecture, maxPositionEmbeddings: 32768 } })`.
    * @see https://huggingface.co/Qwen/Qwen2.5-32B/blob/main/config.json
    */
   public static readonly QWEN2_5_32B = Model.of('Qwen/Qwen2.5-32B', {
@@ -411,7 +423,11 @@ export class Model {
    * `sliding_window` (vllm/config/model.py `get_hf_config_sliding_window`)).
    * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@92cf0df src/aiconfigurator/model_configs/Qwen--Qwen2.5-72B_config.json.
    * Parameters: 72,706,203,648 (keras-team/keras-hub@12870d2 keras_hub/src/models/qwen/qwen_presets.py, qwen2.5_instruct_72b_en).
-   * The -Instruct release is not catalogued: no copy of its config.json (whose max_position_embeddings may differ) was found.
+   * The -Instruct release is not catalogued: its model card says its config.json "is set for context length up to 32,768 tokens"
+   * (copied in ZHUI/paddlenlp_model_readme@40a7101 Qwen/Qwen2.5-{7B,14B,32B,72B}-Instruct/index.md; also
+   * https://github.com/QwenLM/Qwen3/issues/1133), not this entry's 131072, and no copy of that config.json was found. Its weights
+   * match these layers (the figure above is of the -Instruct release), so it plans as `Model.of('Qwen/Qwen2.5-72B-Instruct', { architecture:
+   * { ...Model.QWEN2_5_72B.architecture, maxPositionEmbeddings: 32768 } })`.
    * @see https://huggingface.co/Qwen/Qwen2.5-72B/blob/main/config.json
    */
   public static readonly QWEN2_5_72B = Model.of('Qwen/Qwen2.5-72B', {
@@ -619,6 +635,29 @@ export class Model {
   });
 
   /**
+   * mistralai/Mistral-7B-Instruct-v0.3 (dense GQA, 32 heads, 8 KV heads, 32 layers, vocab 32768; `sliding_window: null`, so every
+   * layer attends to the whole context, unlike v0.1's 4096-token window).
+   * Values from config.json, confirmed in the copy mlc-ai/mlc-llm@79d603f python/mlc_llm/model/model_preset.py (preset "mistral_7b_v03",
+   * the v0.3 config.json: transformers_version 4.42.0.dev0, rope_theta 1000000.0, max_position_embeddings 32768; the preset does not say
+   * base or -Instruct, which share the architecture). Parameters: 7,248,023,552 for both mistral_0.3_7b_en and mistral_0.3_instruct_7b_en
+   * (keras-team/keras-hub@71453d0 keras_hub/src/models/mistral/mistral_presets.py).
+   * @see https://huggingface.co/mistralai/Mistral-7B-Instruct-v0.3/blob/main/config.json
+   */
+  public static readonly MISTRAL_7B_INSTRUCT_V0_3 = Model.of('mistralai/Mistral-7B-Instruct-v0.3', {
+    architecture: {
+      numAttentionHeads: 32,
+      numKeyValueHeads: 8,
+      numHiddenLayers: 32,
+      maxPositionEmbeddings: 32768,
+      hiddenSize: 4096,
+      intermediateSize: 14336,
+      vocabSize: 32768,
+      tieWordEmbeddings: false,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
    * mistralai/Mistral-Small-24B-Instruct-2501 (dense GQA, 32 heads, 8 KV heads, 40 layers, head_dim 128, not hidden_size / heads).
    * Values from the checkpoint's params.json (Mistral's format of the same facts: dim, n_layers, head_dim, hidden_dim, n_heads, n_kv_heads,
    * vocab_size, max_seq_len), copied in OpenMOSE/RWKV-LM-RLHF@c394e06 main/tokenizer/mistralsmall3/params.json beside its model card.
@@ -685,6 +724,40 @@ export class Model {
       tieWordEmbeddings: true,
       slidingWindow: 4096,
       slidingWindowLayers: 21,
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
+   * google/gemma-3-1b-it (text-only `Gemma3ForCausalLM`; 4 heads, 1 KV head, head_dim 256, 26 layers of which 22 use a 512-token sliding
+   * window, tied embeddings).
+   * Values from config.json, confirmed in the copy mlc-ai/mlc-llm@79d603f python/mlc_llm/model/model_preset.py (preset "gemma3_1b_it":
+   * num_hidden_layers 26, sliding_window 512, sliding_window_pattern 6, max_position_embeddings 32768, rope_scaling null, so vLLM's
+   * default max_model_len is 32768). It sets no layer_types: transformers derives them from sliding_window_pattern, layer i sliding
+   * unless (i + 1) % 6 == 0 (transformers v4.57.6, the release vLLM 0.22.0 installs, src/transformers/models/gemma3/configuration_gemma3.py),
+   * so layers 5, 11, 17 and 23 are full and 22 are sliding; vLLM reads layer_types per layer (vllm/model_executor/models/gemma3.py,
+   * 0.22.0 and 0.32.0). tie_word_embeddings is not set and defaults to true there. Parameters: 999,885,952
+   * (keras-team/keras-hub@71453d0 keras_hub/src/models/gemma3/gemma3_presets.py, gemma3_instruct_1b: "26-layer, text-only").
+   * vLLM 0.8.5 derives max_seq_len=32768 for it (https://github.com/vllm-project/vllm/issues/17386). Not counted in the weights: vLLM's
+   * two rotary cos/sin caches (local base 10000 and global base 1e6, each max_position_embeddings x head_dim in bfloat16, 16 MiB;
+   * vllm/model_executor/layers/rotary_embedding/base.py, 0.22.0), about 1.7% of these weights and 0.04% of an 80 GB GPU.
+   * The larger Gemma 3 (4b/12b/27b-it) are not catalogued: they are `Gemma3ForConditionalGeneration` with a SigLIP vision tower whose
+   * weights and encoder profiling memory the planner does not count.
+   * @see https://huggingface.co/google/gemma-3-1b-it/blob/main/config.json
+   */
+  public static readonly GEMMA_3_1B_IT = Model.of('google/gemma-3-1b-it', {
+    architecture: {
+      numAttentionHeads: 4,
+      numKeyValueHeads: 1,
+      numHiddenLayers: 26,
+      maxPositionEmbeddings: 32768,
+      hiddenSize: 1152,
+      headDim: 256,
+      intermediateSize: 6912,
+      vocabSize: 262144,
+      tieWordEmbeddings: true,
+      slidingWindow: 512,
+      slidingWindowLayers: 22,
       checkpointDtype: CheckpointDtype.BFLOAT16,
     },
   });

@@ -168,6 +168,41 @@ describe('CapacityPlanner.plan against vLLM 0.19.0 logs', () => {
     expect(cap.kvCacheTokens.value).toBe(Math.floor(cap.numGpuBlocks.value / 2) * 16);
   });
 
+  test.each([
+    // [model, layers, heads, KV heads, head_dim, logged "Available KV cache memory" GiB, tokens, concurrency, padding layers]
+    ['gemma-3-4b-it', 34, 8, 4, 256, 62.51, 468144, 57.05, 1],
+    ['gemma-3-12b-it', 48, 16, 8, 256, 47.72, 130304, 15.88, 0],
+    ['gemma-3-27b-it', 62, 32, 16, 128, 19.53, 36560, 4.46, 8],
+  ] as const)('sliding-window groups with padding layers: the text layers of %s against its vLLM 0.19.0 log', (
+    _model, layers, heads, kvHeads, headDim, available, tokens, concurrency, padding) => {
+    // Logs: LLMD logs/google-<model>--h100-80gb--tp1pp1dp1--8192.log ("Add 1 padding layers" for 4b, "Add 8 padding layers" for 27b,
+    // none for 12b; head_size 256 / 128 in its AttentionSelectorConfig). Layers, heads, KV heads, head_dim and the 1024-token window:
+    // google-deepmind/gemma@7691fd4 gemma/gm/nn/_gemma.py (Gemma3_4B/12B/27B), five LOCAL_SLIDING then one GLOBAL layer repeated
+    // (_config.make_attention_layers_types), so floor(layers / 6) layers are full. These models are not catalogued (their SigLIP
+    // vision tower is not sized), so only the KV pool is checked, from the logged available memory.
+    const full = Math.floor(layers / 6);
+    const min = Math.min(full, layers - full);
+    expect(Math.ceil((layers - full) / min) * min - (layers - full)).toBe(padding);
+    const cap = CapacityPlanner.fromAvailableKvCacheMemory({
+      architecture: {
+        numAttentionHeads: heads,
+        numKeyValueHeads: kvHeads,
+        numHiddenLayers: layers,
+        headDim,
+        slidingWindow: 1024,
+        slidingWindowLayers: layers - full,
+      },
+      availableKvCacheMemory: kib(available),
+      maxModelLen: 8192,
+      maxNumBatchedTokens: 8192,
+      vllmVersion: '0.19.0',
+    });
+    expect(cap.kvBytesPerToken).toBe(2 * kvHeads * headDim * 2 * min);
+    // Within the 2-decimal rounding of the logged GiB figure (4b: 468,176 planned).
+    expect(relative(cap.kvCacheTokens.value, tokens)).toBeLessThan(1e-4);
+    expect(cap.maxConcurrency.value).toBeCloseTo(concurrency, 1);
+  });
+
   test('0.22.0 and later log "GPU KV cache size" as concurrency x max_model_len', () => {
     const input = {
       architecture: arch(Model.GPT_OSS_20B), tensorParallelSize: 2, maxModelLen: 8192, maxNumBatchedTokens: 8192, availableKvCacheMemory: kib(59.32),

@@ -35,6 +35,8 @@ const CASES: CatalogueCase[] = [
   { id: 'QWEN3_14B', model: Model.QWEN3_14B, name: 'Qwen/Qwen3-14B', kvBytesPerToken: 2 * 8 * 128 * 2 * 40, weightBytes: dense(40, 5120, 40, 8, 128, 17408, 151936, false), sourced: 2 * 14_768_307_200, tolerance: 1e-4 },
   // Phi-4 and Mistral Small 3 carry no biases or per-head norms: the count equals the checkpoint's total_size exactly.
   { id: 'PHI_4', model: Model.PHI_4, name: 'microsoft/phi-4', kvBytesPerToken: 2 * 10 * 128 * 2 * 40, weightBytes: dense(40, 5120, 40, 10, 128, 17920, 100352, false), sourced: 29_319_014_400, tolerance: 0 },
+  // Mistral-7B-v0.3 has no biases or per-head norms either: 2 x 7,248,023,552 parameters (keras-hub preset), to the byte.
+  { id: 'MISTRAL_7B_INSTRUCT_V0_3', model: Model.MISTRAL_7B_INSTRUCT_V0_3, name: 'mistralai/Mistral-7B-Instruct-v0.3', kvBytesPerToken: 2 * 8 * 128 * 2 * 32, weightBytes: dense(32, 4096, 32, 8, 128, 14336, 32768, false), sourced: 2 * 7_248_023_552, tolerance: 0 },
   { id: 'MISTRAL_SMALL_24B_INSTRUCT_2501', model: Model.MISTRAL_SMALL_24B_INSTRUCT_2501, name: 'mistralai/Mistral-Small-24B-Instruct-2501', kvBytesPerToken: 2 * 8 * 128 * 2 * 40, weightBytes: dense(40, 5120, 32, 8, 128, 32768, 131072, false), sourced: 47_144_806_400, tolerance: 0 },
   // Gemma 2: 21 sliding + 21 full layers form two KV groups of 21 (kvBytesPerToken is per group); four norms per layer, two counted.
   {
@@ -44,6 +46,17 @@ const CASES: CatalogueCase[] = [
     kvBytesPerToken: 2 * 8 * 256 * 2 * 21,
     weightBytes: dense(42, 3584, 16, 8, 256, 14336, 256000, true),
     sourced: 18_483_411_968,
+    tolerance: 1e-4,
+  },
+  // Gemma 3 1B: 4 full + 22 sliding layers; group size 4 (22 >= 1.5 x 4), so 1 full and 6 sliding groups (2 padding layers).
+  // kvBytesPerToken is per group of 4. Uncounted: two more norms per layer and the q/k norms (26 x (2 x 1152 + 2 x 256) = 73,216).
+  {
+    id: 'GEMMA_3_1B_IT',
+    model: Model.GEMMA_3_1B_IT,
+    name: 'google/gemma-3-1b-it',
+    kvBytesPerToken: 2 * 1 * 256 * 2 * 4,
+    weightBytes: dense(26, 1152, 4, 1, 256, 6912, 262144, true),
+    sourced: 2 * 999_885_952,
     tolerance: 1e-4,
   },
   // MLA: one latent vector (kv_lora_rank 512 + qk_rope_head_dim 64) per token and layer. Weights: attention (q 2048 x 16 x 192, kv_a
@@ -80,6 +93,29 @@ describe('catalogue entries', () => {
       maxModelLen: 8192,
     });
     expect(kv.kvBytesPerToken).toBe(2 * 4 * 128 * 2 * 40);
+  });
+
+  test('gemma-3-1b-it: 7 KV groups of 4 layers; a request holds its full group at maxModelLen and 6 window-capped groups', () => {
+    const cap = CapacityPlanner.fromAvailableKvCacheMemory({
+      architecture: Model.GEMMA_3_1B_IT.architecture!,
+      availableKvCacheMemory: Size.gibibytes(10),
+      maxModelLen: 32768,
+      maxNumBatchedTokens: 8192,
+      vllmVersion: '0.22.0',
+    });
+    // Full group: 32768 / 16 = 2048 blocks; sliding (0.22.0): cdiv(min(511 + 8192, 32768), 16) + 1 = 545 blocks, times 6.
+    expect(cap.maxConcurrency.value).toBeCloseTo(cap.numGpuBlocks.value / (2048 + 6 * 545), 6);
+    expect(cap.numGpuBlocks.value).toBe(Math.floor(10 * 1024 ** 3 / (16 * 2 * 1 * 256 * 2 * 4)));
+  });
+
+  test.each([
+    ['MISTRAL_7B_INSTRUCT_V0_3', Model.MISTRAL_7B_INSTRUCT_V0_3],
+    ['GEMMA_3_1B_IT', Model.GEMMA_3_1B_IT],
+  ] as const)('%s plans on one GPU at its full 32768-token context by default', (_id, model) => {
+    const tier = new DecodeTier(chart(), 'Decode', { model });
+    expect(tier._capacity.skipped).toBeUndefined();
+    expect(tier.capacityPlan?.maxModelLen).toBe(32768);
+    expect(tier.capacityPlan!.maxConcurrency.value).toBeGreaterThan(1);
   });
 
   test('fails: phi-4 at tensorParallelSize 4, which neither divides nor is a multiple of its 10 KV heads', () => {

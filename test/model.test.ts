@@ -1,5 +1,6 @@
+import { Size } from 'cdk8s';
 import { chart } from './util';
-import { AttentionKind, CheckpointDtype, Model, PrefillTier } from '../src';
+import { AttentionKind, CapacityPlanner, CheckpointDtype, Model, PrefillTier } from '../src';
 
 describe('Model', () => {
   test.each([
@@ -41,8 +42,10 @@ describe('Model', () => {
     ['QWEN3_30B_A3B', Model.QWEN3_30B_A3B, 'Qwen/Qwen3-30B-A3B'],
     ['QWEN3_235B_A22B', Model.QWEN3_235B_A22B, 'Qwen/Qwen3-235B-A22B'],
     ['MIXTRAL_8X7B_V0_1', Model.MIXTRAL_8X7B_V0_1, 'mistralai/Mixtral-8x7B-v0.1'],
+    ['MISTRAL_7B_INSTRUCT_V0_3', Model.MISTRAL_7B_INSTRUCT_V0_3, 'mistralai/Mistral-7B-Instruct-v0.3'],
     ['MISTRAL_SMALL_24B_INSTRUCT_2501', Model.MISTRAL_SMALL_24B_INSTRUCT_2501, 'mistralai/Mistral-Small-24B-Instruct-2501'],
     ['PHI_4', Model.PHI_4, 'microsoft/phi-4'],
+    ['GEMMA_3_1B_IT', Model.GEMMA_3_1B_IT, 'google/gemma-3-1b-it'],
     ['GPT_OSS_20B', Model.GPT_OSS_20B, 'openai/gpt-oss-20b'],
     ['GPT_OSS_120B', Model.GPT_OSS_120B, 'openai/gpt-oss-120b'],
     ['DEEPSEEK_R1', Model.DEEPSEEK_R1, 'deepseek-ai/DeepSeek-R1'],
@@ -65,6 +68,34 @@ describe('Model', () => {
     expect(Model.GEMMA_2_9B_IT.architecture).toMatchObject({
       slidingWindow: 4096, slidingWindowLayers: 21, numHiddenLayers: 42, headDim: 256, tieWordEmbeddings: true,
     });
+  });
+
+  test('gemma-3-1b-it declares its sliding-window layers (5 local : 1 global from sliding_window_pattern 6)', () => {
+    // 26 layers, full where (i + 1) % 6 == 0: layers 5, 11, 17, 23.
+    const full = Array.from({ length: 26 }, (_, i) => i).filter(i => (i + 1) % 6 === 0);
+    expect(full).toEqual([5, 11, 17, 23]);
+    expect(Model.GEMMA_3_1B_IT.architecture).toMatchObject({
+      slidingWindow: 512,
+      slidingWindowLayers: 26 - full.length,
+      numHiddenLayers: 26,
+      headDim: 256,
+      numKeyValueHeads: 1,
+      maxPositionEmbeddings: 32768,
+      tieWordEmbeddings: true,
+    });
+  });
+
+  test('a Qwen2.5 -Instruct release plans as its base entry with the 32768 context its config.json is set for', () => {
+    const instruct = Model.of('Qwen/Qwen2.5-7B-Instruct', { architecture: { ...Model.QWEN2_5_7B.architecture!, maxPositionEmbeddings: 32768 } });
+    const plan = CapacityPlanner.plan({ architecture: instruct.architecture!, acceleratorMemory: Size.gibibytes(79), vllmVersion: '0.22.0' });
+    expect(plan.maxModelLen).toBe(32768);
+    expect(CapacityPlanner.plan({ architecture: Model.QWEN2_5_7B.architecture!, acceleratorMemory: Size.gibibytes(79), vllmVersion: '0.22.0' }).maxModelLen)
+      .toBe(131072);
+  });
+
+  test('Mistral-7B-Instruct-v0.3 has no sliding window and the 32768-token vocabulary', () => {
+    expect(Model.MISTRAL_7B_INSTRUCT_V0_3.architecture).toMatchObject({ vocabSize: 32768, maxPositionEmbeddings: 32768 });
+    expect(Model.MISTRAL_7B_INSTRUCT_V0_3.architecture?.slidingWindow).toBeUndefined();
   });
 
   test('gpt-oss declares its sliding-window layers', () => {
