@@ -305,8 +305,9 @@ const TABLE: Record<Capability, Boundary> = {
     // num_nvl_bytes = VLLM_DEEPEP_BUFFER_SIZE_MB MiB, and num_rdma_bytes the same only when the EP group spans nodes;
     // DeepEPLLAll2AllManager gives num_nvl_bytes the same and num_rdma_bytes = deep_ep.Buffer.get_low_latency_rdma_size_hint(
     // max_num_batched_tokens, hidden, EP ranks, routed + redundant experts); the buffers exist only with
-    // use_all2all_kernels (EP with data_parallel_size > 1), created while the model loads (maybe_make_prepare_finalize,
-    // prepare_communication_buffer_for_model), so the profile counts them as non-torch memory; use_batched_dp_moe makes
+    // use_all2all_kernels (EP with data_parallel_size > 1), created while the model loads (maybe_make_prepare_finalize from
+    // the MoE quant methods' process_weights_after_loading; 0.22.0 also prepare_communication_buffer_for_model), after the
+    // worker's init_snapshot, so the profile counts them as non-torch memory; use_batched_dp_moe makes
     // max_num_batched_tokens default to 256. Earlier releases were not read, so they are refused.
     since: '0.22.0',
     what: 'DeepEP all-to-all buffer sizes (VLLM_DEEPEP_BUFFER_SIZE_MB, the low-latency RDMA size hint, 256 batched tokens with batched DP MoE)',
