@@ -500,7 +500,7 @@ function all2allNote(backend: string, bytes: Range, tokens: number, internode: b
     : 'an NVLink buffer of VLLM_DEEPEP_BUFFER_SIZE_MB (1024 MiB unless set), and the same again as NVSHMEM RDMA buffer when the expert-parallel group spans nodes' +
       (internode === undefined ? ' (not known: all2allInternode unset, the bounds cover both)' : internode ? ' (it does)' : ' (it does not)');
   return `all-to-all buffers of ${backend} counted in the non-torch memory: ${gib(bytes.value)} per rank (${gib(bytes.lower)} - ${gib(bytes.upper)}): ` +
-    `${what}, plus DeepEP's 32 MiB workspace (vllm/distributed/device_communicators/all2all.py; deepseek-ai/DeepEP csrc/config.hpp); ` +
+    `${what}, plus DeepEP's 32 MiB workspace (vllm/distributed/device_communicators/all2all.py; deepseek-ai/DeepEP@73b6ea4a csrc/deep_ep.cpp, csrc/config.hpp); ` +
     'the upper bound allows NVSHMEM\'s 512 MiB heap granules and its own state; its queue pairs (num_qps_per_rank) are not sized';
 }
 
