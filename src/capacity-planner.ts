@@ -555,7 +555,7 @@ function resolveShape(where: string, input: EngineSizingOptions, _mnbt: number |
     if (!usesAll2allKernels(arch, experts)) {
       if (deepEp) notes.push(`all2allBackend ${all2allBackend} has no buffers with dataParallelSize 1: vLLM builds all-to-all kernels only with expert parallelism over data-parallel ranks (use_all2all_kernels)`);
     } else if (!deepEp) {
-      notes.push(has(version, Capability.DEEPEP_BUFFER_SIZING)
+      notes.push(input.all2allBackend !== undefined || has(version, Capability.DEEPEP_BUFFER_SIZING)
         ? 'all2allBackend allgather_reducescatter (vLLM\'s default): no all-to-all buffers beyond NCCL\'s; the gathered tokens are torch tensors of the profile run'
         : `all2allBackend unset: vLLM ${version}'s default was not read; planned as allgather_reducescatter, without all-to-all buffers`);
     }
