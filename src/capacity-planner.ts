@@ -1,13 +1,15 @@
 import { Size } from 'cdk8s';
+import { All2allBackend } from './expert-parallel';
 import { ModelArchitecture } from './model';
 import { checkStruct } from './private/boundary';
-import { Capability, has, known, sourceOf } from './private/compat';
+import { Capability, has, known, range as versionRange, sourceOf } from './private/compat';
 import { invalid } from './private/errors';
 import { AVAILABLE_KV_CACHE_INPUT, CAPACITY_PLAN_INPUT, KV_TRANSFER_INPUT } from './private/prop-keys';
 import { bytesOf } from './private/size';
 import {
-  activationBytes, batchDefaults, capacityOf, cudaGraphBytes, EngineShape, ExpertPlacement, layersPerStage, nonTorchBytes,
-  pageBytesPerLayer, Range, stagePool, weightBytesPerRank,
+  activationBytes, all2allBufferBytes, ALLGATHER_REDUCESCATTER, batchDefaults, capacityOf, cudaGraphBytes, DEEPEP_HIGH_THROUGHPUT,
+  DEEPEP_LOW_LATENCY, EngineShape, ExpertPlacement, GIB, layersPerStage, nonTorchBytes, pageBytesPerLayer, Range, stagePool,
+  usesAll2allKernels, weightBytesPerRank,
 } from './private/sizing';
 import { KvCacheDtype } from './tier-options';
 import { VllmImage } from './vllm-image';
@@ -64,6 +66,27 @@ export interface EngineSizingOptions {
    * @see https://docs.vllm.ai/en/latest/serving/expert_parallel_deployment.html
    */
   readonly numRedundantExperts?: number;
+
+  /**
+   * `--all2all-backend`: how the MoE layers exchange tokens between the expert-parallel ranks. DeepEP's buffers
+   * (an NVLink buffer of VLLM_DEEPEP_BUFFER_SIZE_MB, and NVSHMEM RDMA memory) are allocated outside PyTorch while the
+   * model loads, so they shrink the KV cache; they exist only with enableExpertParallel and dataParallelSize above 1.
+   * With DEEPEP_LOW_LATENCY and dataParallelSize above 1, maxNumBatchedTokens defaults to 256. Only with
+   * enableExpertParallel.
+   *
+   * @default All2allBackend.ALLGATHER_REDUCESCATTER (vLLM's default: no buffers beyond NCCL's)
+   * @see https://docs.vllm.ai/en/latest/serving/expert_parallel_deployment.html
+   */
+  readonly all2allBackend?: All2allBackend;
+
+  /**
+   * Whether the expert-parallel group spans nodes (vLLM's all-to-all manager `internode`): DeepEP's high-throughput
+   * kernels then add a 1 GiB RDMA buffer (NVSHMEM) per rank. Only with enableExpertParallel.
+   *
+   * @default - not known: the bounds cover both; the estimate assumes RDMA above 8 expert-parallel ranks
+   * @see https://docs.vllm.ai/en/latest/serving/expert_parallel_deployment.html
+   */
+  readonly all2allInternode?: boolean;
 
   /**
    * `--kv-cache-dtype`.
@@ -206,8 +229,10 @@ export interface CapacityPlan extends KvCacheCapacity {
   readonly weightBytesPerRank: CapacityRange;
   /** The activation peak of the profiling run (estimated). */
   readonly activationBytes: CapacityRange;
-  /** Memory allocated outside PyTorch: CUDA context, NCCL buffers (estimated). */
+  /** Memory allocated outside PyTorch: CUDA context, NCCL buffers (estimated), and all2allBufferBytes. */
   readonly nonTorchBytes: CapacityRange;
+  /** The expert-parallel all-to-all buffers of one rank (DeepEP's NVLink and NVSHMEM buffers), part of nonTorchBytes. */
+  readonly all2allBufferBytes: CapacityRange;
   /** The CUDA graph memory estimate vLLM subtracts (0 before vLLM 0.21.0). */
   readonly cudaGraphBytes: CapacityRange;
   /** "Available KV cache memory" of the rank with the least. */
@@ -304,8 +329,8 @@ export class CapacityPlanner {
     if (!(deviceBytes > 0)) throw invalid(where, 'acceleratorMemory', input.acceleratorMemory.toString?.(), 'must be positive');
     const notes = [...shared.notes];
     const defaults = batchDefaults(shared.version, deviceBytes, input.acceleratorName ?? '');
-    if (input.maxNumBatchedTokens === undefined && defaults.note) notes.push(defaults.note);
-    const maxNumBatchedTokens = input.maxNumBatchedTokens ?? defaults.tokens;
+    if (input.maxNumBatchedTokens === undefined && defaults.note && !shared.batchedDp) notes.push(defaults.note);
+    const maxNumBatchedTokens = input.maxNumBatchedTokens ?? (shared.batchedDp ? BATCHED_DP_MAX_NUM_BATCHED_TOKENS : defaults.tokens);
     const maxNumSeqs = input.maxNumSeqs ?? defaults.seqs;
     const gmu = input.gpuMemoryUtilization ?? defaultUtilization(where, shared.version);
     if (!(gmu > 0 && gmu <= 1)) throw invalid(where, 'gpuMemoryUtilization', gmu, 'must be a fraction in (0, 1], e.g. 0.9');
@@ -314,7 +339,10 @@ export class CapacityPlanner {
     const arch = input.architecture;
     const tp = shape.tensorParallelSize;
     const pp = shape.pipelineParallelSize;
-    const nonTorch = nonTorchBytes(tp, pp);
+    const all2all = all2allBufferBytes(where, arch, shared.experts, tp, shared.all2allBackend, maxNumBatchedTokens, input.all2allInternode);
+    if (all2all.upper > 0) notes.push(all2allNote(shared.all2allBackend, all2all, maxNumBatchedTokens, input.all2allInternode));
+    const base = nonTorchBytes(tp, pp);
+    const nonTorch: Range = { value: base.value + all2all.value, lower: base.lower + all2all.lower, upper: base.upper + all2all.upper };
     const cg = cudaGraphBytes(shared.version);
     if (has(shared.version, Capability.CUDA_GRAPH_MEMORY_IN_KV_BUDGET)) {
       notes.push(`CUDA graph memory is subtracted from the KV budget (vLLM >= 0.21.0, VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS=1; ${sourceOf(Capability.CUDA_GRAPH_MEMORY_IN_KV_BUDGET).split(';')[0]})`);
@@ -349,6 +377,7 @@ export class CapacityPlanner {
       weightBytesPerRank: heaviest,
       activationBytes: chosen.act,
       nonTorchBytes: nonTorch,
+      all2allBufferBytes: all2all,
       cudaGraphBytes: cg,
       availableKvCacheBytes: chosen.available,
     };
@@ -362,7 +391,10 @@ export class CapacityPlanner {
     checkStruct(where, 'input', input, AVAILABLE_KV_CACHE_INPUT);
     // Without an accelerator, the batched-token default is the H100-class one (it only matters for sliding windows).
     const shared = resolveShape(where, input, input.maxNumBatchedTokens);
-    const shape: EngineShape = { ...shared.shape, maxNumBatchedTokens: input.maxNumBatchedTokens ?? 8192 };
+    const shape: EngineShape = {
+      ...shared.shape,
+      maxNumBatchedTokens: input.maxNumBatchedTokens ?? (shared.batchedDp ? BATCHED_DP_MAX_NUM_BATCHED_TOKENS : 8192),
+    };
     const available = bytesOf(input.availableKvCacheMemory);
     const stages = layersPerStage(input.architecture.numHiddenLayers!, shape.pipelineParallelSize);
     // The stage with the most layers has the fewest blocks for the same memory.
@@ -445,7 +477,31 @@ interface Shared {
   readonly version: VllmVersion;
   readonly dp: number;
   readonly experts: ExpertPlacement;
+  /** `--all2all-backend` resolved (vLLM's default when unset). */
+  readonly all2allBackend: string;
+  /** `ParallelConfig.use_batched_dp_moe`: deepep_low_latency with EP over more than one DP rank. */
+  readonly batchedDp: boolean;
   readonly notes: string[];
+}
+
+/**
+ * `SchedulerConfig.DEFAULT_MAX_NUM_BATCHED_TOKENS_FOR_BATCHED_DP` = 256: max_num_batched_tokens' default when
+ * `ParallelConfig.use_batched_dp_moe` (deepep_low_latency with enable_expert_parallel and data_parallel_size > 1;
+ * `EngineArgs._set_default_max_num_seqs_and_batched_tokens_args`, vllm/engine/arg_utils.py of the vllm 0.22.0 and
+ * 0.32.0 wheels; compat DEEPEP_BUFFER_SIZING).
+ */
+const BATCHED_DP_MAX_NUM_BATCHED_TOKENS = 256;
+
+const gib = (bytes: number) => `${(bytes / GIB).toFixed(2)} GiB`;
+
+function all2allNote(backend: string, bytes: Range, tokens: number, internode: boolean | undefined): string {
+  const what = backend === DEEPEP_LOW_LATENCY
+    ? `an NVLink buffer of VLLM_DEEPEP_BUFFER_SIZE_MB (1024 MiB unless set) and the NVSHMEM RDMA buffer of get_low_latency_rdma_size_hint over ${tokens} tokens per rank`
+    : 'an NVLink buffer of VLLM_DEEPEP_BUFFER_SIZE_MB (1024 MiB unless set), and the same again as NVSHMEM RDMA buffer when the expert-parallel group spans nodes' +
+      (internode === undefined ? ' (not known: all2allInternode unset, the bounds cover both)' : internode ? ' (it does)' : ' (it does not)');
+  return `all-to-all buffers of ${backend} counted in the non-torch memory: ${gib(bytes.value)} per rank (${gib(bytes.lower)} - ${gib(bytes.upper)}): ` +
+    `${what}, plus DeepEP's 32 MiB workspace (vllm/distributed/device_communicators/all2all.py; deepseek-ai/DeepEP@73b6ea4a csrc/deep_ep.cpp, csrc/config.hpp); ` +
+    'the upper bound allows NVSHMEM\'s 512 MiB heap granules and its own state; its queue pairs (num_qps_per_rank) are not sized';
 }
 
 function resolveShape(where: string, input: EngineSizingOptions, _mnbt: number | undefined): Shared {
@@ -479,10 +535,35 @@ function resolveShape(where: string, input: EngineSizingOptions, _mnbt: number |
   if (redundantExperts > 0 && !expertParallel) {
     throw invalid(where, 'numRedundantExperts', redundantExperts, 'only applies with enableExpertParallel: true (redundant experts are EPLB replicas over the EP ranks)');
   }
+  if (input.all2allBackend !== undefined && !expertParallel) {
+    throw invalid(where, 'all2allBackend', input.all2allBackend.name,
+      'only applies with enableExpertParallel: true (the all-to-all exchange is between expert-parallel ranks)');
+  }
+  if (input.all2allInternode !== undefined && !expertParallel) {
+    throw invalid(where, 'all2allInternode', input.all2allInternode, 'only applies with enableExpertParallel: true');
+  }
+  const all2allBackend = input.all2allBackend?.name ?? ALLGATHER_REDUCESCATTER;
+  const experts: ExpertPlacement = { dataParallelSize: dp, expertParallel, redundantExperts };
+  const deepEp = all2allBackend === DEEPEP_HIGH_THROUGHPUT || all2allBackend === DEEPEP_LOW_LATENCY;
+  if (deepEp && !has(version, Capability.DEEPEP_BUFFER_SIZING)) {
+    throw invalid(where, 'all2allBackend', all2allBackend,
+      `is not sized for vLLM ${version}: DeepEP's buffer sizes were read in ${versionRange(Capability.DEEPEP_BUFFER_SIZING)} (${sourceOf(Capability.DEEPEP_BUFFER_SIZING)})`);
+  }
   if (expertParallel && arch.numExperts !== undefined) {
     notes.push(`expert parallelism: the ${arch.numExperts + redundantExperts} experts are placed whole over ${tp * dp} ranks (tensorParallelSize x dataParallelSize); ` +
-      'attention and dense layers are split by tensorParallelSize (FusedMoEParallelConfig.make, vllm/model_executor/layers/fused_moe/config.py); ' +
-      'the all-to-all buffers (e.g. DeepEP over NVSHMEM) are not counted in the non-torch memory, so the KV cache may be smaller than planned');
+      'attention and dense layers are split by tensorParallelSize (FusedMoEParallelConfig.make, vllm/model_executor/layers/fused_moe/config.py)');
+    if (!usesAll2allKernels(arch, experts)) {
+      if (deepEp) notes.push(`all2allBackend ${all2allBackend} has no buffers with dataParallelSize 1: vLLM builds all-to-all kernels only with expert parallelism over data-parallel ranks (use_all2all_kernels)`);
+    } else if (!deepEp) {
+      notes.push(input.all2allBackend !== undefined || has(version, Capability.DEEPEP_BUFFER_SIZING)
+        ? 'all2allBackend allgather_reducescatter (vLLM\'s default): no all-to-all buffers beyond NCCL\'s; the gathered tokens are torch tensors of the profile run'
+        : `all2allBackend unset: vLLM ${version}'s default was not read; planned as allgather_reducescatter, without all-to-all buffers`);
+    }
+  }
+  const batchedDp = all2allBackend === DEEPEP_LOW_LATENCY && expertParallel && dp > 1;
+  if (batchedDp && input.maxNumBatchedTokens === undefined) {
+    notes.push(`maxNumBatchedTokens unset: ${BATCHED_DP_MAX_NUM_BATCHED_TOKENS}, vLLM's default with deepep_low_latency over data-parallel ranks ` +
+      '(SchedulerConfig.DEFAULT_MAX_NUM_BATCHED_TOKENS_FOR_BATCHED_DP, ParallelConfig.use_batched_dp_moe)');
   }
   return {
     shape: {
@@ -498,7 +579,9 @@ function resolveShape(where: string, input: EngineSizingOptions, _mnbt: number |
     },
     version,
     dp,
-    experts: { dataParallelSize: dp, expertParallel, redundantExperts },
+    experts,
+    all2allBackend,
+    batchedDp,
     notes,
   };
 }

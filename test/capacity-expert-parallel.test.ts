@@ -1,7 +1,7 @@
 import { Size } from 'cdk8s';
-import { Accelerator, CapacityPlanner, DecodeTier, Model, ModelArchitecture } from '../src';
+import { Accelerator, All2allBackend, CapacityPlanner, CapacityPlanInput, DecodeTier, Interconnect, Model, ModelArchitecture, PdService } from '../src';
 import { chart } from './util';
-import { weightBytesPerRank } from '../src/private/sizing';
+import { deepEpLowLatencyRdmaBytes, weightBytesPerRank } from '../src/private/sizing';
 
 /**
  * Weights per rank with expert parallelism and data parallelism. vLLM's fused MoE layer spans tensor x data parallel
@@ -107,5 +107,180 @@ describe('capacity planning with expert parallelism', () => {
     const input = { architecture, acceleratorMemory: Size.gibibytes(80), maxModelLen: 10, enableExpertParallel: true, tensorParallelSize: 2 };
     expect(() => CapacityPlanner.plan(input))
       .toThrow(/'enableExpertParallel' \(true\) needs the expert split of the weights to size them/);
+  });
+});
+
+/**
+ * DeepEP's all-to-all buffers, from the cited formulas (vLLM 0.22.0 and 0.32.0 wheels:
+ * vllm/distributed/device_communicators/all2all.py DeepEPHTAll2AllManager / DeepEPLLAll2AllManager._make_all2all_kwargs,
+ * VLLM_DEEPEP_BUFFER_SIZE_MB = 1024 in vllm/envs.py; deepseek-ai/DeepEP@73b6ea4a csrc/deep_ep.cpp Buffer::Buffer and
+ * csrc/config.hpp get_low_latency_rdma_size_hint, the same at d4f41e4e csrc/legacy/).
+ */
+const MIB = 1024 ** 2;
+// num_nvl_bytes (cudaMalloc'd with 8 barrier signals, 8 buffer pointers and 8 signal pointers) + the 32 MiB workspace.
+const NVL = 1024 * MIB + (8 * 4 + 8 * 8 + 8 * 8) + 32 * MIB;
+// High throughput across nodes: num_rdma_bytes = VLLM_DEEPEP_BUFFER_SIZE_MB MiB too, from NVSHMEM's heap.
+const HT_RDMA = 1024 * MIB;
+// Low latency, DeepSeek-V3 (hidden 7168, 56 scales) with 256 + 32 redundant experts and 256 tokens per rank:
+// combine message 56 x 4 + 7168 x 2 = 14560 bytes > dispatch message 16 + 7168 x 2 = 14352, so both the send and
+// the receive buffers are 288 x 256 x 14560, twice each; two signalling buffers of 288 ints; + 128 of alignment.
+const LL_RDMA = 2 * (288 * 256 * 14560) + 2 * (288 * 256 * 14560) + 2 * 1152 + 128;
+// NVSHMEM granules (NVSHMEM_CUMEM_GRANULARITY = 2^29, deep_ep/buffer.py) and 256 MiB of NVSHMEM state: the upper bound.
+const granules = (rdma: number) => Math.ceil(rdma / 2 ** 29) * 2 ** 29 + 2 ** 28;
+
+const wideEp = (extra: Partial<CapacityPlanInput> = {}): CapacityPlanInput => ({
+  architecture: arch(Model.DEEPSEEK_V3),
+  acceleratorMemory: Size.gibibytes(139),
+  dataParallelSize: 16,
+  enableExpertParallel: true,
+  numRedundantExperts: 32,
+  gpuMemoryUtilization: 0.9,
+  maxModelLen: 32768,
+  ...extra,
+});
+
+describe('capacity planning counts the all-to-all buffers of expert parallelism', () => {
+  test('the low-latency RDMA size hint of DeepSeek-V3 wide EP: 4,293,921,152 bytes per rank over 256 tokens', () => {
+    expect(LL_RDMA).toBe(4_293_921_152);
+    expect(deepEpLowLatencyRdmaBytes(256, 7168, 288)).toBe(LL_RDMA);
+    // The dispatch message wins for few experts: 1 expert, 1 token -> 2 x 14352 + 2 x 14560 + 2 x 128 + 128.
+    expect(deepEpLowLatencyRdmaBytes(1, 7168, 1)).toBe(2 * 14560 + 2 * 14560 + 2 * 128 + 128);
+  });
+
+  test('DeepEP high throughput across nodes: 1 GiB NVLink + 1 GiB RDMA + DeepEP metadata and workspace, and the KV cache shrinks by it', () => {
+    const base = CapacityPlanner.plan(wideEp());
+    const ht = CapacityPlanner.plan(wideEp({ all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT, all2allInternode: true }));
+    expect(base.all2allBufferBytes).toEqual({ value: 0, lower: 0, upper: 0 });
+    expect(ht.all2allBufferBytes).toEqual({ value: NVL + HT_RDMA, lower: NVL + HT_RDMA, upper: NVL + granules(HT_RDMA) });
+    expect(ht.all2allBufferBytes.value).toBe(2_181_038_240);
+    expect(ht.nonTorchBytes.value - base.nonTorchBytes.value).toBe(NVL + HT_RDMA);
+    expect(base.availableKvCacheBytes.value - ht.availableKvCacheBytes.value).toBeCloseTo(NVL + HT_RDMA, 0);
+    expect(base.availableKvCacheBytes.lower - ht.availableKvCacheBytes.lower).toBeCloseTo(NVL + granules(HT_RDMA), 0);
+    expect(ht.numGpuBlocks.value).toBeLessThan(base.numGpuBlocks.value);
+    expect(ht.maxNumBatchedTokens).toBe(8192);
+    expect(ht.notes.join('\n')).toMatch(/all-to-all buffers of deepep_high_throughput counted in the non-torch memory: 2\.03 GiB per rank/);
+  });
+
+  test('DeepEP high throughput within a node: the NVLink buffer only; unknown: bounds cover both, RDMA assumed above 8 ranks', () => {
+    const intra = CapacityPlanner.plan(wideEp({ all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT, all2allInternode: false }));
+    expect(intra.all2allBufferBytes).toEqual({ value: NVL, lower: NVL, upper: NVL });
+    const unknown16 = CapacityPlanner.plan(wideEp({ all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT }));
+    expect(unknown16.all2allBufferBytes).toEqual({ value: NVL + HT_RDMA, lower: NVL, upper: NVL + granules(HT_RDMA) });
+    const unknown8 = CapacityPlanner.plan(wideEp({ dataParallelSize: 8, all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT }));
+    expect(unknown8.all2allBufferBytes).toEqual({ value: NVL, lower: NVL, upper: NVL + granules(HT_RDMA) });
+    expect(unknown8.notes.join('\n')).toMatch(/not known: all2allInternode unset, the bounds cover both/);
+  });
+
+  test('DeepEP low latency: 256 batched tokens by default over DP ranks, the RDMA size hint over them, and the KV cache shrinks by it', () => {
+    const ll = CapacityPlanner.plan(wideEp({ all2allBackend: All2allBackend.DEEPEP_LOW_LATENCY }));
+    expect(ll.maxNumBatchedTokens).toBe(256);
+    expect(ll.notes.join('\n')).toMatch(/maxNumBatchedTokens unset: 256, vLLM's default with deepep_low_latency over data-parallel ranks/);
+    expect(ll.all2allBufferBytes).toEqual({ value: NVL + LL_RDMA, lower: NVL + LL_RDMA, upper: NVL + granules(LL_RDMA) });
+    expect(ll.all2allBufferBytes.value).toBe(5_401_217_568);
+    // Against vLLM's default backend at the same 256 batched tokens (the same activation peak): exactly the buffers.
+    const base = CapacityPlanner.plan(wideEp({ maxNumBatchedTokens: 256 }));
+    expect(base.availableKvCacheBytes.value - ll.availableKvCacheBytes.value).toBeCloseTo(NVL + LL_RDMA, 0);
+    // The internode flag does not matter to low latency (NVSHMEM always).
+    expect(CapacityPlanner.plan(wideEp({ all2allBackend: All2allBackend.DEEPEP_LOW_LATENCY, all2allInternode: false })).all2allBufferBytes)
+      .toEqual(ll.all2allBufferBytes);
+  });
+
+  test('DeepEP low latency scales with maxNumBatchedTokens (max_num_tokens_per_dp_rank) and the physical experts', () => {
+    const ll = (extra: Partial<CapacityPlanInput>) => CapacityPlanner.plan(wideEp({ all2allBackend: All2allBackend.DEEPEP_LOW_LATENCY, ...extra }));
+    const at128 = ll({ maxNumBatchedTokens: 128 }).all2allBufferBytes.value;
+    expect(at128).toBe(NVL + 2 * (288 * 128 * 14560) * 2 + 2 * 1152 + 128);
+    const noRedundant = ll({ numRedundantExperts: 0 }).all2allBufferBytes.value;
+    expect(noRedundant).toBe(NVL + 4 * (256 * 256 * 14560) + 2 * 1024 + 128);
+    // 8192 batched tokens on decode: 128 GiB of RDMA buffer, more than the GPU: the plan has no KV cache left.
+    expect(ll({ maxNumBatchedTokens: 8192 }).availableKvCacheBytes.value).toBeLessThan(0);
+  });
+
+  test('DeepEP low latency rounds the hidden size up to a supported one: gpt-oss-120b 2880 -> 3072', () => {
+    const plan = CapacityPlanner.plan({
+      architecture: arch(Model.GPT_OSS_120B),
+      acceleratorMemory: Size.gibibytes(79),
+      dataParallelSize: 2,
+      enableExpertParallel: true,
+      all2allBackend: All2allBackend.DEEPEP_LOW_LATENCY,
+      maxModelLen: 8192,
+    });
+    // hidden 3072 (24 scales): combine 24 x 4 + 3072 x 2 = 6240 > dispatch 16 + 6144; 128 experts, 256 tokens.
+    expect(plan.all2allBufferBytes.value).toBe(NVL + 4 * (128 * 256 * 6240) + 2 * 512 + 128);
+  });
+
+  test('no all-to-all buffers with dataParallelSize 1 (vLLM builds all-to-all kernels only over DP ranks), nor for dense models', () => {
+    const tpOnly = CapacityPlanner.plan({
+      architecture: arch(Model.QWEN3_30B_A3B),
+      acceleratorMemory: Size.gibibytes(79),
+      tensorParallelSize: 2,
+      enableExpertParallel: true,
+      all2allBackend: All2allBackend.DEEPEP_LOW_LATENCY,
+      maxModelLen: 8192,
+    });
+    expect(tpOnly.all2allBufferBytes).toEqual({ value: 0, lower: 0, upper: 0 });
+    expect(tpOnly.maxNumBatchedTokens).toBe(8192);
+    expect(tpOnly.notes.join('\n')).toMatch(/all2allBackend deepep_low_latency has no buffers with dataParallelSize 1/);
+    const dense = CapacityPlanner.plan({
+      architecture: arch(Model.QWEN3_8B),
+      acceleratorMemory: Size.gibibytes(79),
+      dataParallelSize: 2,
+      enableExpertParallel: true,
+      all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT,
+      maxModelLen: 8192,
+    });
+    expect(dense.all2allBufferBytes.value).toBe(0);
+  });
+
+  test('wide-EP PD tiers plan with the backend they render: DeepEP high throughput across nodes on prefill, low latency on decode', () => {
+    const svc = new PdService(chart(), 'Svc', {
+      model: Model.DEEPSEEK_V3,
+      interconnect: Interconnect.infiniband(),
+      prefill: { accelerator: Accelerator.NVIDIA_H200, dataParallelSize: 16, enableExpertParallel: true, maxModelLen: 32768 },
+      decode: { accelerator: Accelerator.NVIDIA_H200, dataParallelSize: 16, enableExpertParallel: true, maxModelLen: 32768 },
+    });
+    const prefill = svc.prefill.capacityPlan!;
+    const decode = svc.decode.capacityPlan!;
+    expect(prefill.all2allBufferBytes.value).toBe(NVL + HT_RDMA);
+    // 256 + 0 redundant experts here: no EPLB.
+    expect(decode.all2allBufferBytes.value).toBe(NVL + 4 * (256 * 256 * 14560) + 2 * 1024 + 128);
+    expect(decode.maxNumBatchedTokens).toBe(256);
+    // Tiers of one shape but another backend are planned apart (the plan cache keys the backend).
+    const agrs = new DecodeTier(chart(), 'D', {
+      model: Model.DEEPSEEK_V3,
+      accelerator: Accelerator.NVIDIA_H200,
+      dataParallelSize: 16,
+      enableExpertParallel: true,
+      maxModelLen: 32768,
+      interconnect: Interconnect.infiniband(),
+      all2allBackend: All2allBackend.ALLGATHER_REDUCESCATTER,
+    });
+    expect(agrs.capacityPlan!.all2allBufferBytes.value).toBe(0);
+    expect(agrs.capacityPlan!.maxNumBatchedTokens).toBe(8192);
+  });
+
+  test('fails when all2allBackend is not an All2allBackend: the message names the allowed values', () => {
+    expect(() => CapacityPlanner.plan(wideEp({ all2allBackend: { name: 'mori' } as any })))
+      .toThrow(/'input\.all2allBackend' \(\{"name":"mori"\}\) must be an All2allBackend \(one of All2allBackend\.ALLGATHER_REDUCESCATTER, All2allBackend\.DEEPEP_HIGH_THROUGHPUT, All2allBackend\.DEEPEP_LOW_LATENCY\)/);
+    expect(() => CapacityPlanner.plan(wideEp({ all2allBackend: 'deepep_low_latency' as any })))
+      .toThrow(/'input\.all2allBackend' \('deepep_low_latency'\) must be an All2allBackend \(one of /);
+  });
+
+  test('fails when all2allBackend or all2allInternode comes without enableExpertParallel', () => {
+    const withoutEp = { enableExpertParallel: false, numRedundantExperts: 0 };
+    expect(() => CapacityPlanner.plan(wideEp({ ...withoutEp, all2allBackend: All2allBackend.DEEPEP_LOW_LATENCY })))
+      .toThrow(/'all2allBackend' \('deepep_low_latency'\) only applies with enableExpertParallel: true/);
+    expect(() => CapacityPlanner.plan(wideEp({ ...withoutEp, all2allInternode: true })))
+      .toThrow(/'all2allInternode' \(true\) only applies with enableExpertParallel: true/);
+  });
+
+  test('fails for DeepEP on a release whose buffer sizes were not read', () => {
+    expect(() => CapacityPlanner.plan(wideEp({ vllmVersion: '0.19.0', all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT })))
+      .toThrow(/'all2allBackend' \('deepep_high_throughput'\) is not sized for vLLM 0\.19\.0: DeepEP's buffer sizes were read in vLLM >= 0\.22\.0/);
+  });
+
+  test('fails for DeepEP low latency above its largest hidden size (vLLM raises too)', () => {
+    const big = { ...arch(Model.DEEPSEEK_V3), hiddenSize: 12288 };
+    expect(() => CapacityPlanner.plan(wideEp({ architecture: big, all2allBackend: All2allBackend.DEEPEP_LOW_LATENCY })))
+      .toThrow(/'model\.architecture\.hiddenSize' \(12288\) must be at most 8192 for deepep_low_latency/);
   });
 });

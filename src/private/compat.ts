@@ -65,6 +65,11 @@ export enum Capability {
   EPLB_CONFIG = 'EPLB_CONFIG',
   /** The CUDA graph memory estimate is subtracted from the KV cache budget (`VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS` on). */
   CUDA_GRAPH_MEMORY_IN_KV_BUDGET = 'CUDA_GRAPH_MEMORY_IN_KV_BUDGET',
+  /**
+   * DeepEP all-to-all buffers sized as read in vLLM's source (VLLM_DEEPEP_BUFFER_SIZE_MB = 1024, the low-latency RDMA
+   * size hint over max_num_batched_tokens, 256 batched tokens by default with deepep_low_latency and data parallelism).
+   */
+  DEEPEP_BUFFER_SIZING = 'DEEPEP_BUFFER_SIZING',
   /** `--gpu-memory-utilization` defaults to 0.92 (was 0.9). */
   GPU_MEMORY_UTILIZATION_DEFAULT_092 = 'GPU_MEMORY_UTILIZATION_DEFAULT_092',
   /** "GPU KV cache size" is logged as max concurrency x max_model_len (before: num_blocks // groups x block_size). */
@@ -294,6 +299,21 @@ const TABLE: Record<Capability, Boundary> = {
     what: 'the CUDA graph memory estimate subtracted from the KV cache budget by default',
     source: 'vLLM\'s own startup log "CUDA graph memory profiling is enabled (default since v0.21.0)" (vLLM 0.27.1 log in gpustack/runner PR #251); ' +
       'VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS defaults to "1" in vllm/envs.py of the vllm 0.22.0 and 0.32.0 wheels; off by default when added (vllm-project/vllm PR #30515)',
+  },
+  [Capability.DEEPEP_BUFFER_SIZING]: {
+    // Read in the vllm 0.22.0 and 0.32.0 wheels (identical in both): DeepEPHTAll2AllManager._make_all2all_kwargs gives
+    // num_nvl_bytes = VLLM_DEEPEP_BUFFER_SIZE_MB MiB, and num_rdma_bytes the same only when the EP group spans nodes;
+    // DeepEPLLAll2AllManager gives num_nvl_bytes the same and num_rdma_bytes = deep_ep.Buffer.get_low_latency_rdma_size_hint(
+    // max_num_batched_tokens, hidden, EP ranks, routed + redundant experts); the buffers exist only with
+    // use_all2all_kernels (EP with data_parallel_size > 1), created while the model loads (maybe_make_prepare_finalize from
+    // the MoE quant methods' process_weights_after_loading; 0.22.0 also prepare_communication_buffer_for_model), after the
+    // worker's init_snapshot, so the profile counts them as non-torch memory; use_batched_dp_moe makes
+    // max_num_batched_tokens default to 256. Earlier releases were not read, so they are refused.
+    since: '0.22.0',
+    what: 'DeepEP all-to-all buffer sizes (VLLM_DEEPEP_BUFFER_SIZE_MB, the low-latency RDMA size hint, 256 batched tokens with batched DP MoE)',
+    source: 'vllm/distributed/device_communicators/all2all.py DeepEPHTAll2AllManager and DeepEPLLAll2AllManager, VLLM_DEEPEP_BUFFER_SIZE_MB "1024" in vllm/envs.py, ' +
+      'vllm/model_executor/layers/fused_moe/all2all_utils.py maybe_make_prepare_finalize, FusedMoEParallelConfig.use_all2all_kernels in fused_moe/config.py, ' +
+      'SchedulerConfig.DEFAULT_MAX_NUM_BATCHED_TOKENS_FOR_BATCHED_DP = 256 with ParallelConfig.use_batched_dp_moe (vllm/engine/arg_utils.py), in the vllm 0.22.0 and 0.32.0 wheels',
   },
   [Capability.GPU_MEMORY_UTILIZATION_DEFAULT_092]: {
     since: '0.22.0',

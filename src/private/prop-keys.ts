@@ -1,12 +1,14 @@
 import { EnvValue } from 'cdk8s-plus-28';
 import { arrayOf, bool, Check, extend, finite, instanceOf, int, nested, requirePlainNumber, size, str, struct } from './boundary';
 import { invalid } from './errors';
+import { All2allBackend } from '../expert-parallel';
 import { extendedResourceName, labelKey, labelValue, tolerationKey } from './k8s-syntax';
 
 /**
  * Schemas of the props structs of the value classes (Accelerator, Model, VllmImage, ModelCache) and of
  * EnvironmentVariable: each struct's keys listed once, each with its type check. They reference no library
- * class, so the classes can import them without an import circle. Enum members are checked by their owners.
+ * class but All2allBackend (whose module imports nothing), so the classes can import them without an import circle.
+ * Enum members are checked by their owners.
  * test/boundary/prop-keys.test.ts keeps every key list equal to the interface in the jsii assembly.
  */
 
@@ -79,6 +81,9 @@ export const ENGINE_SIZING_OPTIONS = struct('EngineSizingOptions', {
   dataParallelSize: int(1),
   enableExpertParallel: bool,
   numRedundantExperts: int(0),
+  all2allBackend: instanceOf(All2allBackend,
+    'one of All2allBackend.ALLGATHER_REDUCESCATTER, All2allBackend.DEEPEP_HIGH_THROUGHPUT, All2allBackend.DEEPEP_LOW_LATENCY'),
+  all2allInternode: bool,
   kvCacheDtype: str(),
   blockSize: int(1),
   maxModelLen: int(1),
@@ -125,6 +130,7 @@ export const CAPACITY_PLAN = extend('CapacityPlan', [KV_CACHE_CAPACITY], {
   weightBytesPerRank: nested(CAPACITY_RANGE),
   activationBytes: nested(CAPACITY_RANGE),
   nonTorchBytes: nested(CAPACITY_RANGE),
+  all2allBufferBytes: nested(CAPACITY_RANGE),
   cudaGraphBytes: nested(CAPACITY_RANGE),
   availableKvCacheBytes: nested(CAPACITY_RANGE),
 });

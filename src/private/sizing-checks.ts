@@ -43,6 +43,10 @@ export function planTierSpec(spec: TierSpec): { plan?: CapacityPlan; skipped?: s
     dataParallelSize: spec.dataParallelSize,
     enableExpertParallel: spec.enableExpertParallel,
     numRedundantExperts: spec.eplbConfig?.numRedundantExperts,
+    // The backend the tier renders (`--all2all-backend`, its wide-EP default included) and whether its EP group spans
+    // the replica's nodes: both size DeepEP's buffers. JSON.stringify keys the backend by its name.
+    all2allBackend: spec.enableExpertParallel === true ? spec.all2allBackend : undefined,
+    all2allInternode: spec.enableExpertParallel === true ? spec.nodesPerReplica > 1 : undefined,
     kvCacheDtype: spec.kvCacheDtype,
     blockSize: spec.blockSize,
     maxModelLen: spec.maxModelLen,

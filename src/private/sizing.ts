@@ -403,6 +403,103 @@ export function nonTorchBytes(tp: number, pp = 1): Range {
   return { value: 2.1 * GIB, lower: 1.9 * GIB, upper: 2.4 * GIB };
 }
 
+// ---------------------------------------------------------------- all-to-all buffers of expert parallelism
+
+// DeepEP's constants: deepseek-ai/DeepEP@73b6ea4a (csrc/kernels/configs.cuh, csrc/deep_ep.cpp) and the same values at
+// deepseek-ai/DeepEP@d4f41e4e (csrc/kernels/legacy/compiled.cuh, csrc/legacy/buffer.hpp): the two commits vLLM's
+// tools/ep_kernels/install_python_libraries.sh has pinned (DEEPEP_COMMIT_HASH).
+const MIB = 1024 ** 2;
+/** `Buffer::Buffer` cudaMallocs a 32 MiB workspace (NUM_WORKSPACE_BYTES) whatever the mode. */
+const DEEPEP_WORKSPACE_BYTES = 32 * MIB;
+/** ... and after the NVLink buffer: barrier signals, buffer pointers and signal pointers of NUM_MAX_NVL_PEERS = 8. */
+const DEEPEP_NVL_METADATA_BYTES = 8 * 4 + 8 * 8 + 8 * 8;
+/** NUM_BUFFER_ALIGNMENT_BYTES. */
+const DEEPEP_ALIGNMENT = 128;
+/** NUM_MAX_NVL_PEERS: more EP ranks than this need RDMA between them. */
+const DEEPEP_MAX_NVL_PEERS = 8;
+/**
+ * deep_ep/buffer.py sets NVSHMEM_CUMEM_GRANULARITY = 2^29 ("NVSHMEM initialization requires at least 256 MiB"): the
+ * symmetric heap may map whole 512 MiB granules, and NVSHMEM's own state up to 256 MiB, so the upper bound adds both.
+ */
+const NVSHMEM_GRANULARITY = 2 ** 29;
+const NVSHMEM_INIT_BYTES = 2 ** 28;
+/** VLLM_DEEPEP_BUFFER_SIZE_MB defaults to "1024" (vllm/envs.py of the vllm 0.22.0 and 0.32.0 wheels). */
+const VLLM_DEEPEP_BUFFER_BYTES = 1024 * MIB;
+/** DeepEPLLPrepareAndFinalize.SUPPORTED_HIDDEN_SIZES (vllm/model_executor/layers/fused_moe/prepare_finalize/deepep_ll.py, 0.22.0 and 0.32.0). */
+const DEEPEP_LL_HIDDEN_SIZES = [2048, 2560, 3072, 4096, 5120, 6144, 7168, 8192];
+
+/**
+ * `get_low_latency_rdma_size_hint(num_max_dispatch_tokens_per_rank, hidden, num_ranks, num_experts)`: the bytes of
+ * `LowLatencyLayout` (deepseek-ai/DeepEP@73b6ea4a csrc/config.hpp; the same at d4f41e4e csrc/legacy/config.hpp): two
+ * (odd/even) send buffers of max(tokens x dispatch message, experts x tokens x combine message), two receive buffers of
+ * experts x tokens x max(dispatch, combine message), two signalling buffers of experts x int (aligned to 128), then
+ * `((bytes + 128) / 128) * 128`. A dispatch message is an int4 plus max(hidden bf16, hidden FP8 + hidden / 128 float
+ * scales); a combine message hidden bf16 plus hidden / 128 bfloat162 (4 bytes).
+ */
+export function deepEpLowLatencyRdmaBytes(tokens: number, hidden: number, experts: number): number {
+  const scales = Math.floor(hidden / 128);
+  const dispatch = 16 + Math.max(hidden * 2, hidden + scales * 4);
+  const combine = scales * 4 + hidden * 2;
+  const send = Math.max(tokens * dispatch, experts * tokens * combine);
+  const recv = experts * tokens * Math.max(dispatch, combine);
+  const signalling = roundUp(experts * 4, DEEPEP_ALIGNMENT);
+  const total = 2 * send + 2 * recv + 2 * signalling;
+  return Math.floor((total + DEEPEP_ALIGNMENT) / DEEPEP_ALIGNMENT) * DEEPEP_ALIGNMENT;
+}
+
+/** The all-to-all backend names the planner sizes (`--all2all-backend`, vllm/config/parallel.py All2AllBackend). */
+export const ALLGATHER_REDUCESCATTER = 'allgather_reducescatter';
+export const DEEPEP_HIGH_THROUGHPUT = 'deepep_high_throughput';
+export const DEEPEP_LOW_LATENCY = 'deepep_low_latency';
+
+/** vLLM builds all-to-all kernels only with expert parallelism over more than one DP rank (`use_all2all_kernels`). */
+export function usesAll2allKernels(arch: ModelArchitecture, experts: ExpertPlacement): boolean {
+  return experts.expertParallel && experts.dataParallelSize > 1 && arch.numExperts !== undefined;
+}
+
+/**
+ * GPU memory of the all-to-all buffers of one rank, allocated outside PyTorch while the model loads (so vLLM's profile
+ * counts it as non-torch memory and the KV cache shrinks by it). vLLM creates them only with `use_all2all_kernels`
+ * (`dp_size > 1 and use_ep`, FusedMoEParallelConfig in vllm/model_executor/layers/fused_moe/config.py, 0.22.0 and
+ * 0.32.0: also `pcp_size > 1` there, which the planner does not model):
+ * - allgather_reducescatter: none (NCCL all-gather/reduce-scatter of torch tensors, inside the activation peak);
+ * - DeepEP (compat DEEPEP_BUFFER_SIZING): an NVLink buffer of VLLM_DEEPEP_BUFFER_SIZE_MB (cudaMalloc, plus DeepEP's
+ *   metadata and 32 MiB workspace), and an NVSHMEM RDMA buffer: high throughput 1024 MiB only when the EP group spans
+ *   nodes (`internode`), low latency always `get_low_latency_rdma_size_hint(max_num_batched_tokens, hidden rounded up
+ *   to a supported size, EP ranks, routed + redundant experts)`.
+ * `internode` undefined: the bounds cover both, the estimate assumes RDMA above 8 EP ranks (DeepEP's NVLink peers).
+ */
+export function all2allBufferBytes(
+  where: string, arch: ModelArchitecture, experts: ExpertPlacement, tp: number, backend: string,
+  maxNumBatchedTokens: number, internode: boolean | undefined,
+): Range {
+  if (!usesAll2allKernels(arch, experts) || backend === ALLGATHER_REDUCESCATTER) return exact(0);
+  const nvl = VLLM_DEEPEP_BUFFER_BYTES + DEEPEP_NVL_METADATA_BYTES + DEEPEP_WORKSPACE_BYTES;
+  const nvshmem = (rdma: number): Range => rdma === 0
+    ? exact(0)
+    : { value: rdma, lower: rdma, upper: roundUp(rdma, NVSHMEM_GRANULARITY) + NVSHMEM_INIT_BYTES };
+  const add = (a: Range, b: number): Range => ({ value: a.value + b, lower: a.lower + b, upper: a.upper + b });
+  if (backend === DEEPEP_HIGH_THROUGHPUT) {
+    const across = nvshmem(VLLM_DEEPEP_BUFFER_BYTES);
+    if (internode === true) return add(across, nvl);
+    if (internode === false) return exact(nvl);
+    const ranks = tp * experts.dataParallelSize;
+    return { value: nvl + (ranks > DEEPEP_MAX_NVL_PEERS ? across.value : 0), lower: nvl, upper: nvl + across.upper };
+  }
+  if (backend === DEEPEP_LOW_LATENCY) {
+    const H = arch.hiddenSize;
+    const hidden = H === undefined ? undefined : DEEPEP_LL_HIDDEN_SIZES.find(h => h >= H);
+    if (hidden === undefined) {
+      throw invalid(where, 'model.architecture.hiddenSize', H,
+        `must be at most ${DEEPEP_LL_HIDDEN_SIZES[DEEPEP_LL_HIDDEN_SIZES.length - 1]} for deepep_low_latency ` +
+        '(DeepEPLLPrepareAndFinalize.SUPPORTED_HIDDEN_SIZES, vllm/model_executor/layers/fused_moe/prepare_finalize/deepep_ll.py)');
+    }
+    const physical = arch.numExperts! + experts.redundantExperts;
+    return add(nvshmem(deepEpLowLatencyRdmaBytes(maxNumBatchedTokens, hidden, physical)), nvl);
+  }
+  throw invalid(where, 'all2allBackend', backend, `is not sized by the planner: one of ${[ALLGATHER_REDUCESCATTER, DEEPEP_HIGH_THROUGHPUT, DEEPEP_LOW_LATENCY].join(', ')}`);
+}
+
 /**
  * The CUDA graph memory estimate vLLM subtracts since 0.21.0 (compat CUDA_GRAPH_MEMORY_IN_KV_BUDGET;
  * `profile_cudagraph_memory`): 0.49-1.82 GiB in the llm-d-planner v0.19.0 H100 logs (estimated there, not

@@ -31,7 +31,7 @@ describe('cdk8s-vllm-pd plan', () => {
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.stdout);
     expect(Object.keys(plan).sort()).toEqual([
-      'activationBytes', 'availableKvCacheBytes', 'blockSize', 'cudaGraphBytes', 'gpuMemoryUtilization', 'kvBytesPerToken', 'kvCacheTokens',
+      'activationBytes', 'all2allBufferBytes', 'availableKvCacheBytes', 'blockSize', 'cudaGraphBytes', 'gpuMemoryUtilization', 'kvBytesPerToken', 'kvCacheTokens',
       'maxConcurrency', 'maxModelLen', 'maxNumBatchedTokens', 'maxNumSeqs', 'nonTorchBytes', 'notes', 'numGpuBlocks', 'replicaMaxConcurrency',
       'requestKvBytes', 'requestedMemoryBytes', 'vllmVersion', 'weightBytesPerRank',
     ]);

@@ -35,6 +35,7 @@ const SINCE: Array<[Capability, string, string]> = [
   // Read in the 0.22.0 and 0.32.0 wheels only: earlier releases are refused.
   [Capability.MULTI_NODE_SERVE, '0.21.9', '0.22.0'],
   [Capability.EPLB_CONFIG, '0.21.9', '0.22.0'],
+  [Capability.DEEPEP_BUFFER_SIZING, '0.21.9', '0.22.0'],
   [Capability.ALL2ALL_BACKEND_FLAG, '0.11.9', '0.12.0'],
 ];
 /** Capabilities with an upper bound, tested one by one below. */

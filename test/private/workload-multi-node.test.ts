@@ -94,7 +94,15 @@ describe('multi-node tiers (LeaderWorkerSet)', () => {
 
   test('DeepEP backends add IPC_LOCK (NVSHMEM pins memory)', () => {
     const c = chart();
-    new DecodeTier(c, 'D', { model: DEEPSEEK, dataParallelSize: 16, enableExpertParallel: true, interconnect: Interconnect.roce(), all2allBackend: All2allBackend.DEEPEP_LOW_LATENCY });
+    // maxModelLen: DeepEP low latency's 5 GiB of buffers per rank leave an H100 too little KV cache for the full 163840 tokens.
+    new DecodeTier(c, 'D', {
+      model: DEEPSEEK,
+      dataParallelSize: 16,
+      enableExpertParallel: true,
+      interconnect: Interconnect.roce(),
+      all2allBackend: All2allBackend.DEEPEP_LOW_LATENCY,
+      maxModelLen: 32768,
+    });
     const set = lws(synth(c), 'decode');
     expect(leader(set).securityContext.capabilities.add).toContain('IPC_LOCK');
     expect(worker(set).args).toContain('--all2all-backend=deepep_low_latency');
