@@ -7,7 +7,7 @@ import { invalid } from './private/errors';
 import { AVAILABLE_KV_CACHE_INPUT, CAPACITY_PLAN_INPUT, KV_TRANSFER_INPUT } from './private/prop-keys';
 import { bytesOf } from './private/size';
 import {
-  activationBytes, all2allBufferBytes, ALLGATHER_REDUCESCATTER, batchDefaults, capacityOf, cudaGraphBytes, DEEPEP_HIGH_THROUGHPUT,
+  activationBytes, all2allBufferBytes, ALLGATHER_REDUCESCATTER, batchDefaults, capacityOf, cudaGraphBytes, DEEPEP_HIGH_THROUGHPUT, DEFAULT_DEEPEP_BUFFER_SIZE_MB,
   DEEPEP_LOW_LATENCY, EngineShape, ExpertPlacement, GIB, layersPerStage, nonTorchBytes, pageBytesPerLayer, Range, stagePool,
   usesAll2allKernels, weightBytesPerRank,
 } from './private/sizing';
@@ -87,6 +87,15 @@ export interface EngineSizingOptions {
    * @see https://docs.vllm.ai/en/latest/serving/expert_parallel_deployment.html
    */
   readonly all2allInternode?: boolean;
+
+  /**
+   * `VLLM_DEEPEP_BUFFER_SIZE_MB`: the size of DeepEP's NVLink buffer (and of its high-throughput RDMA buffer), in MiB.
+   * Tiers pass the value their `extraEnv` sets. Only with a DeepEP all2allBackend.
+   *
+   * @default 1024 (vllm/envs.py of the vllm 0.22.0 and 0.32.0 wheels)
+   * @see https://docs.vllm.ai/en/latest/configuration/env_vars.html
+   */
+  readonly deepEpBufferSizeMb?: number;
 
   /**
    * `--kv-cache-dtype`.
@@ -339,8 +348,9 @@ export class CapacityPlanner {
     const arch = input.architecture;
     const tp = shape.tensorParallelSize;
     const pp = shape.pipelineParallelSize;
-    const all2all = all2allBufferBytes(where, arch, shared.experts, tp, shared.all2allBackend, maxNumBatchedTokens, input.all2allInternode);
-    if (all2all.upper > 0) notes.push(all2allNote(shared.all2allBackend, all2all, maxNumBatchedTokens, input.all2allInternode));
+    const bufferMb = input.deepEpBufferSizeMb ?? DEFAULT_DEEPEP_BUFFER_SIZE_MB;
+    const all2all = all2allBufferBytes(where, arch, shared.experts, tp, shared.all2allBackend, maxNumBatchedTokens, input.all2allInternode, bufferMb);
+    if (all2all.upper > 0) notes.push(all2allNote(shared.all2allBackend, all2all, maxNumBatchedTokens, input.all2allInternode, bufferMb));
     const base = nonTorchBytes(tp, pp);
     const nonTorch: Range = { value: base.value + all2all.value, lower: base.lower + all2all.lower, upper: base.upper + all2all.upper };
     const cg = cudaGraphBytes(shared.version);
@@ -494,10 +504,10 @@ const BATCHED_DP_MAX_NUM_BATCHED_TOKENS = 256;
 
 const gib = (bytes: number) => `${(bytes / GIB).toFixed(2)} GiB`;
 
-function all2allNote(backend: string, bytes: Range, tokens: number, internode: boolean | undefined): string {
+function all2allNote(backend: string, bytes: Range, tokens: number, internode: boolean | undefined, bufferMb: number): string {
   const what = backend === DEEPEP_LOW_LATENCY
-    ? `an NVLink buffer of VLLM_DEEPEP_BUFFER_SIZE_MB (1024 MiB unless set) and the NVSHMEM RDMA buffer of get_low_latency_rdma_size_hint over ${tokens} tokens per rank`
-    : 'an NVLink buffer of VLLM_DEEPEP_BUFFER_SIZE_MB (1024 MiB unless set), and the same again as NVSHMEM RDMA buffer when the expert-parallel group spans nodes' +
+    ? `an NVLink buffer of VLLM_DEEPEP_BUFFER_SIZE_MB (${bufferMb} MiB) and the NVSHMEM RDMA buffer of get_low_latency_rdma_size_hint over ${tokens} tokens per rank`
+    : `an NVLink buffer of VLLM_DEEPEP_BUFFER_SIZE_MB (${bufferMb} MiB), and the same again as NVSHMEM RDMA buffer when the expert-parallel group spans nodes` +
       (internode === undefined ? ' (not known: all2allInternode unset, the bounds cover both)' : internode ? ' (it does)' : ' (it does not)');
   return `all-to-all buffers of ${backend} counted in the non-torch memory: ${gib(bytes.value)} per rank (${gib(bytes.lower)} - ${gib(bytes.upper)}): ` +
     `${what}, plus DeepEP's 32 MiB workspace (vllm/distributed/device_communicators/all2all.py; deepseek-ai/DeepEP@73b6ea4a csrc/deep_ep.cpp, csrc/config.hpp); ` +
@@ -545,6 +555,10 @@ function resolveShape(where: string, input: EngineSizingOptions, _mnbt: number |
   const all2allBackend = input.all2allBackend?.name ?? ALLGATHER_REDUCESCATTER;
   const experts: ExpertPlacement = { dataParallelSize: dp, expertParallel, redundantExperts };
   const deepEp = all2allBackend === DEEPEP_HIGH_THROUGHPUT || all2allBackend === DEEPEP_LOW_LATENCY;
+  if (input.deepEpBufferSizeMb !== undefined && !deepEp) {
+    throw invalid(where, 'deepEpBufferSizeMb', input.deepEpBufferSizeMb,
+      `only applies with a DeepEP all2allBackend (${DEEPEP_HIGH_THROUGHPUT} or ${DEEPEP_LOW_LATENCY}); the backend is ${all2allBackend}`);
+  }
   if (deepEp && !has(version, Capability.DEEPEP_BUFFER_SIZING)) {
     throw invalid(where, 'all2allBackend', all2allBackend,
       `is not sized for vLLM ${version}: DeepEP's buffer sizes were read in ${versionRange(Capability.DEEPEP_BUFFER_SIZING)} (${sourceOf(Capability.DEEPEP_BUFFER_SIZING)})`);

@@ -84,6 +84,7 @@ export const ENGINE_SIZING_OPTIONS = struct('EngineSizingOptions', {
   all2allBackend: instanceOf(All2allBackend,
     'one of All2allBackend.ALLGATHER_REDUCESCATTER, All2allBackend.DEEPEP_HIGH_THROUGHPUT, All2allBackend.DEEPEP_LOW_LATENCY'),
   all2allInternode: bool,
+  deepEpBufferSizeMb: int(1),
   kvCacheDtype: str(),
   blockSize: int(1),
   maxModelLen: int(1),

@@ -5,7 +5,7 @@
  */
 import { SizeRoundingBehavior } from 'cdk8s';
 import { invalid } from './errors';
-import { GIB } from './sizing';
+import { DEEPEP_BUFFER_SIZE_ENV, DEEPEP_HIGH_THROUGHPUT, DEEPEP_LOW_LATENCY, GIB } from './sizing';
 import type { TierSpec } from './tier-spec';
 import { CapacityPlan, CapacityPlanInput, CapacityPlanner, KvTransferBudget } from '../capacity-planner';
 import { KvTransferOptions } from '../kv-transfer-options';
@@ -47,6 +47,7 @@ export function planTierSpec(spec: TierSpec): { plan?: CapacityPlan; skipped?: s
     // the replica's nodes: both size DeepEP's buffers. JSON.stringify keys the backend by its name.
     all2allBackend: spec.enableExpertParallel === true ? spec.all2allBackend : undefined,
     all2allInternode: spec.enableExpertParallel === true ? spec.nodesPerReplica > 1 : undefined,
+    deepEpBufferSizeMb: deepEpBufferSizeMb(spec),
     kvCacheDtype: spec.kvCacheDtype,
     blockSize: spec.blockSize,
     maxModelLen: spec.maxModelLen,
@@ -68,6 +69,23 @@ export function planTierSpec(spec: TierSpec): { plan?: CapacityPlan; skipped?: s
     PLANS.set(key, planned);
   }
   return planned;
+}
+
+/**
+ * The tier's `VLLM_DEEPEP_BUFFER_SIZE_MB` (an `extraEnv` entry), which sizes DeepEP's buffers: only read when the tier
+ * runs a DeepEP backend; a value the plan cannot read (from a Secret or ConfigMap, or not a whole number) is refused,
+ * since the plan would otherwise size the default 1024 MiB silently.
+ */
+function deepEpBufferSizeMb(spec: TierSpec): number | undefined {
+  const env = spec.extraEnv.find(e => e.name === DEEPEP_BUFFER_SIZE_ENV);
+  const backend = spec.enableExpertParallel === true ? spec.all2allBackend?.name : undefined;
+  if (!env || (backend !== DEEPEP_HIGH_THROUGHPUT && backend !== DEEPEP_LOW_LATENCY)) return undefined;
+  const value = env.value.value;
+  if (value === undefined || !/^[1-9][0-9]*$/.test(value.trim())) {
+    throw invalid(spec.where, `extraEnv ${DEEPEP_BUFFER_SIZE_ENV}`, value ?? '<valueFrom>',
+      `must be a literal whole number of MiB (EnvValue.fromValue('2048')): it sizes DeepEP's buffers (${backend}), which the capacity plan counts`);
+  }
+  return Number(value.trim());
 }
 
 /** Plans of one process, by the content of their input (a fleet has few distinct shapes). */

@@ -424,7 +424,9 @@ const DEEPEP_MAX_NVL_PEERS = 8;
 const NVSHMEM_GRANULARITY = 2 ** 29;
 const NVSHMEM_INIT_BYTES = 2 ** 28;
 /** VLLM_DEEPEP_BUFFER_SIZE_MB defaults to "1024" (vllm/envs.py of the vllm 0.22.0 and 0.32.0 wheels). */
-const VLLM_DEEPEP_BUFFER_BYTES = 1024 * MIB;
+export const DEFAULT_DEEPEP_BUFFER_SIZE_MB = 1024;
+/** The environment variable, read by vLLM's DeepEP all-to-all managers (vllm/distributed/device_communicators/all2all.py). */
+export const DEEPEP_BUFFER_SIZE_ENV = 'VLLM_DEEPEP_BUFFER_SIZE_MB';
 /** DeepEPLLPrepareAndFinalize.SUPPORTED_HIDDEN_SIZES (vllm/model_executor/layers/fused_moe/prepare_finalize/deepep_ll.py, 0.22.0 and 0.32.0). */
 const DEEPEP_LL_HIDDEN_SIZES = [2048, 2560, 3072, 4096, 5120, 6144, 7168, 8192];
 
@@ -471,9 +473,10 @@ export function usesAll2allKernels(arch: ModelArchitecture, experts: ExpertPlace
  */
 export function all2allBufferBytes(
   where: string, arch: ModelArchitecture, experts: ExpertPlacement, tp: number, backend: string,
-  maxNumBatchedTokens: number, internode: boolean | undefined,
+  maxNumBatchedTokens: number, internode: boolean | undefined, bufferMb: number = DEFAULT_DEEPEP_BUFFER_SIZE_MB,
 ): Range {
   if (!usesAll2allKernels(arch, experts) || backend === ALLGATHER_REDUCESCATTER) return exact(0);
+  const VLLM_DEEPEP_BUFFER_BYTES = bufferMb * MIB;
   const nvl = VLLM_DEEPEP_BUFFER_BYTES + DEEPEP_NVL_METADATA_BYTES + DEEPEP_WORKSPACE_BYTES;
   const nvshmem = (rdma: number): Range => rdma === 0
     ? exact(0)
