@@ -260,14 +260,21 @@ describe('capacity planning counts the all-to-all buffers of expert parallelism'
   });
 
   test('VLLM_DEEPEP_BUFFER_SIZE_MB sizes the NVLink (and high-throughput RDMA) buffer; a tier passes the value its extraEnv sets', () => {
-    const ht = (mb?: number) => CapacityPlanner.plan(wideEp({ all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT, all2allInternode: true, deepEpBufferSizeMb: mb }));
+    const ht = (mb?: number) => CapacityPlanner.plan(wideEp({
+      all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT, all2allInternode: true, deepEpBufferSizeMb: mb,
+    }));
     const meta = (8 * 4 + 8 * 8 + 8 * 8) + 32 * MIB;
     expect(ht(2048).all2allBufferBytes.value).toBe(2 * (2048 * MIB) + meta);
     expect(ht(2048).notes.join('\n')).toMatch(/NVLink buffer of VLLM_DEEPEP_BUFFER_SIZE_MB \(2048 MiB\)/);
     expect(ht().all2allBufferBytes.value).toBe(NVL + HT_RDMA);
     const tier = (value: EnvValue) => new DecodeTier(chart(), 'D', {
-      model: Model.DEEPSEEK_V3, accelerator: Accelerator.NVIDIA_H200, dataParallelSize: 16, enableExpertParallel: true, maxModelLen: 32768,
-      interconnect: Interconnect.infiniband(), all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT,
+      model: Model.DEEPSEEK_V3,
+      accelerator: Accelerator.NVIDIA_H200,
+      dataParallelSize: 16,
+      enableExpertParallel: true,
+      maxModelLen: 32768,
+      interconnect: Interconnect.infiniband(),
+      all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT,
       extraEnv: [{ name: 'VLLM_DEEPEP_BUFFER_SIZE_MB', value }],
     });
     expect(tier(EnvValue.fromValue('512')).capacityPlan!.all2allBufferBytes.value).toBe(NVL + HT_RDMA - 2 * 512 * MIB);
@@ -275,8 +282,13 @@ describe('capacity planning counts the all-to-all buffers of expert parallelism'
 
   test('fails with a VLLM_DEEPEP_BUFFER_SIZE_MB the plan cannot read, and with deepEpBufferSizeMb without DeepEP', () => {
     const tier = (value: EnvValue) => () => new DecodeTier(chart(), 'D', {
-      model: Model.DEEPSEEK_V3, accelerator: Accelerator.NVIDIA_H200, dataParallelSize: 16, enableExpertParallel: true, maxModelLen: 32768,
-      interconnect: Interconnect.infiniband(), all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT,
+      model: Model.DEEPSEEK_V3,
+      accelerator: Accelerator.NVIDIA_H200,
+      dataParallelSize: 16,
+      enableExpertParallel: true,
+      maxModelLen: 32768,
+      interconnect: Interconnect.infiniband(),
+      all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT,
       extraEnv: [{ name: 'VLLM_DEEPEP_BUFFER_SIZE_MB', value }],
     });
     expect(tier(EnvValue.fromValue('1.5g'))).toThrow(/'extraEnv VLLM_DEEPEP_BUFFER_SIZE_MB' \('1\.5g'\) must be a literal whole number of MiB/);
