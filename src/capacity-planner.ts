@@ -8,8 +8,8 @@ import { AVAILABLE_KV_CACHE_INPUT, CAPACITY_PLAN_INPUT, KV_TRANSFER_INPUT } from
 import { bytesOf } from './private/size';
 import {
   activationBytes, all2allBufferBytes, ALLGATHER_REDUCESCATTER, batchDefaults, capacityOf, cudaGraphBytes, DEEPEP_HIGH_THROUGHPUT,
-  DEFAULT_DEEPEP_BUFFER_SIZE_MB, DEEPEP_LOW_LATENCY, EngineShape, ExpertPlacement, GIB, layersPerStage, nonTorchBytes, pageBytesPerLayer, Range, stagePool,
-  usesAll2allKernels, weightBytesPerRank,
+  DEFAULT_DEEPEP_BUFFER_SIZE_MB, DEEPEP_LOW_LATENCY, EngineShape, ExpertPlacement, GIB, layersPerStage, nonTorchBytes, pageBytesPerLayer,
+  Range, stagePool, usesAll2allKernels, weightBytesPerRank,
 } from './private/sizing';
 import { KvCacheDtype } from './tier-options';
 import { VllmImage } from './vllm-image';
