@@ -37,6 +37,58 @@ export enum CheckpointDtype {
 }
 
 /**
+ * The Mamba-2 mixer layers of a hybrid model (Granite 4.0-H, Nemotron-H, Bamba, Zamba2): what sizes their state
+ * pages (`MambaStateShapeCalculator.mamba2_state_shape`, vllm/model_executor/layers/mamba/mamba_utils.py, 0.22.0 and
+ * 0.32.0 wheels). The other `numHiddenLayers` layers are full attention layers. Field names follow the Granite/Bamba
+ * spelling of config.json (`mamba_*`); Nemotron-H spells them `mamba_num_heads`, `mamba_head_dim`, `ssm_state_size`,
+ * `n_groups`, `conv_kernel`.
+ */
+export interface Mamba2Layers {
+  /** How many layers are Mamba-2 mixers (the `mamba` entries of `layer_types`, the `M` of `hybrid_override_pattern`). */
+  readonly numLayers: number;
+  /** `mamba_n_heads`. */
+  readonly numHeads: number;
+  /** `mamba_d_head`. */
+  readonly headDim: number;
+  /** `mamba_d_state`: the SSM state size. */
+  readonly stateSize: number;
+  /** `mamba_n_groups`. */
+  readonly nGroups: number;
+  /** `mamba_d_conv`: the causal convolution's kernel width. */
+  readonly convKernel: number;
+  /** The mixer's inner width: `mamba_expand` x `hidden_size` (Granite, Bamba), or `mamba_num_heads` x `mamba_head_dim` (Nemotron-H). */
+  readonly intermediateSize: number;
+  /**
+   * The SSM state is kept in float32, not the model dtype: vLLM does so for Nemotron-H unless its config.json sets
+   * `mamba_ssm_cache_dtype` (`NemotronHForCausalLMConfig`, vllm/model_executor/models/config.py).
+   *
+   * @default false
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-mamba-ssm-cache-dtype
+   */
+  readonly ssmStateFloat32?: boolean;
+}
+
+/**
+ * The gated delta net (linear attention) layers of a hybrid model (Qwen3-Next): what sizes their state pages
+ * (`MambaStateShapeCalculator.gated_delta_net_state_shape`, vllm/model_executor/layers/mamba/mamba_utils.py, 0.22.0 and
+ * 0.32.0 wheels). The other `numHiddenLayers` layers are full attention layers. Field names follow config.json (`linear_*`).
+ */
+export interface GatedDeltaNetLayers {
+  /** How many layers are gated delta nets: all but every `full_attention_interval`-th layer (the `linear_attention` entries of `layer_types`). */
+  readonly numLayers: number;
+  /** `linear_num_key_heads`. */
+  readonly numKeyHeads: number;
+  /** `linear_num_value_heads`. */
+  readonly numValueHeads: number;
+  /** `linear_key_head_dim`. */
+  readonly keyHeadDim: number;
+  /** `linear_value_head_dim`. */
+  readonly valueHeadDim: number;
+  /** `linear_conv_kernel_dim`. */
+  readonly convKernel: number;
+}
+
+/**
  * The parts of a model's `config.json` that constrain parallelism and KV transfer, and size it
  * (weights and KV cache per rank). Field names follow `config.json` in camelCase.
  */
@@ -178,6 +230,22 @@ export interface ModelArchitecture {
    * @see https://docs.vllm.ai/en/latest/design/hybrid_kv_cache_manager.html
    */
   readonly slidingWindowLayers?: number;
+
+  /**
+   * The Mamba-2 layers of a hybrid model (AttentionKind.HYBRID_MAMBA): needed to size its KV cache.
+   *
+   * @default - no Mamba-2 layers
+   * @see https://docs.vllm.ai/en/latest/design/hybrid_kv_cache_manager.html
+   */
+  readonly mamba2Layers?: Mamba2Layers;
+
+  /**
+   * The gated delta net layers of a hybrid model (AttentionKind.HYBRID_MAMBA, e.g. Qwen3-Next): needed to size its KV cache.
+   *
+   * @default - no gated delta net layers
+   * @see https://docs.vllm.ai/en/latest/design/hybrid_kv_cache_manager.html
+   */
+  readonly gatedDeltaNetLayers?: GatedDeltaNetLayers;
 
   /**
    * Routed MoE experts per MoE layer (`num_experts`, `num_local_experts` or `n_routed_experts`).
@@ -870,6 +938,21 @@ export class Model {
       for (const [prop, value] of [['slidingWindowLayers', architecture.slidingWindowLayers], ['firstDenseLayers', architecture.firstDenseLayers]] as const) {
         if (value !== undefined && layers !== undefined && value > layers) {
           throw invalid(where, `architecture.${prop}`, value, `must not exceed numHiddenLayers (${layers})`);
+        }
+      }
+      const hybridLayers = architecture.mamba2Layers ?? architecture.gatedDeltaNetLayers;
+      if (architecture.mamba2Layers !== undefined && architecture.gatedDeltaNetLayers !== undefined) {
+        throw invalid(where, 'architecture.gatedDeltaNetLayers', 'set',
+          "cannot be given together with 'architecture.mamba2Layers': no model with both layer families is sized");
+      }
+      if (hybridLayers !== undefined) {
+        const prop = architecture.mamba2Layers !== undefined ? 'mamba2Layers' : 'gatedDeltaNetLayers';
+        if (architecture.attention !== AttentionKind.HYBRID_MAMBA) {
+          throw invalid(where, `architecture.${prop}`, 'set', `needs 'architecture.attention' AttentionKind.HYBRID_MAMBA (got ${architecture.attention ?? 'standard'})`);
+        }
+        if (layers !== undefined && hybridLayers.numLayers >= layers) {
+          throw invalid(where, `architecture.${prop}.numLayers`, hybridLayers.numLayers,
+            `must be below numHiddenLayers (${layers}): the other layers are the attention layers`);
         }
       }
       if (architecture.attention === AttentionKind.MLA && architecture.slidingWindow !== undefined) {
