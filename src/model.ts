@@ -902,6 +902,41 @@ export class Model {
   });
 
   /**
+   * Qwen/Qwen3-Next-80B-A3B-Thinking (hybrid: 36 gated delta net layers and 12 full attention layers (`full_attention_interval` 4),
+   * 16 heads, 2 KV heads, head_dim 256; MoE 512 experts (10 per token)).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@1b7cfb1 src/aiconfigurator/model_configs/Qwen--Qwen3-Next-80B-A3B-Thinking_config.json.
+   * The weights of its gated delta net layers are not counted by the planner and no checkpoint size was found, so plans need
+   * `weightBytes` or `numParameters` (CapacityPlanner.fromAvailableKvCacheMemory sizes the KV cache without them).
+   * @see https://huggingface.co/Qwen/Qwen3-Next-80B-A3B-Thinking/blob/main/config.json
+   */
+  public static readonly QWEN3_NEXT_80B_A3B_THINKING = Model.of('Qwen/Qwen3-Next-80B-A3B-Thinking', {
+    architecture: {
+      numAttentionHeads: 16,
+      numKeyValueHeads: 2,
+      numHiddenLayers: 48,
+      attention: AttentionKind.HYBRID_MAMBA,
+      maxPositionEmbeddings: 262144,
+      hiddenSize: 2048,
+      headDim: 256,
+      intermediateSize: 5120,
+      vocabSize: 151936,
+      tieWordEmbeddings: false,
+      numExperts: 512,
+      numExpertsPerToken: 10,
+      moeIntermediateSize: 512,
+      gatedDeltaNetLayers: {
+        numLayers: 36,
+        numKeyHeads: 16,
+        numValueHeads: 32,
+        keyHeadDim: 128,
+        valueHeadDim: 128,
+        convKernel: 4,
+      },
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
    * A model by Hugging Face id (`org/name`) or by path (e.g. `/models/llama`).
    */
   public static of(nameOrPath: string, options: ModelOptions = {}): Model {
