@@ -47,8 +47,9 @@ describe('hybrid KV cache', () => {
     // Log of `vllm serve Qwen3-Next-80B-A3B-Instruct --tensor-parallel-size 2` on H200 (vLLM 0.10.2, max model len 262144):
     // "disabling prefix caching since it is not yet supported", "Setting attention block size to 544 tokens", "Padding mamba page
     // size by 1.49%", "Available KV cache memory: 44.59 GiB", "GPU KV cache size: 973,760 tokens", "Maximum concurrency for
-    // 262,144 tokens per request: 14.77x" (a public copy found with the code search of this project, file id 7292846353; the
-    // -Instruct release shares the catalogued -Thinking architecture). By hand: 1 KV head per rank x 256 x 2 (K, V) x 2 bytes
+    // 262,144 tokens per request: 14.77x". Source: a public copy of that startup log in a GitHub repository, found with this
+    // project's code search (file id 7292846353; the index does not name the repository, and no vLLM issue carries this
+    // log). The -Instruct release shares the catalogued -Thinking architecture: the logged block size and padding follow from it. By hand: 1 KV head per rank x 256 x 2 (K, V) x 2 bytes
     // = 1,024 bytes per token; state 548,864 bytes -> 16 x cdiv(548,864, 16 x 1,024) = 544 tokens, page 557,056 (+1.49%);
     // 12 attention + 36 delta-net layers -> 4 groups of 12, 6,684,672 bytes a block; a request takes cdiv(262,144, 544) = 482
     // attention blocks + 3 x 1 state blocks = 485; 0.10.2 logs tokens as num_blocks // groups x block size.

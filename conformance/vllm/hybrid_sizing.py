@@ -37,6 +37,7 @@ from vllm.model_executor.models import ModelRegistry  # noqa: E402
 from vllm.model_executor.models.config import MambaModelConfig  # noqa: E402
 from vllm.model_executor.models.interfaces import supports_mamba_prefix_caching  # noqa: E402
 from vllm.platforms.interface import Platform  # noqa: E402
+from vllm.utils.torch_utils import STR_DTYPE_TO_TORCH_DTYPE  # noqa: E402
 from vllm.v1.attention.backend import MultipleOf  # noqa: E402
 from vllm.v1.core import kv_cache_utils  # noqa: E402
 from vllm.v1.kv_cache_interface import FullAttentionSpec, MambaSpec  # noqa: E402
@@ -90,7 +91,8 @@ def vllm_config(case, architecture, hf, prefix_caching):
     model_cls, _ = ModelRegistry.resolve_model_cls(architecture, model_config=model_config)
     model_config.supports_mamba_prefix_caching = bool(supports_mamba_prefix_caching(model_cls))
     # The release's own CacheConfig, with its defaults for everything not set here.
-    cache_config = CacheConfig(block_size=case["blockSize"], enable_prefix_caching=prefix_caching, mamba_ssm_cache_dtype=ssm_dtype)
+    cache_config = CacheConfig(block_size=case["blockSize"], enable_prefix_caching=prefix_caching, mamba_ssm_cache_dtype=ssm_dtype,
+                               cache_dtype=case["kvCacheDtype"])
     parallel_config = SimpleNamespace(tensor_parallel_size=tp, pipeline_parallel_size=1, decode_context_parallel_size=1,
                                       prefill_context_parallel_size=1, data_parallel_size=1)
     scheduler_config = SimpleNamespace(enable_chunked_prefill=True, disable_hybrid_kv_cache_manager=False,
@@ -120,8 +122,9 @@ def engine_numbers(case):
     a = case["architecture"]
     tp = case["tensorParallelSize"]
     state_layers = (a.get("gatedDeltaNetLayers") or a.get("mamba2Layers"))["numLayers"]
+    kv_dtype = torch.bfloat16 if cc.cache_dtype == "auto" else STR_DTYPE_TO_TORCH_DTYPE[cc.cache_dtype]
     attn = FullAttentionSpec(block_size=cc.block_size, num_kv_heads=max(1, a["numKeyValueHeads"] // tp),
-                             head_size=a["headDim"], dtype=torch.bfloat16)
+                             head_size=a["headDim"], dtype=kv_dtype)
     mamba_fields = {f.name for f in dataclasses.fields(MambaSpec)}
     state = MambaSpec(shapes=tuple(shapes), dtypes=tuple(dtypes), block_size=cc.mamba_block_size,
                       page_size_padded=cc.mamba_page_size_padded, mamba_cache_mode=cc.mamba_cache_mode)

@@ -4,7 +4,7 @@
  * code. Run from the repo root: `npx ts-node --transpile-only conformance/vllm/render-hybrid-plans.ts`.
  */
 import { Size } from 'cdk8s';
-import { AttentionKind, CapacityPlanner, Model, ModelArchitecture } from '../../src';
+import { AttentionKind, CapacityPlanner, KvCacheDtype, Model, ModelArchitecture } from '../../src';
 import { resolveHybrid, stagePool } from '../../src/private/sizing';
 import { VllmVersion } from '../../src/vllm-version';
 
@@ -28,6 +28,7 @@ interface Case {
   readonly maxModelLen: number;
   readonly availableBytes: number;
   readonly enablePrefixCaching?: boolean;
+  readonly kvCacheDtype?: KvCacheDtype;
 }
 
 const GIB = 1024 ** 3;
@@ -58,18 +59,32 @@ CASES.push({
   tensorParallelSize: 1, blockSize: 16, maxModelLen: 8192, availableBytes: 10 * GIB, enablePrefixCaching: false,
 });
 
+for (const tp of [1, 2]) {
+  CASES.push({
+    name: `Qwen3-Next TP${tp} fp8 KV cache`, architecture: QWEN3_NEXT, tensorParallelSize: tp, blockSize: 16, maxModelLen: 131072,
+    availableBytes: 30 * GIB, enablePrefixCaching: false, kvCacheDtype: KvCacheDtype.FP8,
+  });
+  CASES.push({
+    name: `Mamba-2 TP${tp} fp8 KV cache`, architecture: MAMBA2, tensorParallelSize: tp, blockSize: 16, maxModelLen: 131072,
+    availableBytes: 30 * GIB, enablePrefixCaching: false, kvCacheDtype: KvCacheDtype.FP8,
+  });
+}
+
 const out: object[] = [];
 for (const version of ['0.22.0', '0.32.0']) {
   for (const c of CASES) {
-    const base = { ...c, enablePrefixCaching: c.enablePrefixCaching ?? null, version, name: `${c.name} (vLLM ${version})` };
+    const kvCacheDtype = c.kvCacheDtype ?? KvCacheDtype.AUTO;
+    const base = { ...c, kvCacheDtype, enablePrefixCaching: c.enablePrefixCaching ?? null, version, name: `${c.name} (vLLM ${version})` };
     try {
       const kv = CapacityPlanner.fromAvailableKvCacheMemory({
         architecture: c.architecture, tensorParallelSize: c.tensorParallelSize, blockSize: c.blockSize, maxModelLen: c.maxModelLen,
         availableKvCacheMemory: Size.kibibytes(c.availableBytes / 1024), vllmVersion: version, enablePrefixCaching: c.enablePrefixCaching,
+        kvCacheDtype,
       });
-      const h = resolveHybrid('render', c.architecture, c.tensorParallelSize, 1, c.blockSize, 2, VllmVersion.of(version), c.enablePrefixCaching);
+      const kvBytes = kvCacheDtype === KvCacheDtype.AUTO ? 2 : 1;
+      const h = resolveHybrid('render', c.architecture, c.tensorParallelSize, 1, c.blockSize, kvBytes, VllmVersion.of(version), c.enablePrefixCaching);
       const { groups } = stagePool({
-        where: 'render', architecture: c.architecture, tensorParallelSize: c.tensorParallelSize, pipelineParallelSize: 1, kvElementBytes: 2,
+        where: 'render', architecture: c.architecture, tensorParallelSize: c.tensorParallelSize, pipelineParallelSize: 1, kvElementBytes: kvBytes,
         blockSize: h.blockSize, maxModelLen: c.maxModelLen, maxNumBatchedTokens: 8192, version: VllmVersion.of(version), hybrid: h.hybrid,
       }, c.architecture.numHiddenLayers!);
       out.push({
