@@ -10,7 +10,10 @@ export enum AttentionKind {
   STANDARD = 'standard',
   /** Multi-head latent attention (DeepSeek-V2/V3/R1, Kimi K2): KV is replicated across TP ranks. */
   MLA = 'mla',
-  /** Hybrid attention + Mamba/SSM layers (e.g. Jamba, Nemotron-H). */
+  /**
+   * Hybrid attention + Mamba/SSM or linear-attention layers (e.g. Jamba, Nemotron-H, Granite 4.0-H, Qwen3-Next). The capacity
+   * planner sizes it from `ModelArchitecture.mamba2Layers` or `gatedDeltaNetLayers`.
+   */
   HYBRID_MAMBA = 'hybrid-mamba',
 }
 

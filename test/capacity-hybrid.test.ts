@@ -1,5 +1,5 @@
 import { Size } from 'cdk8s';
-import { AttentionKind, CapacityPlanner, DecodeTier, Model, ModelArchitecture } from '../src';
+import { AttentionKind, CapacityPlanner, DecodeTier, KvCacheDtype, Model, ModelArchitecture } from '../src';
 import { chart } from './util';
 import { statePageBytes } from '../src/private/sizing';
 
@@ -86,7 +86,7 @@ describe('hybrid KV cache', () => {
     expect(off.maxConcurrency.value).toBe(7162 / 485);
   });
 
-  test('TP 1: 2 KV heads, the same 544-token block; TP 4: 1 KV head per rank, a quarter of the state, 272 tokens', () => {
+  test('TP 1: 2 KV heads, the same 544-token block; TP 4: 1 KV head per rank, a quarter of the state, 272 tokens; fp8 KV: 1,072', () => {
     const one = CapacityPlanner.fromAvailableKvCacheMemory({ architecture: QWEN3_NEXT, availableKvCacheMemory: Size.gibibytes(10), vllmVersion: '0.22.0' });
     // 2,048 bytes per token; state 1,097,728 -> 16 x cdiv(1,097,728, 32,768) = 544.
     expect(one.blockSize).toBe(544);
@@ -96,6 +96,11 @@ describe('hybrid KV cache', () => {
     });
     // 1,024 bytes per token; state 274,432 -> 16 x cdiv(274,432, 16,384) = 272.
     expect(four.blockSize).toBe(272);
+    // fp8 KV cache: 1,024 bytes per token at TP 1, the state stays bfloat16 (mamba_cache_dtype auto) -> 16 x cdiv(1,097,728, 16,384) = 1,072.
+    const fp8 = CapacityPlanner.fromAvailableKvCacheMemory({
+      architecture: QWEN3_NEXT, kvCacheDtype: KvCacheDtype.FP8, availableKvCacheMemory: Size.gibibytes(10), vllmVersion: '0.22.0',
+    });
+    expect(fp8.blockSize).toBe(1072);
   });
 
   test('a larger --block-size is the alignment: 128 (e.g. for FA4 head_dim 256 kernels) gives 128 x cdiv(548,864, 128 x 1,024) = 640', () => {
