@@ -1,6 +1,6 @@
 import { Size } from 'cdk8s';
 import { All2allBackend } from './expert-parallel';
-import { ModelArchitecture } from './model';
+import { AttentionKind, ModelArchitecture } from './model';
 import { checkStruct } from './private/boundary';
 import { Capability, has, known, range as versionRange, sourceOf } from './private/compat';
 import { invalid } from './private/errors';
@@ -8,8 +8,8 @@ import { AVAILABLE_KV_CACHE_INPUT, CAPACITY_PLAN_INPUT, KV_TRANSFER_INPUT } from
 import { bytesOf } from './private/size';
 import {
   activationBytes, all2allBufferBytes, ALLGATHER_REDUCESCATTER, batchDefaults, capacityOf, cudaGraphBytes, DEEPEP_HIGH_THROUGHPUT,
-  DEFAULT_DEEPEP_BUFFER_SIZE_MB, DEEPEP_LOW_LATENCY, EngineShape, ExpertPlacement, GIB, layersPerStage, nonTorchBytes, pageBytesPerLayer,
-  Range, stagePool, usesAll2allKernels, weightBytesPerRank,
+  DEFAULT_DEEPEP_BUFFER_SIZE_MB, DEEPEP_LOW_LATENCY, EngineShape, ExpertPlacement, GIB, HybridLayout, layersPerStage, nonTorchBytes,
+  pageBytesPerLayer, Range, resolveHybrid, stagePool, usesAll2allKernels, weightBytesPerRank,
 } from './private/sizing';
 import { KvCacheDtype } from './tier-options';
 import { VllmImage } from './vllm-image';
@@ -128,6 +128,15 @@ export interface EngineSizingOptions {
    * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-max-num-batched-tokens
    */
   readonly maxNumBatchedTokens?: number;
+
+  /**
+   * `--enable-prefix-caching` / `--no-enable-prefix-caching`. Only hybrid models are sized differently: with prefix caching
+   * each Mamba/linear-attention group holds 2 or 3 state blocks per request (Mamba cache mode 'align') instead of 1.
+   *
+   * @default - vLLM's default: on, except for hybrid models in vLLM 0.22.0
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-enable-prefix-caching
+   */
+  readonly enablePrefixCaching?: boolean;
 
   /**
    * The vLLM release whose sizing rules apply, e.g. `0.32.0`.
@@ -429,6 +438,10 @@ export class CapacityPlanner {
     checkStruct(where, 'input', input, KV_TRANSFER_INPUT);
     const arch = input.architecture;
     if (arch.numHiddenLayers === undefined) throw invalid(where, 'architecture.numHiddenLayers', undefined, 'is needed to size the KV cache');
+    if (arch.attention === AttentionKind.HYBRID_MAMBA) {
+      throw invalid(where, 'architecture.attention', arch.attention,
+        'is not sized for KV transfer: a hybrid request also moves its Mamba/linear-attention state blocks, whose transfer layout is not modelled');
+    }
     const kvCacheDtype = input.kvCacheDtype ?? KvCacheDtype.AUTO;
     const kvElementBytes = KV_ELEMENT_BYTES[kvCacheDtype];
     if (kvElementBytes === undefined) throw invalid(where, 'kvCacheDtype', kvCacheDtype, `must be one of ${Object.values(KvCacheDtype).join(', ')}`);
@@ -526,10 +539,6 @@ function resolveShape(where: string, input: EngineSizingOptions, _mnbt: number |
   if (pp > arch.numHiddenLayers) {
     throw invalid(where, 'pipelineParallelSize', pp, `must not exceed the number of layers (${arch.numHiddenLayers})`);
   }
-  if (arch.attention === 'hybrid-mamba') {
-    throw invalid(where, 'architecture.attention', arch.attention,
-      'is not sized by this planner yet: Mamba state pages (vllm/v1/kv_cache_interface.py MambaSpec) need state shapes the architecture does not carry');
-  }
   const maxModelLen = input.maxModelLen ?? arch.maxPositionEmbeddings;
   if (maxModelLen === undefined) {
     throw invalid(where, 'maxModelLen', undefined, "is needed: the architecture has no maxPositionEmbeddings (vLLM's default)");
@@ -540,6 +549,15 @@ function resolveShape(where: string, input: EngineSizingOptions, _mnbt: number |
     throw invalid(where, 'kvCacheDtype', kvCacheDtype, `must be one of ${Object.values(KvCacheDtype).join(', ')}`);
   }
   const notes: string[] = [];
+  // CacheConfig.DEFAULT_BLOCK_SIZE = 16 (vllm/config/cache.py, 0.22.0 and 0.32.0 wheels).
+  let blockSize = input.blockSize ?? 16;
+  let hybrid: HybridLayout | undefined;
+  if (arch.attention === AttentionKind.HYBRID_MAMBA) {
+    const resolved = resolveHybrid(where, arch, tp, pp, blockSize, kvElementBytes, version, input.enablePrefixCaching);
+    blockSize = resolved.blockSize;
+    hybrid = resolved.hybrid;
+    notes.push(...resolved.notes);
+  }
   const expertParallel = input.enableExpertParallel === true;
   const redundantExperts = input.numRedundantExperts ?? 0;
   if (redundantExperts > 0 && !expertParallel) {
@@ -586,10 +604,10 @@ function resolveShape(where: string, input: EngineSizingOptions, _mnbt: number |
       tensorParallelSize: tp,
       pipelineParallelSize: pp,
       kvElementBytes,
-      // CacheConfig.DEFAULT_BLOCK_SIZE = 16 (vllm/config/cache.py, 0.22.0 and 0.32.0 wheels).
-      blockSize: input.blockSize ?? 16,
+      blockSize,
       maxModelLen,
       version,
+      hybrid,
     },
     version,
     dp,

@@ -10,7 +10,10 @@ export enum AttentionKind {
   STANDARD = 'standard',
   /** Multi-head latent attention (DeepSeek-V2/V3/R1, Kimi K2): KV is replicated across TP ranks. */
   MLA = 'mla',
-  /** Hybrid attention + Mamba/SSM layers (e.g. Jamba, Nemotron-H). */
+  /**
+   * Hybrid attention + Mamba/SSM or linear-attention layers (e.g. Jamba, Nemotron-H, Granite 4.0-H, Qwen3-Next). The capacity
+   * planner sizes it from `ModelArchitecture.mamba2Layers` or `gatedDeltaNetLayers`.
+   */
   HYBRID_MAMBA = 'hybrid-mamba',
 }
 
@@ -34,6 +37,58 @@ export enum CheckpointDtype {
    * (`modules_to_not_convert`).
    */
   MXFP4 = 'mxfp4',
+}
+
+/**
+ * The Mamba-2 mixer layers of a hybrid model (Granite 4.0-H, Nemotron-H, Bamba, Zamba2): what sizes their state
+ * pages (`MambaStateShapeCalculator.mamba2_state_shape`, vllm/model_executor/layers/mamba/mamba_utils.py, 0.22.0 and
+ * 0.32.0 wheels). The other `numHiddenLayers` layers are full attention layers. Field names follow the Granite/Bamba
+ * spelling of config.json (`mamba_*`); Nemotron-H spells them `mamba_num_heads`, `mamba_head_dim`, `ssm_state_size`,
+ * `n_groups`, `conv_kernel`.
+ */
+export interface Mamba2Layers {
+  /** How many layers are Mamba-2 mixers (the `mamba` entries of `layer_types`, the `M` of `hybrid_override_pattern`). */
+  readonly numLayers: number;
+  /** `mamba_n_heads`. */
+  readonly numHeads: number;
+  /** `mamba_d_head`. */
+  readonly headDim: number;
+  /** `mamba_d_state`: the SSM state size. */
+  readonly stateSize: number;
+  /** `mamba_n_groups`. */
+  readonly nGroups: number;
+  /** `mamba_d_conv`: the causal convolution's kernel width. */
+  readonly convKernel: number;
+  /** The mixer's inner width: `mamba_expand` x `hidden_size` (Granite, Bamba), or `mamba_num_heads` x `mamba_head_dim` (Nemotron-H). */
+  readonly intermediateSize: number;
+  /**
+   * The SSM state is kept in float32, not the model dtype: vLLM does so for Nemotron-H unless its config.json sets
+   * `mamba_ssm_cache_dtype` (`NemotronHForCausalLMConfig`, vllm/model_executor/models/config.py).
+   *
+   * @default false
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-mamba-ssm-cache-dtype
+   */
+  readonly ssmStateFloat32?: boolean;
+}
+
+/**
+ * The gated delta net (linear attention) layers of a hybrid model (Qwen3-Next): what sizes their state pages
+ * (`MambaStateShapeCalculator.gated_delta_net_state_shape`, vllm/model_executor/layers/mamba/mamba_utils.py, 0.22.0 and
+ * 0.32.0 wheels). The other `numHiddenLayers` layers are full attention layers. Field names follow config.json (`linear_*`).
+ */
+export interface GatedDeltaNetLayers {
+  /** How many layers are gated delta nets: all but every `full_attention_interval`-th layer (the `linear_attention` entries of `layer_types`). */
+  readonly numLayers: number;
+  /** `linear_num_key_heads`. */
+  readonly numKeyHeads: number;
+  /** `linear_num_value_heads`. */
+  readonly numValueHeads: number;
+  /** `linear_key_head_dim`. */
+  readonly keyHeadDim: number;
+  /** `linear_value_head_dim`. */
+  readonly valueHeadDim: number;
+  /** `linear_conv_kernel_dim`. */
+  readonly convKernel: number;
 }
 
 /**
@@ -178,6 +233,22 @@ export interface ModelArchitecture {
    * @see https://docs.vllm.ai/en/latest/design/hybrid_kv_cache_manager.html
    */
   readonly slidingWindowLayers?: number;
+
+  /**
+   * The Mamba-2 layers of a hybrid model (AttentionKind.HYBRID_MAMBA): needed to size its KV cache.
+   *
+   * @default - no Mamba-2 layers
+   * @see https://docs.vllm.ai/en/latest/design/hybrid_kv_cache_manager.html
+   */
+  readonly mamba2Layers?: Mamba2Layers;
+
+  /**
+   * The gated delta net layers of a hybrid model (AttentionKind.HYBRID_MAMBA, e.g. Qwen3-Next): needed to size its KV cache.
+   *
+   * @default - no gated delta net layers
+   * @see https://docs.vllm.ai/en/latest/design/hybrid_kv_cache_manager.html
+   */
+  readonly gatedDeltaNetLayers?: GatedDeltaNetLayers;
 
   /**
    * Routed MoE experts per MoE layer (`num_experts`, `num_local_experts` or `n_routed_experts`).
@@ -907,6 +978,41 @@ export class Model {
   });
 
   /**
+   * Qwen/Qwen3-Next-80B-A3B-Thinking (hybrid: 36 gated delta net layers and 12 full attention layers (`full_attention_interval` 4),
+   * 16 heads, 2 KV heads, head_dim 256; MoE 512 experts (10 per token)).
+   * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@1b7cfb1 src/aiconfigurator/model_configs/Qwen--Qwen3-Next-80B-A3B-Thinking_config.json.
+   * The weights of its gated delta net layers are not counted by the planner and no checkpoint size was found, so plans need
+   * `weightBytes` or `numParameters` (CapacityPlanner.fromAvailableKvCacheMemory sizes the KV cache without them).
+   * @see https://huggingface.co/Qwen/Qwen3-Next-80B-A3B-Thinking/blob/main/config.json
+   */
+  public static readonly QWEN3_NEXT_80B_A3B_THINKING = Model.of('Qwen/Qwen3-Next-80B-A3B-Thinking', {
+    architecture: {
+      numAttentionHeads: 16,
+      numKeyValueHeads: 2,
+      numHiddenLayers: 48,
+      attention: AttentionKind.HYBRID_MAMBA,
+      maxPositionEmbeddings: 262144,
+      hiddenSize: 2048,
+      headDim: 256,
+      intermediateSize: 5120,
+      vocabSize: 151936,
+      tieWordEmbeddings: false,
+      numExperts: 512,
+      numExpertsPerToken: 10,
+      moeIntermediateSize: 512,
+      gatedDeltaNetLayers: {
+        numLayers: 36,
+        numKeyHeads: 16,
+        numValueHeads: 32,
+        keyHeadDim: 128,
+        valueHeadDim: 128,
+        convKernel: 4,
+      },
+      checkpointDtype: CheckpointDtype.BFLOAT16,
+    },
+  });
+
+  /**
    * A model by Hugging Face id (`org/name`) or by path (e.g. `/models/llama`).
    */
   public static of(nameOrPath: string, options: ModelOptions = {}): Model {
@@ -943,6 +1049,21 @@ export class Model {
       for (const [prop, value] of [['slidingWindowLayers', architecture.slidingWindowLayers], ['firstDenseLayers', architecture.firstDenseLayers]] as const) {
         if (value !== undefined && layers !== undefined && value > layers) {
           throw invalid(where, `architecture.${prop}`, value, `must not exceed numHiddenLayers (${layers})`);
+        }
+      }
+      const hybridLayers = architecture.mamba2Layers ?? architecture.gatedDeltaNetLayers;
+      if (architecture.mamba2Layers !== undefined && architecture.gatedDeltaNetLayers !== undefined) {
+        throw invalid(where, 'architecture.gatedDeltaNetLayers', 'set',
+          "cannot be given together with 'architecture.mamba2Layers': no model with both layer families is sized");
+      }
+      if (hybridLayers !== undefined) {
+        const prop = architecture.mamba2Layers !== undefined ? 'mamba2Layers' : 'gatedDeltaNetLayers';
+        if (architecture.attention !== AttentionKind.HYBRID_MAMBA) {
+          throw invalid(where, `architecture.${prop}`, 'set', `needs 'architecture.attention' AttentionKind.HYBRID_MAMBA (got ${architecture.attention ?? 'standard'})`);
+        }
+        if (layers !== undefined && hybridLayers.numLayers >= layers) {
+          throw invalid(where, `architecture.${prop}.numLayers`, hybridLayers.numLayers,
+            `must be below numHiddenLayers (${layers}): the other layers are the attention layers`);
         }
       }
       if (architecture.attention === AttentionKind.MLA && architecture.slidingWindow !== undefined) {

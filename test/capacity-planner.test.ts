@@ -263,9 +263,9 @@ describe('CapacityPlanner.plan against vLLM 0.19.0 logs', () => {
       .toThrow(/'maxModelLen' \(undefined\) is needed: the architecture has no maxPositionEmbeddings/);
   });
 
-  test('fails for hybrid Mamba models, which it does not size', () => {
+  test('fails for hybrid Mamba models without their state shapes', () => {
     expect(() => CapacityPlanner.plan({ architecture: { numAttentionHeads: 8, numHiddenLayers: 2, attention: 'hybrid-mamba' as any }, acceleratorMemory: H100, maxModelLen: 10 }))
-      .toThrow(/'architecture\.attention' \('hybrid-mamba'\) is not sized by this planner yet/);
+      .toThrow(/'architecture\.attention' \('hybrid-mamba'\) needs architecture\.mamba2Layers or architecture\.gatedDeltaNetLayers \(the state shapes from config\.json\) to size the KV cache/);
   });
 
   test('fails when the weights cannot be sized', () => {

@@ -98,6 +98,17 @@ describe('Model', () => {
     expect(Model.MISTRAL_7B_INSTRUCT_V0_3.architecture?.slidingWindow).toBeUndefined();
   });
 
+  test('Qwen3-Next declares its gated delta net layers (all but every full_attention_interval-th of 48)', () => {
+    expect(Model.QWEN3_NEXT_80B_A3B_THINKING.name).toBe('Qwen/Qwen3-Next-80B-A3B-Thinking');
+    expect(Model.QWEN3_NEXT_80B_A3B_THINKING.attention).toBe(AttentionKind.HYBRID_MAMBA);
+    expect(Model.QWEN3_NEXT_80B_A3B_THINKING.architecture).toMatchObject({
+      numHiddenLayers: 48,
+      numKeyValueHeads: 2,
+      headDim: 256,
+      gatedDeltaNetLayers: { numLayers: 36, numKeyHeads: 16, numValueHeads: 32, keyHeadDim: 128, valueHeadDim: 128, convKernel: 4 },
+    });
+  });
+
   test('gpt-oss declares its sliding-window layers', () => {
     expect(Model.GPT_OSS_120B.architecture).toMatchObject({
       slidingWindow: 128, slidingWindowLayers: 18, numHiddenLayers: 36, checkpointDtype: CheckpointDtype.MXFP4,

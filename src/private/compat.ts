@@ -78,6 +78,12 @@ export enum Capability {
   BATCH_DEFAULTS_160_GIB = 'BATCH_DEFAULTS_160_GIB',
   /** Sliding-window admission reserves `max_concurrent_batches` x max_num_batched_tokens (before: one batch). */
   SLIDING_WINDOW_IN_FLIGHT_BATCHES = 'SLIDING_WINDOW_IN_FLIGHT_BATCHES',
+  /** Hybrid (attention + Mamba/linear attention) models get prefix caching by default (before: off for them). */
+  HYBRID_PREFIX_CACHING_DEFAULT = 'HYBRID_PREFIX_CACHING_DEFAULT',
+  /** With prefix caching, every Mamba layer runs Mamba cache mode 'align' (before: 'all' for model classes that support it). */
+  MAMBA_CACHE_MODE_ALIGN_ONLY = 'MAMBA_CACHE_MODE_ALIGN_ONLY',
+  /** Mamba-2 mixers hold one prefill checkpoint block per request in 'align' mode. */
+  MAMBA2_PREFILL_CHECKPOINT_BLOCK = 'MAMBA2_PREFILL_CHECKPOINT_BLOCK',
   /** vllm-router releases this library renders for (router rows: versions are vllm-router's, not vLLM's). */
   VLLM_ROUTER_SUPPORTED_RELEASE = 'VLLM_ROUTER_SUPPORTED_RELEASE',
   /** vllm-router `--kv-connector nixl|mooncake`. */
@@ -340,6 +346,30 @@ const TABLE: Record<Capability, Boundary> = {
     confirmedAbsentIn: '0.22.0',
     what: 'sliding-window admission sized for max_concurrent_batches x max_num_batched_tokens',
     source: 'SlidingWindowSpec.max_memory_usage_bytes (vllm_config.max_in_flight_tokens) in vllm/v1/kv_cache_interface.py of the vllm 0.32.0 wheel; one max_num_batched_tokens in the 0.22.0 wheel',
+  },
+  [Capability.HYBRID_PREFIX_CACHING_DEFAULT]: {
+    since: '0.32.0',
+    confirmedAbsentIn: '0.22.0',
+    what: 'prefix caching enabled by default for hybrid models',
+    source: 'ModelConfig.is_prefix_caching_supported in vllm/config/model.py (attn_type "hybrid": "Generative hybrid models support prefix caching" in the ' +
+      'vllm 0.32.0 wheel, "Hybrid models do not support prefix caching since the feature is still experimental" in the 0.22.0 wheel), the default of ' +
+      'enable_prefix_caching in EngineArgs (vllm/engine/arg_utils.py)',
+  },
+  [Capability.MAMBA_CACHE_MODE_ALIGN_ONLY]: {
+    since: '0.32.0',
+    confirmedAbsentIn: '0.22.0',
+    what: "Mamba cache mode 'align' for every hybrid model with prefix caching",
+    source: 'MambaModelConfig.verify_and_update_config in vllm/model_executor/models/config.py of the vllm 0.32.0 wheel (mamba_cache_mode = "align"); ' +
+      'the 0.22.0 wheel picks "all" when the model class supports Mamba prefix caching (SupportsMambaPrefixCaching: Bamba, FalconH1, GraniteMoeHybrid, ' +
+      'Jamba, Mamba, Mamba2, NemotronH, Zamba2), else "align"',
+  },
+  [Capability.MAMBA2_PREFILL_CHECKPOINT_BLOCK]: {
+    since: '0.32.0',
+    confirmedAbsentIn: '0.22.0',
+    what: "one prefill checkpoint block per request for Mamba-2 layers in Mamba cache mode 'align'",
+    source: 'MambaMixer2.get_kv_cache_spec (num_prefill_checkpoint_blocks=1) in vllm/model_executor/layers/mamba/mamba_mixer2.py and ' +
+      'MambaSpec.max_memory_usage_bytes (2 + num_speculative_blocks + num_prefill_checkpoint_blocks) in vllm/v1/kv_cache_interface.py of the vllm 0.32.0 wheel; ' +
+      'no such field in the 0.22.0 wheel (2 + num_speculative_blocks)',
   },
   [Capability.VLLM_ROUTER_SUPPORTED_RELEASE]: {
     since: VLLM_ROUTER_KV_CONNECTOR_SINCE,

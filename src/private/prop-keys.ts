@@ -24,6 +24,28 @@ export const CUSTOM_ACCELERATOR_OPTIONS = struct('CustomAcceleratorOptions', {
   tolerationKey: tolerationKey,
 }, ['displayName', 'memory']);
 
+/** Mamba2Layers (values from the model's config.json). */
+export const MAMBA2_LAYERS = struct('Mamba2Layers', {
+  numLayers: int(1),
+  numHeads: int(1),
+  headDim: int(1),
+  stateSize: int(1),
+  nGroups: int(1),
+  convKernel: int(2),
+  intermediateSize: int(1),
+  ssmStateFloat32: bool,
+}, ['numLayers', 'numHeads', 'headDim', 'stateSize', 'nGroups', 'convKernel', 'intermediateSize']);
+
+/** GatedDeltaNetLayers (values from the model's config.json). */
+export const GATED_DELTA_NET_LAYERS = struct('GatedDeltaNetLayers', {
+  numLayers: int(1),
+  numKeyHeads: int(1),
+  numValueHeads: int(1),
+  keyHeadDim: int(1),
+  valueHeadDim: int(1),
+  convKernel: int(2),
+}, ['numLayers', 'numKeyHeads', 'numValueHeads', 'keyHeadDim', 'valueHeadDim', 'convKernel']);
+
 /** ModelArchitecture (values from the model's config.json). */
 export const MODEL_ARCHITECTURE = struct('ModelArchitecture', {
   numAttentionHeads: int(1),
@@ -48,6 +70,8 @@ export const MODEL_ARCHITECTURE = struct('ModelArchitecture', {
   moeIntermediateSize: int(1),
   numSharedExperts: int(0),
   firstDenseLayers: int(0),
+  mamba2Layers: nested(MAMBA2_LAYERS),
+  gatedDeltaNetLayers: nested(GATED_DELTA_NET_LAYERS),
   // Parameter and byte counts exceed 32 bits; jsii passes numbers as doubles, exact up to 2^53.
   numParameters: int(1, Number.MAX_SAFE_INTEGER),
   checkpointDtype: str(),
@@ -89,6 +113,7 @@ export const ENGINE_SIZING_OPTIONS = struct('EngineSizingOptions', {
   blockSize: int(1),
   maxModelLen: int(1),
   maxNumBatchedTokens: int(1),
+  enablePrefixCaching: bool,
   vllmVersion: str(true),
 }, ['architecture']);
 

@@ -52,6 +52,7 @@ export function planTierSpec(spec: TierSpec): { plan?: CapacityPlan; skipped?: s
     blockSize: spec.blockSize,
     maxModelLen: spec.maxModelLen,
     maxNumBatchedTokens: spec.maxNumBatchedTokens,
+    enablePrefixCaching: spec.enablePrefixCaching,
     vllmVersion: spec.version.toString(),
     acceleratorMemory: spec.accelerator.reportedMemory,
     acceleratorName: spec.accelerator.displayName,

@@ -7,7 +7,7 @@
  *
  * Version-dependent rules read src/private/compat.ts; nothing here compares versions.
  */
-import { Capability, has, known } from './compat';
+import { Capability, has, known, sourceOf } from './compat';
 import { invalid } from './errors';
 import { AttentionKind, CheckpointDtype, ModelArchitecture } from '../model';
 import { VllmVersion } from '../vllm-version';
@@ -37,6 +37,20 @@ export interface EngineShape {
   readonly maxModelLen: number;
   readonly maxNumBatchedTokens: number;
   readonly version: VllmVersion;
+  /** Hybrid models: their Mamba/linear-attention layers' state pages (the blockSize above is already raised for them). */
+  readonly hybrid?: HybridLayout;
+}
+
+/** The Mamba/linear-attention side of a hybrid engine, as `resolveHybrid` derives it. */
+export interface HybridLayout {
+  /** Mamba-2 or gated delta net layers (the other layers are full attention). */
+  readonly stateLayers: number;
+  /** Bytes of one layer's state on one rank, before vLLM pads it to the attention page. */
+  readonly statePageBytes: number;
+  /** Blocks one request holds in each state group: 1 (mode 'none'), 2 or 3 (mode 'align'). */
+  readonly stateBlocksPerRequest: number;
+  /** vLLM's `mamba_cache_mode`. */
+  readonly mode: 'none' | 'align';
 }
 
 // ---------------------------------------------------------------- layers per pipeline stage
@@ -87,6 +101,123 @@ export function pageBytesPerLayer(s: EngineShape): number {
   return 2 * s.blockSize * kvHeadsPerRank(arch, s.tensorParallelSize) * headSize(s.where, arch) * s.kvElementBytes;
 }
 
+// ---------------------------------------------------------------- hybrid (attention + Mamba / linear attention)
+
+/**
+ * `divide` of vllm/distributed/utils.py: vLLM asserts the TP size divides a sharded dimension.
+ */
+function divideExactly(where: string, prop: string, value: number, tp: number): number {
+  if (value % tp !== 0) {
+    throw invalid(where, 'tensorParallelSize', tp, `must divide model.architecture.${prop} (${value}): vLLM shards the Mamba state by it (vllm/distributed/utils.py divide)`);
+  }
+  return value / tp;
+}
+
+/**
+ * Bytes of one Mamba/linear-attention layer's state on one rank (`MambaSpec.page_size_bytes` without padding,
+ * vllm/v1/kv_cache_interface.py: the sum of prod(shape) x dtype size). Shapes per TP rank from
+ * `MambaStateShapeCalculator` (vllm/model_executor/layers/mamba/mamba_utils.py, 0.22.0 and 0.32.0 wheels, no speculative
+ * tokens): Mamba-2 conv state (intermediate + 2 x n_groups' x d_state) / tp x (d_conv - 1), with n_groups extended to tp
+ * when tp does not divide it (`extra_groups_for_head_shards`), and SSM state heads / tp x head_dim x d_state; gated delta
+ * net conv state (2 x key heads x key dim + value heads x value dim) / tp x (kernel - 1) and recurrent state value heads /
+ * tp x value dim x key dim. Dtypes (`MambaStateDtypeCalculator`): mamba_cache_dtype and mamba_ssm_cache_dtype default to
+ * 'auto', the model dtype (2 bytes: vLLM runs bfloat16 for every checkpoint dtype catalogued), whatever --kv-cache-dtype says.
+ */
+export function statePageBytes(where: string, arch: ModelArchitecture, tp: number): number {
+  const MODEL_DTYPE = 2;
+  const m = arch.mamba2Layers;
+  if (m !== undefined) {
+    const groups = m.nGroups % tp === 0 ? m.nGroups : m.nGroups + (tp - m.nGroups);
+    const conv = divideExactly(where, 'mamba2Layers.intermediateSize + 2 x nGroups x stateSize', m.intermediateSize + 2 * groups * m.stateSize, tp) * (m.convKernel - 1);
+    const ssm = divideExactly(where, 'mamba2Layers.numHeads', m.numHeads, tp) * m.headDim * m.stateSize;
+    return conv * MODEL_DTYPE + ssm * (m.ssmStateFloat32 ? 4 : MODEL_DTYPE);
+  }
+  const g = arch.gatedDeltaNetLayers;
+  if (g !== undefined) {
+    const conv = divideExactly(where, 'gatedDeltaNetLayers (2 x numKeyHeads x keyHeadDim + numValueHeads x valueHeadDim)',
+      2 * g.numKeyHeads * g.keyHeadDim + g.numValueHeads * g.valueHeadDim, tp) * (g.convKernel - 1);
+    const recurrent = divideExactly(where, 'gatedDeltaNetLayers.numValueHeads', g.numValueHeads, tp) * g.valueHeadDim * g.keyHeadDim;
+    return (conv + recurrent) * MODEL_DTYPE;
+  }
+  throw invalid(where, 'architecture.attention', AttentionKind.HYBRID_MAMBA,
+    'needs architecture.mamba2Layers or architecture.gatedDeltaNetLayers (the state shapes from config.json) to size the KV cache');
+}
+
+/**
+ * The block size and state layout of a hybrid engine.
+ *
+ * Block size: `Platform._align_hybrid_block_size` (vllm/platforms/interface.py, 0.22.0 and 0.32.0 wheels) raises the
+ * attention block until one attention page holds a state page: alignment x cdiv(state page, alignment x attention bytes
+ * per token), alignment = max(the backend's smallest kernel block, block_size); the state page is then padded to the
+ * attention page ("Padding mamba page size by X% ..."). The smallest kernel block is taken as 16: FlashAttention
+ * (MultipleOf(16), or [16, 32, 64] with float32 Mamba state), Triton (MultipleOf(16)) and FlashInfer ([16, 32, 64]); FA4's
+ * head_dim-256 kernel on Blackwell (0.32.0: 128) is not covered, pass blockSize 128 for it.
+ *
+ * Blocks per request of a state group (`MambaSpec.max_memory_usage_bytes`): 1 without prefix caching (mode 'none');
+ * with it, mode 'align' holds 2 (+1 prefill checkpoint block for Mamba-2 in 0.32.0). Prefix caching defaults to off for
+ * hybrid models in 0.22.0, on in 0.32.0 (compat HYBRID_PREFIX_CACHING_DEFAULT). 0.22.0 with prefix caching puts Mamba-2
+ * classes in mode 'all' (block size aligned to the Mamba chunk size, one state block per block of the request), which
+ * is refused.
+ */
+export function resolveHybrid(
+  where: string, arch: ModelArchitecture, tp: number, pp: number, blockSize: number, kvElementBytes: number, version: VllmVersion,
+  enablePrefixCaching: boolean | undefined,
+): { blockSize: number; hybrid: HybridLayout; notes: string[] } {
+  const family = arch.mamba2Layers !== undefined ? 'Mamba-2' : 'gated delta net';
+  const stateLayers = (arch.mamba2Layers ?? arch.gatedDeltaNetLayers)?.numLayers;
+  const statePage = statePageBytes(where, arch, tp);
+  if (pp > 1) {
+    throw invalid(where, 'pipelineParallelSize', pp,
+      'above 1 is not sized for hybrid models: which attention and state layers each stage gets depends on layer_types, which the architecture does not carry');
+  }
+  if (arch.slidingWindow !== undefined) {
+    throw invalid(where, 'architecture.slidingWindow', arch.slidingWindow, 'is not sized together with Mamba/linear-attention layers (no such model is catalogued)');
+  }
+  const notes: string[] = [];
+  let prefixCaching = enablePrefixCaching;
+  if (prefixCaching === undefined) {
+    prefixCaching = known(version, Capability.HYBRID_PREFIX_CACHING_DEFAULT);
+    if (prefixCaching === undefined) {
+      throw invalid(where, 'enablePrefixCaching', undefined,
+        `must be set for a hybrid model on vLLM ${version}: its default for hybrid models is not confirmed (off in 0.22.0, on in 0.32.0: ${sourceOf(Capability.HYBRID_PREFIX_CACHING_DEFAULT).split(';')[0]})`);
+    }
+  }
+  let mode: 'none' | 'align' = 'none';
+  let stateBlocks = 1;
+  if (prefixCaching) {
+    const alignOnly = known(version, Capability.MAMBA_CACHE_MODE_ALIGN_ONLY);
+    if (alignOnly === undefined || (alignOnly === false && arch.mamba2Layers !== undefined)) {
+      throw invalid(where, 'enablePrefixCaching', true,
+        alignOnly === undefined
+          ? `is not sized for hybrid models on vLLM ${version}: which Mamba cache mode prefix caching picks there is not confirmed ('all' or 'align' in 0.22.0, 'align' in 0.32.0)`
+          : `is not sized for Mamba-2 hybrids on vLLM ${version}: prefix caching puts them in Mamba cache mode 'all' (${sourceOf(Capability.MAMBA_CACHE_MODE_ALIGN_ONLY)}), whose ` +
+            'block size follows the Mamba chunk size; set enablePrefixCaching: false, or plan for vLLM 0.32.0');
+    }
+    mode = 'align';
+    stateBlocks = 2;
+    if (arch.mamba2Layers !== undefined) {
+      const checkpoint = known(version, Capability.MAMBA2_PREFILL_CHECKPOINT_BLOCK);
+      if (checkpoint === undefined) {
+        throw invalid(where, 'enablePrefixCaching', true, `is not sized for Mamba-2 hybrids on vLLM ${version}: the prefill checkpoint block is not confirmed there`);
+      }
+      if (checkpoint) stateBlocks = 3;
+    }
+  }
+  const attnPerToken = 2 * kvHeadsPerRank(arch, tp) * headSize(where, arch) * kvElementBytes;
+  const alignment = Math.max(16, blockSize);
+  const attnBlock = alignment * cdiv(statePage, alignment * attnPerToken);
+  const raised = Math.max(blockSize, attnBlock);
+  if (raised > blockSize) {
+    notes.push(`attention block size raised to ${raised} tokens so that one attention page holds a ${family} state page (${statePage} bytes; vLLM logs "Setting attention block size to ${raised} tokens")`);
+  }
+  const padded = raised * attnPerToken;
+  if (padded > statePage) {
+    notes.push(`${family} state page padded by ${(100 * (padded - statePage) / statePage).toFixed(2)}% to the attention page (${padded} bytes)`);
+  }
+  notes.push(`Mamba cache mode '${mode}' (prefix caching ${prefixCaching ? 'on' : 'off'}): each ${family} group holds ${stateBlocks} block${stateBlocks > 1 ? 's' : ''} per request`);
+  return { blockSize: raised, hybrid: { stateLayers: stateLayers!, statePageBytes: statePage, stateBlocksPerRequest: stateBlocks, mode }, notes };
+}
+
 /** One KV cache group: its layers on the rank and how many blocks one request at maxModelLen takes. */
 interface KvGroup {
   readonly layers: number;
@@ -117,6 +248,10 @@ export function stagePool(s: EngineShape, stageLayers: number): StagePool {
   const arch = s.architecture;
   const page = pageBytesPerLayer(s);
   const full = cdiv(s.maxModelLen, s.blockSize);
+  if (s.hybrid !== undefined) {
+    const h = s.hybrid;
+    return uniformPageGroups(page, stageLayers - h.stateLayers, exact(full), h.stateLayers, exact(h.stateBlocksPerRequest), stageLayers);
+  }
   if (arch.slidingWindow === undefined || arch.slidingWindowLayers === undefined) {
     return { layers: stageLayers, bytesPerBlock: page * stageLayers, groups: 1, blocksPerRequest: exact(full) };
   }
@@ -128,16 +263,26 @@ export function stagePool(s: EngineShape, stageLayers: number): StagePool {
     return { layers: stageLayers, bytesPerBlock: page * stageLayers, groups: 1, blocksPerRequest: slidingBlocks(s, arch.slidingWindow) };
   }
   const sliding = arch.slidingWindowLayers;
-  const fullLayers = stageLayers - sliding;
-  const min = Math.min(sliding, fullLayers);
-  const max = Math.max(sliding, fullLayers);
+  return uniformPageGroups(page, stageLayers - sliding, exact(full), sliding, slidingBlocks(s, arch.slidingWindow), stageLayers);
+}
+
+/**
+ * Two layer types of one page size in groups of equal size (`_get_kv_cache_groups_uniform_page_size`,
+ * vllm/v1/core/kv_cache_utils.py, 0.22.0 and 0.32.0 wheels): group size = the smaller layer count, or the larger when it
+ * is under 1.5x the smaller; each type split into cdiv(layers, group size) groups. A block of the pool costs page x group
+ * size; a request takes the sum over groups of its blocks (`get_max_concurrency_for_kv_cache_config`).
+ */
+function uniformPageGroups(
+  page: number, fullLayers: number, fullBlocks: Range, otherLayers: number, otherBlocks: Range, stageLayers: number,
+): StagePool {
+  const min = Math.min(otherLayers, fullLayers);
+  const max = Math.max(otherLayers, fullLayers);
   const groupSize = max < min * 1.5 ? max : min;
   const fullGroups = cdiv(fullLayers, groupSize);
-  const slidingGroups = cdiv(sliding, groupSize);
-  const swa = slidingBlocks(s, arch.slidingWindow);
+  const otherGroups = cdiv(otherLayers, groupSize);
   const groups: KvGroup[] = [
-    ...new Array(fullGroups).fill({ layers: groupSize, blocksPerRequest: exact(full) }),
-    ...new Array(slidingGroups).fill({ layers: groupSize, blocksPerRequest: swa }),
+    ...new Array(fullGroups).fill({ layers: groupSize, blocksPerRequest: fullBlocks }),
+    ...new Array(otherGroups).fill({ layers: groupSize, blocksPerRequest: otherBlocks }),
   ];
   const sum = (f: (g: KvGroup) => number) => groups.reduce((a, g) => a + f(g), 0);
   return {
@@ -260,6 +405,19 @@ export function weightBytesPerRank(
   const stageLayers = stages[stage];
   const dtype = arch.checkpointDtype ?? CheckpointDtype.BFLOAT16;
   const moe = arch.numExperts !== undefined && (experts.expertParallel || experts.dataParallelSize > 1);
+  if (arch.attention === AttentionKind.HYBRID_MAMBA) {
+    // The Mamba-2 / gated delta net projections (in_proj, conv1d, out_proj, norms) are not counted from the architecture.
+    if (moe) {
+      throw invalid(where, experts.expertParallel ? 'enableExpertParallel' : 'dataParallelSize', experts.expertParallel ? true : experts.dataParallelSize,
+        'is not sized for hybrid MoE models: the expert split of their weights is not counted (only weightBytes or numParameters, split by TP)');
+    }
+    if (arch.weightBytes !== undefined) return exact(arch.weightBytes * stageLayers / layers / tp);
+    if (arch.numParameters !== undefined && dtype !== CheckpointDtype.MXFP4) {
+      return exact(arch.numParameters * dtypeBytes(dtype).linear * stageLayers / layers / tp);
+    }
+    throw invalid(where, 'model.architecture.weightBytes', undefined,
+      'or numParameters is needed to size a hybrid model\'s weights: the Mamba/linear-attention layers\' weights are not counted from the architecture');
+  }
   if (moe && (arch.weightBytes !== undefined || arch.hiddenSize === undefined || arch.vocabSize === undefined)) {
     throw invalid(where, experts.expertParallel ? 'enableExpertParallel' : 'dataParallelSize',
       experts.expertParallel ? true : experts.dataParallelSize,

@@ -17,6 +17,9 @@ const SINCE: Array<[Capability, string, string]> = [
   [Capability.KV_CACHE_TOKENS_FROM_CONCURRENCY, '0.19.0', '0.22.0'],
   [Capability.BATCH_DEFAULTS_160_GIB, '0.22.0', '0.32.0'],
   [Capability.SLIDING_WINDOW_IN_FLIGHT_BATCHES, '0.22.0', '0.32.0'],
+  [Capability.HYBRID_PREFIX_CACHING_DEFAULT, '0.22.0', '0.32.0'],
+  [Capability.MAMBA_CACHE_MODE_ALIGN_ONLY, '0.22.0', '0.32.0'],
+  [Capability.MAMBA2_PREFILL_CHECKPOINT_BLOCK, '0.22.0', '0.32.0'],
   [Capability.NIXL_PULL_PUSH_CONNECTORS, '0.25.9', '0.26.0'],
   [Capability.LMCACHE_CONNECTOR_V1, '0.9.9', '0.10.0'],
   [Capability.MOONCAKE_CONNECTOR, '0.14.9', '0.15.0'],
@@ -98,6 +101,9 @@ describe('compat', () => {
     [Capability.GPU_MEMORY_UTILIZATION_DEFAULT_092, '0.19.0', '0.21.0', '0.22.0'],
     [Capability.BATCH_DEFAULTS_160_GIB, '0.22.0', '0.25.0', '0.32.0'],
     [Capability.SLIDING_WINDOW_IN_FLIGHT_BATCHES, '0.22.0', '0.31.0', '0.32.0'],
+    [Capability.HYBRID_PREFIX_CACHING_DEFAULT, '0.22.0', '0.31.0', '0.32.0'],
+    [Capability.MAMBA_CACHE_MODE_ALIGN_ONLY, '0.22.0', '0.31.0', '0.32.0'],
+    [Capability.MAMBA2_PREFILL_CHECKPOINT_BLOCK, '0.22.0', '0.31.0', '0.32.0'],
   ])('%s: known() is false on %s (confirmed), undefined on %s (between), true from %s', (capability, absent, between, since) => {
     expect(known(v(absent), capability)).toBe(false);
     expect(known(v('0.12.0'), capability)).toBe(false);
