@@ -754,7 +754,8 @@ export class Model {
    * (keras-team/keras-hub@71453d0 keras_hub/src/models/gemma3/gemma3_presets.py, gemma3_instruct_1b: "26-layer, text-only").
    * vLLM 0.8.5 derives max_seq_len=32768 for it (https://github.com/vllm-project/vllm/issues/17386). Rotary caches: two, as the
    * sliding layers take rope_local_base_freq 10000 and the full layers rope_theta 1e6 (vllm/model_executor/models/gemma3.py, 0.22.0
-   * and 0.32.0), each max_position_embeddings x head_dim in bfloat16 (16 MiB; rotary_embedding/base.py).
+   * and 0.32.0), each max_position_embeddings x head_dim in bfloat16 (16 MiB; rotary_embedding/base.py); the vLLM 0.19.0 logs of
+   * gemma-3-4b/12b/27b-it count 'rotary_embedding': 2 (llm-d-incubation/llm-d-planner@d3121e0 accuracy/results/v0.19.0/logs).
    * The larger Gemma 3 (4b/12b/27b-it) are not catalogued: they are `Gemma3ForConditionalGeneration` with a SigLIP vision tower whose
    * weights and encoder profiling memory the planner does not count.
    * @see https://huggingface.co/google/gemma-3-1b-it/blob/main/config.json
@@ -784,7 +785,8 @@ export class Model {
    * original_max_position_embeddings 4096 x factor 32 = 131072 positions x head_dim 64 (`YaRNScalingRotaryEmbedding`; the rope
    * parameters of transformers' GptOssConfig, v4.57.6 and v5.19.0), 32 MiB. ropeCacheBytes is left to its default (the bfloat16
    * 16 MiB as the value; the float32 32 MiB is the upper bound of a model with sliding-window layers): with the exact 32 MiB the
-   * planned weights of the gpt-oss-20b TP 2 log (7.01 GiB) are 1.09% over, as the MXFP4 expert padding already over-counts them.
+   * planned weights of the gpt-oss-20b TP 2 log (7.01 GiB) are 1.09% over, as the MXFP4 expert padding (Marlin's) already
+   * over-counts that run, which used the 'TRITON' MXFP4 backend (llm-d-planner@d3121e0 v0.19.0 log).
    * @see https://huggingface.co/openai/gpt-oss-20b/blob/main/config.json
    */
   public static readonly GPT_OSS_20B = Model.of('openai/gpt-oss-20b', {
@@ -814,7 +816,8 @@ export class Model {
    * original_max_position_embeddings 4096 x factor 32 = 131072 positions x head_dim 64 (`YaRNScalingRotaryEmbedding`; the rope
    * parameters of transformers' GptOssConfig, v4.57.6 and v5.19.0), 32 MiB. ropeCacheBytes is left to its default (the bfloat16
    * 16 MiB as the value; the float32 32 MiB is the upper bound of a model with sliding-window layers): with the exact 32 MiB the
-   * planned weights of the gpt-oss-20b TP 2 log (7.01 GiB) are 1.09% over, as the MXFP4 expert padding already over-counts them.
+   * planned weights of the gpt-oss-20b TP 2 log (7.01 GiB) are 1.09% over, as the MXFP4 expert padding (Marlin's) already
+   * over-counts that run, which used the 'TRITON' MXFP4 backend (llm-d-planner@d3121e0 v0.19.0 log).
    * @see https://huggingface.co/openai/gpt-oss-120b/blob/main/config.json
    */
   public static readonly GPT_OSS_120B = Model.of('openai/gpt-oss-120b', {

@@ -362,7 +362,10 @@ const plus = (a: Range, b: Range): Range => ({ value: a.value + b.value, lower: 
  * `register_buffer`, vllm/model_executor/layers/rotary_embedding/base.py, 0.22.0 and 0.32.0 wheels), built on the GPU
  * inside the loader's `with target_device` (vllm/model_executor/model_loader/base_loader.py), so "Model loading took"
  * counts it; it is not sharded. `get_rope` (rotary_embedding/__init__.py) caches instances by head size, rotary dim,
- * max_position, neox style, rope parameters and dtype, so the layers of a model share one cache per distinct parameter set.
+ * max_position, neox style, rope parameters and dtype, so the layers of a model share one cache per distinct parameter set:
+ * the vLLM 0.19.0 logs count 'rotary_embedding': 1 instance for Llama, Qwen, Mistral, Phi, Gemma 2, gpt-oss and
+ * DeepSeek-V2-Lite, 2 for gemma-3-4b/12b/27b-it ("disabled custom ops", llm-d-incubation/llm-d-planner@d3121e0
+ * accuracy/results/v0.19.0/logs).
  * positions: `max_position_embeddings` (llama.py, qwen2.py, qwen3.py, mixtral.py, gemma2.py, gemma3.py pass it; llama3
  * rope keeps it), or original_max_position_embeddings x factor for YaRN (`YaRNScalingRotaryEmbedding`,
  * `DeepseekScalingRotaryEmbedding._compute_cos_sin_cache`), which the configs of the catalogued YaRN models equal to
@@ -370,8 +373,9 @@ const plus = (a: Range, b: Range): Range => ({ value: a.value + b.value, lower: 
  * Not carried by the architecture, so `ropeCacheBytes` overrides the rule: a second parameter set (Gemma 3's local
  * rope_local_base_freq), a float32 cache (gpt_oss.py passes dtype=torch.float32), partial_rotary_factor, longrope's
  * two caches. Bounds: MLA's `DeepseekScalingRotaryEmbedding` skips the dtype conversion when it uses FlashInfer's
- * rope kernel (`use_flashinfer`: the custom op enabled, CUDA, FlashInfer installed, head size 64/128/256/512), a
- * float32 cache; models with sliding-window layers may have a second parameter set for those layers (Gemma 3).
+ * rope kernel (`use_flashinfer`: the custom op enabled, which the default compiled mode's `custom_ops: ['none']` is not,
+ * CUDA, FlashInfer installed, head size 64/128/256/512), a float32 cache; models with sliding-window layers may have a
+ * second parameter set for those layers (Gemma 3).
  * Without maxPositionEmbeddings the length is unknown and nothing is counted.
  */
 export function ropeCacheBytes(arch: ModelArchitecture): Range {
