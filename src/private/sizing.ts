@@ -376,7 +376,7 @@ const plus = (a: Range, b: Range): Range => ({ value: a.value + b.value, lower: 
  * rope kernel (`use_flashinfer`: the custom op enabled, which the default compiled mode's `custom_ops: ['none']` is not,
  * CUDA, FlashInfer installed, head size 64/128/256/512), a float32 cache; models with sliding-window layers may have a
  * second parameter set for those layers (Gemma 3).
- * Without maxPositionEmbeddings the length is unknown and nothing is counted.
+ * Without maxPositionEmbeddings (or a head size) the cache is unknown and nothing is counted.
  */
 export function ropeCacheBytes(arch: ModelArchitecture): Range {
   if (arch.ropeCacheBytes !== undefined) return exact(arch.ropeCacheBytes);
