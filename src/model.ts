@@ -316,6 +316,17 @@ export interface ModelArchitecture {
    * @see https://huggingface.co/docs/safetensors/metadata_parsing
    */
   readonly weightBytes?: number;
+
+  /**
+   * Bytes of the rotary embedding cos/sin caches vLLM builds on every rank (counted in "Model loading took", absent
+   * from the checkpoint): each distinct rope parameter set is one cache of positions x rotary dim in the cache dtype.
+   * Give it when the rule below does not hold: a second rope for some layers (Gemma 3's rope_local_base_freq), a
+   * float32 cache (gpt-oss), partial_rotary_factor, longrope, or 0 for a model without rotary embeddings.
+   *
+   * @default - one cache of maxPositionEmbeddings x headDim (qkRopeHeadDim for MLA) in the 16-bit model dtype; nothing without maxPositionEmbeddings
+   * @see https://github.com/vllm-project/vllm/blob/v0.22.0/vllm/model_executor/layers/rotary_embedding/base.py
+   */
+  readonly ropeCacheBytes?: number;
 }
 
 /**
@@ -780,6 +791,8 @@ export class Model {
    * "full_attention", and tie_word_embeddings is true (huggingface/transformers@008e574
    * src/transformers/models/gemma2/configuration_gemma2.py); the checkpoint has no lm_head.weight. Weights: 18,483,411,968 bytes
    * (`total_size` of model.safetensors.index.json, doggy8088/GemmaTokenizerExtractor@a275733 gemma-2-9b-it/model.safetensors.index.json).
+   * Rotary caches: one, every layer passes the same rope parameters (vllm/model_executor/models/gemma2.py, 0.22.0 and 0.32.0):
+   * max_position_embeddings x head_dim in bfloat16, 4 MiB.
    * @see https://huggingface.co/google/gemma-2-9b-it/blob/main/config.json
    */
   public static readonly GEMMA_2_9B_IT = Model.of('google/gemma-2-9b-it', {
@@ -796,6 +809,7 @@ export class Model {
       slidingWindow: 4096,
       slidingWindowLayers: 21,
       checkpointDtype: CheckpointDtype.BFLOAT16,
+      ropeCacheBytes: 8192 * 256 * 2,
     },
   });
 
@@ -809,9 +823,10 @@ export class Model {
    * so layers 5, 11, 17 and 23 are full and 22 are sliding; vLLM reads layer_types per layer (vllm/model_executor/models/gemma3.py,
    * 0.22.0 and 0.32.0). tie_word_embeddings is not set and defaults to true there. Parameters: 999,885,952
    * (keras-team/keras-hub@71453d0 keras_hub/src/models/gemma3/gemma3_presets.py, gemma3_instruct_1b: "26-layer, text-only").
-   * vLLM 0.8.5 derives max_seq_len=32768 for it (https://github.com/vllm-project/vllm/issues/17386). Not counted in the weights: vLLM's
-   * two rotary cos/sin caches (local base 10000 and global base 1e6, each max_position_embeddings x head_dim in bfloat16, 16 MiB;
-   * vllm/model_executor/layers/rotary_embedding/base.py, 0.22.0), about 1.7% of these weights and 0.04% of an 80 GB GPU.
+   * vLLM 0.8.5 derives max_seq_len=32768 for it (https://github.com/vllm-project/vllm/issues/17386). Rotary caches: two, as the
+   * sliding layers take rope_local_base_freq 10000 and the full layers rope_theta 1e6 (vllm/model_executor/models/gemma3.py, 0.22.0
+   * and 0.32.0), each max_position_embeddings x head_dim in bfloat16 (16 MiB; rotary_embedding/base.py); the vLLM 0.19.0 logs of
+   * gemma-3-4b/12b/27b-it count 'rotary_embedding': 2 (llm-d-incubation/llm-d-planner@d3121e0 accuracy/results/v0.19.0/logs).
    * The larger Gemma 3 (4b/12b/27b-it) are not catalogued: they are `Gemma3ForConditionalGeneration` with a SigLIP vision tower whose
    * weights and encoder profiling memory the planner does not count.
    * @see https://huggingface.co/google/gemma-3-1b-it/blob/main/config.json
@@ -830,12 +845,19 @@ export class Model {
       slidingWindow: 512,
       slidingWindowLayers: 22,
       checkpointDtype: CheckpointDtype.BFLOAT16,
+      ropeCacheBytes: 2 * 32768 * 256 * 2,
     },
   });
 
   /**
    * openai/gpt-oss-20b (MoE, 32 MXFP4 experts (4 per token), 64 heads, 8 KV heads, 24 layers of which 12 use a 128-token sliding window (layer_types)).
    * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/openai--gpt-oss-20b_config.json.
+   * Rotary cache: one, in float32 (vllm/model_executor/models/gpt_oss.py passes dtype=torch.float32, 0.22.0 and 0.32.0) of YaRN's
+   * original_max_position_embeddings 4096 x factor 32 = 131072 positions x head_dim 64 (`YaRNScalingRotaryEmbedding`; the rope
+   * parameters of transformers' GptOssConfig, v4.57.6 and v5.19.0), 32 MiB. ropeCacheBytes is left to its default (the bfloat16
+   * 16 MiB as the value; the float32 32 MiB is the upper bound of a model with sliding-window layers): with the exact 32 MiB the
+   * planned weights of the gpt-oss-20b TP 2 log (7.01 GiB) are 1.09% over, as the MXFP4 expert padding (Marlin's) already
+   * over-counts that run, which used the 'TRITON' MXFP4 backend (llm-d-planner@d3121e0 v0.19.0 log).
    * @see https://huggingface.co/openai/gpt-oss-20b/blob/main/config.json
    */
   public static readonly GPT_OSS_20B = Model.of('openai/gpt-oss-20b', {
@@ -861,6 +883,12 @@ export class Model {
   /**
    * openai/gpt-oss-120b (MoE, 128 MXFP4 experts (4 per token), 64 heads, 8 KV heads, 36 layers of which 18 use a 128-token sliding window (layer_types)).
    * Values from config.json, confirmed in the copy ai-dynamo/aiconfigurator@095f58a aic-core/src/aiconfigurator_core/model_configs/openai--gpt-oss-120b_config.json.
+   * Rotary cache: one, in float32 (vllm/model_executor/models/gpt_oss.py passes dtype=torch.float32, 0.22.0 and 0.32.0) of YaRN's
+   * original_max_position_embeddings 4096 x factor 32 = 131072 positions x head_dim 64 (`YaRNScalingRotaryEmbedding`; the rope
+   * parameters of transformers' GptOssConfig, v4.57.6 and v5.19.0), 32 MiB. ropeCacheBytes is left to its default (the bfloat16
+   * 16 MiB as the value; the float32 32 MiB is the upper bound of a model with sliding-window layers): with the exact 32 MiB the
+   * planned weights of the gpt-oss-20b TP 2 log (7.01 GiB) are 1.09% over, as the MXFP4 expert padding (Marlin's) already
+   * over-counts that run, which used the 'TRITON' MXFP4 backend (llm-d-planner@d3121e0 v0.19.0 log).
    * @see https://huggingface.co/openai/gpt-oss-120b/blob/main/config.json
    */
   public static readonly GPT_OSS_120B = Model.of('openai/gpt-oss-120b', {

@@ -52,7 +52,7 @@ describe('synth-time capacity checks', () => {
 
   test('fails when the weights do not fit a GPU, with the numbers', () => {
     expect(() => new PrefillTier(chart(), 'Prefill', { model: Model.LLAMA_3_1_70B_INSTRUCT }))
-      .toThrow(/PrefillTier 'test\/Prefill': 'tensorParallelSize' \(1\) is too small for meta-llama\/Llama-3\.1-70B-Instruct: its weights need 131\.42 GiB per GPU at tensorParallelSize 1, pipelineParallelSize 1, more than the 72\.85 GiB vLLM requests per GPU \(79\.19 GiB x gpuMemoryUtilization 0\.92\); raise tensorParallelSize or pipelineParallelSize/);
+      .toThrow(/PrefillTier 'test\/Prefill': 'tensorParallelSize' \(1\) is too small for meta-llama\/Llama-3\.1-70B-Instruct: its weights need 131\.45 GiB per GPU at tensorParallelSize 1, pipelineParallelSize 1, more than the 72\.85 GiB vLLM requests per GPU \(79\.19 GiB x gpuMemoryUtilization 0\.92\); raise tensorParallelSize or pipelineParallelSize/);
   });
 
   test('fails when one maxModelLen request cannot fit the KV cache, and says what to change', () => {

@@ -38,8 +38,10 @@ describe('capacity planning with expert parallelism', () => {
     const tp1 = weightBytesPerRank('t', arch(Model.DEEPSEEK_V3), 1, 1, 0, ep(16)).value;
     const tp2 = weightBytesPerRank('t', arch(Model.DEEPSEEK_V3), 2, 1, 0, ep(8)).value;
     const experts = DSV3_MOE_LAYERS * 16 * DSV3_EXPERT;
-    // Replicated per rank at any TP: MLA's q_a/kv_a projections, norms (incl. q_a/kv_a norms, not counted), the router.
-    const replicated = 61 * ((7168 * 1536 + 7168 * (512 + 64)) * FP8 + 2 * 7168 * 2) + DSV3_MOE_LAYERS * 7168 * 256 * 2 + 7168 * 2;
+    // Replicated per rank at any TP: MLA's q_a/kv_a projections, norms (incl. q_a/kv_a norms, not counted), the router, and the
+    // rotary cache (163840 positions x qk_rope_head_dim 64 in bfloat16).
+    const replicated = 61 * ((7168 * 1536 + 7168 * (512 + 64)) * FP8 + 2 * 7168 * 2) + DSV3_MOE_LAYERS * 7168 * 256 * 2 + 7168 * 2
+      + 163840 * 64 * 2;
     expect(tp2 - experts - replicated).toBeCloseTo((tp1 - experts - replicated) / 2, 0);
   });
 

@@ -1,7 +1,7 @@
 import { Size } from 'cdk8s';
 import { CapacityPlanner, DecodeTier, Model } from '../src';
 import { chart } from './util';
-import { weightBytesPerRank } from '../src/private/sizing';
+import { ropeCacheBytes, weightBytesPerRank } from '../src/private/sizing';
 
 /**
  * Catalogue entries added for issue 11: each entry's KV bytes per token and weight bytes, hand-computed from its
@@ -13,38 +13,46 @@ interface CatalogueCase {
   readonly name: string;
   /** 2 (K and V) x KV heads x head dim x 2 bytes x layers, at TP 1. */
   readonly kvBytesPerToken: number;
-  /** Planned weights at TP 1: 2 bytes x (layers x (q + k + v + o + 3 MLP matrices + 2 norms) + embeddings (+ lm_head) + final norm). */
+  /**
+   * Planned weights at TP 1: 2 bytes x (layers x (q + k + v + o + 3 MLP matrices + 2 norms) + embeddings (+ lm_head) + final norm),
+   * plus the rotary caches.
+   */
   readonly weightBytes: number;
   /** The cited figure: safetensors total_size (bytes), exact parameters x 2, or a model card's rounded parameter count x 2. */
   readonly sourced: number;
   /** Relative tolerance against `sourced`: biases and per-head norms are not counted; model cards round. */
   readonly tolerance: number;
+  /** `sourced` is vLLM's "Model loading took", which counts the rotary caches; a checkpoint size does not. */
+  readonly logged?: boolean;
 }
 
 const layer = (H: number, heads: number, kv: number, hd: number, I: number) => H * heads * hd + 2 * H * kv * hd + heads * hd * H + 3 * H * I + 2 * H;
 const dense = (L: number, H: number, heads: number, kv: number, hd: number, I: number, V: number, tied: boolean) =>
   2 * (L * layer(H, heads, kv, hd, I) + V * H * (tied ? 1 : 2) + H);
 
+// vLLM's rotary cos/sin caches on every rank: caches x positions x rotary dim x 2 bytes (bfloat16), not in the checkpoint.
+const rope = (positions: number, dim: number, caches = 1) => caches * positions * dim * 2;
+
 const CASES: CatalogueCase[] = [
   // Qwen2.5: 14.25 GiB logged for the -Instruct release (llm-d-planner v0.19.0 log, see the log cases in capacity-planner.test.ts).
-  { id: 'QWEN2_5_7B', model: Model.QWEN2_5_7B, name: 'Qwen/Qwen2.5-7B', kvBytesPerToken: 2 * 4 * 128 * 2 * 28, weightBytes: dense(28, 3584, 28, 4, 128, 18944, 152064, false), sourced: 14.25 * 1024 ** 3, tolerance: 0.01 },
-  { id: 'QWEN2_5_14B', model: Model.QWEN2_5_14B, name: 'Qwen/Qwen2.5-14B', kvBytesPerToken: 2 * 8 * 128 * 2 * 48, weightBytes: dense(48, 5120, 40, 8, 128, 13824, 152064, false), sourced: 2 * 14.7e9, tolerance: 0.01 },
-  { id: 'QWEN2_5_32B', model: Model.QWEN2_5_32B, name: 'Qwen/Qwen2.5-32B', kvBytesPerToken: 2 * 8 * 128 * 2 * 64, weightBytes: dense(64, 5120, 40, 8, 128, 27648, 152064, false), sourced: 2 * 32_763_876_352, tolerance: 1e-4 },
-  { id: 'QWEN2_5_72B', model: Model.QWEN2_5_72B, name: 'Qwen/Qwen2.5-72B', kvBytesPerToken: 2 * 8 * 128 * 2 * 80, weightBytes: dense(80, 8192, 64, 8, 128, 29568, 152064, false), sourced: 2 * 72_706_203_648, tolerance: 1e-4 },
-  { id: 'QWEN3_4B', model: Model.QWEN3_4B, name: 'Qwen/Qwen3-4B', kvBytesPerToken: 2 * 8 * 128 * 2 * 36, weightBytes: dense(36, 2560, 32, 8, 128, 9728, 151936, true), sourced: 2 * 4_022_468_096, tolerance: 1e-4 },
-  { id: 'QWEN3_14B', model: Model.QWEN3_14B, name: 'Qwen/Qwen3-14B', kvBytesPerToken: 2 * 8 * 128 * 2 * 40, weightBytes: dense(40, 5120, 40, 8, 128, 17408, 151936, false), sourced: 2 * 14_768_307_200, tolerance: 1e-4 },
+  { id: 'QWEN2_5_7B', model: Model.QWEN2_5_7B, name: 'Qwen/Qwen2.5-7B', kvBytesPerToken: 2 * 4 * 128 * 2 * 28, weightBytes: dense(28, 3584, 28, 4, 128, 18944, 152064, false) + rope(131072, 128), sourced: 14.25 * 1024 ** 3, tolerance: 0.01, logged: true },
+  { id: 'QWEN2_5_14B', model: Model.QWEN2_5_14B, name: 'Qwen/Qwen2.5-14B', kvBytesPerToken: 2 * 8 * 128 * 2 * 48, weightBytes: dense(48, 5120, 40, 8, 128, 13824, 152064, false) + rope(131072, 128), sourced: 2 * 14.7e9, tolerance: 0.01 },
+  { id: 'QWEN2_5_32B', model: Model.QWEN2_5_32B, name: 'Qwen/Qwen2.5-32B', kvBytesPerToken: 2 * 8 * 128 * 2 * 64, weightBytes: dense(64, 5120, 40, 8, 128, 27648, 152064, false) + rope(131072, 128), sourced: 2 * 32_763_876_352, tolerance: 1e-4 },
+  { id: 'QWEN2_5_72B', model: Model.QWEN2_5_72B, name: 'Qwen/Qwen2.5-72B', kvBytesPerToken: 2 * 8 * 128 * 2 * 80, weightBytes: dense(80, 8192, 64, 8, 128, 29568, 152064, false) + rope(131072, 128), sourced: 2 * 72_706_203_648, tolerance: 1e-4 },
+  { id: 'QWEN3_4B', model: Model.QWEN3_4B, name: 'Qwen/Qwen3-4B', kvBytesPerToken: 2 * 8 * 128 * 2 * 36, weightBytes: dense(36, 2560, 32, 8, 128, 9728, 151936, true) + rope(40960, 128), sourced: 2 * 4_022_468_096, tolerance: 1e-4 },
+  { id: 'QWEN3_14B', model: Model.QWEN3_14B, name: 'Qwen/Qwen3-14B', kvBytesPerToken: 2 * 8 * 128 * 2 * 40, weightBytes: dense(40, 5120, 40, 8, 128, 17408, 151936, false) + rope(40960, 128), sourced: 2 * 14_768_307_200, tolerance: 1e-4 },
   // Phi-4 and Mistral Small 3 carry no biases or per-head norms: the count equals the checkpoint's total_size exactly.
-  { id: 'PHI_4', model: Model.PHI_4, name: 'microsoft/phi-4', kvBytesPerToken: 2 * 10 * 128 * 2 * 40, weightBytes: dense(40, 5120, 40, 10, 128, 17920, 100352, false), sourced: 29_319_014_400, tolerance: 0 },
+  { id: 'PHI_4', model: Model.PHI_4, name: 'microsoft/phi-4', kvBytesPerToken: 2 * 10 * 128 * 2 * 40, weightBytes: dense(40, 5120, 40, 10, 128, 17920, 100352, false) + rope(16384, 128), sourced: 29_319_014_400, tolerance: 0 },
   // Mistral-7B-v0.3 has no biases or per-head norms either: 2 x 7,248,023,552 parameters (keras-hub preset), to the byte.
-  { id: 'MISTRAL_7B_INSTRUCT_V0_3', model: Model.MISTRAL_7B_INSTRUCT_V0_3, name: 'mistralai/Mistral-7B-Instruct-v0.3', kvBytesPerToken: 2 * 8 * 128 * 2 * 32, weightBytes: dense(32, 4096, 32, 8, 128, 14336, 32768, false), sourced: 2 * 7_248_023_552, tolerance: 0 },
-  { id: 'MISTRAL_SMALL_24B_INSTRUCT_2501', model: Model.MISTRAL_SMALL_24B_INSTRUCT_2501, name: 'mistralai/Mistral-Small-24B-Instruct-2501', kvBytesPerToken: 2 * 8 * 128 * 2 * 40, weightBytes: dense(40, 5120, 32, 8, 128, 32768, 131072, false), sourced: 47_144_806_400, tolerance: 0 },
+  { id: 'MISTRAL_7B_INSTRUCT_V0_3', model: Model.MISTRAL_7B_INSTRUCT_V0_3, name: 'mistralai/Mistral-7B-Instruct-v0.3', kvBytesPerToken: 2 * 8 * 128 * 2 * 32, weightBytes: dense(32, 4096, 32, 8, 128, 14336, 32768, false) + rope(32768, 128), sourced: 2 * 7_248_023_552, tolerance: 0 },
+  { id: 'MISTRAL_SMALL_24B_INSTRUCT_2501', model: Model.MISTRAL_SMALL_24B_INSTRUCT_2501, name: 'mistralai/Mistral-Small-24B-Instruct-2501', kvBytesPerToken: 2 * 8 * 128 * 2 * 40, weightBytes: dense(40, 5120, 32, 8, 128, 32768, 131072, false) + rope(32768, 128), sourced: 47_144_806_400, tolerance: 0 },
   // Gemma 2: 21 sliding + 21 full layers form two KV groups of 21 (kvBytesPerToken is per group); four norms per layer, two counted.
   {
     id: 'GEMMA_2_9B_IT',
     model: Model.GEMMA_2_9B_IT,
     name: 'google/gemma-2-9b-it',
     kvBytesPerToken: 2 * 8 * 256 * 2 * 21,
-    weightBytes: dense(42, 3584, 16, 8, 256, 14336, 256000, true),
+    weightBytes: dense(42, 3584, 16, 8, 256, 14336, 256000, true) + rope(8192, 256),
     sourced: 18_483_411_968,
     tolerance: 1e-4,
   },
@@ -55,7 +63,7 @@ const CASES: CatalogueCase[] = [
     model: Model.GEMMA_3_1B_IT,
     name: 'google/gemma-3-1b-it',
     kvBytesPerToken: 2 * 1 * 256 * 2 * 4,
-    weightBytes: dense(26, 1152, 4, 1, 256, 6912, 262144, true),
+    weightBytes: dense(26, 1152, 4, 1, 256, 6912, 262144, true) + rope(32768, 256, 2),
     sourced: 2 * 999_885_952,
     tolerance: 1e-4,
   },
@@ -70,6 +78,7 @@ const CASES: CatalogueCase[] = [
       + 26 * ((64 + 2) * 3 * 2048 * 1408 + 2048 * 64) + 2 * 102400 * 2048 + 2048),
     sourced: 29.43 * 1024 ** 3,
     tolerance: 0.01,
+    logged: true,
   },
 ];
 
@@ -82,7 +91,9 @@ describe('catalogue entries', () => {
     const w = weightBytesPerRank('test', arch, 1, 1, 0);
     expect(w.value).toBe(c.weightBytes);
     expect(w.lower).toBe(w.upper);
-    expect(Math.abs(w.value - c.sourced) / c.sourced).toBeLessThanOrEqual(c.tolerance);
+    // A checkpoint holds the weights without the rotary caches.
+    const planned = c.logged ? w.value : w.value - ropeCacheBytes(arch).value;
+    expect(Math.abs(planned - c.sourced) / c.sourced).toBeLessThanOrEqual(c.tolerance);
   });
 
   test('Mistral Small 3 sizes its KV cache with head_dim 128, not hidden_size / heads (160)', () => {
@@ -134,6 +145,40 @@ describe('catalogue entries', () => {
     const arch = Model.QWEN2_5_72B.architecture!;
     // RMSNorm weights (2 per layer + the final one, hidden_size each) are replicated, not split.
     const norms = 2 * 8192 * (2 * 80 + 1);
-    expect(weightBytesPerRank('test', arch, 4, 1, 0).value).toBe(dense(80, 8192, 64, 8, 128, 29568, 152064, false) / 4 + norms * 3 / 4);
+    // The rotary cache (131072 positions x 128) is replicated too.
+    expect(weightBytesPerRank('test', arch, 4, 1, 0).value).toBe(dense(80, 8192, 64, 8, 128, 29568, 152064, false) / 4 + norms * 3 / 4 + rope(131072, 128));
+  });
+});
+
+describe('rotary embedding caches (vLLM cos_sin_cache buffers, counted in "Model loading took")', () => {
+  const MIB = 1024 ** 2;
+
+  test('Llama-3.1-8B: one cache of 131072 positions x 128 in bfloat16, 32 MiB on every rank and pipeline stage', () => {
+    const arch = Model.LLAMA_3_1_8B_INSTRUCT.architecture!;
+    expect(ropeCacheBytes(arch)).toEqual({ value: 32 * MIB, lower: 32 * MIB, upper: 32 * MIB });
+    // Replicated, not split by TP, and on every pipeline stage.
+    const ropeOf = (tp: number, pp: number, stage: number) =>
+      weightBytesPerRank('test', arch, tp, pp, stage).value - weightBytesPerRank('test', { ...arch, ropeCacheBytes: 0 }, tp, pp, stage).value;
+    expect(ropeOf(4, 1, 0)).toBe(32 * MIB);
+    expect(ropeOf(1, 2, 0)).toBe(32 * MIB);
+    expect(ropeOf(1, 2, 1)).toBe(32 * MIB);
+  });
+
+  test('gemma-3-1b-it: two caches (local and global rope bases) of 32768 x 256 in bfloat16, 2 x 16 MiB', () => {
+    expect(ropeCacheBytes(Model.GEMMA_3_1B_IT.architecture!)).toEqual({ value: 32 * MIB, lower: 32 * MIB, upper: 32 * MIB });
+  });
+
+  test('without ropeCacheBytes: one cache, bounded above by a second one (sliding-window layers) or float32 (MLA)', () => {
+    const sliding = { numAttentionHeads: 8, headDim: 128, maxPositionEmbeddings: 8192, slidingWindow: 1024, slidingWindowLayers: 4 };
+    expect(ropeCacheBytes(sliding)).toEqual({ value: 2 * MIB, lower: 2 * MIB, upper: 4 * MIB });
+    // DeepSeek-V3: 163840 positions x qk_rope_head_dim 64; float32 when FlashInfer's rope kernel is used.
+    expect(ropeCacheBytes(Model.DEEPSEEK_V3.architecture!)).toEqual({ value: 20 * MIB, lower: 20 * MIB, upper: 40 * MIB });
+    // No maxPositionEmbeddings: the cache length is unknown, nothing is counted.
+    expect(ropeCacheBytes(Model.DEEPSEEK_V2_LITE_CHAT.architecture!)).toEqual({ value: 0, lower: 0, upper: 0 });
+    expect(ropeCacheBytes({ numAttentionHeads: 8, hiddenSize: 1024, maxPositionEmbeddings: 4096, ropeCacheBytes: 0 }).value).toBe(0);
+  });
+
+  test('fails: a negative ropeCacheBytes', () => {
+    expect(() => Model.of('org/model', { architecture: { numAttentionHeads: 8, ropeCacheBytes: -1 } })).toThrow(/ropeCacheBytes/);
   });
 });

@@ -76,6 +76,7 @@ export const MODEL_ARCHITECTURE = struct('ModelArchitecture', {
   numParameters: int(1, Number.MAX_SAFE_INTEGER),
   checkpointDtype: str(),
   weightBytes: int(1, Number.MAX_SAFE_INTEGER),
+  ropeCacheBytes: int(0, Number.MAX_SAFE_INTEGER),
 }, ['numAttentionHeads']);
 
 /** ModelOptions. */

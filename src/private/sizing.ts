@@ -394,7 +394,8 @@ const NO_EXPERT_PARALLELISM: ExpertPlacement = { dataParallelSize: 1, expertPara
  * the first ranks in recent releases and all to the last rank in older ones, so the bounds cover both). MXFP4 experts
  * are padded per rank to the kernel's alignment: hidden and intermediate sizes rounded up to 128 or 256 depending on
  * the backend (`mxfp4_round_up_hidden_size_and_intermediate_size`, vllm/model_executor/layers/fused_moe/oracle/mxfp4.py,
- * 0.22.0 wheel), so the bounds cover both.
+ * 0.22.0 wheel), so the bounds cover both. Every rank also holds the rotary cos/sin caches (`ropeCacheBytes`), which
+ * "Model loading took" counts but the checkpoint does not.
  */
 export function weightBytesPerRank(
   where: string, arch: ModelArchitecture, tp: number, pp: number, stage: number, experts: ExpertPlacement = NO_EXPERT_PARALLELISM,
@@ -425,14 +426,14 @@ export function weightBytesPerRank(
       'give model.architecture hiddenSize, vocabSize, numExperts and moeIntermediateSize instead of weightBytes or numParameters');
   }
   if (arch.weightBytes !== undefined) {
-    return exact(arch.weightBytes * stageLayers / layers / tp);
+    return plus(exact(arch.weightBytes * stageLayers / layers / tp), ropeCacheBytes(arch));
   }
   const H = arch.hiddenSize;
   const V = arch.vocabSize;
   const I = arch.intermediateSize;
   if (H === undefined || V === undefined || (I === undefined && arch.numExperts === undefined)) {
     if (arch.numParameters !== undefined && dtype !== CheckpointDtype.MXFP4) {
-      return exact(arch.numParameters * dtypeBytes(dtype).linear * stageLayers / layers / tp);
+      return plus(exact(arch.numParameters * dtypeBytes(dtype).linear * stageLayers / layers / tp), ropeCacheBytes(arch));
     }
     throw invalid(where, 'model.architecture', describeMissing(arch),
       'needs hiddenSize, vocabSize and intermediateSize (or numExperts with moeIntermediateSize), or numParameters, or weightBytes, to size the weights');
@@ -504,11 +505,47 @@ export function weightBytesPerRank(
   const lmHead = last && (!arch.tieWordEmbeddings || pp > 1) ? V * H / tp * b.other : 0;
   const finalNorm = last ? H * b.other : 0;
   const fixed = stageLayers * layerFixed + denseMlp * perDenseMlp * b.linear + moeInStage * moeOther + embed + lmHead + finalNorm;
-  return {
+  return plus({
     value: fixed + moeInStage * expertsPerLayer.value,
     lower: fixed + moeInStage * expertsPerLayer.lower,
     upper: fixed + moeInStage * expertsPerLayer.upper,
-  };
+  }, ropeCacheBytes(arch));
+}
+
+const plus = (a: Range, b: Range): Range => ({ value: a.value + b.value, lower: a.lower + b.lower, upper: a.upper + b.upper });
+
+/**
+ * The rotary embedding caches on one rank. vLLM's rotary layers register a `cos_sin_cache` buffer of positions x
+ * rotary_dim (cos and sin, rotary_dim / 2 each) in the model dtype (`RotaryEmbeddingBase.__init__`: `cache.to(dtype)`,
+ * `register_buffer`, vllm/model_executor/layers/rotary_embedding/base.py, 0.22.0 and 0.32.0 wheels), built on the GPU
+ * inside the loader's `with target_device` (vllm/model_executor/model_loader/base_loader.py), so "Model loading took"
+ * counts it; it is not sharded. `get_rope` (rotary_embedding/__init__.py) caches instances by head size, rotary dim,
+ * max_position, neox style, rope parameters and dtype, so the layers of a model share one cache per distinct parameter set:
+ * the vLLM 0.19.0 logs count 'rotary_embedding': 1 instance for Llama, Qwen, Mistral, Phi, Gemma 2, gpt-oss and
+ * DeepSeek-V2-Lite, 2 for gemma-3-4b/12b/27b-it ("disabled custom ops", llm-d-incubation/llm-d-planner@d3121e0
+ * accuracy/results/v0.19.0/logs).
+ * positions: `max_position_embeddings` (llama.py, qwen2.py, qwen3.py, mixtral.py, gemma2.py, gemma3.py pass it; llama3
+ * rope keeps it), or original_max_position_embeddings x factor for YaRN (`YaRNScalingRotaryEmbedding`,
+ * `DeepseekScalingRotaryEmbedding._compute_cos_sin_cache`), which the configs of the catalogued YaRN models equal to
+ * max_position_embeddings. rotary_dim: the head size, qk_rope_head_dim for MLA (deepseek_v2.py).
+ * Not carried by the architecture, so `ropeCacheBytes` overrides the rule: a second parameter set (Gemma 3's local
+ * rope_local_base_freq), a float32 cache (gpt_oss.py passes dtype=torch.float32), partial_rotary_factor, longrope's
+ * two caches. Bounds: MLA's `DeepseekScalingRotaryEmbedding` skips the dtype conversion when it uses FlashInfer's
+ * rope kernel (`use_flashinfer`: the custom op enabled, which the default compiled mode's `custom_ops: ['none']` is not,
+ * CUDA, FlashInfer installed, head size 64/128/256/512), a float32 cache; models with sliding-window layers may have a
+ * second parameter set for those layers (Gemma 3).
+ * Without maxPositionEmbeddings (or a head size) the cache is unknown and nothing is counted.
+ */
+export function ropeCacheBytes(arch: ModelArchitecture): Range {
+  if (arch.ropeCacheBytes !== undefined) return exact(arch.ropeCacheBytes);
+  const positions = arch.maxPositionEmbeddings;
+  if (positions === undefined) return exact(0);
+  const mla = arch.attention === AttentionKind.MLA;
+  const rotaryDim = mla ? arch.qkRopeHeadDim ?? 0 : arch.headDim ?? (arch.hiddenSize ?? 0) / arch.numAttentionHeads;
+  // bfloat16/float16: FP8 and MXFP4 checkpoints run with a 16-bit model dtype too.
+  const one = positions * rotaryDim * 2;
+  const twice = mla || arch.slidingWindow !== undefined;
+  return { value: one, lower: one, upper: twice ? 2 * one : one };
 }
 
 function describeMissing(arch: ModelArchitecture): string {

@@ -18,7 +18,7 @@ describe('cdk8s-vllm-pd plan', () => {
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe('vLLM 0.32.0, gpuMemoryUtilization 0.92, maxModelLen 32768, maxNumBatchedTokens 8192, maxNumSeqs 1024, blockSize 16');
     expect(lines[1]).toMatch(/^\s+value\s+lower\s+upper$/);
-    expect(r.stdout).toMatch(/^weights per GPU\s+15\.26 GiB\s+15\.26 GiB\s+15\.26 GiB$/m);
+    expect(r.stdout).toMatch(/^weights per GPU\s+15\.27 GiB\s+15\.27 GiB\s+15\.27 GiB$/m);
     expect(r.stdout).toMatch(/^KV bytes per token\s+147,456$/m);
     expect(r.stdout).toMatch(/^max concurrency @ 32768\s+\d+\.\d\dx\s+\d+\.\d\dx\s+\d+\.\d\dx$/m);
   });
