@@ -142,6 +142,18 @@ const wideEp = (extra: Partial<CapacityPlanInput> = {}): CapacityPlanInput => ({
   ...extra,
 });
 
+/** A DeepSeek-V3 wide-EP decode tier on DeepEP high throughput whose extraEnv sets VLLM_DEEPEP_BUFFER_SIZE_MB. */
+const deepEpTier = (value: EnvValue) => new DecodeTier(chart(), 'D', {
+  model: Model.DEEPSEEK_V3,
+  accelerator: Accelerator.NVIDIA_H200,
+  dataParallelSize: 16,
+  enableExpertParallel: true,
+  maxModelLen: 32768,
+  interconnect: Interconnect.infiniband(),
+  all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT,
+  extraEnv: [{ name: 'VLLM_DEEPEP_BUFFER_SIZE_MB', value }],
+});
+
 describe('capacity planning counts the all-to-all buffers of expert parallelism', () => {
   test('the low-latency RDMA size hint of DeepSeek-V3 wide EP: 4,293,921,152 bytes per rank over 256 tokens', () => {
     expect(LL_RDMA).toBe(4_293_921_152);
@@ -269,30 +281,11 @@ describe('capacity planning counts the all-to-all buffers of expert parallelism'
     expect(ht(2048).all2allBufferBytes.value).toBe(2 * (2048 * MIB) + meta);
     expect(ht(2048).notes.join('\n')).toMatch(/NVLink buffer of VLLM_DEEPEP_BUFFER_SIZE_MB \(2048 MiB\)/);
     expect(ht().all2allBufferBytes.value).toBe(NVL + HT_RDMA);
-    const tier = (value: EnvValue) => new DecodeTier(chart(), 'D', {
-      model: Model.DEEPSEEK_V3,
-      accelerator: Accelerator.NVIDIA_H200,
-      dataParallelSize: 16,
-      enableExpertParallel: true,
-      maxModelLen: 32768,
-      interconnect: Interconnect.infiniband(),
-      all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT,
-      extraEnv: [{ name: 'VLLM_DEEPEP_BUFFER_SIZE_MB', value }],
-    });
-    expect(tier(EnvValue.fromValue('512')).capacityPlan!.all2allBufferBytes.value).toBe(NVL + HT_RDMA - 2 * 512 * MIB);
+    expect(deepEpTier(EnvValue.fromValue('512')).capacityPlan!.all2allBufferBytes.value).toBe(NVL + HT_RDMA - 2 * 512 * MIB);
   });
 
   test('fails with a VLLM_DEEPEP_BUFFER_SIZE_MB the plan cannot read, and with deepEpBufferSizeMb without DeepEP', () => {
-    const tier = (value: EnvValue) => () => new DecodeTier(chart(), 'D', {
-      model: Model.DEEPSEEK_V3,
-      accelerator: Accelerator.NVIDIA_H200,
-      dataParallelSize: 16,
-      enableExpertParallel: true,
-      maxModelLen: 32768,
-      interconnect: Interconnect.infiniband(),
-      all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT,
-      extraEnv: [{ name: 'VLLM_DEEPEP_BUFFER_SIZE_MB', value }],
-    });
+    const tier = (value: EnvValue) => () => deepEpTier(value);
     expect(tier(EnvValue.fromValue('1.5g'))).toThrow(/'extraEnv VLLM_DEEPEP_BUFFER_SIZE_MB' \('1\.5g'\) must be a literal whole number of MiB/);
     expect(tier(EnvValue.fromConfigMap({ name: 'ep' } as any, 'mb'))).toThrow(/\('<valueFrom>'\) must be a literal whole number of MiB/);
     expect(() => CapacityPlanner.plan(wideEp({ deepEpBufferSizeMb: 2048 })))
