@@ -79,15 +79,7 @@ describe('capacity planning with expert parallelism', () => {
   });
 
   test('the plan carries the EP split and says so', () => {
-    const plan = CapacityPlanner.plan({
-      architecture: arch(Model.DEEPSEEK_V3),
-      acceleratorMemory: Size.gibibytes(139),
-      dataParallelSize: 16,
-      enableExpertParallel: true,
-      numRedundantExperts: 32,
-      gpuMemoryUtilization: 0.9,
-      maxModelLen: 32768,
-    });
+    const plan = CapacityPlanner.plan(wideEp());
     expect(plan.weightBytesPerRank.value).toBe(weightBytesPerRank('t', arch(Model.DEEPSEEK_V3), 1, 1, 0, ep(16, 32)).value);
     expect(plan.notes.join('\n')).toMatch(/the 288 experts are placed whole over 16 ranks/);
   });

@@ -1,5 +1,6 @@
 import { Size } from 'cdk8s';
-import { AttentionKind, CapacityPlanner, DecodeTier, KvCacheDtype, Model, ModelArchitecture } from '../src';
+import { CapacityPlanner, DecodeTier, KvCacheDtype, Model, ModelArchitecture } from '../src';
+import { MAMBA2_HYBRID } from './hybrid-fixtures';
 import { chart } from './util';
 import { statePageBytes } from '../src/private/sizing';
 
@@ -13,17 +14,8 @@ import { statePageBytes } from '../src/private/sizing';
 const kib = (gib: number) => Size.kibibytes(Math.round(gib * 1024 * 1024));
 const QWEN3_NEXT = Model.QWEN3_NEXT_80B_A3B_THINKING.architecture!;
 
-/** A synthetic Mamba-2 hybrid (4 attention + 36 Mamba-2 layers) for hand-computed pages; no catalogue entry. */
-const MAMBA2: ModelArchitecture = {
-  numAttentionHeads: 12,
-  numKeyValueHeads: 4,
-  numHiddenLayers: 40,
-  hiddenSize: 1536,
-  headDim: 128,
-  attention: AttentionKind.HYBRID_MAMBA,
-  mamba2Layers: { numLayers: 36, numHeads: 48, headDim: 64, stateSize: 128, nGroups: 1, convKernel: 4, intermediateSize: 3072 },
-  numParameters: 7_000_000_000,
-};
+/** The shared synthetic Mamba-2 hybrid, with a parameter count so its weights can be planned. */
+const MAMBA2: ModelArchitecture = { ...MAMBA2_HYBRID, numParameters: 7_000_000_000 };
 
 describe('hybrid state pages', () => {
   test('gated delta net (Qwen3-Next): conv (2 x 16 x 128 + 32 x 128) / tp x 3 and recurrent 32 / tp x 128 x 128, bfloat16', () => {

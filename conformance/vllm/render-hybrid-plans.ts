@@ -4,20 +4,12 @@
  * code. Run from the repo root: `npx ts-node --transpile-only conformance/vllm/render-hybrid-plans.ts`.
  */
 import { Size } from 'cdk8s';
-import { AttentionKind, CapacityPlanner, KvCacheDtype, Model, ModelArchitecture } from '../../src';
+import { CapacityPlanner, KvCacheDtype, Model, ModelArchitecture } from '../../src';
 import { resolveHybrid, stagePool } from '../../src/private/sizing';
 import { VllmVersion } from '../../src/vllm-version';
+import { MAMBA2_HYBRID } from '../../test/hybrid-fixtures';
 
-/** A Mamba-2 hybrid in Granite's spelling (inner width = mamba_expand 2 x hidden_size), 4 attention + 36 Mamba-2 layers. */
-const MAMBA2: ModelArchitecture = {
-  numAttentionHeads: 12,
-  numKeyValueHeads: 4,
-  numHiddenLayers: 40,
-  hiddenSize: 1536,
-  headDim: 128,
-  attention: AttentionKind.HYBRID_MAMBA,
-  mamba2Layers: { numLayers: 36, numHeads: 48, headDim: 64, stateSize: 128, nGroups: 1, convKernel: 4, intermediateSize: 3072 },
-};
+const MAMBA2: ModelArchitecture = MAMBA2_HYBRID;
 const QWEN3_NEXT = Model.QWEN3_NEXT_80B_A3B_THINKING.architecture!;
 
 interface Case {
