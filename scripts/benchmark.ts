@@ -14,6 +14,7 @@
  *            (user + system, all threads), which a busy machine disturbs less than wall time
  *
  * Environment: BENCH_SIZES=1,100,1000,2000  BENCH_RUNS=3  BENCH_APPS=App,FleetApp  BENCH_LAYOUTS=fleet,single
+ *              BENCH_WRITER_THREADS (FleetApp's yamlWriterThreads; unset: its default)
  */
 import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
@@ -46,7 +47,9 @@ function runCase(c: Case): Result {
 
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  const app = c.app === 'App' ? new cdk8s.App({ outdir }) : new pd.FleetApp({ outdir });
+  const threads = process.env.BENCH_WRITER_THREADS;
+  const app = c.app === 'App' ? new cdk8s.App({ outdir })
+    : new pd.FleetApp({ outdir, yamlWriterThreads: threads === undefined || threads === '' ? undefined : Number(threads) });
   const charts = c.layout === 'fleet'
     ? Array.from({ length: c.n }, (_, i) => new cdk8s.Chart(app, `svc-${i}`, { namespace: 'llm' }))
     : [new cdk8s.Chart(app, 'fleet', { namespace: 'llm' })];

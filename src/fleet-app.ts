@@ -1,7 +1,31 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, App, AppProps, Chart, DependencyGraph, Names, Yaml, YamlOutputType } from 'cdk8s';
+import { ApiObject, App, AppProps, Chart, DependencyGraph, Names, YamlOutputType } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { checkStruct } from './private/boundary';
+import { FLEET_APP_PROPS } from './private/prop-keys';
+import { YamlWriter } from './private/yaml-writer';
+
+/**
+ * Props of a `FleetApp`: cdk8s's `AppProps`, and how many threads write its YAML.
+ */
+export interface FleetAppProps extends AppProps {
+  /**
+   * Worker threads that turn the rendered objects into YAML and write the files, beside the main thread, which
+   * keeps rendering charts meanwhile. Every thread calls cdk8s's own `Yaml.save` / `Yaml.stringify`, so the files
+   * are the same bytes as with 0, which writes everything on the main thread, as `App` does.
+   *
+   * @default - the machine's CPUs (`os.availableParallelism()`), at most 4, for an app of at least 500 API objects
+   *   on a machine with 2 or more CPUs; otherwise 0 (for a small app, starting a thread costs more than it saves)
+   * @see https://nodejs.org/api/worker_threads.html
+   */
+  readonly yamlWriterThreads?: number;
+}
+
+/** Apps at least this big get writer threads by default (docs/performance.md measures the crossover). */
+const PARALLEL_WRITE_MIN_OBJECTS = 500;
+const DEFAULT_MAX_WRITER_THREADS = 4;
 
 /**
  * A cdk8s `App` for apps with many charts (a fleet of services, one chart each): it writes the same
@@ -28,10 +52,13 @@ import { IConstruct } from 'constructs';
 export class FleetApp extends App {
   // App keeps this private; the same default as App's constructor (cdk8s src/app.ts).
   private readonly recordsMetadata: boolean;
+  private readonly writerThreads?: number;
 
-  public constructor(props: AppProps = {}) {
-    super(props);
-    this.recordsMetadata = props.recordConstructMetadata ?? process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true';
+  public constructor(props: FleetAppProps = {}) {
+    const checked = checkStruct('FleetApp', 'props', props ?? {}, FLEET_APP_PROPS);
+    super(checked);
+    this.recordsMetadata = checked.recordConstructMetadata ?? process.env.CDK8S_RECORD_CONSTRUCT_METADATA === 'true';
+    this.writerThreads = checked.yamlWriterThreads;
   }
 
   /**
@@ -39,50 +66,20 @@ export class FleetApp extends App {
    */
   public synth(): void {
     fs.mkdirSync(this.outdir, { recursive: true });
-    const { hasDependantCharts, objects } = this._prepare();
+    const { hasDependantCharts, objects, objectCount } = this._prepare();
     // App's `charts`, ordered the same way (cdk8s builds a dependency graph of the whole app for it).
-    const charts = topology(this).filter(isChart);
-    const renderChart = (chart: Chart) => render(chart, objects);
-    switch (this.yamlOutputType) {
-      case YamlOutputType.FILE_PER_APP: {
-        const docs = charts.flatMap(renderChart);
-        if (charts.length > 0) {
-          // There is no app name: cdk8s hard-codes the file name.
-          Yaml.save(path.join(this.outdir, `app${this.outputFileExtension}`), docs);
-        }
-        break;
-      }
-      case YamlOutputType.FILE_PER_CHART: {
-        const name = chartNamer(hasDependantCharts);
-        for (const chart of charts) {
-          Yaml.save(path.join(this.outdir, name(chart) + this.outputFileExtension), renderChart(chart));
-        }
-        break;
-      }
-      case YamlOutputType.FILE_PER_RESOURCE:
-        for (const chart of charts) {
-          for (const obj of renderChart(chart)) {
-            if (obj !== undefined) {
-              Yaml.save(path.join(this.outdir, resourceFileName(obj) + this.outputFileExtension), [obj]);
-            }
-          }
-        }
-        break;
-      case YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE: {
-        const name = chartNamer(hasDependantCharts);
-        for (const chart of charts) {
-          const dir = path.join(this.outdir, name(chart));
-          fs.mkdirSync(dir, { recursive: true });
-          // App renders each object itself here (no chart.toJson()), so overrides do not apply in App either.
-          for (const apiObject of objects.of(chart)) {
-            const obj = apiObject.toJson();
-            Yaml.save(path.join(dir, resourceFileName(obj) + this.outputFileExtension), [obj]);
-          }
-        }
-        break;
-      }
-      default:
-        break;
+    const charts = chartsOf(this);
+    const writer = new YamlWriter(this.threadsFor(objectCount));
+    try {
+      this.write(writer, charts, hasDependantCharts, objects);
+    } catch (e) {
+      writer.abort();
+      throw e;
+    }
+    const texts = writer.finish();
+    if (this.yamlOutputType === YamlOutputType.FILE_PER_APP && charts.length > 0) {
+      // There is no app name: cdk8s hard-codes the file name. Yaml.save's encoding.
+      fs.writeFileSync(path.join(this.outdir, `app${this.outputFileExtension}`), joinDocuments(texts), { encoding: 'utf8' });
     }
     if (this.recordsMetadata) {
       const resources: { [name: string]: { path: string } } = {};
@@ -97,23 +94,91 @@ export class FleetApp extends App {
    * Synthesizes the app into a YAML string, as `App.synthYaml()` does.
    */
   public synthYaml(): string {
-    const { objects } = this._prepare();
-    return Yaml.stringify(...topology(this).filter(isChart).flatMap(chart => render(chart, objects)));
+    const { objects, objectCount } = this._prepare();
+    const writer = new YamlWriter(this.threadsFor(objectCount));
+    try {
+      for (const chart of chartsOf(this)) stringifyChart(writer, render(chart, objects));
+    } catch (e) {
+      writer.abort();
+      throw e;
+    }
+    return joinDocuments(writer.finish());
+  }
+
+  /** Renders every chart in App's order and hands each file to the writer (`FILE_PER_APP`: each chart's text). */
+  private write(writer: YamlWriter, charts: Chart[], hasDependantCharts: boolean, objects: ChartObjects): void {
+    const renderChart = (chart: Chart) => render(chart, objects);
+    switch (this.yamlOutputType) {
+      case YamlOutputType.FILE_PER_APP:
+        for (const chart of charts) stringifyChart(writer, renderChart(chart));
+        break;
+      case YamlOutputType.FILE_PER_CHART: {
+        const name = chartNamer(hasDependantCharts);
+        for (const chart of charts) {
+          writer.save(path.join(this.outdir, name(chart) + this.outputFileExtension), renderChart(chart));
+        }
+        break;
+      }
+      case YamlOutputType.FILE_PER_RESOURCE:
+        for (const chart of charts) {
+          for (const obj of renderChart(chart)) {
+            if (obj !== undefined) {
+              writer.save(path.join(this.outdir, resourceFileName(obj) + this.outputFileExtension), [obj]);
+            }
+          }
+        }
+        break;
+      case YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE: {
+        const name = chartNamer(hasDependantCharts);
+        for (const chart of charts) {
+          const dir = path.join(this.outdir, name(chart));
+          fs.mkdirSync(dir, { recursive: true });
+          // App renders each object itself here (no chart.toJson()), so overrides do not apply in App either.
+          for (const apiObject of objects.of(chart)) {
+            const obj = apiObject.toJson();
+            writer.save(path.join(dir, resourceFileName(obj) + this.outputFileExtension), [obj]);
+          }
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** `yamlWriterThreads`, or its default for an app of `objectCount` API objects. */
+  private threadsFor(objectCount: number): number {
+    if (this.writerThreads !== undefined) return this.writerThreads;
+    const cpus = os.availableParallelism?.() ?? os.cpus().length;
+    return objectCount >= PARALLEL_WRITE_MIN_OBJECTS && cpus >= 2 ? Math.min(cpus, DEFAULT_MAX_WRITER_THREADS) : 0;
   }
 
   /**
    * The app-wide pass, once: validate (as `App.synth()` does first), turn implicit construct
    * dependencies into chart and object dependencies, then validate again (as every `Chart.toJson()`
-   * does after resolving). Returns whether any chart depends on another (then file names are indexed), and each
-   * chart's API objects in App's order.
+   * does after resolving). Returns whether any chart depends on another (then file names are indexed), each
+   * chart's API objects in App's order, and how many API objects the app has.
    */
-  private _prepare(): { hasDependantCharts: boolean; objects: ChartObjects } {
+  private _prepare(): { hasDependantCharts: boolean; objects: ChartObjects; objectCount: number } {
     const cache = new FindAllCache();
     validate(this, cache);
     const hasDependantCharts = resolveDependencies(this, cache);
     validate(this, cache);
-    return { hasDependantCharts, objects: new ChartObjects(this, cache) };
+    const objectCount = cache.findAll(this).filter(c => c instanceof ApiObject).length;
+    return { hasDependantCharts, objects: new ChartObjects(this, cache), objectCount };
   }
+}
+
+/**
+ * A part of `Yaml.stringify(...allDocs)`: that is `docs.map(render).join('---\n')`, so joining the non-empty
+ * charts' texts with the same separator gives the same string.
+ */
+function stringifyChart(writer: YamlWriter, docs: any[]): void {
+  if (docs.length > 0) writer.stringify(docs);
+}
+
+function joinDocuments(texts: Map<number, string>): string {
+  return [...texts.keys()].sort((x, y) => x - y).map(k => texts.get(k)!).join('---\n');
 }
 
 /** `node.findAll()` per node, computed once per synthesis (cdk8s's `SynthRequestCache`). */
@@ -200,6 +265,18 @@ function chartToKube(chart: Chart): ApiObject[] {
  * dependency (a fleet's charts usually have none): then every vertex is a root of its own, adopted in the order
  * of the graph's vertex table (an object keyed by construct path), which is what this returns.
  */
+/**
+ * `App.charts`: `topology()` of the app, its charts only. Without dependencies only the charts' paths are keyed
+ * (the relative order of the charts in the vertex table is the same), so no other construct's path is computed.
+ */
+function chartsOf(app: App): Chart[] {
+  const all = app.node.findAll();
+  if (all.some(c => c.node.dependencies.length > 0)) return new DependencyGraph(app.node).topology().filter(isChart);
+  const byPath: { [constructPath: string]: Chart } = {};
+  for (const c of all) if (isChart(c)) byPath[c.node.path] = c;
+  return Object.values(byPath);
+}
+
 function topology(root: IConstruct): IConstruct[] {
   const all = root.node.findAll();
   if (all.some(c => c.node.dependencies.length > 0)) return new DependencyGraph(root.node).topology();

@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, App, AppProps, Chart, YamlOutputType } from 'cdk8s';
+import { ApiObject, App, AppProps, Chart, Lazy, YamlOutputType } from 'cdk8s';
 import { Construct } from 'constructs';
 import { FleetApp, KvConnector, Model, PdService, RouterDiscovery } from '../src';
+import { YamlWriter } from '../src/private/yaml-writer';
 
 /** A chart class that renders itself (its override must still be honoured). */
 class StampedChart extends Chart {
@@ -50,9 +51,14 @@ function files(dir: string): { [file: string]: string } {
 }
 
 function synthTo(make: (props: AppProps) => App, props: AppProps): { [file: string]: string } {
+  return synthApp(p => fleet(make(p)), props);
+}
+
+/** The files an app writes (built by `make` with these props and a fresh outdir). */
+function synthApp(make: (props: AppProps) => App, props: AppProps): { [file: string]: string } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-app-'));
   try {
-    fleet(make({ ...props, outdir })).synth();
+    make({ ...props, outdir }).synth();
     return files(outdir);
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
@@ -64,6 +70,135 @@ describe('FleetApp', () => {
     YamlOutputType.FILE_PER_CHART, YamlOutputType.FILE_PER_APP,
     YamlOutputType.FILE_PER_RESOURCE, YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE,
   ];
+  test.each(outputTypes.flatMap(t => [0, 2].map(threads => [t, threads])))(
+    'writes the same files, byte for byte, as App (output type %s, %s writer threads)', (yamlOutputType, yamlWriterThreads) => {
+      const stock = synthTo(p => new App(p), { yamlOutputType });
+      const fleetFiles = synthTo(p => new FleetApp({ ...p, yamlWriterThreads }), { yamlOutputType });
+      expect(Object.keys(stock).length).toBeGreaterThan(0);
+      expect(Object.keys(fleetFiles).sort()).toEqual(Object.keys(stock).sort());
+      for (const file of Object.keys(stock)) {
+        expect(fleetFiles[file]).toBe(stock[file]);
+      }
+    });
+
+  test('writes an app of 500 objects or more on writer threads by default, the same bytes as App', () => {
+    const build = (app: App) => {
+      for (let i = 0; i < 34; i++) {
+        new PdService(new Chart(app, `svc-${i}`, { namespace: 'llm' }), 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT });
+      }
+      return app;
+    };
+    const started = jest.spyOn(YamlWriter.prototype as any, 'post');
+    try {
+      const stock = synthApp(p => build(new App(p)), {});
+      const fleetFiles = synthApp(p => build(new FleetApp(p)), {});
+      expect(Object.keys(fleetFiles)).toHaveLength(34);
+      expect(fleetFiles).toEqual(stock);
+      // 34 services of 15 objects: at least 500, so every chart went to a worker (given 2 CPUs or more).
+      expect(started).toHaveBeenCalledTimes((os.availableParallelism?.() ?? os.cpus().length) >= 2 ? 34 : 0);
+    } finally {
+      started.mockRestore();
+    }
+  });
+
+  test('a file written twice ends as App leaves it, on writer threads too', () => {
+    // Two namespaces hold a ConfigMap of the same name: one file per resource, the last chart's wins.
+    const build = (app: App) => {
+      for (let i = 0; i < 6; i++) {
+        const chart = new Chart(app, `c${i}`, { namespace: `ns-${i}` });
+        new ApiObject(chart, 'Config', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared' }, data: { chart: `${i}` } });
+      }
+      return app;
+    };
+    const props = { yamlOutputType: YamlOutputType.FILE_PER_RESOURCE };
+    const stock = synthApp(p => build(new App(p)), props);
+    expect(stock['ConfigMap.shared.k8s.yaml']).toContain('chart: "5"');
+    for (const yamlWriterThreads of [2, 3]) {
+      expect(synthApp(p => build(new FleetApp({ ...p, yamlWriterThreads })), props)).toEqual(stock);
+    }
+  });
+
+  test('documents that are not plain JSON data render as App renders them, on writer threads too', () => {
+    // A chart may render class instances (their toJSON), dates (a YAML timestamp) and maps: a structured clone
+    // would change them, so they are rendered on the main thread.
+    class Stamp {
+      public toJSON() { return { stamped: 'by toJSON' }; }
+    }
+    class OddChart extends Chart {
+      public toJson(): any[] {
+        return [
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'odd' }, data: { when: new Date(0), stamp: new Stamp() } },
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'map' }, data: new Map([['k', 'v']]) },
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'plain' }, data: { k: undefined } },
+        ];
+      }
+    }
+    const build = (app: App) => {
+      new OddChart(app, 'odd');
+      return app;
+    };
+    const stock = synthApp(p => build(new App(p)), {});
+    expect(stock['odd.k8s.yaml']).toContain('by toJSON');
+    expect(synthApp(p => build(new FleetApp({ ...p, yamlWriterThreads: 2 })), {})).toEqual(stock);
+    expect(build(new FleetApp({ yamlWriterThreads: 2 })).synthYaml()).toBe(build(new App()).synthYaml());
+  });
+
+  test('fails with the same error as App when a file cannot be written, on writer threads too', () => {
+    const build = (app: App) => {
+      new ApiObject(new Chart(app, 'c'), 'Config', { apiVersion: 'v1', kind: 'ConfigMap' });
+      return app;
+    };
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-app-'));
+    try {
+      // The chart's file name is taken by a directory.
+      fs.mkdirSync(path.join(outdir, 'c.k8s.yaml'));
+      const message = (() => {
+        try {
+          build(new App({ outdir })).synth();
+        } catch (e) {
+          return (e as Error).message;
+        }
+        return 'no error';
+      })();
+      expect(message).toMatch(/^EISDIR/);
+      for (const yamlWriterThreads of [0, 2]) {
+        expect(() => build(new FleetApp({ outdir, yamlWriterThreads })).synth()).toThrow(message);
+      }
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test('fails with the chart\'s own error when an object cannot render, on writer threads too', () => {
+    const build = (app: App) => {
+      for (let i = 0; i < 3; i++) {
+        new ApiObject(new Chart(app, `c${i}`), 'Config', {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          data: i === 2 ? { k: Lazy.any({ produce: () => { throw new Error('no value here'); } }) } : { k: 'v' },
+        });
+      }
+      return app;
+    };
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-app-'));
+    try {
+      expect(() => build(new App({ outdir })).synth()).toThrow(/no value here/);
+      expect(() => build(new FleetApp({ outdir, yamlWriterThreads: 2 })).synth()).toThrow(/Failed serializing construct at path 'c2\/Config'.*no value here/);
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test.each([
+    [{ yamlWriterThreads: -1 }, "FleetApp: 'yamlWriterThreads' (-1) must be an integer >= 0"],
+    [{ yamlWriterThreads: 1.5 }, "FleetApp: 'yamlWriterThreads' (1.5) must be an integer >= 0"],
+    [{ yamlWriterThreads: 65 }, "FleetApp: 'yamlWriterThreads' (65) must be <= 64"],
+    [{ yamlOutputType: 7 }, "FleetApp: 'yamlOutputType' (7) must be one of YamlOutputType.FILE_PER_APP"],
+    [{ yamlWriterThread: 2 }, "FleetApp: 'yamlWriterThread' (2) is not a prop of FleetAppProps (did you mean 'yamlWriterThreads'?)"],
+  ])('fails on bad props %j', (props, message) => {
+    expect(() => new FleetApp(props as any)).toThrow(message);
+  });
+
   test.each(outputTypes)('writes the same files, byte for byte, as App (output type %s)', (yamlOutputType) => {
     const stock = synthTo(p => new App(p), { yamlOutputType });
     const fleetFiles = synthTo(p => new FleetApp(p), { yamlOutputType });

@@ -1,8 +1,10 @@
+import { YamlOutputType } from 'cdk8s';
 import { EnvValue } from 'cdk8s-plus-28';
 import { arrayOf, bool, Check, extend, finite, instanceOf, int, nested, requirePlainNumber, size, str, struct } from './boundary';
 import { invalid } from './errors';
 import { All2allBackend } from '../expert-parallel';
 import { extendedResourceName, labelKey, labelValue, tolerationKey } from './k8s-syntax';
+import { MAX_YAML_WRITER_THREADS } from './yaml-writer';
 
 /**
  * Schemas of the props structs of the value classes (Accelerator, Model, VllmImage, ModelCache) and of
@@ -208,4 +210,31 @@ export const KV_TRANSFER_BUDGET = struct('KvTransferBudget', {
   bandwidthBytesPerSecond: NUMBER,
   transferSeconds: NUMBER,
   notes: arrayOf(str()),
+});
+
+/** A member of cdk8s's numeric `YamlOutputType` enum. */
+const yamlOutputType: Check = (where, prop, value) => {
+  const members = Object.entries(YamlOutputType).filter(([, v]) => typeof v === 'number');
+  if (!members.some(([, v]) => v === value)) {
+    throw invalid(where, prop, value, `must be one of ${members.map(([k]) => `YamlOutputType.${k}`).join(', ')}`);
+  }
+  return value;
+};
+
+/** A cdk8s resolver: an object with a `resolve(context)` method. */
+const resolver: Check = (where, prop, value) => {
+  if (typeof value !== 'object' || value === null || typeof (value as any).resolve !== 'function') {
+    throw invalid(where, prop, value, 'must be a cdk8s IResolver (an object with a resolve(context) method)');
+  }
+  return value;
+};
+
+/** FleetAppProps (cdk8s's AppProps and the writer threads). */
+export const FLEET_APP_PROPS = struct('FleetAppProps', {
+  outdir: str(true),
+  outputFileExtension: str(),
+  yamlOutputType,
+  recordConstructMetadata: bool,
+  resolvers: arrayOf(resolver),
+  yamlWriterThreads: int(0, MAX_YAML_WRITER_THREADS),
 });

@@ -1,0 +1,203 @@
+import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worker_threads';
+import { Yaml } from 'cdk8s';
+
+/** The most writer threads a FleetApp starts (more than a machine's cores only adds contention). */
+export const MAX_YAML_WRITER_THREADS = 64;
+
+/**
+ * Writes YAML files (and renders YAML strings) for `FleetApp`, on worker threads when asked to.
+ *
+ * Why: YAML serialization is most of a big app's synthesis (cdk8s's `Yaml.stringify` builds a `yaml` document
+ * tree per object; 44-56 % of a 1,000-service fleet's time, docs/performance.md) and every chart's file is
+ * independent, so it can run beside the main thread, which keeps rendering charts. The bytes are cdk8s's own:
+ * every worker loads the very `cdk8s` module this file imports (by its resolved path) and calls its `Yaml.save` /
+ * `Yaml.stringify` on a structured clone of the documents. Only plain JSON data is cloned (a clone would lose a
+ * class instance's prototype, its `toJSON`, a `Date`'s YAML tag); anything else is rendered here, on the main thread,
+ * and only its text is handed over. Jobs for one file always go to the same worker, which runs its jobs in order,
+ * so a file written twice ends as `App` leaves it (the last write wins).
+ *
+ * `synth()` stays synchronous, as cdk8s's CLI and users' tests expect: `finish()` blocks on a shared counter
+ * (`Atomics.wait`) until every job is done, and reads the workers' replies with `receiveMessageOnPort`.
+ */
+export class YamlWriter {
+  private readonly workers: WorkerHandle[];
+  private readonly texts = new Map<number, string>();
+  private readonly errors: { readonly seq: number; readonly message: string }[] = [];
+  private sent = 0;
+
+  /** @param threads worker threads to start; 0 writes everything on the calling thread. */
+  public constructor(threads: number) {
+    this.workers = [];
+    if (threads > 0) {
+      const shared = new SharedArrayBuffer(4 * threads);
+      try {
+        for (let i = 0; i < threads; i++) this.workers.push(startWorker(shared, i));
+      } catch {
+        // No worker threads here (a host that forbids them): write on this thread, as App does.
+        for (const w of this.workers.splice(0)) void w.worker.terminate();
+      }
+    }
+  }
+
+  /** `Yaml.save(file, docs)`, now or on a worker. */
+  public save(file: string, docs: any[]): void {
+    if (this.workers.length === 0) {
+      Yaml.save(file, docs);
+      return;
+    }
+    this.post(this.workers[hash(file) % this.workers.length], { file, ...payload(docs) });
+  }
+
+  /**
+   * `Yaml.stringify(...docs)`, now or on a worker; its text comes back from `finish()` under the returned key.
+   */
+  public stringify(docs: any[]): number {
+    const seq = this.sent;
+    if (this.workers.length === 0) {
+      this.sent++;
+      this.texts.set(seq, Yaml.stringify(...docs));
+      return seq;
+    }
+    this.post(this.workers[seq % this.workers.length], payload(docs));
+    return seq;
+  }
+
+  /**
+   * Waits for every job, stops the workers and returns the texts of `stringify` jobs by key. Throws the first
+   * failed job's error (in the order the jobs were given), as `Yaml.save` would have thrown it.
+   */
+  public finish(): Map<number, string> {
+    try {
+      for (const w of this.workers) {
+        let progress = Date.now();
+        for (let done = -1; ;) {
+          drain(w, this.texts, this.errors);
+          const now = Atomics.load(w.counter, w.index);
+          if (now >= w.sent) break;
+          if (now !== done) {
+            done = now;
+            progress = Date.now();
+          } else if (Date.now() - progress > STALL_MS) {
+            // A worker that died (out of memory) can no longer count: fail instead of waiting forever.
+            throw new Error(`FleetApp: YAML writer thread ${w.index} finished no file for ${STALL_MS / 60000} minutes ` +
+              `(${w.sent - now} of its ${w.sent} jobs left); set yamlWriterThreads: 0 to write on the main thread`);
+          }
+          Atomics.wait(w.counter, w.index, now, 1000);
+        }
+        drain(w, this.texts, this.errors);
+      }
+    } finally {
+      this.abort();
+    }
+    if (this.errors.length > 0) {
+      const first = this.errors.reduce((a, b) => (b.seq < a.seq ? b : a));
+      throw new Error(first.message);
+    }
+    return this.texts;
+  }
+
+  /** Stops the workers without waiting (a chart failed to render; its error is what the caller throws). */
+  public abort(): void {
+    for (const w of this.workers) {
+      w.port.close();
+      void w.worker.terminate();
+    }
+  }
+
+  private post(w: WorkerHandle, job: Omit<Job, 'seq'>): void {
+    w.worker.postMessage({ ...job, seq: this.sent++ });
+    w.sent++;
+  }
+}
+
+/** How long a worker may finish no job before `finish()` gives up on it. */
+const STALL_MS = 10 * 60 * 1000;
+
+interface Job {
+  readonly seq: number;
+  /** Write to this file (`Yaml.save`); without it, reply with the text (`Yaml.stringify`). */
+  readonly file?: string;
+  readonly docs?: any[];
+  /** Already rendered on the main thread (documents that are not plain JSON data). */
+  readonly text?: string;
+}
+
+interface WorkerHandle {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+  readonly counter: Int32Array;
+  readonly index: number;
+  sent: number;
+}
+
+// The worker's whole program: runs each job with cdk8s's own Yaml, counts it done, wakes the main thread.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('worker_threads');
+const fs = require('fs');
+const counter = new Int32Array(workerData.shared);
+const port = workerData.port;
+let Yaml, startError;
+try { Yaml = require(workerData.cdk8s).Yaml; } catch (e) { startError = e; }
+parentPort.on('message', (job) => {
+  try {
+    if (startError) throw startError;
+    const text = job.text !== undefined ? job.text : Yaml.stringify(...job.docs);
+    if (job.file === undefined) port.postMessage({ seq: job.seq, text });
+    else fs.writeFileSync(job.file, text, { encoding: 'utf8' });
+  } catch (e) {
+    port.postMessage({ seq: job.seq, error: String(e && e.message !== undefined ? e.message : e) });
+  }
+  Atomics.add(counter, workerData.index, 1);
+  Atomics.notify(counter, workerData.index);
+});
+`;
+
+function startWorker(shared: SharedArrayBuffer, index: number): WorkerHandle {
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    // The same module file this process loaded for `Yaml`, so both threads write the same bytes.
+    workerData: { cdk8s: require.resolve('cdk8s'), shared, index, port: port2 },
+    transferList: [port2],
+  });
+  // A worker never keeps the process alive (finish() waits for it explicitly).
+  worker.unref();
+  return { worker, port: port1, counter: new Int32Array(shared), index, sent: 0 };
+}
+
+function drain(w: WorkerHandle, texts: Map<number, string>, errors: { seq: number; message: string }[]): void {
+  for (let m = receiveMessageOnPort(w.port); m; m = receiveMessageOnPort(w.port)) {
+    const reply = m.message as { seq: number; text?: string; error?: string };
+    if (reply.error !== undefined) errors.push({ seq: reply.seq, message: reply.error });
+    else texts.set(reply.seq, reply.text!);
+  }
+}
+
+/** The documents themselves when a structured clone keeps them exactly, their YAML text otherwise. */
+function payload(docs: any[]): { docs?: any[]; text?: string } {
+  return docs.every(isPlainJson) ? { docs } : { text: Yaml.stringify(...docs) };
+}
+
+/**
+ * Data that a structured clone copies without changing what `yaml` makes of it: primitives, dense arrays, and
+ * objects whose prototype is `Object.prototype` or `null` (what cdk8s's `resolve` and `sanitizeValue` produce).
+ */
+function isPlainJson(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return typeof v !== 'function' && typeof v !== 'symbol';
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!(i in v) || !isPlainJson(v[i])) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const k in v) if (!isPlainJson((v as any)[k])) return false;
+  return true;
+}
+
+/** A stable small hash of a file name (so one file's jobs share a worker). */
+function hash(s: string): number {
+  let h = 0;
+  // Stays below 2^37 before the modulo, so plain doubles compute it exactly.
+  for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) % 4294967291;
+  return h;
+}
