@@ -38,14 +38,19 @@ function structsFromAssembly(): Map<string, string[]> | undefined {
     .flatMap(e => e.isDirectory() ? sources(path.join(dir, e.name)) : [path.join(dir, e.name)]);
   if (sources(path.join(root, 'src')).some(f => fs.statSync(f).mtimeMs > built)) return undefined;
   const assembly = JSON.parse(fs.readFileSync(file, 'utf-8'));
-  const types: Record<string, any> = assembly.types;
+  const types: Record<string, any> = { ...assembly.types };
+  // Structs may extend a dependency's (FleetAppProps extends cdk8s's AppProps): read those assemblies too.
+  for (const dep of Object.keys(assembly.dependencies ?? {})) {
+    const depFile = path.join(path.dirname(require.resolve(`${dep}/package.json`, { paths: [root] })), '.jsii');
+    if (fs.existsSync(depFile)) Object.assign(types, JSON.parse(fs.readFileSync(depFile, 'utf-8')).types);
+  }
   const props = (fqn: string): string[] => {
     const t = types[fqn];
     if (!t) return [];
     return [...(t.properties ?? []).map((p: any) => p.name), ...(t.interfaces ?? []).flatMap(props)];
   };
   const out = new Map<string, string[]>();
-  for (const [fqn, t] of Object.entries(types)) {
+  for (const [fqn, t] of Object.entries(assembly.types as Record<string, any>)) {
     if (t.kind === 'interface' && t.datatype) out.set(t.name, [...new Set(props(fqn))].sort());
   }
   return out;
