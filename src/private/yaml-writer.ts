@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worker_threads';
 import { Yaml } from 'cdk8s';
 
@@ -24,6 +25,10 @@ export class YamlWriter {
   private readonly texts = new Map<number, string>();
   private readonly errors: { readonly seq: number; readonly message: string }[] = [];
   private sent = 0;
+  /** Files of many documents, rendered in runs by the workers and written by `finish()`. */
+  private readonly joined: { readonly file: string; readonly keys: number[] }[] = [];
+  /** Each file name's last save: a run-rendered file (above), or `undefined` when a worker writes it. */
+  private readonly lastSave = new Map<string, { readonly file: string; readonly keys: number[] } | undefined>();
 
   /** @param threads worker threads to start; 0 writes everything on the calling thread. */
   public constructor(threads: number) {
@@ -39,27 +44,46 @@ export class YamlWriter {
     }
   }
 
-  /** `Yaml.save(file, docs)`, now or on a worker. */
+  /**
+   * `Yaml.save(file, docs)`, now or on a worker. A file of many documents (a whole fleet in one chart) is cut into
+   * runs of documents that all workers render, and written by `finish()`; `Yaml.stringify` joins documents with
+   * `---\n`, so joining the runs' texts the same way gives the same bytes.
+   */
   public save(file: string, docs: any[]): void {
     if (this.workers.length === 0) {
       Yaml.save(file, docs);
       return;
     }
+    if (docs.length > CHUNK_DOCS) {
+      const entry = { file, keys: this.chunked(docs) };
+      this.joined.push(entry);
+      this.lastSave.set(file, entry);
+      return;
+    }
     this.post(this.workers[hash(file) % this.workers.length], { file, ...payload(docs) });
+    this.lastSave.set(file, undefined);
   }
 
   /**
-   * `Yaml.stringify(...docs)`, now or on a worker; its text comes back from `finish()` under the returned key.
+   * `Yaml.stringify(...docs)`, now or on workers: `finish()` returns its text as one or more texts under
+   * consecutive keys, after those of every earlier call, to be joined with `---\n`.
    */
-  public stringify(docs: any[]): number {
-    const seq = this.sent;
+  public stringify(docs: any[]): void {
     if (this.workers.length === 0) {
-      this.sent++;
-      this.texts.set(seq, Yaml.stringify(...docs));
-      return seq;
+      this.texts.set(this.sent++, Yaml.stringify(...docs));
+      return;
     }
-    this.post(this.workers[seq % this.workers.length], payload(docs));
-    return seq;
+    this.chunked(docs);
+  }
+
+  /** Posts `docs` in runs of at most CHUNK_DOCS to the workers in turn; returns the runs' keys. */
+  private chunked(docs: any[]): number[] {
+    const keys: number[] = [];
+    for (let i = 0; i < docs.length; i += CHUNK_DOCS) {
+      keys.push(this.sent);
+      this.post(this.workers[this.sent % this.workers.length], payload(docs.slice(i, i + CHUNK_DOCS)));
+    }
+    return keys;
   }
 
   /**
@@ -93,6 +117,12 @@ export class YamlWriter {
       const first = this.errors.reduce((a, b) => (b.seq < a.seq ? b : a));
       throw new Error(first.message);
     }
+    for (const entry of this.joined) {
+      const text = entry.keys.map(k => this.texts.get(k)!).join('---\n');
+      entry.keys.forEach(k => this.texts.delete(k));
+      // Only the last save of a file name counts, as when App writes the files one after another.
+      if (this.lastSave.get(entry.file) === entry) fs.writeFileSync(entry.file, text, { encoding: 'utf8' });
+    }
     return this.texts;
   }
 
@@ -109,6 +139,9 @@ export class YamlWriter {
     w.sent++;
   }
 }
+
+/** The most documents one job renders (a big chart's file is rendered by all workers, in runs of this many). */
+const CHUNK_DOCS = 64;
 
 /** How long a worker may finish no job before `finish()` gives up on it. */
 const STALL_MS = 10 * 60 * 1000;

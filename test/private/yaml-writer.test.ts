@@ -1,0 +1,58 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Yaml } from 'cdk8s';
+import { YamlWriter } from '../../src/private/yaml-writer';
+
+/** `n` ConfigMaps, each a little different (so a misplaced run shows). */
+function docs(n: number, tag: string): any[] {
+  return Array.from({ length: n }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${tag}-${i}` }, data: { i: `${i}` } }));
+}
+
+describe('YamlWriter', () => {
+  let dir: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yaml-writer-')); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test.each([0, 1, 2, 3])('writes what Yaml.save writes, a file of many documents in runs too (%s threads)', (threads) => {
+    const writer = new YamlWriter(threads);
+    const sets = [docs(1, 'one'), docs(64, 'run'), docs(65, 'runs'), docs(200, 'many'), [undefined, ...docs(70, 'gap'), undefined]];
+    sets.forEach((d, i) => writer.save(path.join(dir, `f${i}.yaml`), d));
+    expect(writer.finish().size).toBe(0);
+    sets.forEach((d, i) => expect(fs.readFileSync(path.join(dir, `f${i}.yaml`), 'utf-8')).toBe(Yaml.stringify(...d)));
+  });
+
+  test.each([0, 2])('joins stringify texts in order, long ones cut in runs (%s threads)', (threads) => {
+    const writer = new YamlWriter(threads);
+    const sets = [docs(3, 'a'), docs(150, 'b'), docs(1, 'c')];
+    sets.forEach(d => writer.stringify(d));
+    const texts = writer.finish();
+    const joined = [...texts.keys()].sort((x, y) => x - y).map(k => texts.get(k)).join('---\n');
+    expect(joined).toBe(Yaml.stringify(...sets.flat()));
+  });
+
+  test.each([
+    ['many, then few', [200, 2]],
+    ['few, then many', [2, 200]],
+    ['many, then many', [100, 300]],
+  ])('a file saved twice holds the last save (%s)', (_name, sizes) => {
+    const writer = new YamlWriter(2);
+    const file = path.join(dir, 'same.yaml');
+    const sets = (sizes as number[]).map((n, i) => docs(n, `save${i}`));
+    sets.forEach(d => writer.save(file, d));
+    writer.finish();
+    expect(fs.readFileSync(file, 'utf-8')).toBe(Yaml.stringify(...sets[sets.length - 1]));
+  });
+
+  test('fails with the error of the first job that failed, after every job ran', () => {
+    const writer = new YamlWriter(2);
+    fs.mkdirSync(path.join(dir, 'taken-1.yaml'));
+    fs.mkdirSync(path.join(dir, 'taken-2.yaml'));
+    writer.save(path.join(dir, 'ok.yaml'), docs(1, 'ok'));
+    writer.save(path.join(dir, 'taken-1.yaml'), docs(1, 'x'));
+    writer.save(path.join(dir, 'taken-2.yaml'), docs(1, 'y'));
+    writer.save(path.join(dir, 'after.yaml'), docs(1, 'after'));
+    expect(() => writer.finish()).toThrow(/^EISDIR: illegal operation on a directory, open '.*taken-1\.yaml'$/);
+    expect(fs.existsSync(path.join(dir, 'after.yaml'))).toBe(true);
+  });
+});
