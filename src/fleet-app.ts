@@ -255,33 +255,25 @@ function isChart(c: IConstruct): c is Chart {
 
 /** A chart's own API objects in dependency order (objects of nested charts belong to those charts). */
 function chartToKube(chart: Chart): ApiObject[] {
-  return topology(chart)
-    .filter((c): c is ApiObject => c instanceof ApiObject)
-    .filter(c => Chart.of(c) === chart);
+  return topology(chart, (c): c is ApiObject => c instanceof ApiObject).filter(c => Chart.of(c) === chart);
 }
 
-/**
- * `new DependencyGraph(root.node).topology()`, without building the graph when nothing under `root` has a
- * dependency (a fleet's charts usually have none): then every vertex is a root of its own, adopted in the order
- * of the graph's vertex table (an object keyed by construct path), which is what this returns.
- */
-/**
- * `App.charts`: `topology()` of the app, its charts only. Without dependencies only the charts' paths are keyed
- * (the relative order of the charts in the vertex table is the same), so no other construct's path is computed.
- */
+/** `App.charts`: the app's charts in dependency order. */
 function chartsOf(app: App): Chart[] {
-  const all = app.node.findAll();
-  if (all.some(c => c.node.dependencies.length > 0)) return new DependencyGraph(app.node).topology().filter(isChart);
-  const byPath: { [constructPath: string]: Chart } = {};
-  for (const c of all) if (isChart(c)) byPath[c.node.path] = c;
-  return Object.values(byPath);
+  return topology(app, isChart);
 }
 
-function topology(root: IConstruct): IConstruct[] {
+/**
+ * `new DependencyGraph(root.node).topology().filter(keep)`, without building the graph when nothing under `root` has
+ * a dependency (a fleet's charts usually have none): then every vertex is a root of its own, adopted in the order
+ * of the graph's vertex table (an object keyed by construct path), which is what this returns. Only the kept
+ * constructs are keyed (their relative order in the table is the same), so no other construct's path is computed.
+ */
+function topology<T extends IConstruct>(root: IConstruct, keep: (c: IConstruct) => c is T): T[] {
   const all = root.node.findAll();
-  if (all.some(c => c.node.dependencies.length > 0)) return new DependencyGraph(root.node).topology();
-  const byPath: { [constructPath: string]: IConstruct } = {};
-  for (const c of all) byPath[c.node.path] = c;
+  if (all.some(c => c.node.dependencies.length > 0)) return new DependencyGraph(root.node).topology().filter(keep);
+  const byPath: { [constructPath: string]: T } = {};
+  for (const c of all) if (keep(c)) byPath[c.node.path] = c;
   return Object.values(byPath);
 }
 

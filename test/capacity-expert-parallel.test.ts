@@ -1,6 +1,8 @@
 import { Size } from 'cdk8s';
 import { EnvValue } from 'cdk8s-plus-28';
-import { Accelerator, All2allBackend, CapacityPlanner, CapacityPlanInput, DecodeTier, Interconnect, Model, ModelArchitecture, PdService } from '../src';
+import {
+  Accelerator, All2allBackend, CapacityPlanner, CapacityPlanInput, DecodeTier, EnvironmentVariable, Interconnect, Model, ModelArchitecture, PdService,
+} from '../src';
 import { chart } from './util';
 import { deepEpLowLatencyRdmaBytes, weightBytesPerRank } from '../src/private/sizing';
 
@@ -134,17 +136,20 @@ const wideEp = (extra: Partial<CapacityPlanInput> = {}): CapacityPlanInput => ({
   ...extra,
 });
 
-/** A DeepSeek-V3 wide-EP decode tier on DeepEP high throughput whose extraEnv sets VLLM_DEEPEP_BUFFER_SIZE_MB. */
-const deepEpTier = (value: EnvValue) => new DecodeTier(chart(), 'D', {
+/** A DeepSeek-V3 wide-EP decode tier (DP 16 on H200 over InfiniBand) on the given all-to-all backend. */
+const wideEpTier = (all2allBackend: All2allBackend, extraEnv?: EnvironmentVariable[]) => new DecodeTier(chart(), 'D', {
   model: Model.DEEPSEEK_V3,
   accelerator: Accelerator.NVIDIA_H200,
   dataParallelSize: 16,
   enableExpertParallel: true,
   maxModelLen: 32768,
   interconnect: Interconnect.infiniband(),
-  all2allBackend: All2allBackend.DEEPEP_HIGH_THROUGHPUT,
-  extraEnv: [{ name: 'VLLM_DEEPEP_BUFFER_SIZE_MB', value }],
+  all2allBackend,
+  extraEnv,
 });
+
+/** The wide-EP tier on DeepEP high throughput, its extraEnv setting VLLM_DEEPEP_BUFFER_SIZE_MB. */
+const deepEpTier = (value: EnvValue) => wideEpTier(All2allBackend.DEEPEP_HIGH_THROUGHPUT, [{ name: 'VLLM_DEEPEP_BUFFER_SIZE_MB', value }]);
 
 describe('capacity planning counts the all-to-all buffers of expert parallelism', () => {
   test('the low-latency RDMA size hint of DeepSeek-V3 wide EP: 4,293,921,152 bytes per rank over 256 tokens', () => {
@@ -252,15 +257,7 @@ describe('capacity planning counts the all-to-all buffers of expert parallelism'
     expect(decode.all2allBufferBytes.value).toBe(NVL + 4 * (256 * 256 * 14560) + 2 * 1024 + 128);
     expect(decode.maxNumBatchedTokens).toBe(256);
     // Tiers of one shape but another backend are planned apart (the plan cache keys the backend).
-    const agrs = new DecodeTier(chart(), 'D', {
-      model: Model.DEEPSEEK_V3,
-      accelerator: Accelerator.NVIDIA_H200,
-      dataParallelSize: 16,
-      enableExpertParallel: true,
-      maxModelLen: 32768,
-      interconnect: Interconnect.infiniband(),
-      all2allBackend: All2allBackend.ALLGATHER_REDUCESCATTER,
-    });
+    const agrs = wideEpTier(All2allBackend.ALLGATHER_REDUCESCATTER);
     expect(agrs.capacityPlan!.all2allBufferBytes.value).toBe(0);
     expect(agrs.capacityPlan!.maxNumBatchedTokens).toBe(8192);
   });
