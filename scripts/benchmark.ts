@@ -12,6 +12,8 @@
  *            into the same charts and synthesized by the same app class
  *   ratio:   lib wall time / floor wall time (medians); cpu ratio: the same for the process's CPU time
  *            (user + system, all threads), which a busy machine disturbs less than wall time
+ *   main cpu: CPU time of the main thread alone (Linux: /proc/self/task/<pid>/stat), lib/floor; the rest of the
+ *            process's CPU is the YAML writer threads and V8's helper threads (GC, compilation)
  *
  * Environment: BENCH_SIZES=1,100,1000,2000  BENCH_RUNS=3  BENCH_APPS=App,FleetApp  BENCH_LAYOUTS=fleet,single
  *              BENCH_WRITER_THREADS (FleetApp's yamlWriterThreads; unset: its default)
@@ -29,10 +31,26 @@ type Subject = 'lib' | 'floor';
 interface Case { readonly n: number; readonly layout: Layout; readonly app: AppKind; readonly subject: Subject; readonly input: string }
 interface Result {
   readonly constructMs: number; readonly synthMs: number; readonly totalMs: number; readonly cpuMs: number;
+  /** CPU time of the main thread; undefined where /proc is not there to read it. */
+  readonly mainCpuMs?: number;
   readonly startRssMb: number; readonly peakRssMb: number; readonly objects: number; readonly bytes: number; readonly sha: string;
 }
 
 const root = path.resolve(__dirname, '..');
+
+/** sysconf(_SC_CLK_TCK): 100 on Linux (USER_HZ), the unit of /proc's utime and stime. */
+const CLOCK_TICKS = 100;
+
+/** This thread's CPU time (utime + stime of /proc/self/task/<pid>/stat, in clock ticks), or undefined. */
+function mainThreadCpuMs(): number | undefined {
+  try {
+    // Fields after the parenthesised command name: state is the 3rd field, utime the 14th, stime the 15th.
+    const fields = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf-8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS);
+  } catch {
+    return undefined;
+  }
+}
 
 // ---------------------------------------------------------------- child: one measurement
 function runCase(c: Case): Result {
@@ -45,6 +63,7 @@ function runCase(c: Case): Result {
   const startRssMb = process.memoryUsage().rss / 2 ** 20;
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-bench-'));
 
+  const main0 = mainThreadCpuMs();
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const threads = process.env.BENCH_WRITER_THREADS;
@@ -78,6 +97,7 @@ function runCase(c: Case): Result {
   app.synth();
   const t2 = process.hrtime.bigint();
   const cpu = process.cpuUsage(cpu0);
+  const main1 = mainThreadCpuMs();
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
 
   // Untimed: output size, a digest to compare library and floor, and (from the library) the floor's input:
@@ -97,7 +117,7 @@ function runCase(c: Case): Result {
   fs.rmSync(outdir, { recursive: true, force: true });
   return {
     constructMs: Number(t1 - t0) / 1e6, synthMs: Number(t2 - t1) / 1e6, totalMs: Number(t2 - t0) / 1e6,
-    cpuMs: (cpu.user + cpu.system) / 1e3,
+    cpuMs: (cpu.user + cpu.system) / 1e3, mainCpuMs: main0 === undefined || main1 === undefined ? undefined : main1 - main0,
     startRssMb, peakRssMb, objects, bytes: docs.reduce((a, d) => a + Buffer.byteLength(d), 0), sha,
   };
 }
@@ -113,6 +133,13 @@ function spawnCase(c: Case): Result {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function mainCpu(libRuns: Result[], floorRuns: Result[]): string {
+  const lib = libRuns.map(x => x.mainCpuMs);
+  const floor = floorRuns.map(x => x.mainCpuMs);
+  if ([...lib, ...floor].some(x => x === undefined)) return '-';
+  return `${median(lib as number[]).toFixed(0)}/${median(floor as number[]).toFixed(0)}`;
 }
 
 function list(name: string, fallback: string): string[] {
@@ -131,7 +158,7 @@ function main(): void {
   const [load1] = os.loadavg();
   console.log(`# ${new Date().toISOString()}  node ${process.version}  ${os.cpus().length}x ${os.cpus()[0]?.model}  ` +
     `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB  load ${os.loadavg().map(l => l.toFixed(2)).join(' ')}  runs=${runs} (medians)`);
-  const header = ['layout', 'app', 'N', 'objects', 'MB out', 'lib ms', 'floor ms', 'ratio', 'cpu ratio', 'construct us/svc', 'synth ms', 'peak RSS MB lib/floor', 'same bytes'];
+  const header = ['layout', 'app', 'N', 'objects', 'MB out', 'lib ms', 'floor ms', 'ratio', 'cpu ratio', 'main cpu ms lib/floor', 'construct us/svc', 'synth ms', 'peak RSS MB lib/floor', 'same bytes'];
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
   const totals = new Map<string, number>();
@@ -152,6 +179,7 @@ function main(): void {
         console.log(`| ${[
           layout, app, n, l.objects, (l.bytes / 1e6).toFixed(2), libMs.toFixed(0), floorMs.toFixed(0), (libMs / floorMs).toFixed(2),
           (median(libRuns.map(x => x.cpuMs)) / median(floorRuns.map(x => x.cpuMs))).toFixed(2),
+          mainCpu(libRuns, floorRuns),
           (median(libRuns.map(x => x.constructMs)) * 1000 / n).toFixed(0), median(libRuns.map(x => x.synthMs)).toFixed(0),
           `${median(libRuns.map(x => x.peakRssMb)).toFixed(0)}/${median(floorRuns.map(x => x.peakRssMb)).toFixed(0)}`,
           libRuns.every(x => x.sha === floorRuns[0].sha) ? 'yes' : 'NO',

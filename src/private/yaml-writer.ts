@@ -189,6 +189,13 @@ function startWorker(shared: SharedArrayBuffer, index: number): WorkerHandle {
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
+    // None of the app's node options: by default a worker takes the parent's execArgv and parses NODE_OPTIONS from
+    // its env, so a preload the app was started with (`node -r ts-node/register main.ts`, an APM agent in
+    // NODE_OPTIONS) would be loaded again in every worker (0.3-0.5 s of CPU each for ts-node) to run cdk8s's compiled
+    // JavaScript. An empty execArgv resets a worker's per-isolate options to their defaults; V8 flags such as
+    // --max-old-space-size are process-wide and still apply (nodejs/node#25467; worker_threads docs, `execArgv`).
+    execArgv: [],
+    env: withoutNodeOptions(process.env),
     // The same module file this process loaded for `Yaml`, so both threads write the same bytes.
     workerData: { cdk8s: require.resolve('cdk8s'), shared, index, port: port2 },
     transferList: [port2],
@@ -196,6 +203,13 @@ function startWorker(shared: SharedArrayBuffer, index: number): WorkerHandle {
   // A worker never keeps the process alive (finish() waits for it explicitly).
   worker.unref();
   return { worker, port: port1, counter: new Int32Array(shared), index, sent: 0 };
+}
+
+/** The environment without NODE_OPTIONS (see startWorker); everything else as the worker would get it by default. */
+function withoutNodeOptions(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy.NODE_OPTIONS;
+  return copy;
 }
 
 function drain(w: WorkerHandle, texts: Map<number, string>, errors: { seq: number; message: string }[]): void {

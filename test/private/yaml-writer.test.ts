@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -54,5 +55,26 @@ describe('YamlWriter', () => {
     writer.save(path.join(dir, 'after.yaml'), docs(1, 'after'));
     expect(() => writer.finish()).toThrow(/^EISDIR: illegal operation on a directory, open '.*taken-1\.yaml'$/);
     expect(fs.existsSync(path.join(dir, 'after.yaml'))).toBe(true);
+  });
+
+  test('workers load none of the preloads the app was started with (node -r, NODE_OPTIONS)', () => {
+    // Each thread that loads the preload appends its kind; the writer's workers must not load it.
+    const log = path.join(dir, 'preloads.log');
+    const preload = path.join(dir, 'preload.js');
+    fs.writeFileSync(preload, `require('fs').appendFileSync(${JSON.stringify(log)}, ` +
+      "(require('worker_threads').isMainThread ? 'main' : 'worker') + '\\n');\n");
+    const out = path.join(dir, 'out.yaml');
+    const program = `const { YamlWriter } = require(${JSON.stringify(path.join(__dirname, '../../src/private/yaml-writer'))});
+      const w = new YamlWriter(2);
+      w.save(${JSON.stringify(out)}, [{ a: 1 }]);
+      w.finish();`;
+    const child = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', preload, '-e', program], {
+      encoding: 'utf-8',
+      env: { ...process.env, NODE_OPTIONS: `-r ${preload}`, TS_NODE_PROJECT: path.join(__dirname, '../tsconfig.json') },
+    });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    expect(fs.readFileSync(out, 'utf-8')).toBe(Yaml.stringify({ a: 1 }));
+    expect(fs.readFileSync(log, 'utf-8')).toBe('main\n');
   });
 });
