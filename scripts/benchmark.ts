@@ -17,6 +17,8 @@
  *
  * Environment: BENCH_SIZES=1,100,1000,2000  BENCH_RUNS=3  BENCH_APPS=App,FleetApp  BENCH_LAYOUTS=fleet,single
  *              BENCH_WRITER_THREADS (FleetApp's yamlWriterThreads; unset: its default)
+ *              BENCH_UNIQUE_IDS=1 (fleet layout: construct IDs carry the service's index, as in the single layout;
+ *              past ~1,500 charts that crosses V8's transition limit, docs/performance.md)
  */
 import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
@@ -79,10 +81,13 @@ function runCase(c: Case): Result {
   } else {
     for (let i = 0; i < c.n; i++) {
       const chart = charts[c.layout === 'fleet' ? i : 0];
+      // In a chart of its own a service takes the same IDs as every other (the chart's ID makes its names unique, as
+      // in the README's fleet example); in one chart, or with BENCH_UNIQUE_IDS=1, IDs carry the service's index.
+      const suffix = c.layout === 'single' || process.env.BENCH_UNIQUE_IDS === '1' ? `${i}` : '';
       // The seed's service (examples/seed-llama-70b-nixl/main.ts).
-      new pd.PdService(chart, `Llama70b${i}`, {
+      new pd.PdService(chart, `Llama70b${suffix}`, {
         model: pd.Model.LLAMA_3_1_70B_INSTRUCT,
-        hfToken: { secret: kplus.Secret.fromSecretName(chart, `HfToken${i}`, 'hf-token'), key: 'HF_TOKEN' },
+        hfToken: { secret: kplus.Secret.fromSecretName(chart, `HfToken${suffix}`, 'hf-token'), key: 'HF_TOKEN' },
         modelCache: pd.ModelCache.persistentVolumeClaim('llama-70b-weights'),
         kvConnector: pd.KvConnector.nixl({ backends: [pd.NixlBackend.UCX], kvLoadFailurePolicy: pd.KvLoadFailurePolicy.RECOMPUTE }),
         prefill: { replicas: 1, accelerator: pd.Accelerator.NVIDIA_H100_80GB, tensorParallelSize: 4 },
