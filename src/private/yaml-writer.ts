@@ -34,12 +34,17 @@ export class YamlWriter {
   public constructor(threads: number) {
     this.workers = [];
     if (threads > 0) {
-      const shared = new SharedArrayBuffer(4 * threads);
       try {
-        for (let i = 0; i < threads; i++) this.workers.push(startWorker(shared, i));
+        this.workers.push(...startWorkers(threads, true));
+        // A worker that could not load cdk8s without the app's node options needs them (a Yarn PnP app resolves
+        // modules through its `--require .pnp.cjs` preload): start them as Node does by default, preloads and all.
+        if (!workersReady(this.workers)) {
+          for (const w of this.workers.splice(0)) w.stop();
+          this.workers.push(...startWorkers(threads, false));
+        }
       } catch {
         // No worker threads here (a host that forbids them): write on this thread, as App does.
-        for (const w of this.workers.splice(0)) void w.worker.terminate();
+        for (const w of this.workers.splice(0)) w.stop();
       }
     }
   }
@@ -128,10 +133,7 @@ export class YamlWriter {
 
   /** Stops the workers without waiting (a chart failed to render; its error is what the caller throws). */
   public abort(): void {
-    for (const w of this.workers) {
-      w.port.close();
-      void w.worker.terminate();
-    }
+    for (const w of this.workers) w.stop();
   }
 
   private post(w: WorkerHandle, job: Omit<Job, 'seq'>): void {
@@ -158,9 +160,12 @@ interface Job {
 interface WorkerHandle {
   readonly worker: Worker;
   readonly port: MessagePort;
+  /** Jobs done, one slot per worker; and the start state: 0 starting, 1 cdk8s loaded, 2 it could not be loaded. */
   readonly counter: Int32Array;
+  readonly started: Int32Array;
   readonly index: number;
   sent: number;
+  stop(): void;
 }
 
 // The worker's whole program: runs each job with cdk8s's own Yaml, counts it done, wakes the main thread.
@@ -168,9 +173,12 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('worker_threads');
 const fs = require('fs');
 const counter = new Int32Array(workerData.shared);
+const started = new Int32Array(workerData.started);
 const port = workerData.port;
 let Yaml, startError;
 try { Yaml = require(workerData.cdk8s).Yaml; } catch (e) { startError = e; }
+Atomics.store(started, workerData.index, startError ? 2 : 1);
+Atomics.notify(started, workerData.index);
 parentPort.on('message', (job) => {
   try {
     if (startError) throw startError;
@@ -185,27 +193,59 @@ parentPort.on('message', (job) => {
 });
 `;
 
-function startWorker(shared: SharedArrayBuffer, index: number): WorkerHandle {
-  const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    // None of the app's node options: by default a worker takes the parent's execArgv and parses NODE_OPTIONS from
-    // its env, so a preload the app was started with (`node -r ts-node/register main.ts`, an APM agent in
-    // NODE_OPTIONS) would be loaded again in every worker (0.3-0.5 s of CPU each for ts-node) to run cdk8s's compiled
-    // JavaScript. An empty execArgv resets a worker's per-isolate options to their defaults; V8 flags such as
-    // --max-old-space-size are process-wide and still apply (nodejs/node#25467; worker_threads docs, `execArgv`).
-    execArgv: [],
-    env: withoutNodeOptions(process.env),
-    // The same module file this process loaded for `Yaml`, so both threads write the same bytes.
-    workerData: { cdk8s: require.resolve('cdk8s'), shared, index, port: port2 },
-    transferList: [port2],
-  });
-  // A worker never keeps the process alive (finish() waits for it explicitly).
-  worker.unref();
-  return { worker, port: port1, counter: new Int32Array(shared), index, sent: 0 };
+/**
+ * Starts `threads` workers. `clean`: none of the app's node options. By default a worker takes the parent's
+ * execArgv and parses NODE_OPTIONS from its env, so a preload the app was started with (`node -r ts-node/register
+ * main.ts`, an APM agent in NODE_OPTIONS) would be loaded again in every worker (0.3-0.5 s of CPU each for ts-node)
+ * to run cdk8s's compiled JavaScript. An empty execArgv resets a worker's per-isolate options to their defaults; V8
+ * flags such as --max-old-space-size are process-wide and still apply (nodejs/node#25467; worker_threads docs,
+ * `execArgv`).
+ */
+function startWorkers(threads: number, clean: boolean): WorkerHandle[] {
+  const shared = new SharedArrayBuffer(4 * threads);
+  const started = new SharedArrayBuffer(4 * threads);
+  const workers: WorkerHandle[] = [];
+  try {
+    for (let index = 0; index < threads; index++) {
+      const { port1, port2 } = new MessageChannel();
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        ...(clean ? { execArgv: [], env: withoutNodeOptions(process.env) } : {}),
+        // The same module file this process loaded for `Yaml`, so both threads write the same bytes.
+        workerData: { cdk8s: require.resolve('cdk8s'), shared, started, index, port: port2 },
+        transferList: [port2],
+      });
+      // A worker never keeps the process alive (finish() waits for it explicitly).
+      worker.unref();
+      const stop = () => {
+        port1.close();
+        void worker.terminate();
+      };
+      workers.push({ worker, port: port1, counter: new Int32Array(shared), started: new Int32Array(started), index, sent: 0, stop });
+    }
+  } catch (e) {
+    for (const w of workers) w.stop();
+    throw e;
+  }
+  return workers;
 }
 
-/** The environment without NODE_OPTIONS (see startWorker); everything else as the worker would get it by default. */
+/**
+ * Whether every worker loaded cdk8s: waits for each to say so (they start side by side, in tens of milliseconds).
+ * One that says nothing in START_WAIT_MS counts as ready: its jobs queue until it runs, and finish() watches it.
+ */
+function workersReady(workers: WorkerHandle[]): boolean {
+  for (const w of workers) {
+    Atomics.wait(w.started, w.index, 0, START_WAIT_MS);
+    if (Atomics.load(w.started, w.index) === 2) return false;
+  }
+  return true;
+}
+
+/** How long the writer waits for a worker to report that it loaded cdk8s. */
+const START_WAIT_MS = 60 * 1000;
+
+/** The environment without NODE_OPTIONS (see startWorkers); everything else as the worker would get it by default. */
 function withoutNodeOptions(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const copy = { ...env };
   delete copy.NODE_OPTIONS;

@@ -77,4 +77,37 @@ describe('YamlWriter', () => {
     expect(fs.readFileSync(out, 'utf-8')).toBe(Yaml.stringify({ a: 1 }));
     expect(fs.readFileSync(log, 'utf-8')).toBe('main\n');
   });
+
+  test('workers that cannot load cdk8s without the app\'s preloads are started again with them (Yarn PnP)', () => {
+    // Like Yarn PnP's `--require .pnp.cjs` in NODE_OPTIONS: cdk8s resolves to a file only the preload can load.
+    const log = path.join(dir, 'preloads.log');
+    const shim = path.join(dir, 'cdk8s.pnpjs');
+    fs.writeFileSync(shim, "throw new Error('cdk8s is reachable only through the preload');\n");
+    const preload = path.join(dir, 'preload.js');
+    fs.writeFileSync(preload, `
+      const fs = require('fs');
+      const Module = require('module');
+      fs.appendFileSync(${JSON.stringify(log)}, (require('worker_threads').isMainThread ? 'main' : 'worker') + '\\n');
+      const real = require.resolve('cdk8s', { paths: [${JSON.stringify(path.join(__dirname, '../..'))}] });
+      require.extensions['.pnpjs'] = (m) => { m.exports = require(real); };
+      const resolve = Module._resolveFilename;
+      Module._resolveFilename = function (request, ...rest) {
+        return request === 'cdk8s' ? ${JSON.stringify(shim)} : resolve.call(this, request, ...rest);
+      };
+    `);
+    const out = path.join(dir, 'out.yaml');
+    const program = `const { YamlWriter } = require(${JSON.stringify(path.join(__dirname, '../../src/private/yaml-writer'))});
+      const w = new YamlWriter(2);
+      w.save(${JSON.stringify(out)}, [{ a: 1 }]);
+      w.finish();`;
+    const child = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', program], {
+      encoding: 'utf-8',
+      env: { ...process.env, NODE_OPTIONS: `-r ${preload}`, TS_NODE_PROJECT: path.join(__dirname, '../tsconfig.json') },
+    });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    expect(fs.readFileSync(out, 'utf-8')).toBe(Yaml.stringify({ a: 1 }));
+    // The first workers (no preload) could not load cdk8s; the two started again loaded the preload.
+    expect(fs.readFileSync(log, 'utf-8')).toBe('main\nworker\nworker\n');
+  });
 });
