@@ -46,8 +46,10 @@ const CLOCK_TICKS = 100;
 /** This thread's CPU time (utime + stime of /proc/self/task/<pid>/stat, in clock ticks), or undefined. */
 function mainThreadCpuMs(): number | undefined {
   try {
-    // Fields after the parenthesised command name: state is the 3rd field, utime the 14th, stime the 15th.
-    const fields = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf-8').split(') ')[1].split(' ');
+    // Fields after the parenthesised command name (which may itself hold ') '): state is the 3rd field, utime the
+    // 14th, stime the 15th (proc(5)).
+    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf-8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS);
   } catch {
     return undefined;

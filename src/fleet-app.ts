@@ -14,7 +14,9 @@ export interface FleetAppProps extends AppProps {
   /**
    * Worker threads that turn the rendered objects into YAML and write the files, beside the main thread, which
    * keeps rendering charts meanwhile. Every thread calls cdk8s's own `Yaml.save` / `Yaml.stringify`, so the files
-   * are the same bytes as with 0, which writes everything on the main thread, as `App` does.
+   * are the same bytes as with 0, which writes everything on the main thread, as `App` does. The threads start
+   * without the app's node options (a `-r` preload such as ts-node, NODE_OPTIONS), which they do not need; where
+   * they cannot load cdk8s that way (a Yarn PnP app), they are started again with them.
    *
    * @default - the machine's CPUs (`os.availableParallelism()`), at most 4, for an app of at least 500 API objects
    *   on a machine with 2 or more CPUs; otherwise 0 (for a small app, starting a thread costs more than it saves)
@@ -40,6 +42,10 @@ const DEFAULT_MAX_WRITER_THREADS = 4;
  * whose class overrides `toJson()` is still rendered through its own `toJson()`.
  *
  * Drop-in: replace `new App()` with `new FleetApp()` in `main.ts`; `cdk8s synth` runs it unchanged.
+ *
+ * Inside each chart, use the same construct IDs (the chart's ID keeps object names unique): when the first
+ * construct of every chart has an ID of its own, V8's hidden-class table for empty objects fills up at about
+ * 1,400 charts and all rendering slows down from there (docs/performance.md, "V8's transition limit").
  *
  * @example
  * const app = new FleetApp();

@@ -1,8 +1,8 @@
 import { Chart } from 'cdk8s';
 import { FleetApp, KvConnector, Model, PdService } from 'cdk8s-vllm-pd';
 
-// One chart per service. FleetApp writes the same files as cdk8s's App, in time that grows
-// linearly with the number of charts (docs/performance.md).
+// One chart per service, the same construct IDs in each. FleetApp writes the same files as cdk8s's
+// App, in time that grows linearly with the number of charts (docs/performance.md).
 const app = new FleetApp();
 for (const team of ['search', 'chat', 'code']) {
   const chart = new Chart(app, team, { namespace: 'llm' });

@@ -14,14 +14,19 @@ export const MAX_YAML_WRITER_THREADS = 64;
  * every worker loads the very `cdk8s` module this file imports (by its resolved path) and calls its `Yaml.save` /
  * `Yaml.stringify` on a structured clone of the documents. Only plain JSON data is cloned (a clone would lose a
  * class instance's prototype, its `toJSON`, a `Date`'s YAML tag); anything else is rendered here, on the main thread,
- * and only its text is handed over. Jobs for one file always go to the same worker, which runs its jobs in order,
- * so a file written twice ends as `App` leaves it (the last write wins).
+ * and only its text is handed over. Jobs for one file always go to the same slot, whose worker runs them in order,
+ * so a file written twice ends as `App` leaves it (the last write wins). Workers start without the app's node options
+ * and, where they cannot load cdk8s that way, again with them, or the slot's jobs run here (see `started`).
  *
  * `synth()` stays synchronous, as cdk8s's CLI and users' tests expect: `finish()` blocks on a shared counter
  * (`Atomics.wait`) until every job is done, and reads the workers' replies with `receiveMessageOnPort`.
  */
 export class YamlWriter {
-  private readonly workers: WorkerHandle[];
+  /**
+   * One executor per slot (a file's jobs always go to the same slot): its worker, or `undefined` once no worker could
+   * load cdk8s there, when the slot's jobs run on this thread. Empty: no threads, everything runs here.
+   */
+  private readonly workers: (WorkerHandle | undefined)[];
   private readonly texts = new Map<number, string>();
   private readonly errors: { readonly seq: number; readonly message: string }[] = [];
   private sent = 0;
@@ -33,19 +38,11 @@ export class YamlWriter {
   /** @param threads worker threads to start; 0 writes everything on the calling thread. */
   public constructor(threads: number) {
     this.workers = [];
-    if (threads > 0) {
-      try {
-        this.workers.push(...startWorkers(threads, true));
-        // A worker that could not load cdk8s without the app's node options needs them (a Yarn PnP app resolves
-        // modules through its `--require .pnp.cjs` preload): start them as Node does by default, preloads and all.
-        if (!workersReady(this.workers)) {
-          for (const w of this.workers.splice(0)) w.stop();
-          this.workers.push(...startWorkers(threads, false));
-        }
-      } catch {
-        // No worker threads here (a host that forbids them): write on this thread, as App does.
-        for (const w of this.workers.splice(0)) w.stop();
-      }
+    try {
+      for (let slot = 0; slot < threads; slot++) this.workers.push(startWorker(false));
+    } catch {
+      // No worker threads here (a host that forbids them): write on this thread, as App does.
+      for (const w of this.workers.splice(0)) w?.stop();
     }
   }
 
@@ -65,7 +62,7 @@ export class YamlWriter {
       this.lastSave.set(file, entry);
       return;
     }
-    this.post(this.workers[hash(file) % this.workers.length], { file, ...payload(docs) });
+    this.post(hash(file) % this.workers.length, { file, ...payload(docs) });
     this.lastSave.set(file, undefined);
   }
 
@@ -86,7 +83,7 @@ export class YamlWriter {
     const keys: number[] = [];
     for (let i = 0; i < docs.length; i += CHUNK_DOCS) {
       keys.push(this.sent);
-      this.post(this.workers[this.sent % this.workers.length], payload(docs.slice(i, i + CHUNK_DOCS)));
+      this.post(this.sent % this.workers.length, payload(docs.slice(i, i + CHUNK_DOCS)));
     }
     return keys;
   }
@@ -97,21 +94,25 @@ export class YamlWriter {
    */
   public finish(): Map<number, string> {
     try {
+      // Every slot's worker has loaded cdk8s, or its jobs have gone to a worker started again or to this thread.
+      const deadline = Date.now() + START_WAIT_MS;
+      for (let slot = 0; slot < this.workers.length; slot++) this.started(slot, deadline);
       for (const w of this.workers) {
+        if (w === undefined) continue;
         let progress = Date.now();
         for (let done = -1; ;) {
           drain(w, this.texts, this.errors);
-          const now = Atomics.load(w.counter, w.index);
+          const now = Atomics.load(w.state, DONE);
           if (now >= w.sent) break;
           if (now !== done) {
             done = now;
             progress = Date.now();
           } else if (Date.now() - progress > STALL_MS) {
             // A worker that died (out of memory) can no longer count: fail instead of waiting forever.
-            throw new Error(`FleetApp: YAML writer thread ${w.index} finished no file for ${STALL_MS / 60000} minutes ` +
+            throw new Error(`FleetApp: a YAML writer thread finished no file for ${STALL_MS / 60000} minutes ` +
               `(${w.sent - now} of its ${w.sent} jobs left); set yamlWriterThreads: 0 to write on the main thread`);
           }
-          Atomics.wait(w.counter, w.index, now, 1000);
+          Atomics.wait(w.state, DONE, now, 1000);
         }
         drain(w, this.texts, this.errors);
       }
@@ -133,12 +134,62 @@ export class YamlWriter {
 
   /** Stops the workers without waiting (a chart failed to render; its error is what the caller throws). */
   public abort(): void {
-    for (const w of this.workers) w.stop();
+    for (const w of this.workers) w?.stop();
   }
 
-  private post(w: WorkerHandle, job: Omit<Job, 'seq'>): void {
-    w.worker.postMessage({ ...job, seq: this.sent++ });
+  private post(slot: number, job: Omit<Job, 'seq'>): void {
+    const full: Job = { ...job, seq: this.sent++ };
+    const w = this.started(slot);
+    if (w === undefined) {
+      this.runHere(full);
+      return;
+    }
+    w.worker.postMessage(full);
     w.sent++;
+    w.pending?.push(full);
+  }
+
+  /**
+   * The slot's executor after a look at its worker's start (waiting for it until `deadline`, if given). A worker that
+   * could not load cdk8s (or did not say so by the deadline) is stopped and its jobs go, in order, to a worker started
+   * with the app's node options, as Node starts workers by default: a Yarn PnP app resolves modules only through its
+   * `--require .pnp.cjs` preload. If that one cannot either, they run on this thread.
+   */
+  private started(slot: number, deadline?: number): WorkerHandle | undefined {
+    for (;;) {
+      const w = this.workers[slot];
+      if (w === undefined || w.pending === undefined) return w;
+      if (deadline !== undefined) Atomics.wait(w.state, START, STARTING, Math.max(0, deadline - Date.now()));
+      const state = Atomics.load(w.state, START);
+      if (state === STARTING && deadline === undefined) return w;
+      if (state === LOADED) {
+        w.pending = undefined;
+        return w;
+      }
+      w.stop();
+      const next = w.inherited ? undefined : startWorker(true);
+      this.workers[slot] = next;
+      for (const job of w.pending) {
+        if (next === undefined) {
+          this.runHere(job);
+        } else {
+          next.worker.postMessage(job);
+          next.sent++;
+          next.pending!.push(job);
+        }
+      }
+    }
+  }
+
+  /** A job on this thread: what a worker does with it. */
+  private runHere(job: Job): void {
+    try {
+      const text = job.text !== undefined ? job.text : Yaml.stringify(...job.docs!);
+      if (job.file === undefined) this.texts.set(job.seq, text);
+      else fs.writeFileSync(job.file, text, { encoding: 'utf8' });
+    } catch (e) {
+      this.errors.push({ seq: job.seq, message: e instanceof Error ? e.message : String(e) });
+    }
   }
 }
 
@@ -160,92 +211,88 @@ interface Job {
 interface WorkerHandle {
   readonly worker: Worker;
   readonly port: MessagePort;
-  /** Jobs done, one slot per worker; and the start state: 0 starting, 1 cdk8s loaded, 2 it could not be loaded. */
-  readonly counter: Int32Array;
-  readonly started: Int32Array;
-  readonly index: number;
+  /** Shared with the worker: `[DONE]` jobs it has finished, `[START]` STARTING, LOADED or FAILED (loading cdk8s). */
+  readonly state: Int32Array;
+  /** Started with the app's node options (the second try). */
+  readonly inherited: boolean;
+  /** Jobs posted to it. */
   sent: number;
+  /** Until it says it loaded cdk8s: the jobs posted to it, to be posted again elsewhere if it could not. */
+  pending?: Job[];
   stop(): void;
 }
+
+/** Slots of `WorkerHandle.state`. */
+const DONE = 0;
+const START = 1;
+/** Values of `state[START]`. */
+const STARTING = 0;
+const LOADED = 1;
 
 // The worker's whole program: runs each job with cdk8s's own Yaml, counts it done, wakes the main thread.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('worker_threads');
 const fs = require('fs');
-const counter = new Int32Array(workerData.shared);
-const started = new Int32Array(workerData.started);
+const state = new Int32Array(workerData.state);
 const port = workerData.port;
-let Yaml, startError;
-try { Yaml = require(workerData.cdk8s).Yaml; } catch (e) { startError = e; }
-Atomics.store(started, workerData.index, startError ? 2 : 1);
-Atomics.notify(started, workerData.index);
-parentPort.on('message', (job) => {
+let Yaml;
+try { Yaml = require(workerData.cdk8s).Yaml; } catch (e) { Yaml = undefined; }
+// LOADED (1) or FAILED (2); a worker that failed takes no job (the writer posts them again elsewhere).
+Atomics.store(state, 1, Yaml ? 1 : 2);
+Atomics.notify(state, 1);
+if (Yaml) parentPort.on('message', (job) => {
   try {
-    if (startError) throw startError;
     const text = job.text !== undefined ? job.text : Yaml.stringify(...job.docs);
     if (job.file === undefined) port.postMessage({ seq: job.seq, text });
     else fs.writeFileSync(job.file, text, { encoding: 'utf8' });
   } catch (e) {
     port.postMessage({ seq: job.seq, error: String(e && e.message !== undefined ? e.message : e) });
   }
-  Atomics.add(counter, workerData.index, 1);
-  Atomics.notify(counter, workerData.index);
+  Atomics.add(state, 0, 1);
+  Atomics.notify(state, 0);
 });
 `;
 
 /**
- * Starts `threads` workers. `clean`: none of the app's node options. By default a worker takes the parent's
+ * Starts a worker. Not `inherited`: with none of the app's node options. By default a worker takes the parent's
  * execArgv and parses NODE_OPTIONS from its env, so a preload the app was started with (`node -r ts-node/register
  * main.ts`, an APM agent in NODE_OPTIONS) would be loaded again in every worker (0.3-0.5 s of CPU each for ts-node)
  * to run cdk8s's compiled JavaScript. An empty execArgv resets a worker's per-isolate options to their defaults; V8
  * flags such as --max-old-space-size are process-wide and still apply (nodejs/node#25467; worker_threads docs,
  * `execArgv`).
  */
-function startWorkers(threads: number, clean: boolean): WorkerHandle[] {
-  const shared = new SharedArrayBuffer(4 * threads);
-  const started = new SharedArrayBuffer(4 * threads);
-  const workers: WorkerHandle[] = [];
-  try {
-    for (let index = 0; index < threads; index++) {
-      const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        ...(clean ? { execArgv: [], env: withoutNodeOptions(process.env) } : {}),
-        // The same module file this process loaded for `Yaml`, so both threads write the same bytes.
-        workerData: { cdk8s: require.resolve('cdk8s'), shared, started, index, port: port2 },
-        transferList: [port2],
-      });
-      // A worker never keeps the process alive (finish() waits for it explicitly).
-      worker.unref();
-      const stop = () => {
-        port1.close();
-        void worker.terminate();
-      };
-      workers.push({ worker, port: port1, counter: new Int32Array(shared), started: new Int32Array(started), index, sent: 0, stop });
-    }
-  } catch (e) {
-    for (const w of workers) w.stop();
-    throw e;
-  }
-  return workers;
+function startWorker(inherited: boolean): WorkerHandle {
+  const { port1, port2 } = new MessageChannel();
+  const shared = new SharedArrayBuffer(8);
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    ...(inherited ? {} : { execArgv: [], env: withoutNodeOptions(process.env) }),
+    // The same module file this process loaded for `Yaml`, so both threads write the same bytes.
+    workerData: { cdk8s: require.resolve('cdk8s'), state: shared, port: port2 },
+    transferList: [port2],
+  });
+  // A worker never keeps the process alive (finish() waits for it explicitly), and one that fails to start (a
+  // preload that throws) is found by its silence; its 'error' event, which arrives after synth, must not crash.
+  worker.unref();
+  worker.on('error', () => undefined);
+  return {
+    worker,
+    port: port1,
+    state: new Int32Array(shared),
+    inherited,
+    sent: 0,
+    pending: [],
+    stop: () => {
+      port1.close();
+      void worker.terminate();
+    },
+  };
 }
 
-/**
- * Whether every worker loaded cdk8s: waits for each to say so (they start side by side, in tens of milliseconds).
- * One that says nothing in START_WAIT_MS counts as ready: its jobs queue until it runs, and finish() watches it.
- */
-function workersReady(workers: WorkerHandle[]): boolean {
-  for (const w of workers) {
-    Atomics.wait(w.started, w.index, 0, START_WAIT_MS);
-    if (Atomics.load(w.started, w.index) === 2) return false;
-  }
-  return true;
-}
-
-/** How long the writer waits for a worker to report that it loaded cdk8s. */
+/** How long `finish()` waits for the workers to say whether they loaded cdk8s (they do in tens of milliseconds). */
 const START_WAIT_MS = 60 * 1000;
 
-/** The environment without NODE_OPTIONS (see startWorkers); everything else as the worker would get it by default. */
+/** The environment without NODE_OPTIONS (see startWorker); everything else as the worker would get it by default. */
 function withoutNodeOptions(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const copy = { ...env };
   delete copy.NODE_OPTIONS;

@@ -57,57 +57,83 @@ describe('YamlWriter', () => {
     expect(fs.existsSync(path.join(dir, 'after.yaml'))).toBe(true);
   });
 
+  /**
+   * Runs a YamlWriter of 2 threads in a child `node -r ts-node/register` with `preload` in NODE_OPTIONS (as Yarn PnP
+   * sets it); returns what each slot ran on and the file's text.
+   */
+  function runWithPreload(preload: string): { slots: string[]; text: string } {
+    const out = path.join(dir, 'out.yaml');
+    const program = `const { YamlWriter } = require(${JSON.stringify(path.join(__dirname, '../../src/private/yaml-writer'))});
+      const w = new YamlWriter(2);
+      w.save(${JSON.stringify(out)}, [{ a: 1 }]);
+      w.save(${JSON.stringify(out + '.2')}, [{ b: 2 }]);
+      w.finish();
+      console.log(JSON.stringify(w.workers.map(x => x === undefined ? 'main thread' : x.inherited ? 'app options' : 'clean')));`;
+    const child = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', program], {
+      encoding: 'utf-8',
+      env: { ...process.env, NODE_OPTIONS: `-r "${preload}"`, TS_NODE_PROJECT: path.join(__dirname, '../tsconfig.json') },
+    });
+    if (child.status !== 0) throw new Error(`the child failed (${child.status}): ${child.stderr}`);
+    expect(fs.readFileSync(out + '.2', 'utf-8')).toBe(Yaml.stringify({ b: 2 }));
+    return { slots: JSON.parse(child.stdout.trim().split('\n').pop()!), text: fs.readFileSync(out, 'utf-8') };
+  }
+
+  /** Lines of a log file that threads append to, sorted (threads start side by side). */
+  function lines(file: string): string[] {
+    return fs.readFileSync(file, 'utf-8').split('\n').filter(Boolean).sort();
+  }
+
   test('workers load none of the preloads the app was started with (node -r, NODE_OPTIONS)', () => {
     // Each thread that loads the preload appends its kind; the writer's workers must not load it.
     const log = path.join(dir, 'preloads.log');
     const preload = path.join(dir, 'preload.js');
     fs.writeFileSync(preload, `require('fs').appendFileSync(${JSON.stringify(log)}, ` +
       "(require('worker_threads').isMainThread ? 'main' : 'worker') + '\\n');\n");
-    const out = path.join(dir, 'out.yaml');
-    const program = `const { YamlWriter } = require(${JSON.stringify(path.join(__dirname, '../../src/private/yaml-writer'))});
-      const w = new YamlWriter(2);
-      w.save(${JSON.stringify(out)}, [{ a: 1 }]);
-      w.finish();`;
-    const child = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', preload, '-e', program], {
-      encoding: 'utf-8',
-      env: { ...process.env, NODE_OPTIONS: `-r ${preload}`, TS_NODE_PROJECT: path.join(__dirname, '../tsconfig.json') },
-    });
-    expect(child.stderr).toBe('');
-    expect(child.status).toBe(0);
-    expect(fs.readFileSync(out, 'utf-8')).toBe(Yaml.stringify({ a: 1 }));
-    expect(fs.readFileSync(log, 'utf-8')).toBe('main\n');
+    const { slots, text } = runWithPreload(preload);
+    expect(slots).toEqual(['clean', 'clean']);
+    expect(text).toBe(Yaml.stringify({ a: 1 }));
+    expect(lines(log)).toEqual(['main']);
   });
 
-  test('workers that cannot load cdk8s without the app\'s preloads are started again with them (Yarn PnP)', () => {
-    // Like Yarn PnP's `--require .pnp.cjs` in NODE_OPTIONS: cdk8s resolves to a file only the preload can load.
-    const log = path.join(dir, 'preloads.log');
+  /** A preload that makes cdk8s loadable only through itself (Yarn PnP's `.pnp.cjs` does so for every module). */
+  function pnpLikePreload(log: string, inWorkers: 'loads' | 'fails'): string {
     const shim = path.join(dir, 'cdk8s.pnpjs');
-    fs.writeFileSync(shim, "throw new Error('cdk8s is reachable only through the preload');\n");
+    // Without the preload, Node runs the shim as JavaScript.
+    fs.writeFileSync(shim, `require('fs').appendFileSync(${JSON.stringify(log)}, 'clean worker\\n');\n` +
+      "throw new Error('cdk8s is reachable only through the preload');\n");
     const preload = path.join(dir, 'preload.js');
     fs.writeFileSync(preload, `
       const fs = require('fs');
       const Module = require('module');
-      fs.appendFileSync(${JSON.stringify(log)}, (require('worker_threads').isMainThread ? 'main' : 'worker') + '\\n');
+      const { isMainThread } = require('worker_threads');
+      fs.appendFileSync(${JSON.stringify(log)}, (isMainThread ? 'main' : 'worker with the preload') + '\\n');
       const real = require.resolve('cdk8s', { paths: [${JSON.stringify(path.join(__dirname, '../..'))}] });
-      require.extensions['.pnpjs'] = (m) => { m.exports = require(real); };
+      require.extensions['.pnpjs'] = (m) => {
+        if (!isMainThread && ${JSON.stringify(inWorkers)} === 'fails') throw new Error('no cdk8s in workers');
+        m.exports = require(real);
+      };
       const resolve = Module._resolveFilename;
       Module._resolveFilename = function (request, ...rest) {
         return request === 'cdk8s' ? ${JSON.stringify(shim)} : resolve.call(this, request, ...rest);
       };
     `);
-    const out = path.join(dir, 'out.yaml');
-    const program = `const { YamlWriter } = require(${JSON.stringify(path.join(__dirname, '../../src/private/yaml-writer'))});
-      const w = new YamlWriter(2);
-      w.save(${JSON.stringify(out)}, [{ a: 1 }]);
-      w.finish();`;
-    const child = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', program], {
-      encoding: 'utf-8',
-      env: { ...process.env, NODE_OPTIONS: `-r ${preload}`, TS_NODE_PROJECT: path.join(__dirname, '../tsconfig.json') },
-    });
-    expect(child.stderr).toBe('');
-    expect(child.status).toBe(0);
-    expect(fs.readFileSync(out, 'utf-8')).toBe(Yaml.stringify({ a: 1 }));
-    // The first workers (no preload) could not load cdk8s; the two started again loaded the preload.
-    expect(fs.readFileSync(log, 'utf-8')).toBe('main\nworker\nworker\n');
+    return preload;
+  }
+
+  test('workers that cannot load cdk8s without the app\'s preloads are started again with them (Yarn PnP)', () => {
+    const log = path.join(dir, 'preloads.log');
+    const { slots, text } = runWithPreload(pnpLikePreload(log, 'loads'));
+    expect(slots).toEqual(['app options', 'app options']);
+    expect(text).toBe(Yaml.stringify({ a: 1 }));
+    // The first two tried without the preload and could not load cdk8s; the two started again loaded it.
+    expect(lines(log)).toEqual(['clean worker', 'clean worker', 'main', 'worker with the preload', 'worker with the preload']);
+  });
+
+  test('jobs run on the main thread when no worker can load cdk8s, with the app\'s preloads or without', () => {
+    const log = path.join(dir, 'preloads.log');
+    const { slots, text } = runWithPreload(pnpLikePreload(log, 'fails'));
+    expect(slots).toEqual(['main thread', 'main thread']);
+    expect(text).toBe(Yaml.stringify({ a: 1 }));
+    expect(lines(log)).toEqual(['clean worker', 'clean worker', 'main', 'worker with the preload', 'worker with the preload']);
   });
 });
