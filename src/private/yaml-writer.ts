@@ -167,7 +167,7 @@ export class YamlWriter {
         return w;
       }
       w.stop();
-      const next = w.inherited ? undefined : startWorker(true);
+      const next = w.inherited ? undefined : startWorkerOrNone();
       this.workers[slot] = next;
       for (const job of w.pending) {
         if (next === undefined) {
@@ -287,6 +287,15 @@ function startWorker(inherited: boolean): WorkerHandle {
       void worker.terminate();
     },
   };
+}
+
+/** A worker with the app's node options, or none where one cannot be started now (its jobs then run here). */
+function startWorkerOrNone(): WorkerHandle | undefined {
+  try {
+    return startWorker(true);
+  } catch {
+    return undefined;
+  }
 }
 
 /** How long `finish()` waits for the workers to say whether they loaded cdk8s (they do in tens of milliseconds). */
