@@ -28,6 +28,7 @@ export * from './expert-parallel';
 export * from './tier-options';
 export * from './disruption-budget';
 export * from './network-peer';
+export * from './port-range';
 export * from './network-policy-options';
 export * from './pd-tier';
 export * from './vllm-tier';

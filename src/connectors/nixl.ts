@@ -1,11 +1,12 @@
 import { Duration } from 'cdk8s';
 import type { KvConnectorCommonOptions } from '../kv-connector-options';
 import { AttentionKind } from '../model';
+import type { PortRange } from '../port-range';
 import { requirePort } from '../private/boundary';
 import { Capability, has, requireCapability } from '../private/compat';
 import { ConnectorImpl, ConnectorRendering, PairSpec, Transport } from '../private/connector-context';
 import { invalid, requireInteger, show, wholeSeconds } from '../private/errors';
-import { PortPeer } from '../private/pod-contribution';
+import { PodContribution, PortPeer } from '../private/pod-contribution';
 import { requireRankPorts } from '../private/ports';
 import { lenientRoles, seedRole } from '../private/role-rules';
 import type { TierSpec } from '../private/tier-spec';
@@ -129,6 +130,21 @@ export interface NixlConnectorOptions extends KvConnectorCommonOptions {
    * @see https://github.com/llm-d/llm-d/blob/main/docs/operations/disaggregation/vllm.md
    */
   readonly kvLeaseDuration?: Duration;
+
+  /**
+   * The TCP ports UCX's listeners pick from (`UCX_TCP_PORT_RANGE`), so that the NetworkPolicies between prefill
+   * and decode open this range instead of every TCP port.
+   *
+   * Each vLLM worker (one per GPU of a pod) opens a UCX listener on every active network interface, drawing a
+   * random port of the range and drawing again while the one it drew is taken. So the range must be disjoint from
+   * the pod's ports and hold at least 16 ports per GPU of a pod. `NixlBackend.UCX` must be the only backend that
+   * moves KV between pods (LIBFABRIC's ports are not pinned). The cluster's network plugin must implement
+   * NetworkPolicy `endPort` (Kubernetes 1.25+): one that ignores it admits only the range's first port.
+   *
+   * @default - the kernel picks each listener's port, so the tiers' NetworkPolicies admit each other on every TCP port
+   * @see https://github.com/openucx/ucx/blob/master/src/uct/tcp/tcp_iface.c
+   */
+  readonly ucxTcpPortRange?: PortRange;
 }
 
 // NIXL's storage plugins (ai-dynamo/nixl src/plugins/{gds,gds_mt,posix}); they move no KV between pods.
@@ -141,6 +157,18 @@ const SIDE_CHANNEL_PORT_ENV = 'VLLM_NIXL_SIDE_CHANNEL_PORT';
 const DEFAULT_SIDE_CHANNEL_PORT = 5600;
 // vllm/envs.py: VLLM_SSM_CONV_STATE_LAYOUT ("SD" | "DS", unset means SD); NIXL's Mamba transfer needs DS.
 const SSM_CONV_STATE_LAYOUT_ENV = 'VLLM_SSM_CONV_STATE_LAYOUT';
+// openucx/ucx src/uct/tcp/tcp_iface.c @ 9466d104a317c8ffddd9734e72055d8bbda021b3: the TCP transport's "PORT_RANGE"
+// (config prefix "TCP_", tcp.h), "first-last" (ucs_config_sscanf_range_spec in src/ucs/config/parser.c). Present
+// since UCX v1.10.0 (bada4226fb); since v1.14.0 (7fd951546d) it is no longer clipped to the kernel's
+// ip_local_port_range. NIXL's first release already needs newer: 0.1.0 "was tested with UCX version 1.18.0"
+// (ai-dynamo/nixl README.md @ 0.1.0), so no vLLM image this library renders has a UCX without it.
+const UCX_TCP_PORT_RANGE_ENV = 'UCX_TCP_PORT_RANGE';
+// uct_tcp_iface_server_init draws a random port of the range and retries while it is taken, forever: a range
+// with no free port never starts. One listener per UCX worker and active interface (uct_tcp_query_devices lists
+// every active netdev, loopback included), one NIXL agent per vLLM worker (ai-dynamo/nixl src/plugins/ucx:
+// `num_workers`, default 1, more with dedicated progress threads): 16 ports per GPU leaves room for that and
+// keeps the draws short.
+const UCX_PORTS_PER_GPU = 16;
 
 /**
  * vLLM's NixlConnector.
@@ -154,6 +182,7 @@ export class NixlConnectorImpl implements ConnectorImpl {
   private readonly kvBufferDevice: KvBufferDevice;
   private readonly sideChannelPort: number;
   private readonly kvLeaseDuration?: Duration;
+  private readonly ucxTcpPortRange?: PortRange;
 
   public constructor(options: NixlConnectorOptions) {
     const where = 'KvConnector.nixl';
@@ -183,6 +212,20 @@ export class NixlConnectorImpl implements ConnectorImpl {
       // kv_lease_duration is an integer number of seconds (nixl/base_scheduler.py).
       wholeSeconds(where, 'kvLeaseDuration', options.kvLeaseDuration, 1);
     }
+    const range = options.ucxTcpPortRange;
+    if (range !== undefined) {
+      const shown = `${range.first}-${range.last}`;
+      if (range.first > range.last) {
+        throw invalid(where, 'ucxTcpPortRange', shown, "must have 'first' <= 'last'");
+      }
+      const network = names.filter(n => !STORAGE_BACKENDS.includes(n));
+      if (!network.includes(NixlBackend.UCX.name) || network.length > 1) {
+        throw invalid(where, 'ucxTcpPortRange', shown,
+          `pins the ports of UCX, which must then be the only backend that moves KV between pods (backends are ${show(names)}); ` +
+          'other backends pick their own ports, so remove ucxTcpPortRange or the other backends');
+      }
+    }
+    this.ucxTcpPortRange = range;
     this.backends = backends;
     this.kvBufferDevice = device;
     this.sideChannelPort = port;
@@ -205,6 +248,7 @@ export class NixlConnectorImpl implements ConnectorImpl {
   }
 
   public render(spec: TierSpec): ConnectorRendering {
+    const transfer = this.kvTransferPorts(spec);
     return {
       connectorName: this.connectorName(),
       topLevelFields: { kv_buffer_device: this.kvBufferDevice },
@@ -216,6 +260,7 @@ export class NixlConnectorImpl implements ConnectorImpl {
           // Without it every NIXL worker of a hybrid Mamba model fails its startup assert (compat.ts NIXL_MAMBA_DS_CONV_LAYOUT).
           ...(spec.model.attention === AttentionKind.HYBRID_MAMBA && has(spec.version, Capability.NIXL_MAMBA_DS_CONV_LAYOUT)
             ? [{ name: SSM_CONV_STATE_LAYOUT_ENV, value: 'DS' }] : []),
+          ...transfer.env ?? [],
         ],
         // One ZMQ listener per data-parallel engine; TP/PP ranks share it (nixl/base_scheduler.py). Decode dials
         // prefill's (pull), prefill dials decode's (push); both listen, so both tiers declare the other as peer.
@@ -224,12 +269,26 @@ export class NixlConnectorImpl implements ConnectorImpl {
           containerPort: this.sideChannelPort + rank,
           peers: [spec.tier === TierRole.PREFILL ? PortPeer.DECODE : PortPeer.PREFILL],
         })),
-        // The KV itself moves over UCX. Its TCP transport listens on a port the OS picks (UCX_TCP_PORT_RANGE
-        // defaults to "0": "let the operating system select the port number", openucx/ucx
-        // src/uct/tcp/tcp_iface.c), and the address travels in the NIXL metadata, so the other tier may dial any
-        // TCP port; RDMA verbs bypass the kernel's packet path and NetworkPolicies altogether.
-        peersOnAnyPort: [spec.tier === TierRole.PREFILL ? PortPeer.DECODE : PortPeer.PREFILL],
+        portRanges: transfer.portRanges,
+        peersOnAnyPort: transfer.peersOnAnyPort,
       },
+    };
+  }
+
+  /**
+   * The KV itself moves over UCX. Its TCP transport listens on a port the OS picks unless UCX_TCP_PORT_RANGE is
+   * set (default "0": "let the operating system select the port number", tcp_iface.c), and the address travels
+   * in the NIXL metadata (NIXL connects by worker address: UCP_EP_PARAM_FIELD_REMOTE_ADDRESS, ai-dynamo/nixl
+   * src/plugins/ucx/ucx_utils.cpp @ 8770b655), so without a range the other tier may dial any TCP port. Both
+   * tiers listen and dial. RDMA verbs bypass the kernel's packet path and NetworkPolicies altogether.
+   */
+  private kvTransferPorts(spec: TierSpec): PodContribution {
+    const other = spec.tier === TierRole.PREFILL ? PortPeer.DECODE : PortPeer.PREFILL;
+    const range = this.ucxTcpPortRange;
+    if (range === undefined) return { peersOnAnyPort: [other] };
+    return {
+      env: [{ name: UCX_TCP_PORT_RANGE_ENV, value: `${range.first}-${range.last}` }],
+      portRanges: [{ name: 'ucxTcpPortRange', first: range.first, last: range.last, peers: [other] }],
     };
   }
 
@@ -275,6 +334,12 @@ export class NixlConnectorImpl implements ConnectorImpl {
     this.validatePipelineParallel(ctx);
     this.validateFabric(ctx);
     requireRankPorts(ctx.where, 'sideChannelPort', this.sideChannelPort, 'dataParallelSize', ctx.dataParallelSize);
+    const range = this.ucxTcpPortRange;
+    if (range !== undefined && range.last - range.first + 1 < UCX_PORTS_PER_GPU * ctx.gpusPerPod) {
+      throw invalid(ctx.where, 'ucxTcpPortRange', `${range.first}-${range.last}`,
+        `must hold at least ${UCX_PORTS_PER_GPU} ports per GPU of a pod (${UCX_PORTS_PER_GPU * ctx.gpusPerPod} for ${ctx.gpusPerPod} GPUs): ` +
+        'each vLLM worker opens a UCX listener on every network interface, and a listener with no free port in the range never starts');
+    }
   }
 
   /** The backends must reach the tier's interconnect. */

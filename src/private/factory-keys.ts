@@ -14,6 +14,9 @@ export const KV_CONNECTOR_COMMON_OPTIONS = struct('KvConnectorCommonOptions', { 
 
 const backends = arrayOf(instanceOf(NixlBackend, 'e.g. NixlBackend.UCX or NixlBackend.of(name)'));
 
+/** PortRange. */
+export const PORT_RANGE = struct('PortRange', { first: port, last: port }, ['first', 'last']);
+
 /** NixlConnectorOptions. */
 export const NIXL_CONNECTOR_OPTIONS = extend('NixlConnectorOptions', [KV_CONNECTOR_COMMON_OPTIONS], {
   transferMode: str(),
@@ -23,6 +26,7 @@ export const NIXL_CONNECTOR_OPTIONS = extend('NixlConnectorOptions', [KV_CONNECT
   kvBufferDevice: str(),
   sideChannelPort: port,
   kvLeaseDuration: duration,
+  ucxTcpPortRange: nested(PORT_RANGE),
 });
 
 /** LmcacheConnectorOptions. */

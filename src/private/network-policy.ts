@@ -11,7 +11,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { invalid } from './errors';
-import { MergedPod, PodPort, PortPeer } from './pod-contribution';
+import { MergedPod, PodPort, PodPortRange, PortPeer } from './pod-contribution';
 import { listeningPorts } from './workload';
 import { NetworkPeer } from '../network-peer';
 import { NetworkPolicyOptions } from '../network-policy-options';
@@ -25,6 +25,8 @@ export interface PolicyPods {
   readonly ports: ReadonlyArray<PodPort>;
   /** Peers allowed on every TCP port (`MergedPod.peersOnAnyPort`). */
   readonly peersOnAnyPort: ReadonlyArray<PortPeer>;
+  /** Port ranges listeners pick from (`MergedPod.portRanges`); absent: none. */
+  readonly portRanges?: ReadonlyArray<PodPortRange>;
   /** The larger pod set these pods belong to (a multi-node tier's leaders: all its pods). */
   readonly partOf?: PolicyPods;
 }
@@ -82,6 +84,11 @@ function tcp(port: number): k8s.NetworkPolicyPort {
   return { protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) };
 }
 
+/** A range as one NetworkPolicyPort (`endPort`: Kubernetes 1.25+, and a CNI that implements it). */
+function tcpRange(r: PodPortRange): k8s.NetworkPolicyPort {
+  return { protocol: 'TCP', port: k8s.IntOrString.fromNumber(r.first), endPort: r.last };
+}
+
 function podPeer(pods: PolicyPods): k8s.NetworkPolicyPeer {
   return { podSelector: { matchLabels: { ...pods.selector } } };
 }
@@ -131,6 +138,11 @@ export function networkPolicySpec(input: PolicyInput): k8s.NetworkPolicySpec {
     if (from !== undefined && from.length === 0) continue;
     ingress.push({ from, ports: [tcp(port.containerPort)] });
   }
+  for (const range of self.portRanges ?? []) {
+    const from = sources(range.peers, self, graph);
+    if (from !== undefined && from.length === 0) continue;
+    ingress.push({ from, ports: [tcpRange(range)] });
+  }
   if (self.peersOnAnyPort.length > 0) {
     const from = sources(self.peersOnAnyPort, self, graph);
     if (from === undefined || from.length > 0) ingress.push({ from, ports: [ANY_TCP_PORT] });
@@ -143,8 +155,10 @@ export function networkPolicySpec(input: PolicyInput): k8s.NetworkPolicySpec {
     // Already reachable on every port as part of a larger set: a rule of its own would add nothing.
     if (target.partOf && admits(target.partOf.peersOnAnyPort, target.partOf, self, graph)) continue;
     const anyPort = admits(target.peersOnAnyPort, target, self, graph);
-    const ports = anyPort ? [ANY_TCP_PORT]
-      : target.ports.filter(p => admits(p.peers, target, self, graph)).map(p => tcp(p.containerPort));
+    const ports = anyPort ? [ANY_TCP_PORT] : [
+      ...target.ports.filter(p => admits(p.peers, target, self, graph)).map(p => tcp(p.containerPort)),
+      ...(target.portRanges ?? []).filter(r => admits(r.peers, target, self, graph)).map(tcpRange),
+    ];
     if (ports.length > 0) egress.push({ to: [podPeer(target)], ports });
   }
   egress.push(...(input.extraEgress ?? []));
@@ -264,7 +278,9 @@ export function renderPdNetworkPolicies(i: PdPoliciesInput): void {
     const router: PolicyPods = { as: i.router.as ?? PortPeer.ROUTER, selector: i.router.selector, ports: i.router.ports, peersOnAnyPort: [] };
     const tiers = i.tiers.map(t => {
       const pod = t.pod();
-      if (!t.workers) return { all: { as: t.as, selector: t.selector, ports: pod.ports, peersOnAnyPort: pod.peersOnAnyPort } };
+      if (!t.workers) {
+        return { all: { as: t.as, selector: t.selector, ports: pod.ports, peersOnAnyPort: pod.peersOnAnyPort, portRanges: pod.portRanges } };
+      }
       const worker = t.workers.pod();
       const onWorkers = new Set(listeningPorts(worker, false).map(p => p.containerPort));
       const all: PolicyPods = {
@@ -272,6 +288,8 @@ export function renderPdNetworkPolicies(i: PdPoliciesInput): void {
         selector: t.selector,
         ports: pod.ports.filter(p => onWorkers.has(p.containerPort)),
         peersOnAnyPort: [...new Set([...pod.peersOnAnyPort, ...worker.peersOnAnyPort])],
+        // Every rank's process picks its listeners from the range, leaders' and workers' alike.
+        portRanges: [...pod.portRanges, ...worker.portRanges.filter(r => !pod.portRanges.some(l => l.name === r.name))],
       };
       const serving: PolicyPods = {
         as: t.as, selector: t.workers.servingSelector, ports: pod.ports.filter(p => !onWorkers.has(p.containerPort)), peersOnAnyPort: [], partOf: all,

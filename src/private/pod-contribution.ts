@@ -41,6 +41,18 @@ export interface PodPort {
   readonly container?: string;
 }
 
+/**
+ * A range of TCP ports a process of the pod picks its listeners from at run time (UCX's `UCX_TCP_PORT_RANGE`),
+ * with the peers that dial them. Not container ports: only the NetworkPolicies and the collision check read it.
+ */
+export interface PodPortRange {
+  /** The prop that set it, for error messages, e.g. `ucxTcpPortRange`. */
+  readonly name: string;
+  readonly first: number;
+  readonly last: number;
+  readonly peers: PortPeer[];
+}
+
 /** A volume with its mount in the main container. */
 export interface PodVolume {
   readonly volume: k8s.Volume;
@@ -70,6 +82,8 @@ export interface PodContribution {
   readonly extraMemoryBytes?: number;
   /** Peers allowed on every TCP port (NCCL, Gloo and DP RPC pick ephemeral ports). */
   readonly peersOnAnyPort?: PortPeer[];
+  /** Port ranges listeners are picked from; no container port may fall inside one. */
+  readonly portRanges?: PodPortRange[];
 }
 
 /** One contributor's part, named for error messages. */
@@ -95,11 +109,13 @@ export interface MergedPod {
   readonly extraMemoryBytes: number;
   /** Peers allowed on every TCP port, deduplicated, in contribution order. */
   readonly peersOnAnyPort: PortPeer[];
+  readonly portRanges: PodPortRange[];
 }
 
 /**
  * Merges contributions in order. This is the only place that checks collisions: env names, port numbers and
- * names, volume names and mount paths (equal or nested), container names, label and annotation keys, resources.
+ * names, port ranges (with each other and with the ports), volume names and mount paths (equal or nested),
+ * container names, label and annotation keys, resources.
  * Affinities are not collisions: they are merged so that all of them hold (mergeAffinity).
  */
 export function mergePod(where: string, parts: ReadonlyArray<Contribution>): MergedPod {
@@ -116,6 +132,7 @@ export function mergePod(where: string, parts: ReadonlyArray<Contribution>): Mer
   let affinity: k8s.Affinity | undefined;
   let extraMemoryBytes = 0;
   const peersOnAnyPort: PortPeer[] = [];
+  const portRanges: { range: PodPortRange; from: string }[] = [];
 
   const envFrom = new Map<string, string>();
   const portByNumber = new Map<number, string>();
@@ -184,7 +201,10 @@ export function mergePod(where: string, parts: ReadonlyArray<Contribution>): Mer
     if (pod.affinity !== undefined) affinity = affinity === undefined ? pod.affinity : mergeAffinity(affinity, pod.affinity);
     extraMemoryBytes += pod.extraMemoryBytes ?? 0;
     for (const p of pod.peersOnAnyPort ?? []) if (!peersOnAnyPort.includes(p)) peersOnAnyPort.push(p);
+    for (const range of pod.portRanges ?? []) portRanges.push({ range, from });
   }
+  // After the loop: a port and a range may come in either order.
+  requireDisjointPortRanges(where, portRanges, ports);
   // Equal or nested mount paths, whoever declared them.
   requireDistinctMountPaths(where, volumes.map(v => v.mount));
   return {
@@ -201,7 +221,29 @@ export function mergePod(where: string, parts: ReadonlyArray<Contribution>): Mer
     affinity,
     extraMemoryBytes,
     peersOnAnyPort,
+    portRanges: portRanges.map(r => r.range),
   };
+}
+
+/**
+ * A listener picks a free port of its range at run time, so a container port inside a range could be taken by it
+ * first (or the other way round), and two ranges that overlap would share their NetworkPolicy peers.
+ */
+function requireDisjointPortRanges(where: string, ranges: ReadonlyArray<{ range: PodPortRange; from: string }>,
+  ports: ReadonlyArray<PodPort>): void {
+  ranges.forEach(({ range: r, from }, i) => {
+    const shown = `${r.first}-${r.last}`;
+    const inside = ports.find(p => p.containerPort >= r.first && p.containerPort <= r.last);
+    if (inside) {
+      throw invalid(where, r.name, shown,
+        `contains container port '${inside.name}' (${inside.containerPort}); choose a range (${from}) outside the pod's ports`);
+    }
+    const other = ranges.slice(0, i).find(o => o.range.first <= r.last && r.first <= o.range.last);
+    if (other) {
+      throw invalid(where, r.name, shown,
+        `overlaps '${other.range.name}' (${other.range.first}-${other.range.last}, from ${other.from}); the ranges must be disjoint`);
+    }
+  });
 }
 
 /**
@@ -249,6 +291,7 @@ export function asContribution(m: MergedPod): PodContribution {
     affinity: m.affinity,
     extraMemoryBytes: m.extraMemoryBytes,
     peersOnAnyPort: m.peersOnAnyPort,
+    portRanges: m.portRanges,
   };
 }
 

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import {
-  AttentionKind, DecodeTier, Interconnect, KvBufferDevice, KvConnector, KvLoadFailurePolicy, KvRole, Model, NixlBackend,
+  Accelerator, AttentionKind, DecodeTier, Interconnect, KvBufferDevice, KvConnector, KvLoadFailurePolicy, KvRole, Model, NixlBackend,
   NixlTransferMode, PdService, PrefillTier, VllmImage,
 } from '../../src';
 import { expectOnlyDocumentedKeys } from '../kv-transfer-config-keys';
@@ -393,5 +393,86 @@ describe('NixlConnector', () => {
     expect(() => new PrefillTier(chart(), 'Prefill', {
       model: hybrid, pipelineParallelSize: 2, kvConnector: KvConnector.nixl({ transferMode: NixlTransferMode.PUSH }),
     })).toThrow(/^PrefillTier 'test\/Prefill': 'pipelineParallelSize' \(2\) must be 1 for hybrid Mamba models with NixlConnector/);
+  });
+});
+
+describe('NixlConnector ucxTcpPortRange', () => {
+  const range = (first: number, last: number) => KvConnector.nixl({ ucxTcpPortRange: { first, last } });
+
+  test('sets UCX_TCP_PORT_RANGE on both tiers and declares no container ports for it', () => {
+    const c = chart();
+    new PdService(c, 'Svc', {
+      model: unsized(Model.LLAMA_3_1_8B_INSTRUCT),
+      kvConnector: range(20000, 20127),
+      prefill: { tensorParallelSize: 4 },
+      decode: { tensorParallelSize: 8 },
+    });
+    const objects = synth(c);
+    expect(objects).toMatchSnapshot();
+    for (const role of ['prefill', 'decode']) {
+      const dep = find(objects, 'Deployment', role);
+      expect(env(dep, 'UCX_TCP_PORT_RANGE')).toEqual({ name: 'UCX_TCP_PORT_RANGE', value: '20000-20127' });
+      expect(ports(dep).map((p: any) => p.name)).toEqual(['http', 'nixl-side-0']);
+    }
+  });
+
+  test('a single-GPU tier needs 16 ports; the policies open the range, not every port', () => {
+    const c = chart();
+    new PdService(c, 'Svc', {
+      model: unsized(Model.LLAMA_3_1_8B_INSTRUCT),
+      kvConnector: range(20000, 20015),
+      prefill: { accelerator: Accelerator.NVIDIA_L4 },
+      decode: { accelerator: Accelerator.NVIDIA_L4 },
+    });
+    const objects = synth(c);
+    const policy = objects.find(o => o.kind === 'NetworkPolicy' && o.metadata.labels['app.kubernetes.io/component'] === 'decode')!;
+    expect(policy.spec.ingress.flatMap((r: any) => r.ports)).toContainEqual({ protocol: 'TCP', port: 20000, endPort: 20015 });
+    expect(policy.spec.ingress.flatMap((r: any) => r.ports)).not.toContainEqual({ protocol: 'TCP' });
+  });
+
+  test('storage backends beside UCX are fine: they move no KV between pods', () => {
+    expect(() => KvConnector.nixl({ backends: [NixlBackend.UCX, NixlBackend.GDS], ucxTcpPortRange: { first: 20000, last: 20127 } }))
+      .not.toThrow();
+  });
+
+  test('fails when first is above last', () => {
+    expect(() => range(20127, 20000))
+      .toThrow(/^KvConnector\.nixl: 'ucxTcpPortRange' \('20127-20000'\) must have 'first' <= 'last'$/);
+  });
+
+  test('fails when last is missing or not a port', () => {
+    expect(() => KvConnector.nixl({ ucxTcpPortRange: { first: 20000 } as any }))
+      .toThrow(/^KvConnector\.nixl: 'ucxTcpPortRange\.last' .*required/);
+    expect(() => range(20000, 70000))
+      .toThrow(/^KvConnector\.nixl: 'ucxTcpPortRange\.last' \(70000\) must be a TCP port \(1-65535\)$/);
+  });
+
+  test('fails when LIBFABRIC also moves KV (its ports are not pinned)', () => {
+    expect(() => KvConnector.nixl({ backends: [NixlBackend.UCX, NixlBackend.LIBFABRIC], ucxTcpPortRange: { first: 20000, last: 20127 } }))
+      .toThrow(/^KvConnector\.nixl: 'ucxTcpPortRange' \('20000-20127'\) pins the ports of UCX, which must then be the only backend .*\["UCX","LIBFABRIC"\]/);
+  });
+
+  test('fails when UCX is not a backend', () => {
+    expect(() => KvConnector.nixl({ backends: [NixlBackend.of('MOONCAKE')], ucxTcpPortRange: { first: 20000, last: 20127 } }))
+      .toThrow(/'ucxTcpPortRange' \('20000-20127'\) pins the ports of UCX/);
+  });
+
+  test('fails when the range holds fewer than 16 ports per GPU of a pod', () => {
+    const c = chart();
+    expect(() => new PrefillTier(c, 'Prefill', {
+      model: unsized(Model.LLAMA_3_1_8B_INSTRUCT), kvConnector: range(20000, 20062), tensorParallelSize: 4,
+    })).toThrow(/'ucxTcpPortRange' \('20000-20062'\) must hold at least 16 ports per GPU of a pod \(64 for 4 GPUs\)/);
+  });
+
+  test('fails when the range contains the side-channel port', () => {
+    const c = chart();
+    expect(() => new PrefillTier(c, 'Prefill', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT), kvConnector: range(5500, 5700) }))
+      .toThrow(/'ucxTcpPortRange' \('5500-5700'\) contains container port 'nixl-side-0' \(5600\); choose a range \(NixlConnector\) outside the pod's ports/);
+  });
+
+  test('fails when the range contains the vLLM HTTP port', () => {
+    const c = chart();
+    expect(() => new PrefillTier(c, 'Prefill', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT), kvConnector: range(7990, 8100) }))
+      .toThrow(/'ucxTcpPortRange' \('7990-8100'\) contains container port 'http' \(8000\)/);
   });
 });

@@ -5,7 +5,7 @@
  * it for Egress) admit it. Rules with no `from`/`to` match every peer; rules with no `ports` every port; a
  * port entry without `port` every port of its protocol. `ipBlock` is matched against the endpoint's IP,
  * pod IPs included (the conservative reading). Only what the library renders is implemented
- * (matchLabels, no matchExpressions, no named ports, no endPort); anything else fails loudly.
+ * (matchLabels, no matchExpressions, no named ports; `endPort` as an inclusive range); anything else fails loudly.
  */
 import { Manifest } from '../util';
 
@@ -56,7 +56,11 @@ function matchPorts(ports: any[] | undefined, port: number, protocol: string): b
   if (ports === undefined || ports.length === 0) return true;
   return ports.some(p => {
     if ((p.protocol ?? 'TCP') !== protocol) return false;
-    if (p.endPort !== undefined || typeof p.port === 'string') throw new Error('flow evaluator: endPort / named ports not implemented');
+    if (typeof p.port === 'string') throw new Error('flow evaluator: named ports not implemented');
+    if (p.endPort !== undefined) {
+      if (p.port === undefined || p.endPort < p.port) throw new Error(`flow evaluator: endPort ${p.endPort} without a port below it`);
+      return port >= p.port && port <= p.endPort;
+    }
     return p.port === undefined || p.port === port;
   });
 }
@@ -87,7 +91,8 @@ const WORKER_INDEX = 'leaderworkerset.sigs.k8s.io/worker-index';
 /**
  * The pods of every Deployment, named by their component label, and of every LeaderWorkerSet, a leader and a
  * worker (`<component>-leader`, `<component>-worker`, with the worker-index label LWS gives them), each with its
- * container ports and an ephemeral one.
+ * container ports and an ephemeral one. A container with `UCX_TCP_PORT_RANGE` (UCX's listeners draw from it) adds
+ * the range's edges and the ports just outside it: `ucx-first`, `ucx-last`, `ucx-below`, `ucx-above`.
  */
 export function podsOf(objects: Manifest[]): Endpoint[] {
   const templates = objects.flatMap(o => {
@@ -103,6 +108,12 @@ export function podsOf(objects: Manifest[]): Endpoint[] {
     const ports: Endpoint['ports'] = { ephemeral: { port: EPHEMERAL_PORT, protocol: 'TCP' } };
     for (const c of [...tpl.spec.containers, ...(tpl.spec.initContainers ?? [])]) {
       for (const p of c.ports ?? []) ports[p.name] = { port: p.containerPort, protocol: p.protocol ?? 'TCP' };
+      const range = (c.env ?? []).find((e: any) => e.name === 'UCX_TCP_PORT_RANGE')?.value;
+      if (range !== undefined) {
+        const [first, last] = String(range).split('-').map(Number);
+        const edges = { 'ucx-below': first - 1, 'ucx-first': first, 'ucx-last': last, 'ucx-above': last + 1 };
+        for (const [name, port] of Object.entries(edges)) ports[name] = { port, protocol: 'TCP' };
+      }
     }
     return {
       name: tpl.metadata.labels['app.kubernetes.io/component'] + suffix,

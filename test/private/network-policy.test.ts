@@ -114,6 +114,44 @@ describe('NetworkPolicies allow exactly the PD flows', () => {
     expect(policies[0].spec.ingress.some((r: any) => r.ports.some((p: any) => p.port === 8000))).toBe(false);
   });
 
+  test('NIXL with ucxTcpPortRange: the tiers reach each other on the side channel and the range only', () => {
+    const c = chart();
+    new PdService(c, 'Svc', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      kvConnector: KvConnector.nixl({ ucxTcpPortRange: { first: 20000, last: 20127 } }),
+    });
+    const objects = synth(c);
+    // Both tiers listen on the side channel and on the range (pull and push); never below or above the range.
+    const ucx = ['ucx-first', 'ucx-last'].flatMap(p => [`decode->prefill:${p}`, `prefill->decode:${p}`]);
+    expect(allowedFlows(objects)).toEqual(designFlows(objects, { kubernetesApi: true, kv: ['decode->prefill:nixl-side-0', 'prefill->decode:nixl-side-0', ...ucx] }));
+    const prefill = objects.find(o => o.kind === 'NetworkPolicy' && o.metadata.labels['app.kubernetes.io/component'] === 'prefill')!;
+    expect(prefill.spec.ingress).toContainEqual({
+      from: [{ podSelector: { matchLabels: expect.objectContaining({ 'app.kubernetes.io/component': 'decode' }) } }],
+      ports: [{ protocol: 'TCP', port: 20000, endPort: 20127 }],
+    });
+  });
+
+  test('multi-node tiers with ucxTcpPortRange: every rank of one tier reaches every rank of the other on the range', () => {
+    const c = chart();
+    const wideEp = { accelerator: Accelerator.NVIDIA_H200, dataParallelSize: 16, enableExpertParallel: true };
+    new PdService(c, 'Svc', {
+      model: Model.DEEPSEEK_V3,
+      kvConnector: KvConnector.nixl({ ucxTcpPortRange: { first: 30000, last: 30255 } }),
+      prefill: wideEp,
+      decode: wideEp,
+    });
+    const objects = synth(c);
+    const flows = allowedFlows(objects);
+    const ranks = ['prefill-leader', 'prefill-worker', 'decode-leader', 'decode-worker'];
+    const across = ranks.flatMap(src => ranks.filter(dst => dst.split('-')[0] !== src.split('-')[0])
+      .flatMap(dst => [`${src}->${dst}:ucx-first`, `${src}->${dst}:ucx-last`]));
+    expect(flows).toEqual(expect.arrayContaining(across));
+    // Between the tiers nothing else than the range and the side channel; within a group, still every port (NCCL).
+    expect(flows.filter(f => /^(prefill|decode)-\w+->(prefill|decode)-/.test(f) && f.split('-')[0] !== f.split('>')[1].split('-')[0])
+      .filter(f => !/:(ucx-first|ucx-last|nixl-side-\d+)$/.test(f))).toEqual([]);
+    expect(flows).toContain('prefill-worker->prefill-leader:ephemeral');
+  });
+
   test('configured clients, monitoring, API server and no model download', () => {
     const c = chart();
     new PdService(c, 'Svc', {

@@ -52,6 +52,27 @@ describe('mergePod', () => {
     expect(() => mergePod(W, [{ from: 'a', pod: a }, { from: 'b', pod: b }])).toThrow(message);
   });
 
+  const range = (name: string, first: number, last: number) => ({ name, first, last, peers: [PortPeer.DECODE] });
+
+  test('port ranges are kept in contribution order; adjacent ranges and ports beside a range are fine', () => {
+    const m = mergePod(W, [
+      { from: 'a', pod: { ports: [port('below', 19999)], portRanges: [range('r1', 20000, 20099)] } },
+      { from: 'b', pod: { ports: [port('above', 20200)], portRanges: [range('r2', 20100, 20199)] } },
+    ]);
+    expect(m.portRanges.map(r => r.name)).toEqual(['r1', 'r2']);
+  });
+
+  test.each([
+    ['a port of a later contribution inside an earlier range', { portRanges: [range('r', 20000, 20099)] }, { ports: [port('side', 20099)] },
+      /^PrefillTier 'P': 'r' \('20000-20099'\) contains container port 'side' \(20099\); choose a range \(a\) outside the pod's ports$/],
+    ['a port of an earlier contribution inside a later range', { ports: [port('side', 20000)] }, { portRanges: [range('r', 20000, 20099)] },
+      /^PrefillTier 'P': 'r' \('20000-20099'\) contains container port 'side' \(20000\); choose a range \(b\) outside the pod's ports$/],
+    ['two overlapping ranges', { portRanges: [range('r1', 20000, 20099)] }, { portRanges: [range('r2', 20099, 20199)] },
+      /^PrefillTier 'P': 'r2' \('20099-20199'\) overlaps 'r1' \(20000-20099, from a\); the ranges must be disjoint$/],
+  ])('fails on %s', (_what, a, b, message) => {
+    expect(() => mergePod(W, [{ from: 'a', pod: a }, { from: 'b', pod: b }])).toThrow(message);
+  });
+
   test('affinities of two contributors must both hold: pod terms join, required node terms cross', () => {
     const zone = { labelSelector: { matchLabels: { app: 'x' } }, topologyKey: 'topology.kubernetes.io/zone' };
     const host = { labelSelector: { matchLabels: { app: 'x' } }, topologyKey: 'kubernetes.io/hostname' };
