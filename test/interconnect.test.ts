@@ -123,7 +123,7 @@ describe('Interconnect', () => {
 
   test('fails when NIXL lists only storage backends', () => {
     expect(() => new DecodeTier(chart(), 'Decode', { model, kvConnector: KvConnector.nixl({ backends: [NixlBackend.GDS, NixlBackend.POSIX] }) }))
-      .toThrow(/'kvConnector' \('backends \["GDS","POSIX"\]'\) lists only NIXL storage backends \(GDS, GDS_MT, POSIX\), which move no KV between pods/);
+      .toThrow(/'kvConnector' \('backends \["GDS","POSIX"\]'\) lists only NIXL storage backends \(GDS, GDS_MT, POSIX, OBJ, HF3FS, AZURE_BLOB, GUSLI, INFINIA\), which move no KV between pods/);
   });
 
   test('fails on malformed options, naming the prop', () => {

@@ -135,9 +135,9 @@ export interface NixlConnectorOptions extends KvConnectorCommonOptions {
    * The TCP ports UCX's listeners pick from (`UCX_TCP_PORT_RANGE`), so that the NetworkPolicies between prefill
    * and decode open this range instead of every TCP port.
    *
-   * Each vLLM worker (one per GPU of a pod) opens a UCX listener on every active network interface, drawing a
-   * random port of the range and drawing again while the one it drew is taken. So the range must be disjoint from
-   * the pod's ports and hold at least 16 ports per GPU of a pod. `NixlBackend.UCX` must be the only backend that
+   * Each vLLM worker (one per GPU of a pod) opens about five UCX listeners (one per UCP worker of its NIXL agent) on
+   * the pod IP, each drawing a random port of the range and drawing again while the one it drew is taken. So the range
+   * must be disjoint from the pod's ports and hold at least 16 ports per GPU of a pod. `NixlBackend.UCX` must be the only backend that
    * moves KV between pods (LIBFABRIC's ports are not pinned). The cluster's network plugin must implement
    * NetworkPolicy `endPort` (Kubernetes 1.25+): one that ignores it admits only the range's first port.
    *
@@ -147,8 +147,11 @@ export interface NixlConnectorOptions extends KvConnectorCommonOptions {
   readonly ucxTcpPortRange?: PortRange;
 }
 
-// NIXL's storage plugins (ai-dynamo/nixl src/plugins/{gds,gds_mt,posix}); they move no KV between pods.
-const STORAGE_BACKENDS = ['GDS', 'GDS_MT', 'POSIX'];
+// NIXL's storage plugins: they read and write files, block devices or object stores, and move no KV between the
+// pods (ai-dynamo/nixl src/plugins/{cuda_gds,gds_mt,posix,obj,hf3fs,azure_blob,gusli,infinia} and their README.md @
+// 8770b655; OBJ is S3, AZURE_BLOB Azure Blob Storage, HF3FS DeepSeek's 3FS, GUSLI a block-device client, INFINIA DDN's
+// object store).
+const STORAGE_BACKENDS = ['GDS', 'GDS_MT', 'POSIX', 'OBJ', 'HF3FS', 'AZURE_BLOB', 'GUSLI', 'INFINIA'];
 // vllm/envs.py: VLLM_NIXL_SIDE_CHANNEL_HOST (default "localhost") is both the bind address and the
 // address prefill advertises to decode as `remote_host`, so it must be the pod IP (llm-d uses status.podIP).
 const SIDE_CHANNEL_HOST_ENV = 'VLLM_NIXL_SIDE_CHANNEL_HOST';
@@ -163,11 +166,15 @@ const SSM_CONV_STATE_LAYOUT_ENV = 'VLLM_SSM_CONV_STATE_LAYOUT';
 // ip_local_port_range. NIXL's first release already needs newer: 0.1.0 "was tested with UCX version 1.18.0"
 // (ai-dynamo/nixl README.md @ 0.1.0), so no vLLM image this library renders has a UCX without it.
 const UCX_TCP_PORT_RANGE_ENV = 'UCX_TCP_PORT_RANGE';
-// uct_tcp_iface_server_init draws a random port of the range and retries while it is taken, forever: a range
-// with no free port never starts. One listener per UCX worker and active interface (uct_tcp_query_devices lists
-// every active netdev, loopback included), one NIXL agent per vLLM worker (ai-dynamo/nixl src/plugins/ucx:
-// `num_workers`, default 1, more with dedicated progress threads): 16 ports per GPU leaves room for that and
-// keeps the draws short.
+// uct_tcp_iface_server_init draws a random port of the range and retries while it is taken, with no bound and with
+// the "in use" errors logged at debug level only: a range with no free port hangs the worker until its startup probe
+// gives up. Each vLLM worker (one per GPU) runs one NIXL agent; with UCX as its only backend vLLM passes
+// nixl_agent_config(num_threads=4) (`num_threads` in kv_connector_extra_config, default 4: nixl/worker.py in 0.22.0,
+// nixl/base_worker.py in 0.32.0), which NIXL's UCX plugin turns into 4 dedicated UCP workers and 1 shared one
+// (ucx_backend.cpp nixlUcxThreadPoolEngine, nixlUcxEngine's num_workers @ 8770b655). Each UCP worker listens once per
+// active interface (uct_tcp_query_devices), bound to that interface's address, so interfaces do not compete: about 5
+// listeners per GPU on the pod IP. 16 per GPU leaves room for them and for the kernel's own use of the range (source
+// ports of outgoing connections), and keeps the draws short.
 const UCX_PORTS_PER_GPU = 16;
 
 /**
@@ -219,7 +226,11 @@ export class NixlConnectorImpl implements ConnectorImpl {
         throw invalid(where, 'ucxTcpPortRange', shown, "must have 'first' <= 'last'");
       }
       const network = names.filter(n => !STORAGE_BACKENDS.includes(n));
-      if (!network.includes(NixlBackend.UCX.name) || network.length > 1) {
+      if (!network.includes(NixlBackend.UCX.name)) {
+        throw invalid(where, 'ucxTcpPortRange', shown,
+          `pins the ports of UCX's TCP transport, so it needs NixlBackend.UCX in 'backends' (backends are ${show(names)})`);
+      }
+      if (network.length > 1) {
         throw invalid(where, 'ucxTcpPortRange', shown,
           `pins the ports of UCX, which must then be the only backend that moves KV between pods (backends are ${show(names)}); ` +
           'other backends pick their own ports, so remove ucxTcpPortRange or the other backends');
@@ -337,8 +348,9 @@ export class NixlConnectorImpl implements ConnectorImpl {
     const range = this.ucxTcpPortRange;
     if (range !== undefined && range.last - range.first + 1 < UCX_PORTS_PER_GPU * ctx.gpusPerPod) {
       throw invalid(ctx.where, 'ucxTcpPortRange', `${range.first}-${range.last}`,
-        `must hold at least ${UCX_PORTS_PER_GPU} ports per GPU of a pod (${UCX_PORTS_PER_GPU * ctx.gpusPerPod} for ${ctx.gpusPerPod} GPUs): ` +
-        'each vLLM worker opens a UCX listener on every network interface, and a listener with no free port in the range never starts');
+        `must hold at least ${UCX_PORTS_PER_GPU} ports per GPU of a pod (${UCX_PORTS_PER_GPU * ctx.gpusPerPod} for ` +
+        `${ctx.gpusPerPod} GPU${ctx.gpusPerPod === 1 ? '' : 's'}): each vLLM worker opens about five UCX listeners, and one ` +
+        'that finds no free port in the range hangs the worker');
     }
   }
 
@@ -346,11 +358,10 @@ export class NixlConnectorImpl implements ConnectorImpl {
   private validateFabric(ctx: TierSpec): void {
     const names = this.backends.map(b => b.name);
     const kind = ctx.interconnect.kind;
-    // GDS, GDS_MT and POSIX are NIXL's storage plugins (ai-dynamo/nixl docs/BackendGuide.md, src/plugins/): they
-    // read and write local files, so a list of only these moves no KV between a prefill and a decode pod.
+    // A list of only NIXL's storage plugins (STORAGE_BACKENDS) moves no KV between a prefill and a decode pod.
     if (names.every(n => STORAGE_BACKENDS.includes(n))) {
       throw invalid(ctx.where, 'kvConnector', `backends ${show(names)}`,
-        'lists only NIXL storage backends (GDS, GDS_MT, POSIX), which move no KV between pods; add NixlBackend.UCX or NixlBackend.LIBFABRIC');
+        `lists only NIXL storage backends (${STORAGE_BACKENDS.join(', ')}), which move no KV between pods; add NixlBackend.UCX or NixlBackend.LIBFABRIC`);
     }
     // NIXL's LIBFABRIC plugin is its EFA path (vllm docs/features/nixl_connector_usage.md "using LIBFABRIC
     // backend"; llm-d's AWS overlay passes {"backends":["LIBFABRIC"]}); the library renders libfabric's env

@@ -236,7 +236,7 @@ function requireDisjointPortRanges(where: string, ranges: ReadonlyArray<{ range:
     const inside = ports.find(p => p.containerPort >= r.first && p.containerPort <= r.last);
     if (inside) {
       throw invalid(where, r.name, shown,
-        `contains container port '${inside.name}' (${inside.containerPort}); choose a range (${from}) outside the pod's ports`);
+        `(set by ${from}) contains container port '${inside.name}' (${inside.containerPort}); choose a range outside the pod's ports`);
     }
     const other = ranges.slice(0, i).find(o => o.range.first <= r.last && r.first <= o.range.last);
     if (other) {

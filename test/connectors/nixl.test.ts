@@ -454,7 +454,18 @@ describe('NixlConnector ucxTcpPortRange', () => {
 
   test('fails when UCX is not a backend', () => {
     expect(() => KvConnector.nixl({ backends: [NixlBackend.of('MOONCAKE')], ucxTcpPortRange: { first: 20000, last: 20127 } }))
-      .toThrow(/'ucxTcpPortRange' \('20000-20127'\) pins the ports of UCX/);
+      .toThrow(/^KvConnector\.nixl: 'ucxTcpPortRange' \('20000-20127'\) pins the ports of UCX's TCP transport, so it needs NixlBackend\.UCX in 'backends' \(backends are \["MOONCAKE"\]\)$/);
+  });
+
+  test('storage backends beside UCX, NIXL\'s newer ones too, are fine', () => {
+    expect(() => KvConnector.nixl({ backends: [NixlBackend.UCX, NixlBackend.of('OBJ')], ucxTcpPortRange: { first: 20000, last: 20127 } }))
+      .not.toThrow();
+  });
+
+  test('fails with one GPU per pod and a 15-port range (the message counts one GPU)', () => {
+    expect(() => new PrefillTier(chart(), 'Prefill', {
+      model: unsized(Model.LLAMA_3_1_8B_INSTRUCT), kvConnector: range(20000, 20014), accelerator: Accelerator.NVIDIA_L4,
+    })).toThrow(/'ucxTcpPortRange' \('20000-20014'\) must hold at least 16 ports per GPU of a pod \(16 for 1 GPU\): /);
   });
 
   test('fails when the range holds fewer than 16 ports per GPU of a pod', () => {
@@ -467,12 +478,12 @@ describe('NixlConnector ucxTcpPortRange', () => {
   test('fails when the range contains the side-channel port', () => {
     const c = chart();
     expect(() => new PrefillTier(c, 'Prefill', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT), kvConnector: range(5500, 5700) }))
-      .toThrow(/'ucxTcpPortRange' \('5500-5700'\) contains container port 'nixl-side-0' \(5600\); choose a range \(NixlConnector\) outside the pod's ports/);
+      .toThrow(/'ucxTcpPortRange' \('5500-5700'\) \(set by NixlConnector\) contains container port 'nixl-side-0' \(5600\); choose a range outside the pod's ports/);
   });
 
   test('fails when the range contains the vLLM HTTP port', () => {
     const c = chart();
     expect(() => new PrefillTier(c, 'Prefill', { model: unsized(Model.LLAMA_3_1_8B_INSTRUCT), kvConnector: range(7990, 8100) }))
-      .toThrow(/'ucxTcpPortRange' \('7990-8100'\) contains container port 'http' \(8000\)/);
+      .toThrow(/'ucxTcpPortRange' \('7990-8100'\) \(set by NixlConnector\) contains container port 'http' \(8000\)/);
   });
 });

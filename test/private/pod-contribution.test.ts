@@ -64,9 +64,9 @@ describe('mergePod', () => {
 
   test.each([
     ['a port of a later contribution inside an earlier range', { portRanges: [range('r', 20000, 20099)] }, { ports: [port('side', 20099)] },
-      /^PrefillTier 'P': 'r' \('20000-20099'\) contains container port 'side' \(20099\); choose a range \(a\) outside the pod's ports$/],
+      /^PrefillTier 'P': 'r' \('20000-20099'\) \(set by a\) contains container port 'side' \(20099\); choose a range outside the pod's ports$/],
     ['a port of an earlier contribution inside a later range', { ports: [port('side', 20000)] }, { portRanges: [range('r', 20000, 20099)] },
-      /^PrefillTier 'P': 'r' \('20000-20099'\) contains container port 'side' \(20000\); choose a range \(b\) outside the pod's ports$/],
+      /^PrefillTier 'P': 'r' \('20000-20099'\) \(set by b\) contains container port 'side' \(20000\); choose a range outside the pod's ports$/],
     ['two overlapping ranges', { portRanges: [range('r1', 20000, 20099)] }, { portRanges: [range('r2', 20099, 20199)] },
       /^PrefillTier 'P': 'r2' \('20099-20199'\) overlaps 'r1' \(20000-20099, from a\); the ranges must be disjoint$/],
   ])('fails on %s', (_what, a, b, message) => {
