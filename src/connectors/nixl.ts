@@ -137,9 +137,9 @@ export interface NixlConnectorOptions extends KvConnectorCommonOptions {
    *
    * Each vLLM worker (one per GPU of a pod) opens about five UCX listeners (one per UCP worker of its NIXL agent) on
    * the pod IP, each drawing a random port of the range and drawing again while the one it drew is taken. So the range
-   * must be disjoint from the pod's ports and hold at least 16 ports per GPU of a pod. `NixlBackend.UCX` must be the only backend that
-   * moves KV between pods (LIBFABRIC's ports are not pinned). The cluster's network plugin must implement
-   * NetworkPolicy `endPort` (Kubernetes 1.25+): one that ignores it admits only the range's first port.
+   * must be disjoint from the pod's ports and hold at least 16 ports per GPU of a pod. `NixlBackend.UCX` must be the
+   * only backend that moves KV between pods (LIBFABRIC's ports are not pinned). The cluster's network plugin must
+   * implement NetworkPolicy `endPort` (Kubernetes 1.25+): one that ignores it admits only the range's first port.
    *
    * @default - the kernel picks each listener's port, so the tiers' NetworkPolicies admit each other on every TCP port
    * @see https://github.com/openucx/ucx/blob/master/src/uct/tcp/tcp_iface.c
