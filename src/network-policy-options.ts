@@ -21,9 +21,11 @@ export interface NetworkPolicyOptions {
 
   /**
    * Who may call the router's HTTP port (the endpoint clients use). Name your ingress controller's or
-   * gateway's namespace, e.g. `NetworkPeer.namespace('ingress-nginx')`, or `NetworkPeer.ANYWHERE`.
+   * gateway's namespace, e.g. `NetworkPeer.namespace('ingress-nginx')`, or `NetworkPeer.ANYWHERE`. With
+   * `RouterStrategy.llmD()` these are the Gateway's proxies (they call the endpoint picker and the decode
+   * sidecars), and the prop is required: where they run is the Gateway implementation's choice.
    *
-   * @default [NetworkPeer.SAME_NAMESPACE]
+   * @default [NetworkPeer.SAME_NAMESPACE]; required with RouterStrategy.llmD()
    * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/#behavior-of-to-and-from-selectors
    */
   readonly clients?: NetworkPeer[];

@@ -261,6 +261,7 @@ export class PdRouter extends Construct {
     const container = rendering.container;
     let connectorPort: number | undefined;
     let policyRouter: PolicyRouter;
+    let clientsRequired: string | undefined;
     if (container !== undefined) {
       const labels = {
         [NAME_LABEL]: ROUTER_APP_NAME,
@@ -389,6 +390,7 @@ export class PdRouter extends Construct {
         throw invalid(where, 'disruptionBudget', `${props.disruptionBudget.kind} ${props.disruptionBudget.pods}`, `cannot apply: ${objects.noDisruptionBudget}`);
       }
       policyRouter = { scope: this, as: objects.as, labels: objects.labels, selector: objects.selectorLabels, ports };
+      clientsRequired = objects.clientsUnknown;
     }
     // Fixed names are checked here, where all three Services of the pair meet: one namespace holds them.
     const taken = new Map([[prefillTier.serviceName, 'prefill'], [decodeTier.serviceName, 'decode']]);
@@ -409,6 +411,7 @@ export class PdRouter extends Construct {
       options: props.networkPolicies,
       router: policyRouter,
       routerNeedsKubernetesApi: needsApi,
+      clientsRequired,
       tiers: [policyTier(PortPeer.PREFILL, prefillTier), policyTier(PortPeer.DECODE, decodeTier)],
     });
     this.replicas = replicas;

@@ -45,6 +45,10 @@ export class RouterStrategy {
    * tier's port; vLLM moves behind it), optional `InferenceObjective`s and an optional `HTTPRoute` from a
    * Gateway you run. There is no router Deployment of ours: the Gateway is the data plane.
    *
+   * Needs Kubernetes 1.29+ (native sidecars, `restartPolicy: Always` on an init container, are beta and on by
+   * default from 1.29: https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/), and, with
+   * NetworkPolicies on, `networkPolicies.clients` naming the Gateway's proxies.
+   *
    * @see https://github.com/llm-d/llm-d-router/blob/v0.10.0/docs/disaggregation.md
    */
   public static llmD(options: LlmdRouterOptions = {}): RouterStrategy {

@@ -30,5 +30,12 @@ describe('example gateway-inference-pool', () => {
     const epp = find(objects, 'Deployment', 'router');
     expect(container(epp).args).toContain(`--pool-name=${pool.metadata.name}`);
     expect(find(objects, 'Deployment', 'router').metadata.namespace).toBe('llm');
+
+    // The Gateway's proxies (networkPolicies.clients) reach the EPP's ext_proc port and the decode sidecars.
+    const gateway = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } } }];
+    const ingressOn = (component: string, port: number) => objects.find(o => o.kind === 'NetworkPolicy'
+      && o.metadata.labels['app.kubernetes.io/component'] === component)!.spec.ingress.find((r: any) => r.ports[0].port === port).from;
+    expect(ingressOn('router', 9002)).toEqual(gateway);
+    expect(ingressOn('decode', 8000)).toEqual([...gateway, { podSelector: { matchLabels: epp.spec.selector.matchLabels } }]);
   });
 });

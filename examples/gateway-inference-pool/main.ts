@@ -7,7 +7,7 @@ import { App, Chart, ChartProps, Duration, Size } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  Accelerator, KvConnector, KvLoadFailurePolicy, Model, ModelCache, NixlBackend, PdDecider, PdService, RouterStrategy,
+  Accelerator, KvConnector, KvLoadFailurePolicy, Model, ModelCache, NetworkPeer, NixlBackend, PdDecider, PdService, RouterStrategy,
 } from 'cdk8s-vllm-pd';
 
 export class GatewayInferencePool extends Chart {
@@ -52,6 +52,9 @@ export class GatewayInferencePool extends Chart {
           // Requests that send `x-gateway-inference-objective: interactive` are served first under load.
           objectives: [{ name: 'interactive', priority: 10 }, { name: 'batch', priority: -10 }],
         }),
+        // The Gateway's proxies call the endpoint picker and the decode sidecars. Envoy Gateway runs them in its
+        // controller's namespace (Istio would run them in the Gateway's, 'gateway-system'); required with llmD().
+        networkPolicies: { clients: [NetworkPeer.namespace('envoy-gateway-system')] },
       },
     });
   }

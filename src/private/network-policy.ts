@@ -224,6 +224,8 @@ export interface PdPoliciesInput {
   };
   /** Whether the router uses the Kubernetes API (pod discovery). */
   readonly routerNeedsKubernetesApi: boolean;
+  /** Why `clients` must be set (`RouterObjects.clientsUnknown`). @default - the default clients apply */
+  readonly clientsRequired?: string;
   readonly tiers: ReadonlyArray<PolicyTier>;
   /**
    * More pod sets of the same deployment (an endpoint picker a router renders, ...): each is part of the
@@ -257,6 +259,7 @@ export function renderPdNetworkPolicies(i: PdPoliciesInput): void {
     }
     return;
   }
+  if (o.clients === undefined && i.clientsRequired !== undefined) throw invalid(i.where, prop('clients'), undefined, i.clientsRequired);
   if (o.clients !== undefined && o.clients.length === 0) {
     throw invalid(i.where, prop('clients'), [], 'must name at least one peer (NetworkPeer.ANYWHERE for any source): otherwise no client can reach the router');
   }

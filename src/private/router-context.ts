@@ -108,6 +108,12 @@ export interface RouterObjects {
   readonly noDisruptionBudget?: string;
   /** Why there is no in-cluster URL clients call (the Gateway decides the address). */
   readonly noUrlReason: string;
+  /**
+   * Why `networkPolicies.clients` has no default with this strategy (who dials its pods and why the library cannot
+   * know where they run), which makes the prop required while the policies are on.
+   * @default - the default clients (this namespace) apply
+   */
+  readonly clientsUnknown?: string;
 }
 
 /** What one router implementation provides. */

@@ -550,6 +550,14 @@ export class LlmdRouterImpl implements RouterImpl {
       noUrlReason: this.route
         ? `clients call Gateway '${this.route.gatewayName}'${this.route.gatewayNamespace ? ` in namespace '${this.route.gatewayNamespace}'` : ''}, whose address its implementation decides`
         : 'clients call the Gateway whose HTTPRoute points at the InferencePool; set RouterStrategy.llmD({ httpRoute }) to render one',
+      // Envoy Gateway runs its proxies in its controller's namespace unless Gateway Namespace Mode is on
+      // (https://gateway.envoyproxy.io/latest/tasks/operations/gateway-namespace-mode); Istio's automated deployment
+      // puts them in the Gateway's namespace (https://istio.io/latest/docs/tasks/traffic-management/ingress/gateway-api/#automated-deployment).
+      clientsUnknown: "must be set with RouterStrategy.llmD() while NetworkPolicies are on: the Gateway's data plane calls the " +
+        `endpoint picker (ext_proc, port ${EXT_PROC_PORT}) and the decode pods' routing sidecars, and where it runs is the Gateway ` +
+        "implementation's choice (Envoy Gateway: its controller's namespace, envoy-gateway-system by default; Istio: the Gateway's " +
+        "namespace), so no default fits; name it, e.g. [NetworkPeer.namespace('envoy-gateway-system')], or " +
+        '[NetworkPeer.SAME_NAMESPACE] when the proxies run in this namespace',
     };
   }
 

@@ -23,9 +23,12 @@ const eppConfig = (objects: Manifest[]) => {
   fs.writeFileSync(file, cm.data['epp-config.yaml']);
   return Yaml.load(file)[0];
 };
+// The Gateway's data plane must be named with llmD() (networkPolicies.clients); here it runs in the chart's namespace.
+const GATEWAY_IN_NAMESPACE = { clients: [NetworkPeer.SAME_NAMESPACE] };
 const llmdService = (strategy = RouterStrategy.llmD(), extra: any = {}) => {
   const c = chart();
-  const svc = new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, ...extra, router: { strategy, ...extra.router } });
+  const networkPolicies = GATEWAY_IN_NAMESPACE;
+  const svc = new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, ...extra, router: { strategy, networkPolicies, ...extra.router } });
   return { c, svc };
 };
 
@@ -268,7 +271,7 @@ describe('llm-d router and multi-node tiers (LeaderWorkerSet)', () => {
       interconnect: Interconnect.infiniband(),
       prefill: wideEp,
       decode: wideEp,
-      router: { strategy: RouterStrategy.llmD() },
+      router: { strategy: RouterStrategy.llmD(), networkPolicies: GATEWAY_IN_NAMESPACE },
     });
     // synth() validates every object: the LeaderWorkerSets against the LWS CRD and both pod templates, the pool
     // against the InferencePool CRD.
@@ -374,7 +377,7 @@ describe('llm-d router and multi-node tiers (LeaderWorkerSet)', () => {
       model: Model.DEEPSEEK_V3,
       prefill: { tensorParallelSize: 16 },
       decode: { tensorParallelSize: 8, accelerator: H200 },
-      router: { strategy: RouterStrategy.llmD() },
+      router: { strategy: RouterStrategy.llmD(), networkPolicies: GATEWAY_IN_NAMESPACE },
     });
     const objects = synth(c);
     const prefill = find(objects, 'LeaderWorkerSet', 'prefill');
@@ -451,19 +454,29 @@ describe('llm-d router failures', () => {
   test.each(pairFails)('fails with %s', (_name, extra, expected) => {
     const c = chart();
     const { strategy, ...rest } = extra;
-    const props: any = { model: Model.LLAMA_3_1_8B_INSTRUCT, ...rest, router: { strategy: strategy ?? RouterStrategy.llmD(), ...rest.router } };
+    const props: any = { model: Model.LLAMA_3_1_8B_INSTRUCT, ...rest, router: { strategy: strategy ?? RouterStrategy.llmD(), networkPolicies: GATEWAY_IN_NAMESPACE, ...rest.router } };
     expect(() => new PdService(c, 'Svc', props)).toThrow(expected);
+  });
+
+  test("fails without networkPolicies.clients: only the user knows where the Gateway's data plane runs", () => {
+    const c = chart();
+    expect(() => new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, router: { strategy: RouterStrategy.llmD() } }))
+      .toThrow(/PdRouter 'test\/Svc\/Router': 'networkPolicies.clients' \(undefined\) must be set with RouterStrategy.llmD\(\) while NetworkPolicies are on: the Gateway's data plane calls the endpoint picker \(ext_proc, port 9002\) and the decode pods' routing sidecars.*envoy-gateway-system by default; Istio: the Gateway's namespace\).*NetworkPeer.namespace\('envoy-gateway-system'\)/);
+    // Off, the prop stays unset and nothing is required.
+    const off = chart();
+    new PdService(off, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, router: { strategy: RouterStrategy.llmD(), networkPolicies: { enabled: false } } });
+    expect(synth(off).some(o => o.kind === 'NetworkPolicy')).toBe(false);
   });
 
   test('fails without a chart namespace', () => {
     const c = chart({});
-    expect(() => new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, router: { strategy: RouterStrategy.llmD() } }))
+    expect(() => new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, router: { strategy: RouterStrategy.llmD(), networkPolicies: GATEWAY_IN_NAMESPACE } }))
       .toThrow(/'chart namespace' \(undefined\) is required by RouterStrategy.llmD\(\)/);
   });
 
   test('fails with a PdRouter of its own over tiers in another scope', () => {
     const c = chart();
-    const svc = new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, router: { strategy: RouterStrategy.llmD() } });
+    const svc = new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, router: { strategy: RouterStrategy.llmD(), networkPolicies: GATEWAY_IN_NAMESPACE } });
     expect(() => new PdRouter(c, 'Second', { prefill: svc.prefill, decode: svc.decode, strategy: RouterStrategy.llmD() }))
       .toThrow(/is already routed by PdRouter/);
     expect(Testing.synth(c).length).toBeGreaterThan(0);
