@@ -20,7 +20,7 @@ export class AutoscalingMetric {
    * @param targetPerPod waiting requests per pod to aim for, e.g. 5
    */
   public static waitingRequests(targetPerPod: number): AutoscalingMetric {
-    return new AutoscalingMetric('waitingRequests', 'vllm:num_requests_waiting', 'waiting-requests', positive('AutoscalingMetric.waitingRequests', 'targetPerPod', targetPerPod));
+    return new AutoscalingMetric('waitingRequests', 'vllm:num_requests_waiting', 'waiting-requests', 'sum', positive('AutoscalingMetric.waitingRequests', 'targetPerPod', targetPerPod));
   }
 
   /**
@@ -29,12 +29,13 @@ export class AutoscalingMetric {
    * @param targetPerPod running requests per pod to aim for, e.g. 64
    */
   public static runningRequests(targetPerPod: number): AutoscalingMetric {
-    return new AutoscalingMetric('runningRequests', 'vllm:num_requests_running', 'running-requests', positive('AutoscalingMetric.runningRequests', 'targetPerPod', targetPerPod));
+    return new AutoscalingMetric('runningRequests', 'vllm:num_requests_running', 'running-requests', 'sum', positive('AutoscalingMetric.runningRequests', 'targetPerPod', targetPerPod));
   }
 
   /**
    * KV cache usage, a fraction per pod (`vllm:kv_cache_usage_perc`, "1 means 100 percent usage"; named
    * `vllm:gpu_cache_usage_perc` before every release this library supports). The load signal of a decode tier.
+   * vLLM exports it per data-parallel engine; a pod's value is the mean of its engines'.
    *
    * @param targetFraction usage in (0, 1] to aim for, e.g. 0.8
    */
@@ -42,7 +43,7 @@ export class AutoscalingMetric {
     const where = 'AutoscalingMetric.kvCacheUsage';
     const target = positive(where, 'targetFraction', targetFraction);
     if (target > 1) throw invalid(where, 'targetFraction', target, 'must be a fraction in (0, 1], e.g. 0.8 (the gauge is 1 at 100 percent usage)');
-    return new AutoscalingMetric('kvCacheUsage', 'vllm:kv_cache_usage_perc', 'kv-cache-usage', target, Capability.KV_CACHE_USAGE_PERC_METRIC);
+    return new AutoscalingMetric('kvCacheUsage', 'vllm:kv_cache_usage_perc', 'kv-cache-usage', 'avg', target, Capability.KV_CACHE_USAGE_PERC_METRIC);
   }
 
   /** Name for messages, e.g. `waitingRequests(5)`. */
@@ -52,6 +53,7 @@ export class AutoscalingMetric {
     factory: string,
     private readonly prometheusName: string,
     private readonly shortName: string,
+    private readonly podValue: 'sum' | 'avg',
     private readonly target: number,
     private readonly capability?: Capability,
   ) {
@@ -64,7 +66,7 @@ export class AutoscalingMetric {
    */
   public _resolve(where: string, version: VllmVersion): ResolvedMetric {
     if (this.capability) requireCapability(version, this.capability, where, 'metrics', this.displayName);
-    return { prometheusName: this.prometheusName, targetPerPod: this.target, shortName: this.shortName };
+    return { prometheusName: this.prometheusName, targetPerPod: this.target, shortName: this.shortName, podValue: this.podValue };
   }
 }
 

@@ -236,7 +236,8 @@ export class TierAutoscaler extends Construct {
         namespace: namespace ?? '',
         seriesSelector: Object.fromEntries(SERIES_LABELS.map(l => [l, spec.selectorLabels[l]])),
         ratio: ratio ? {
-          podSelector: (ratio.prefill.tier as VllmTier).selectorLabels,
+          // Prefill's serving pods: one per replica (a LeaderWorkerSet group's leader), as the ratio counts replicas.
+          podSelector: (ratio.prefill.tier as VllmTier)._spec.servingSelectorLabels,
           // Rounded up at 6 decimals, so ceil(prefill pods / value) never overshoots an exact ratio (3 / 0.333334 < 9).
           prefillPerDecode: Math.ceil(1e6 / ratio.decodePerPrefill) / 1e6,
         } : undefined,

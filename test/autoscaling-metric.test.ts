@@ -3,9 +3,10 @@ import { AutoscalerEngine, AutoscalingMetric, VllmVersion } from '../src';
 describe('AutoscalingMetric', () => {
   test('names vLLM\'s own gauges with their per-pod targets', () => {
     const v = VllmVersion.of('0.32.0');
-    expect(AutoscalingMetric.waitingRequests(5)._resolve('w', v)).toEqual({ prometheusName: 'vllm:num_requests_waiting', targetPerPod: 5, shortName: 'waiting-requests' });
+    expect(AutoscalingMetric.waitingRequests(5)._resolve('w', v)).toEqual({ prometheusName: 'vllm:num_requests_waiting', targetPerPod: 5, shortName: 'waiting-requests', podValue: 'sum' });
     expect(AutoscalingMetric.runningRequests(64)._resolve('w', v).prometheusName).toBe('vllm:num_requests_running');
     expect(AutoscalingMetric.kvCacheUsage(0.8)._resolve('w', VllmVersion.of('0.12.0')).prometheusName).toBe('vllm:kv_cache_usage_perc');
+    expect(AutoscalingMetric.kvCacheUsage(0.8)._resolve('w', VllmVersion.of('0.12.0')).podValue).toBe('avg');
     expect(AutoscalingMetric.kvCacheUsage(0.8).displayName).toBe('kvCacheUsage(0.8)');
   });
 

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { chart, find, message, synth } from './util';
 import {
-  AutoscalerEngine, AutoscalingMetric, DecodeTier, Interconnect, KvConnector, Model, PdRouter, PdService, PrefillTier, RouterDiscovery,
+  Accelerator, AutoscalerEngine, AutoscalingMetric, DecodeTier, Interconnect, KvConnector, Model, PdRouter, PdService, PrefillTier, RouterDiscovery,
   RouterStrategy, RoutingPolicy, TierAutoscaler,
 } from '../src';
 
@@ -80,6 +80,9 @@ describe('TierAutoscaler', () => {
         threshold: '5',
       },
     }]);
+    // KV cache usage is a fraction per engine: a pod's value is its engines' mean, summed over the pods.
+    expect(d.spec.triggers[0].metadata.query).toBe(
+      `sum(avg without (engine) (vllm:kv_cache_usage_perc{namespace="llm",app_kubernetes_io_instance="${svc.decode.selectorLabels['app.kubernetes.io/instance']}",app_kubernetes_io_component="decode"}))`);
     // Decode's bounds derive from prefill's: 2 x [1, 4].
     expect([decode.minReplicas, decode.maxReplicas]).toEqual([2, 8]);
     expect(d.spec.triggers[1]).toEqual({
@@ -107,6 +110,25 @@ describe('TierAutoscaler', () => {
     expect(d.spec.triggers).toHaveLength(1);
     expect(d.spec.triggers[0].metadata.value).toBe('0.333334');
     expect([decode.minReplicas, decode.maxReplicas]).toEqual([9, 18]);
+  });
+
+  test('KEDA ratio over a multi-node prefill counts its groups (leaders), not every pod of a group', () => {
+    const c = chart();
+    // DeepSeek-V3 prefill at TP 16 over two H100 nodes (LeaderWorkerSet groups of 2), decode at TP 8 on one H200 node.
+    const svc = new PdService(c, 'Ds', {
+      model: Model.DEEPSEEK_V3, monitoring: {},
+      prefill: { tensorParallelSize: 16 }, decode: { tensorParallelSize: 8, accelerator: Accelerator.NVIDIA_H200 },
+    });
+    const prefill = new TierAutoscaler(c, 'PrefillScaler', { tier: svc.prefill, maxReplicas: 3, metrics: [AutoscalingMetric.waitingRequests(5)], engine: keda() });
+    const decode = new TierAutoscaler(c, 'DecodeScaler', { tier: svc.decode, engine: keda(), ratio: { prefill, decodePerPrefill: 2 } });
+    const objects = synth(c);
+    const lws = find(objects, 'LeaderWorkerSet', 'prefill');
+    expect(lws.spec.leaderWorkerTemplate.size).toBe(2);
+    const selector = find(objects, 'ScaledObject', 'decode').spec.triggers[0].metadata.podSelector;
+    expect(selector).toBe(Object.entries({ ...svc.prefill.selectorLabels, 'leaderworkerset.sigs.k8s.io/worker-index': '0' })
+      .map(([k, v]) => `${k}=${v}`).join(','));
+    // The leaders carry the label (LWS sets worker-index 0 on each group's leader pod), so 3 groups ask for 6 decode pods.
+    expect([decode.minReplicas, decode.maxReplicas]).toEqual([2, 6]);
   });
 
   test('HPA ratio: decode bounds are derived and checked (the HPA itself does not hold the ratio)', () => {

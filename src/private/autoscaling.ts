@@ -18,6 +18,12 @@ export interface ResolvedMetric {
   readonly targetPerPod: number;
   /** A short DNS-label name, for trigger names. */
   readonly shortName: string;
+  /**
+   * How a pod's data-parallel engines make up its value: vLLM exports each gauge once per engine (label `engine`;
+   * `labelnames = ["model_name", "engine"]` in vllm/v1/metrics/loggers.py of the 0.22.0 and 0.32.0 wheels), so
+   * request counts add up (`sum`) and a usage fraction is their mean (`avg`, or a DP=4 pod would read up to 4.0).
+   */
+  readonly podValue: 'sum' | 'avg';
 }
 
 /** An engine's settings. */
@@ -103,7 +109,9 @@ export function renderScaledObject(scope: Construct, id: string, s: AutoscalerSp
       name: m.shortName,
       metadata: {
         serverAddress: k.options.prometheusAddress,
-        query: `sum(${m.prometheusName}{${tierSeries}})`,
+        query: m.podValue === 'avg'
+          ? `sum(avg without (engine) (${m.prometheusName}{${tierSeries}}))`
+          : `sum(${m.prometheusName}{${tierSeries}})`,
         threshold: String(m.targetPerPod),
       },
     })),
