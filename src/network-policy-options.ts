@@ -68,4 +68,14 @@ export interface NetworkPolicyOptions {
    * @see https://kubernetes.io/docs/reference/access-authn-authz/controlling-access/#api-server-ports-and-ips
    */
   readonly kubernetesApiPorts?: number[];
+
+  /**
+   * Where the tiers' and the router's OTLP traces go: the pods may open their `tracing.otlpTracesEndpoint`'s
+   * port (4317 in `http://otel-collector.observability:4317`) to these peers, e.g.
+   * `NetworkPeer.namespace('observability')`. Only allowed when a tier or the router traces.
+   *
+   * @default [NetworkPeer.ANYWHERE] (any address, on the endpoint's port only)
+   * @see https://opentelemetry.io/docs/specs/otlp/#otlpgrpc-default-port
+   */
+  readonly tracingCollectors?: NetworkPeer[];
 }

@@ -1,7 +1,7 @@
 // A PD service that Prometheus scrapes and KEDA scales: prefill on its queue, decode on KV cache usage and
 // never below 2 decode pods per prefill pod; vLLM and the router send traces to an OTLP collector.
 import { App, Chart, Duration } from 'cdk8s';
-import { AutoscalerEngine, AutoscalingMetric, Model, PdService, TierAutoscaler } from 'cdk8s-vllm-pd';
+import { AutoscalerEngine, AutoscalingMetric, Model, NetworkPeer, PdService, TierAutoscaler } from 'cdk8s-vllm-pd';
 
 export function monitoredAutoscaled(app: App): Chart {
   const chart = new Chart(app, 'monitored-autoscaled', { namespace: 'llm' });
@@ -12,7 +12,8 @@ export function monitoredAutoscaled(app: App): Chart {
     monitoring: { interval: Duration.seconds(15), labels: { release: 'kube-prometheus-stack' } },
     prefill: { tracing },
     decode: { tracing },
-    router: { tracing },
+    // The NetworkPolicies let every pod reach the collector's namespace on the endpoint's port (4317).
+    router: { tracing, networkPolicies: { tracingCollectors: [NetworkPeer.namespace('observability')] } },
   });
   const keda = AutoscalerEngine.keda({ prometheusAddress: 'http://prometheus-operated.monitoring:9090' });
   const prefill = new TierAutoscaler(chart, 'PrefillScaler', {

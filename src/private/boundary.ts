@@ -154,7 +154,9 @@ export function httpUrl(example: string, requireExplicitPort: boolean): Check {
     } catch {
       throw invalid(where, prop, value, allowed);
     }
-    if (!['http:', 'https:'].includes(url.protocol) || url.hostname === '' || (requireExplicitPort && url.port === '')) {
+    // WHATWG URL drops a scheme's default port (`new URL('https://h:443').port` is ''), so look at the text too.
+    const explicitPort = url.port !== '' || /^https?:\/\/[^/?#]*:\d+(?:[/?#]|$)/i.test(value);
+    if (!['http:', 'https:'].includes(url.protocol) || url.hostname === '' || (requireExplicitPort && !explicitPort)) {
       throw invalid(where, prop, value, allowed);
     }
     if (url.username !== '' || url.password !== '') {

@@ -183,6 +183,18 @@ export function cidrEgress(cidrs: ReadonlyArray<string>, ports: ReadonlyArray<nu
   return { to: cidrs.map(cidr => ({ ipBlock: { cidr } })), ports: ports.map(tcp) };
 }
 
+/** Egress to peers on one TCP port; a peer that means any address leaves `to` out (any destination). */
+function peerEgress(peers: ReadonlyArray<NetworkPeer>, port: number): k8s.NetworkPolicyEgressRule {
+  const to = peers.some(p => p._peer === undefined) ? undefined : peers.map(p => p._peer!);
+  return { to, ports: [tcp(port)] };
+}
+
+/** The port of an OTLP endpoint URL (written out, as the boundary requires; URL leaves out a scheme's default). */
+function urlPort(url: string): number {
+  const u = new URL(url);
+  return u.port !== '' ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+}
+
 // Any address on HTTPS: the Hugging Face Hub serves files from CDNs whose addresses are not stable.
 const MODEL_DOWNLOAD_EGRESS = cidrEgress(['0.0.0.0/0', '::/0'], [443]);
 const DEFAULT_KUBERNETES_API_CIDRS = ['0.0.0.0/0', '::/0'];
@@ -196,6 +208,8 @@ export interface PolicyTier {
   readonly selector: { [key: string]: string };
   /** Whether the model cache is read-only (no download needed). */
   readonly modelCacheReadOnly: boolean;
+  /** The tier's OTLP traces endpoint (`tracing.otlpTracesEndpoint`), if it traces. */
+  readonly otlpEndpoint?: string;
   readonly pod: () => MergedPod;
   /**
    * A multi-node tier's workers: they listen on fewer ports than the serving pods (the leaders), so the tier's
@@ -221,6 +235,8 @@ export interface PdPoliciesInput {
     readonly labels: { [key: string]: string };
     readonly selector: { [key: string]: string };
     readonly ports: PodPort[];
+    /** The router's OTLP traces endpoint, if it traces. */
+    readonly otlpEndpoint?: string;
   };
   /** Whether the router uses the Kubernetes API (pod discovery). */
   readonly routerNeedsKubernetesApi: boolean;
@@ -272,6 +288,18 @@ export function renderPdNetworkPolicies(i: PdPoliciesInput): void {
     }
     if (v.length === 0) throw invalid(i.where, prop(key), v, 'must name at least one entry: the router could not reach the API server');
   }
+  const tracers = [i.router.otlpEndpoint, ...i.tiers.map(t => t.otlpEndpoint)];
+  if (o.tracingCollectors !== undefined) {
+    if (tracers.every(e => e === undefined)) {
+      throw invalid(i.where, prop('tracingCollectors'), o.tracingCollectors.map(p => p.displayName),
+        "applies only when a tier or the router traces ('tracing.otlpTracesEndpoint'); nothing does, so remove it");
+    }
+    if (o.tracingCollectors.length === 0) {
+      throw invalid(i.where, prop('tracingCollectors'), [], 'must name at least one peer (NetworkPeer.ANYWHERE for any address): otherwise no trace leaves the pods');
+    }
+  }
+  const tracing = (endpoint: string | undefined): k8s.NetworkPolicyEgressRule[] =>
+    endpoint === undefined ? [] : [peerEgress(o.tracingCollectors ?? [NetworkPeer.ANYWHERE], urlPort(endpoint))];
   const clients = o.clients ?? [NetworkPeer.SAME_NAMESPACE];
   const monitoring = o.monitoring ?? [NetworkPeer.namespace('monitoring')];
   // Built anew for each policy at synth time, when every contribution is bound. A multi-node tier is two pod
@@ -307,13 +335,13 @@ export function renderPdNetworkPolicies(i: PdPoliciesInput): void {
     ? [cidrEgress(o.kubernetesApiCidrs ?? DEFAULT_KUBERNETES_API_CIDRS, o.kubernetesApiPorts ?? DEFAULT_KUBERNETES_API_PORTS)] : [];
   renderNetworkPolicy(i.router.scope, 'NetworkPolicy', i.router.labels, () => {
     const g = graph();
-    return { self: g.router, graph: g.graph, extraEgress: api };
+    return { self: g.router, graph: g.graph, extraEgress: [...api, ...tracing(i.router.otlpEndpoint)] };
   });
   i.tiers.forEach((t, n) => {
     const download = o.modelDownload ?? !t.modelCacheReadOnly;
     renderNetworkPolicy(t.scope, 'NetworkPolicy', t.labels, () => {
       const g = graph();
-      return { self: g.tiers[n].all, graph: g.graph, extraEgress: download ? [MODEL_DOWNLOAD_EGRESS] : [] };
+      return { self: g.tiers[n].all, graph: g.graph, extraEgress: [...(download ? [MODEL_DOWNLOAD_EGRESS] : []), ...tracing(t.otlpEndpoint)] };
     });
     if (t.workers) {
       renderNetworkPolicy(t.scope, 'ServingNetworkPolicy', t.labels, () => {

@@ -74,6 +74,7 @@ export const NETWORK_POLICY_OPTIONS = struct('NetworkPolicyOptions', {
   modelDownload: bool,
   kubernetesApiCidrs: arrayOf(cidr),
   kubernetesApiPorts: arrayOf(port),
+  tracingCollectors: peers,
 });
 
 /** A map of Kubernetes labels: qualified-name keys, label-syntax values. */

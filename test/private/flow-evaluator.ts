@@ -138,6 +138,8 @@ export function outsiders(namespace: string): Endpoint[] {
       ip: '10.244.1.4',
       ports: { 'dns-udp': { port: 53, protocol: 'UDP' }, 'dns-tcp': { port: 53, protocol: 'TCP' } },
     },
+    // An OpenTelemetry collector (OTLP/gRPC on 4317) in its own namespace.
+    { name: 'otel-collector', namespace: 'observability', labels: { app: 'otel-collector' }, ip: '10.244.1.5', ports: { otlp: { port: 4317, protocol: 'TCP' } } },
     // The API server endpoint behind the kubernetes Service (kubeadm's port), and an address on the internet.
     { name: 'ip:apiserver', namespace: '', labels: {}, ip: '172.18.0.2', ports: { https: { port: 6443, protocol: 'TCP' } } },
     {
@@ -145,7 +147,7 @@ export function outsiders(namespace: string): Endpoint[] {
       namespace: '',
       labels: {},
       ip: '203.0.113.7',
-      ports: { https: { port: 443, protocol: 'TCP' }, http: { port: 80, protocol: 'TCP' } },
+      ports: { https: { port: 443, protocol: 'TCP' }, http: { port: 80, protocol: 'TCP' }, otlp: { port: 4317, protocol: 'TCP' } },
     },
   ];
 }

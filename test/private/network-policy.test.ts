@@ -177,6 +177,36 @@ describe('NetworkPolicies allow exactly the PD flows', () => {
     expect(router.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '172.18.0.2/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] });
   });
 
+  test("tracing: the tiers and the router open only their OTLP endpoint's port, to any address or to the named collectors", () => {
+    const tracing = { otlpTracesEndpoint: 'http://otel-collector.observability:4317' };
+    const traced = (networkPolicies?: any) => {
+      const c = chart();
+      new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, prefill: { tracing }, decode: { tracing }, router: { tracing, networkPolicies } });
+      return allowedFlows(synth(c)).filter(f => f.endsWith(':otlp'));
+    };
+    const pods = ['decode', 'prefill', 'router'];
+    expect(traced()).toEqual(pods.flatMap(p => [`${p}->ip:internet:otlp`, `${p}->otel-collector:otlp`]));
+    expect(traced({ tracingCollectors: [NetworkPeer.namespace('observability')] })).toEqual(pods.map(p => `${p}->otel-collector:otlp`));
+    // Only the pods that trace, on their own endpoint's port.
+    const c = chart();
+    new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, decode: { tracing: { otlpTracesEndpoint: 'https://otlp.example.com:443' } } });
+    const policies = synth(c).filter(o => o.kind === 'NetworkPolicy');
+    const egressOn = (component: string, port: number) => policies.find(o => o.metadata.labels['app.kubernetes.io/component'] === component)!
+      .spec.egress.filter((r: any) => r.to === undefined && r.ports.length === 1 && r.ports[0].port === port);
+    expect(egressOn('decode', 443)).toEqual([{ ports: [{ protocol: 'TCP', port: 443 }] }]);
+    expect(egressOn('prefill', 443)).toEqual([]);
+    expect(egressOn('router', 443)).toEqual([]);
+  });
+
+  test('fails with tracingCollectors when nothing traces, and with an empty list', () => {
+    expect(() => new PdService(chart(), 'Svc', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT, router: { networkPolicies: { tracingCollectors: [NetworkPeer.namespace('observability')] } },
+    })).toThrow(/'networkPolicies.tracingCollectors' \(\["namespace 'observability'"\]\) applies only when a tier or the router traces/);
+    expect(() => new PdService(chart(), 'Svc', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT, decode: { tracing: { otlpTracesEndpoint: 'http://c:4317' } }, router: { networkPolicies: { tracingCollectors: [] } },
+    })).toThrow(/'networkPolicies.tracingCollectors' \(\[\]\) must name at least one peer/);
+  });
+
   test('NetworkPeer.ANYWHERE: a rule without from', () => {
     const c = chart();
     new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, router: { networkPolicies: { clients: [NetworkPeer.ANYWHERE] } } });
