@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DecodeTier } from './decode-tier';
 import { DisruptionBudget } from './disruption-budget';
-import { MonitoringOptions, ScrapeScheme } from './monitoring';
+import { MonitoringOptions, MonitorKind, ScrapeScheme } from './monitoring';
 import { NetworkPolicyOptions } from './network-policy-options';
 import { IPdTier } from './pd-tier';
 import { SpreadMode } from './placement';
@@ -112,7 +112,8 @@ export interface PdRouterOptions {
   readonly priorityClassName?: string;
 
   /**
-   * A PodMonitor (or ServiceMonitor) scraping the router's metrics port (vllm-router: 29000, any path).
+   * A PodMonitor (or ServiceMonitor) scraping the router's metrics port (vllm-router: 29000, any path; the llm-d
+   * endpoint picker: 9090, /metrics). Both serve plain HTTP only.
    *
    * @default - no monitor object
    * @see https://github.com/vllm-project/router/blob/main/docs/cli_reference.md
@@ -262,6 +263,10 @@ export class PdRouter extends Construct {
     let connectorPort: number | undefined;
     let policyRouter: PolicyRouter;
     let clientsRequired: string | undefined;
+    /** The router pods' Prometheus endpoint, if they serve one (every router here serves plain HTTP). */
+    let metricsTarget: {
+      labels: { [key: string]: string }; selector: { [key: string]: string }; podPort: string; servicePort: string; path: string;
+    } | undefined;
     if (container !== undefined) {
       const labels = {
         [NAME_LABEL]: ROUTER_APP_NAME,
@@ -345,24 +350,13 @@ export class PdRouter extends Construct {
       };
       checkDisruptionBudget(budget);
       this.disruptionBudget = renderDisruptionBudget(this, 'DisruptionBudget', budget);
-      if (monitoring) {
-        if (rendering.metricsPort === undefined) {
-          throw invalid(where, 'monitoring', props.monitoring, `cannot be set: ${impl.displayName} serves no Prometheus metrics port`);
-        }
-        if (monitoring.scheme !== ScrapeScheme.HTTP) {
-          // metrics-exporter-prometheus 0.17 (vllm-router's exporter) serves plain HTTP only (exporter/http_listener.rs).
-          throw invalid(where, 'monitoring.scheme', monitoring.scheme, "must be ScrapeScheme.HTTP: vllm-router's Prometheus exporter serves plain HTTP");
-        }
-        this.monitor = renderMonitor(this, 'Monitor', where, 'monitoring', monitoring, {
-          labels: allLabels, selector: labels, portName: METRICS_PORT_NAME, path: METRICS_PATH,
-        });
-      }
+      // metrics-exporter-prometheus 0.17 (vllm-router's exporter) serves plain HTTP only (exporter/http_listener.rs).
+      metricsTarget = rendering.metricsPort === undefined ? undefined : {
+        labels: allLabels, selector: labels, podPort: METRICS_PORT_NAME, servicePort: METRICS_PORT_NAME, path: METRICS_PATH,
+      };
       impl.renderObjects?.(this, ctx);
       policyRouter = { scope: this, labels: allLabels, selector: labels, ports: routerPorts };
     } else {
-      if (monitoring) {
-        throw invalid(where, 'monitoring', props.monitoring, `cannot be set: ${impl.displayName} renders no router pod of this library's to scrape`);
-      }
       if (props.serviceName !== undefined) {
         throw invalid(where, 'serviceName', props.serviceName, `cannot be set: ${impl.displayName} renders no router Service of this library's`);
       }
@@ -373,6 +367,7 @@ export class PdRouter extends Construct {
       this.service = objects.service;
       this.serviceName = this.service.name;
       this.noUrlReason = objects.noUrlReason;
+      metricsTarget = objects.metrics && { labels: objects.labels, selector: objects.selectorLabels, ...objects.metrics };
       // The one merge check for its pods' ports too.
       const ports = mergePod(where, [{ from: impl.displayName, pod: { ports: objects.ports } }]).ports;
       if (objects.noDisruptionBudget === undefined) {
@@ -392,6 +387,18 @@ export class PdRouter extends Construct {
       policyRouter = { scope: this, as: objects.as, labels: objects.labels, selector: objects.selectorLabels, ports };
       clientsRequired = objects.clientsUnknown;
     }
+    if (monitoring) {
+      if (metricsTarget === undefined) throw invalid(where, 'monitoring', props.monitoring, `cannot be set: ${impl.displayName} serves no Prometheus metrics port`);
+      if (monitoring.scheme !== ScrapeScheme.HTTP) {
+        throw invalid(where, 'monitoring.scheme', monitoring.scheme, `must be ScrapeScheme.HTTP: ${impl.displayName} serves its metrics over plain HTTP`);
+      }
+      this.monitor = renderMonitor(this, 'Monitor', where, 'monitoring', monitoring, {
+        labels: metricsTarget.labels,
+        selector: metricsTarget.selector,
+        portName: monitoring.kind === MonitorKind.SERVICE_MONITOR ? metricsTarget.servicePort : metricsTarget.podPort,
+        path: metricsTarget.path,
+      });
+    }
     // Fixed names are checked here, where all three Services of the pair meet: one namespace holds them.
     const taken = new Map([[prefillTier.serviceName, 'prefill'], [decodeTier.serviceName, 'decode']]);
     if (taken.size < 2) {
@@ -409,7 +416,7 @@ export class PdRouter extends Construct {
     renderPdNetworkPolicies({
       where,
       options: props.networkPolicies,
-      router: policyRouter,
+      router: { ...policyRouter, otlpEndpoint: props.tracing?.otlpTracesEndpoint },
       routerNeedsKubernetesApi: needsApi,
       clientsRequired,
       tiers: [policyTier(PortPeer.PREFILL, prefillTier), policyTier(PortPeer.DECODE, decodeTier)],
@@ -439,6 +446,7 @@ function policyTier(as: PortPeer, tier: VllmTier): PolicyTier {
     labels: tier._spec.labels,
     selector: tier._spec.selectorLabels,
     modelCacheReadOnly: tier._spec.modelCache.readOnly,
+    otlpEndpoint: tier._spec.tracing?.otlpTracesEndpoint,
     pod: () => tier._pod(),
     workers: tier._spec.nodesPerReplica > 1
       ? { servingSelector: tier._spec.servingSelectorLabels, pod: () => tier._workerPod() } : undefined,

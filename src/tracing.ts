@@ -36,8 +36,10 @@ export interface VllmTracingOptions {
 }
 
 /**
- * OpenTelemetry tracing of vllm-router: rendered to `--enable-trace`, `--otlp-traces-endpoint` and
- * `--otel-sampling-ratio` (vllm-router >= 0.1.15). The router exports over OTLP/gRPC.
+ * OpenTelemetry tracing of the router, over OTLP/gRPC. vllm-router: `--enable-trace`, `--otlp-traces-endpoint` and
+ * `--otel-sampling-ratio` (vllm-router >= 0.1.15). The llm-d endpoint picker (`RouterStrategy.llmD()`):
+ * `--tracing=true` with `OTEL_TRACES_EXPORTER=otlp`, `OTEL_EXPORTER_OTLP_ENDPOINT` and, with a ratio,
+ * `OTEL_TRACES_SAMPLER=parentbased_traceidratio` and `OTEL_TRACES_SAMPLER_ARG`.
  */
 export interface RouterTracingOptions {
   /**
@@ -50,7 +52,7 @@ export interface RouterTracingOptions {
   /**
    * Parent-based sampling ratio, in [0, 1].
    *
-   * @default 1 (vllm-router's default)
+   * @default - the router's own: 1 for vllm-router, 0.1 for the llm-d endpoint picker
    * @see https://github.com/vllm-project/router/blob/main/docs/cli_reference.md
    */
   readonly samplingRatio?: number;

@@ -82,7 +82,7 @@ describe('monitoring', () => {
     expect(() => new PrefillTier(chart(), 'Prefill', { model, monitoring: { scheme: ScrapeScheme.HTTPS } }))
       .toThrow(/'monitoring.scheme' \('https'\) needs vLLM to serve TLS: add '--ssl-certfile'/);
     expect(() => new PdService(chart(), 'Llama', { model, router: { monitoring: { scheme: ScrapeScheme.HTTPS } } }))
-      .toThrow(/PdRouter 'test\/Llama\/Router': 'monitoring.scheme' \('https'\) must be ScrapeScheme.HTTP: vllm-router's Prometheus exporter serves plain HTTP/);
+      .toThrow(/PdRouter 'test\/Llama\/Router': 'monitoring.scheme' \('https'\) must be ScrapeScheme.HTTP: vllm-router serves its metrics over plain HTTP/);
     expect(() => new PrefillTier(chart(), 'Prefill', { model, monitoring: { interval: Duration.seconds(10), scrapeTimeout: Duration.seconds(20) } }))
       .toThrow(/'monitoring.scrapeTimeout' \('20s'\) must not exceed monitoring.interval \(10s\)/);
     expect(() => new PrefillTier(chart(), 'Prefill', { model, monitoring: { interval: Duration.millis(1500) } }))

@@ -116,8 +116,10 @@ describe('TierAutoscaler', () => {
     const c = chart();
     // DeepSeek-V3 prefill at TP 16 over two H100 nodes (LeaderWorkerSet groups of 2), decode at TP 8 on one H200 node.
     const svc = new PdService(c, 'Ds', {
-      model: Model.DEEPSEEK_V3, monitoring: {},
-      prefill: { tensorParallelSize: 16 }, decode: { tensorParallelSize: 8, accelerator: Accelerator.NVIDIA_H200 },
+      model: Model.DEEPSEEK_V3,
+      monitoring: {},
+      prefill: { tensorParallelSize: 16 },
+      decode: { tensorParallelSize: 8, accelerator: Accelerator.NVIDIA_H200 },
     });
     const prefill = new TierAutoscaler(c, 'PrefillScaler', { tier: svc.prefill, maxReplicas: 3, metrics: [AutoscalingMetric.waitingRequests(5)], engine: keda() });
     const decode = new TierAutoscaler(c, 'DecodeScaler', { tier: svc.decode, engine: keda(), ratio: { prefill, decodePerPrefill: 2 } });

@@ -7,6 +7,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ConnectorEndpoints, Transport } from './connector-context';
+import { invalid } from './errors';
 import { PodContribution, PodPort, PortPeer } from './pod-contribution';
 import type { TierSpec } from './tier-spec';
 import type { TierRole } from '../roles';
@@ -114,6 +115,12 @@ export interface RouterObjects {
    * @default - the default clients (this namespace) apply
    */
   readonly clientsUnknown?: string;
+  /**
+   * Its pods' Prometheus endpoint (plain HTTP): the container port's name, the Service port's name, the path. A
+   * `monitoring` prop renders a monitor for it.
+   * @default - no metrics endpoint: `monitoring` is refused
+   */
+  readonly metrics?: { readonly podPort: string; readonly servicePort: string; readonly path: string };
 }
 
 /** What one router implementation provides. */
@@ -156,4 +163,16 @@ export interface ScalingRange {
 /** What a tier keeps of its router to check an autoscaler bound before or after it. */
 export interface RouterScalingRule {
   check(scaling: ScalingRange): void;
+}
+
+/**
+ * A router's OTLP/gRPC exporter addresses the collector by scheme, host and port; a path (an OTLP/HTTP URL such as
+ * `/v1/traces`) would be lost or refused, so it is refused here for every router that exports over gRPC.
+ */
+export function requireOtlpGrpcEndpoint(where: string, endpoint: string, exporter: string): void {
+  const path = new URL(endpoint).pathname;
+  if (path !== '/' && path !== '') {
+    throw invalid(where, 'tracing.otlpTracesEndpoint', endpoint,
+      `must have no path: ${exporter} exports over OTLP/gRPC, which addresses the collector by host and port (e.g. 'http://otel-collector:4317')`);
+  }
 }

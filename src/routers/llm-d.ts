@@ -14,7 +14,7 @@ import { COMPONENT_LABEL, INSTANCE_LABEL, LLMD_SERVING_LABEL, MANAGED_BY, MANAGE
 import { PodPort, PortPeer } from '../private/pod-contribution';
 import { MAX_PORT } from '../private/ports';
 import { LIVENESS_TIMING, READINESS_TIMING } from '../private/probes';
-import { RouterContext, RouterImpl, RouterObjects, RouterRendering } from '../private/router-context';
+import { requireOtlpGrpcEndpoint, RouterContext, RouterImpl, RouterObjects, RouterRendering } from '../private/router-context';
 import { containerSecurityContext, podSecurityContext } from '../private/security';
 import type { TierSpec } from '../private/tier-spec';
 import { RouterDiscovery } from '../router-discovery';
@@ -448,6 +448,19 @@ export class LlmdRouterImpl implements RouterImpl {
     // The EPP's health service: inference-extension with one replica, liveness/readiness with leader election
     // (routerlib/templates/_deployment.yaml).
     const probe = (service: string) => ({ grpc: { port: HEALTH_PORT, service } });
+    // Tracing (pkg/common/observability/tracing/telemetry.go InitTracing at v0.10.0): the exporter is 'console'
+    // unless OTEL_TRACES_EXPORTER is 'otlp' (gRPC, to OTEL_EXPORTER_OTLP_ENDPOINT); the sampler is
+    // parentbased_traceidratio with OTEL_TRACES_SAMPLER_ARG, 0.1 by default.
+    const tracing = ctx.tracing;
+    if (tracing) requireOtlpGrpcEndpoint(ctx.where, tracing.otlpTracesEndpoint, 'the llm-d endpoint picker');
+    const tracingEnv = tracing ? [
+      { name: 'OTEL_TRACES_EXPORTER', value: 'otlp' },
+      { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: tracing.otlpTracesEndpoint },
+      ...(tracing.samplingRatio === undefined ? [] : [
+        { name: 'OTEL_TRACES_SAMPLER', value: 'parentbased_traceidratio' },
+        { name: 'OTEL_TRACES_SAMPLER_ARG', value: String(tracing.samplingRatio) },
+      ]),
+    ] : [];
     // Args: pkg/epp/server/options.go AddFlags at v0.10.0. --tracing defaults to true (OTLP to localhost:4317);
     // --metrics-endpoint-auth defaults to true and then needs a ClusterRole for TokenReviews and
     // SubjectAccessReviews; off, the NetworkPolicy peers of the metrics port restrict it instead.
@@ -459,7 +472,7 @@ export class LlmdRouterImpl implements RouterImpl {
       `--grpc-port=${EXT_PROC_PORT}`,
       `--grpc-health-port=${HEALTH_PORT}`,
       `--metrics-port=${METRICS_PORT}`,
-      '--tracing=false',
+      `--tracing=${tracing !== undefined}`,
       '--metrics-endpoint-auth=false',
       ...(ha ? ['--ha-enable-leader-election'] : []),
     ];
@@ -490,6 +503,7 @@ export class LlmdRouterImpl implements RouterImpl {
               env: [
                 { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                ...tracingEnv,
               ],
               // routerlib values.yaml epp.resources: CPU unlimited for bursts, memory capped.
               resources: {
@@ -544,6 +558,9 @@ export class LlmdRouterImpl implements RouterImpl {
       selectorLabels: selector,
       as: PortPeer.EPP,
       ports: EPP_PORTS,
+      // controller-runtime's metrics server: plain HTTP on --metrics-port, /metrics (cmd/epp/runner/runner.go at v0.10.0
+      // sets no SecureServing; --metrics-endpoint-auth=false drops its authn filter).
+      metrics: { podPort: 'metrics', servicePort: 'http-metrics', path: '/metrics' },
       noDisruptionBudget: ha
         ? 'with more than one endpoint picker replica only the elected leader is ready (--ha-enable-leader-election), so a budget would block every drain of its node; use one replica for a budget'
         : undefined,

@@ -6,7 +6,7 @@ import { requireImageReference } from '../private/k8s-syntax';
 import { PodPort, PortPeer } from '../private/pod-contribution';
 import { HTTP_PORT_NAME, METRICS_PORT_NAME } from '../private/ports';
 import { LIVENESS_TIMING, READINESS_TIMING } from '../private/probes';
-import { RouterContext, RouterImpl, RouterRendering, ScalingRange } from '../private/router-context';
+import { requireOtlpGrpcEndpoint, RouterContext, RouterImpl, RouterRendering, ScalingRange } from '../private/router-context';
 import { TierRole } from '../roles';
 import { RouterDiscovery } from '../router-discovery';
 import { VllmRouterVersion } from '../vllm-router-version';
@@ -300,11 +300,7 @@ export class VllmRouterImpl implements RouterImpl {
       // src/main.rs "Tracing (OpenTelemetry)": --enable-trace turns tracing on; the endpoint goes to the OTLP/gRPC
       // (tonic) exporter, which takes a scheme and authority only (src/otel_trace.rs).
       requireCapability(this.version, Capability.VLLM_ROUTER_TRACING_FLAGS, ctx.where, 'tracing', ctx.tracing.otlpTracesEndpoint);
-      const path = new URL(ctx.tracing.otlpTracesEndpoint).pathname;
-      if (path !== '/' && path !== '') {
-        throw invalid(ctx.where, 'tracing.otlpTracesEndpoint', ctx.tracing.otlpTracesEndpoint,
-          "must have no path: vllm-router exports over OTLP/gRPC, which addresses the collector by host and port (e.g. 'http://otel-collector:4317')");
-      }
+      requireOtlpGrpcEndpoint(ctx.where, ctx.tracing.otlpTracesEndpoint, 'vllm-router');
       args.push('--enable-trace', '--otlp-traces-endpoint', ctx.tracing.otlpTracesEndpoint);
       if (ctx.tracing.samplingRatio !== undefined) args.push('--otel-sampling-ratio', String(ctx.tracing.samplingRatio));
     }

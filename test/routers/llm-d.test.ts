@@ -3,8 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration, Testing, Yaml } from 'cdk8s';
 import {
-  Accelerator, EndpointPickerFailureMode, Interconnect, KvConnector, Model, NetworkPeer, NixlTransferMode, PdDecider, PdRouter, PdService,
-  RouterDiscovery, RouterStrategy, VllmImage,
+  Accelerator, EndpointPickerFailureMode, Interconnect, KvConnector, Model, MonitorKind, NetworkPeer, NixlTransferMode, PdDecider, PdRouter,
+  PdService, RouterDiscovery, RouterStrategy, ScrapeScheme, VllmImage,
 } from '../../src';
 import { validateCustomResource } from '../crd-schema';
 import { allowedFlows } from '../private/flow-evaluator';
@@ -454,8 +454,51 @@ describe('llm-d router failures', () => {
   test.each(pairFails)('fails with %s', (_name, extra, expected) => {
     const c = chart();
     const { strategy, ...rest } = extra;
-    const props: any = { model: Model.LLAMA_3_1_8B_INSTRUCT, ...rest, router: { strategy: strategy ?? RouterStrategy.llmD(), networkPolicies: GATEWAY_IN_NAMESPACE, ...rest.router } };
+    const router = { strategy: strategy ?? RouterStrategy.llmD(), networkPolicies: GATEWAY_IN_NAMESPACE, ...rest.router };
+    const props: any = { model: Model.LLAMA_3_1_8B_INSTRUCT, ...rest, router };
     expect(() => new PdService(c, 'Svc', props)).toThrow(expected);
+  });
+
+  test("PdService monitoring scrapes the endpoint picker's metrics port beside both tiers", () => {
+    const { c, svc } = llmdService(RouterStrategy.llmD(), { monitoring: {} });
+    const objects = synth(c);
+    const epp = objects.find(o => o.kind === 'Deployment' && o.metadata.labels['app.kubernetes.io/name'] === 'llm-d-epp')!;
+    const monitors = objects.filter(o => o.kind === 'PodMonitor');
+    expect(monitors.map(m => m.metadata.labels['app.kubernetes.io/component'])).toEqual(['prefill', 'decode', 'router']);
+    expect(monitors[2].spec.selector).toEqual({ matchLabels: epp.spec.selector.matchLabels });
+    expect(monitors[2].spec.podMetricsEndpoints[0]).toMatchObject({ port: 'metrics', path: '/metrics', scheme: 'http' });
+    expect(container(epp).ports.find((p: any) => p.name === 'metrics').containerPort).toBe(9090);
+    expect(svc.router.monitor).toBeDefined();
+    // A ServiceMonitor names the Service's port.
+    const { c: c2 } = llmdService(RouterStrategy.llmD(), { router: { monitoring: { kind: MonitorKind.SERVICE_MONITOR } } });
+    const sm = synth(c2).find(o => o.kind === 'ServiceMonitor')!;
+    expect(sm.spec.endpoints[0]).toMatchObject({ port: 'http-metrics', path: '/metrics' });
+    expect(() => llmdService(RouterStrategy.llmD(), { router: { monitoring: { scheme: ScrapeScheme.HTTPS } } }))
+      .toThrow(/'monitoring.scheme' \('https'\) must be ScrapeScheme.HTTP: llm-d .* serves its metrics over plain HTTP/);
+  });
+
+  test('router tracing: the endpoint picker exports over OTLP/gRPC, and its NetworkPolicy opens the endpoint port', () => {
+    const { c } = llmdService(RouterStrategy.llmD(), {
+      router: { tracing: { otlpTracesEndpoint: 'http://otel-collector.observability:4317', samplingRatio: 0.25 } },
+    });
+    const objects = synth(c);
+    const epp = objects.find(o => o.kind === 'Deployment' && o.metadata.labels['app.kubernetes.io/name'] === 'llm-d-epp')!;
+    expect(container(epp).args).toContain('--tracing=true');
+    expect(container(epp).env.slice(2)).toEqual([
+      { name: 'OTEL_TRACES_EXPORTER', value: 'otlp' },
+      { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.observability:4317' },
+      { name: 'OTEL_TRACES_SAMPLER', value: 'parentbased_traceidratio' },
+      { name: 'OTEL_TRACES_SAMPLER_ARG', value: '0.25' },
+    ]);
+    const policy = objects.find(o => o.kind === 'NetworkPolicy' && o.metadata.labels['app.kubernetes.io/name'] === 'llm-d-epp')!;
+    expect(policy.spec.egress).toContainEqual({ ports: [{ protocol: 'TCP', port: 4317 }] });
+    // Without a ratio the picker keeps its own default sampler (0.1).
+    const { c: c2 } = llmdService(RouterStrategy.llmD(), { router: { tracing: { otlpTracesEndpoint: 'http://otel:4317' } } });
+    const epp2 = synth(c2).find(o => o.kind === 'Deployment' && o.metadata.labels['app.kubernetes.io/name'] === 'llm-d-epp')!;
+    expect(container(epp2).env.map((e: any) => e.name))
+      .toEqual(['NAMESPACE', 'POD_NAME', 'OTEL_TRACES_EXPORTER', 'OTEL_EXPORTER_OTLP_ENDPOINT']);
+    expect(() => llmdService(RouterStrategy.llmD(), { router: { tracing: { otlpTracesEndpoint: 'http://otel:4318/v1/traces' } } }))
+      .toThrow(/'tracing.otlpTracesEndpoint' \('http:\/\/otel:4318\/v1\/traces'\) must have no path: the llm-d endpoint picker exports over OTLP\/gRPC/);
   });
 
   test("fails without networkPolicies.clients: only the user knows where the Gateway's data plane runs", () => {
