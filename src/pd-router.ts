@@ -19,6 +19,7 @@ import {
   COMPONENT_LABEL, INSTANCE_LABEL, instanceLabelValue, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL,
 } from './private/labels';
 import { renderMonitor, resolveMonitoring } from './private/monitoring';
+import { claimFixedName } from './private/names';
 import { PdPoliciesInput, PolicyTier, renderPdNetworkPolicies } from './private/network-policy';
 import { validatePair } from './private/pair-rules';
 import { spreadConstraints } from './private/placement';
@@ -327,6 +328,7 @@ export class PdRouter extends Construct {
         }),
       });
       connectorPort = rendering.connectorPort;
+      if (props.serviceName !== undefined) claimFixedName(this, where, 'serviceName', 'Service', props.serviceName);
       this.service = new k8s.KubeService(this, 'Service', {
         metadata: named(props.serviceName, { labels: allLabels }),
         spec: {
@@ -399,14 +401,7 @@ export class PdRouter extends Construct {
         path: metricsTarget.path,
       });
     }
-    // Fixed names are checked here, where all three Services of the pair meet: one namespace holds them.
-    const taken = new Map([[prefillTier.serviceName, 'prefill'], [decodeTier.serviceName, 'decode']]);
-    if (taken.size < 2) {
-      throw invalid(where, 'decode.serviceName', decodeTier.serviceName, "is also prefill's Service name; give each tier its own");
-    }
-    if (props.serviceName !== undefined && taken.has(props.serviceName)) {
-      throw invalid(where, 'serviceName', props.serviceName, `is also the ${taken.get(props.serviceName)} tier's Service name; give the router its own`);
-    }
+    // Fixed names (the tiers' and this router's Services) are claimed app-wide where each object is made (claimFixedName).
     const endpoint = { serviceName: this.serviceName, connectorPort };
     // An autoscaler bound to a tier before or after this router is checked against the router's needs.
     const scaling: RouterScalingRule = { check: range => impl.validateScaling?.(ctx, range) };

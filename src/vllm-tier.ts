@@ -12,6 +12,7 @@ import { checkDisruptionBudget, NO_SURGE_ROLLOUT, renderDisruptionBudget } from 
 import { invalid } from './private/errors';
 import { COMPONENT_LABEL, instanceLabelValue, LWS_LEADER_ADDRESS_ENV, LWS_WORKER_INDEX_ENV, MANAGED_BY, MANAGED_BY_LABEL } from './private/labels';
 import { renderMonitor } from './private/monitoring';
+import { claimFixedName } from './private/names';
 import { groupAffinity } from './private/placement';
 import { Contribution, MergedPod, PodContribution, PodPort, PodVolume } from './private/pod-contribution';
 import { DP_RPC_PORT, HTTP_PORT_NAME, MASTER_PORT, METRICS_PATH } from './private/ports';
@@ -216,6 +217,9 @@ export abstract class VllmTier extends Construct implements IPdTier {
     const template = (node: NodeRole) => () => renderTierPodTemplate(spec, this.mergedPod(this.router, node !== NodeRole.WORKER),
       [...renderServeArgs(this.engineSettings(node)), ...spec.extraArgs], node !== NodeRole.WORKER);
     const replicas = () => (this.autoscaled ? undefined : spec.replicas);
+    if (spec.workloadName !== undefined) {
+      claimFixedName(this, spec.where, 'workloadName', spec.nodesPerReplica > 1 ? 'LeaderWorkerSet' : 'Deployment', spec.workloadName);
+    }
     this.workload = spec.nodesPerReplica > 1
       ? renderLeaderWorkerSet(this, 'Resource', {
         labels: spec.labels,

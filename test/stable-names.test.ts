@@ -1,5 +1,6 @@
+import { Chart } from 'cdk8s';
 import { DecodeTier, Model, PdRouter, PdService, PrefillTier } from '../src';
-import { chart, find, Manifest, message, synth, unsized } from './util';
+import { app, chart, find, Manifest, message, synth, unsized } from './util';
 
 const model = Model.LLAMA_3_1_8B_INSTRUCT;
 const names = (objects: Manifest[]) => objects.map(o => `${o.kind}/${o.metadata.name}`);
@@ -59,14 +60,26 @@ describe('stable names', () => {
     expect(message(() => new PdService(chart(), 'Svc', { model, router: { serviceName: 'llama_router' } })))
       .toMatch(/^PdService 'test\/Svc': 'router\.serviceName' \('llama_router'\) must be a Service name/);
     const c = chart();
-    const prefill = new PrefillTier(c, 'P', { model, serviceName: 'llama' });
-    const decode = new DecodeTier(c, 'D', { model, serviceName: 'llama' });
-    expect(message(() => new PdRouter(c, 'R', { prefill, decode })))
-      .toMatch(/^PdRouter 'test\/R': 'decode\.serviceName' \('llama'\) is also prefill's Service name/);
+    new PrefillTier(c, 'P', { model, serviceName: 'llama' });
+    expect(message(() => new DecodeTier(c, 'D', { model, serviceName: 'llama' })))
+      .toMatch(/^DecodeTier 'test\/D': 'serviceName' \('llama'\) is already the name of a Service in namespace 'llm' \(from PrefillTier 'test\/P'\): one namespace holds one Service of each name/);
     const c3 = chart();
     const p3 = new PrefillTier(c3, 'P', { model, serviceName: 'llama' });
     const d3 = new DecodeTier(c3, 'D', { model });
     expect(message(() => new PdRouter(c3, 'R', { prefill: p3, decode: d3, serviceName: 'llama' })))
-      .toMatch(/^PdRouter 'test\/R': 'serviceName' \('llama'\) is also the prefill tier's Service name; give the router its own$/);
+      .toMatch(/^PdRouter 'test\/R': 'serviceName' \('llama'\) is already the name of a Service in namespace 'llm' \(from PrefillTier 'test\/P'\)/);
+  });
+
+  test('fails on fixed names that collide across services of one app and namespace, and allows them in other namespaces', () => {
+    const a = app();
+    const fixed = { prefill: { serviceName: 'llama-prefill', workloadName: 'llama-prefill' }, decode: { serviceName: 'llama-decode' } };
+    new PdService(new Chart(a, 'one', { namespace: 'llm' }), 'Svc', { model, ...fixed });
+    // The same names in another namespace are other objects.
+    new PdService(new Chart(a, 'two', { namespace: 'llm-canary' }), 'Svc', { model, ...fixed });
+    const three = new Chart(a, 'three', { namespace: 'llm' });
+    expect(message(() => new PdService(three, 'Svc', { model, prefill: { workloadName: 'llama-prefill' } })))
+      .toMatch(/^PrefillTier 'three\/Svc\/Prefill': 'workloadName' \('llama-prefill'\) is already the name of a Deployment in namespace 'llm' \(from PrefillTier 'one\/Svc\/Prefill'\)/);
+    expect(message(() => new PdService(new Chart(a, 'four', { namespace: 'llm' }), 'Svc', { model, decode: { serviceName: 'llama-decode' } })))
+      .toMatch(/^DecodeTier 'four\/Svc\/Decode': 'serviceName' \('llama-decode'\) is already the name of a Service in namespace 'llm' \(from DecodeTier 'one\/Svc\/Decode'\)/);
   });
 });

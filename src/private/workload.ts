@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { renderExtraEnv } from './env';
 import { INTERCONNECT_CONTRIBUTOR, interconnectContribution } from './interconnect';
 import { LWS_EXCLUSIVE_TOPOLOGY_ANNOTATION } from './labels';
+import { claimFixedName } from './names';
 import { GroupAffinityTerm, placementContribution, topologySpread } from './placement';
 import { Contribution, containerPort, MergedPod, mergePod, PodContribution, PodPort, PodVolume, PortPeer } from './pod-contribution';
 import { DP_RPC_PORT, DP_RPC_PORT_NAME, HTTP_PORT_NAME, MASTER_PORT, MASTER_PORT_NAME } from './ports';
@@ -315,6 +316,7 @@ export function named(name: string | undefined, metadata: k8s.ObjectMeta): k8s.O
 
 /** The tier's ClusterIP Service: HTTP plus the ports contributors asked to expose. */
 export function renderTierService(scope: Construct, id: string, spec: TierSpec, pod: MergedPod): ApiObject {
+  if (spec.serviceName !== undefined) claimFixedName(scope, spec.where, 'serviceName', 'Service', spec.serviceName);
   return new k8s.KubeService(scope, id, {
     metadata: named(spec.serviceName, { labels: spec.labels }),
     spec: {

@@ -11,6 +11,7 @@ import { Transport } from '../private/connector-context';
 import { invalid, wholeSeconds } from '../private/errors';
 import { isDns1123Label, isDns1123Subdomain, requireImageReference } from '../private/k8s-syntax';
 import { COMPONENT_LABEL, INSTANCE_LABEL, LLMD_SERVING_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL } from '../private/labels';
+import { claimFixedName } from '../private/names';
 import { PodPort, PortPeer } from '../private/pod-contribution';
 import { MAX_PORT } from '../private/ports';
 import { LIVENESS_TIMING, READINESS_TIMING } from '../private/probes';
@@ -522,13 +523,14 @@ export class LlmdRouterImpl implements RouterImpl {
       },
     });
 
-    for (const o of this.objectives) {
+    this.objectives.forEach((o, i) => {
+      claimFixedName(scope, ctx.where, `strategy.objectives[${i}].name`, 'InferenceObjective', o.name);
       new llmd.InferenceObjective(scope, `Objective-${o.name}`, {
         // Requests name the objective itself, so its name is the user's, not a generated one.
         metadata: { name: o.name, labels },
         spec: { poolRef: { name: pool.name }, priority: o.priority },
       });
-    }
+    });
 
     if (this.route) {
       const r = this.route;

@@ -1,14 +1,14 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Duration, Testing, Yaml } from 'cdk8s';
+import { Chart, Duration, Testing, Yaml } from 'cdk8s';
 import {
   Accelerator, EndpointPickerFailureMode, Interconnect, KvConnector, Model, MonitorKind, NetworkPeer, NixlTransferMode, PdDecider, PdRouter,
   PdService, RouterDiscovery, RouterStrategy, ScrapeScheme, VllmImage,
 } from '../../src';
 import { validateCustomResource } from '../crd-schema';
 import { allowedFlows } from '../private/flow-evaluator';
-import { chart, container, find, lwsGroupPods, Manifest, message, synth } from '../util';
+import { app, chart, container, find, lwsGroupPods, Manifest, message, synth } from '../util';
 
 const only = (objects: Manifest[], kind: string) => {
   const hits = objects.filter(o => o.kind === kind);
@@ -499,6 +499,18 @@ describe('llm-d router failures', () => {
       .toEqual(['NAMESPACE', 'POD_NAME', 'OTEL_TRACES_EXPORTER', 'OTEL_EXPORTER_OTLP_ENDPOINT']);
     expect(() => llmdService(RouterStrategy.llmD(), { router: { tracing: { otlpTracesEndpoint: 'http://otel:4318/v1/traces' } } }))
       .toThrow(/'tracing.otlpTracesEndpoint' \('http:\/\/otel:4318\/v1\/traces'\) must have no path: the llm-d endpoint picker exports over OTLP\/gRPC/);
+  });
+
+  test('fails on an InferenceObjective name another PD service of the namespace already uses', () => {
+    const a = app();
+    const objectives = [{ name: 'interactive', priority: 10 }];
+    const service = (chartId: string, namespace: string) => new PdService(new Chart(a, chartId, { namespace }), 'Svc', {
+      model: Model.LLAMA_3_1_8B_INSTRUCT,
+      router: { strategy: RouterStrategy.llmD({ objectives }), networkPolicies: GATEWAY_IN_NAMESPACE },
+    });
+    service('one', 'llm');
+    service('canary', 'llm-canary');
+    expect(() => service('two', 'llm')).toThrow(/^PdRouter 'two\/Svc\/Router': 'strategy.objectives\[0\].name' \('interactive'\) is already the name of an InferenceObjective in namespace 'llm' \(from PdRouter 'one\/Svc\/Router'\)/);
   });
 
   test("fails without networkPolicies.clients: only the user knows where the Gateway's data plane runs", () => {
