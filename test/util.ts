@@ -172,8 +172,9 @@ const RESTRICTED_VOLUME_TYPES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 
 /** Capabilities restricted allows to add. */
 const RESTRICTED_ADDABLE = ['NET_BIND_SERVICE'];
 /**
- * Named exception: IPC_LOCK on a container that requests an RDMA device (Interconnect.infiniband/roce/efa).
- * Outside the baseline list too, so such pods need a namespace at Pod Security level privileged.
+ * Named exception: IPC_LOCK on a container that requests an RDMA device (Interconnect.infiniband/roce/efa), which
+ * then runs as root (a non-root process cannot hold an added capability). Outside the baseline list too, so such
+ * pods need a namespace at Pod Security level privileged.
  */
 export const RDMA_EXCEPTION = { capability: 'IPC_LOCK', resource: /rdma|roce|efa|infiniband/i };
 /** Named exception: hostIPC for P2pNcclConnector (NCCL P2P/SHM across pods of one node); baseline forbids it. */
@@ -206,15 +207,22 @@ export function checkRestrictedPodSecurity(obj: Manifest): void {
     for (const c of containers) {
       const sc = c.securityContext ?? {};
       const name = `container '${c.name}'`;
+      const rdma = Object.keys(c.resources?.limits ?? {}).some(r => RDMA_EXCEPTION.resource.test(r));
+      const rdmaRoot = rdma && (sc.capabilities?.add ?? []).includes(RDMA_EXCEPTION.capability);
       if (sc.privileged) fail(`${name} privileged`);
       if (sc.allowPrivilegeEscalation !== false) fail(`${name} allowPrivilegeEscalation is not false`);
-      if (sc.runAsNonRoot !== true && pod.runAsNonRoot !== true) fail(`${name} runAsNonRoot is not true`);
-      if (sc.runAsUser === 0) fail(`${name} runAsUser 0`);
+      if (rdmaRoot) {
+        // The exception, exactly: root by its own context, whatever the pod's default.
+        if (sc.runAsUser !== 0 || sc.runAsNonRoot !== false) fail(`${name} adds ${RDMA_EXCEPTION.capability} but does not run as root`);
+      } else {
+        if (sc.runAsNonRoot !== true && pod.runAsNonRoot !== true) fail(`${name} runAsNonRoot is not true`);
+        if (sc.runAsNonRoot === false) fail(`${name} runAsNonRoot is false`);
+        if (sc.runAsUser === 0) fail(`${name} runAsUser 0`);
+      }
       if (!podSeccomp && !['RuntimeDefault', 'Localhost'].includes(sc.seccompProfile?.type)) fail(`${name} seccompProfile is not RuntimeDefault`);
       if (!(sc.capabilities?.drop ?? []).includes('ALL')) fail(`${name} does not drop ALL capabilities`);
       for (const cap of sc.capabilities?.add ?? []) {
         if (RESTRICTED_ADDABLE.includes(cap)) continue;
-        const rdma = Object.keys(c.resources?.limits ?? {}).some(r => RDMA_EXCEPTION.resource.test(r));
         if (!(cap === RDMA_EXCEPTION.capability && rdma)) fail(`${name} adds capability ${cap}`);
       }
       if ((c.ports ?? []).some((p: any) => p.hostPort)) fail(`${name} uses a hostPort`);

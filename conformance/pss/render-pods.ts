@@ -1,7 +1,8 @@
 /**
  * Renders every pod template of every example and of the scenarios below (RDMA fabrics, P2pNccl, static
  * discovery), and prints them as JSON for main.go, each with the named exceptions it declares: "rdma" when a
- * container adds IPC_LOCK and requests an RDMA device (an Interconnect), "p2pnccl-host-ipc" when the pod shares
+ * container adds IPC_LOCK and requests an RDMA device (an Interconnect; that container runs as root, which the
+ * exception covers for it alone), "p2pnccl-host-ipc" when the pod shares
  * the host IPC namespace for P2pNcclConnector. Run from the repo root:
  * `npx ts-node --transpile-only conformance/pss/render-pods.ts`.
  */
@@ -23,6 +24,8 @@ const lib = require(SRC);
 interface Rendered {
   readonly name: string;
   readonly allow: string[];
+  /** The containers the "rdma" exception covers (they add IPC_LOCK with an RDMA device, and so run as root). */
+  readonly rdmaContainers: string[];
   readonly template: { metadata: unknown; spec: any };
 }
 
@@ -41,11 +44,16 @@ function templates(node: any, out: Array<{ metadata: unknown; spec: any }> = [])
   return out;
 }
 
+function rdmaContainers(spec: any): string[] {
+  const containers: any[] = [...(spec.initContainers ?? []), ...spec.containers];
+  return containers.filter(c => (c.securityContext?.capabilities?.add ?? []).includes('IPC_LOCK')
+    && Object.keys(c.resources?.limits ?? {}).some(r => /rdma|roce|efa|infiniband/i.test(r))).map(c => c.name);
+}
+
 function allowed(spec: any): string[] {
   const containers: any[] = [...(spec.initContainers ?? []), ...spec.containers];
   const allow: string[] = [];
-  if (containers.some(c => (c.securityContext?.capabilities?.add ?? []).includes('IPC_LOCK')
-    && Object.keys(c.resources?.limits ?? {}).some(r => /rdma|roce|efa|infiniband/i.test(r)))) allow.push('rdma');
+  if (rdmaContainers(spec).length > 0) allow.push('rdma');
   if (spec.hostIPC && containers.some(c => (c.args ?? []).some((a: string) => a.includes('"kv_connector":"P2pNcclConnector"')))) {
     allow.push('p2pnccl-host-ipc');
   }
@@ -57,7 +65,7 @@ function pods(name: string, chart: Chart): Rendered[] {
   for (const o of Testing.synth(chart) as any[]) {
     // Deployment templates have no metadata.name; name each by its object.
     templates(o).forEach((t, i) => out.push({
-      name: `${name}: ${o.kind}/${o.metadata.name}${i > 0 ? `#${i}` : ''}`, allow: allowed(t.spec), template: t,
+      name: `${name}: ${o.kind}/${o.metadata.name}${i > 0 ? `#${i}` : ''}`, allow: allowed(t.spec), rdmaContainers: rdmaContainers(t.spec), template: t,
     }));
   }
   return out;

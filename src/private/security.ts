@@ -5,7 +5,8 @@
  *
  * Named exceptions, each from a declared need: `IPC_LOCK` with an RDMA interconnect (private/interconnect.ts;
  * the capability is outside both the baseline and the restricted lists, so RDMA tiers need a namespace whose
- * Pod Security level is privileged), and `hostIPC` with P2pNcclConnector (baseline forbids host namespaces).
+ * Pod Security level is privileged, and the vLLM container then runs as root, see containerSecurityContext), and
+ * `hostIPC` with P2pNcclConnector (baseline forbids host namespaces).
  */
 import { k8s } from 'cdk8s-plus-28';
 import { PodContribution } from './pod-contribution';
@@ -78,14 +79,24 @@ export function podSecurityContext(uid: number, gid: number, fsGroup: boolean): 
 /**
  * Container-level settings of the restricted profile: no privilege escalation, every capability dropped
  * (`add` only what a contributor declared, i.e. IPC_LOCK with RDMA), read-only root filesystem.
+ *
+ * A container that adds a capability runs as root (UID 0; the pod's other containers keep the pod's non-root
+ * user). Kubernetes puts added capabilities in the bounding, permitted and effective sets but not in the ambient
+ * set, and the execve of a non-root process without file capabilities clears its permitted and effective sets
+ * (capabilities(7), "Transformation of capabilities during execve()"), so as UID 2000 vLLM would run without
+ * IPC_LOCK, under the node's locked-memory limit (kubernetes/kubernetes#56374, open; the ambient-capabilities KEP,
+ * kubernetes/enhancements#2757, and containerd#5668 / cri-o#5043 were never merged). llm-d's and vLLM's RDMA
+ * examples run the image's default user, root, for the same reason.
  */
 export function containerSecurityContext(add: string[] = []): k8s.SecurityContext {
+  const capable = add.length > 0;
   return {
     allowPrivilegeEscalation: false,
     privileged: false,
     readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    capabilities: { drop: ['ALL'], add: add.length > 0 ? [...add] : undefined },
+    runAsNonRoot: !capable,
+    runAsUser: capable ? 0 : undefined,
+    capabilities: { drop: ['ALL'], add: capable ? [...add] : undefined },
   };
 }
 

@@ -145,7 +145,7 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
       },
       limits: { memory, [spec.accelerator.resourceName]: gpus, ...extended },
     },
-    // Restricted profile (private/security.ts); capabilities only as contributed (IPC_LOCK with RDMA).
+    // Restricted profile (private/security.ts); capabilities only as contributed (IPC_LOCK with RDMA, then as root).
     securityContext: containerSecurityContext(pod.capabilities),
     volumeMounts: pod.volumes.map(v => v.mount),
     startupProbe: serving ? {
@@ -166,7 +166,7 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
   const accelerator = spec.accelerator;
   const initContainers = [
     ...pod.initContainers.map(restricted),
-    // Native sidecars (Kubernetes 1.28+): init containers that keep running beside the main container.
+    // Native sidecars (beta and on by default from Kubernetes 1.29): init containers that keep running beside the main container.
     ...pod.sidecars.map(c => ({ ...restricted(c), ...sidecarPorts(pod, c.name), restartPolicy: 'Always' })),
   ];
   return {

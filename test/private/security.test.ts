@@ -60,7 +60,7 @@ describe('restricted security profile', () => {
     expect(podSpec(staticRouter).serviceAccountName).toBeUndefined();
   });
 
-  test('IPC_LOCK is the only capability added, and only with RDMA', () => {
+  test('IPC_LOCK is the only capability added, and only with RDMA; that container runs as root so it holds it', () => {
     const c = chart();
     new PdService(c, 'Svc', {
       model,
@@ -68,7 +68,16 @@ describe('restricted security profile', () => {
       interconnect: Interconnect.efa({ count: 4 }),
     });
     const dep = find(synth(c), 'Deployment', 'decode');
-    expect(container(dep).securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['IPC_LOCK'] });
+    expect(container(dep).securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: false,
+      runAsUser: 0,
+      capabilities: { drop: ['ALL'], add: ['IPC_LOCK'] },
+    });
+    // The pod's default stays the non-root vllm user (other containers keep it).
+    expect(podSpec(dep).securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 2000, runAsGroup: 0 });
   });
 
   test('P2pNccl keeps hostIPC (the named exception) and every other restricted setting', () => {
@@ -92,6 +101,14 @@ describe('restricted security profile', () => {
       ['escalation', d => { d.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation = true; }, /allowPrivilegeEscalation is not false/],
       ['capabilities kept', d => { d.spec.template.spec.containers[0].securityContext.capabilities = {}; }, /does not drop ALL capabilities/],
       ['IPC_LOCK without RDMA', d => { d.spec.template.spec.containers[0].securityContext.capabilities.add = ['IPC_LOCK']; }, /adds capability IPC_LOCK/],
+      ['IPC_LOCK with RDMA but as the non-root user', d => {
+        const vllm = d.spec.template.spec.containers[0];
+        vllm.resources.limits['rdma/ib'] = 1;
+        vllm.securityContext.capabilities.add = ['IPC_LOCK'];
+      }, /container 'vllm' adds IPC_LOCK but does not run as root/],
+      ['a root container without the RDMA exception', d => {
+        Object.assign(d.spec.template.spec.containers[0].securityContext, { runAsNonRoot: false, runAsUser: 0 });
+      }, /container 'vllm' runAsNonRoot is false/],
       ['SYS_ADMIN', d => { d.spec.template.spec.containers[0].securityContext.capabilities.add = ['SYS_ADMIN']; }, /adds capability SYS_ADMIN/],
       ['no seccomp', d => { delete d.spec.template.spec.securityContext.seccompProfile; }, /seccompProfile is not RuntimeDefault/],
       ['writable root', d => { d.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem = false; }, /root filesystem is writable/],
