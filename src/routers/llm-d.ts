@@ -572,10 +572,15 @@ export class LlmdRouterImpl implements RouterImpl {
       // Envoy Gateway runs its proxies in its controller's namespace unless Gateway Namespace Mode is on
       // (https://gateway.envoyproxy.io/latest/tasks/operations/gateway-namespace-mode); Istio's automated deployment
       // puts them in the Gateway's namespace (https://istio.io/latest/docs/tasks/traffic-management/ingress/gateway-api/#automated-deployment).
+      // GKE's Gateways are Envoy-based Google load balancers outside the cluster: backends see the proxy-only subnet's addresses
+      // and the health checks come from 35.191.0.0/16 and 130.211.0.0/22 (https://cloud.google.com/load-balancing/docs/firewall-rules,
+      // https://cloud.google.com/load-balancing/docs/proxy-only-subnets).
       clientsUnknown: "must be set with RouterStrategy.llmD() while NetworkPolicies are on: the Gateway's data plane calls the " +
         `endpoint picker (ext_proc, port ${EXT_PROC_PORT}) and the decode pods' routing sidecars, and where it runs is the Gateway ` +
         "implementation's choice (Envoy Gateway: its controller's namespace, envoy-gateway-system by default; Istio: the Gateway's " +
-        "namespace), so no default fits; name it, e.g. [NetworkPeer.namespace('envoy-gateway-system')], or " +
+        "namespace; GKE: the region's proxy-only subnet, plus Google's health-check ranges 35.191.0.0/16 and 130.211.0.0/22), so no " +
+        "default fits; name it, e.g. [NetworkPeer.namespace('envoy-gateway-system')], [NetworkPeer.cidr('<proxy-only subnet>'), " +
+        "NetworkPeer.cidr('35.191.0.0/16'), NetworkPeer.cidr('130.211.0.0/22')] on GKE, or " +
         '[NetworkPeer.SAME_NAMESPACE] when the proxies run in this namespace',
     };
   }

@@ -516,7 +516,7 @@ describe('llm-d router failures', () => {
   test("fails without networkPolicies.clients: only the user knows where the Gateway's data plane runs", () => {
     const c = chart();
     expect(() => new PdService(c, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, router: { strategy: RouterStrategy.llmD() } }))
-      .toThrow(/PdRouter 'test\/Svc\/Router': 'networkPolicies.clients' \(undefined\) must be set with RouterStrategy.llmD\(\) while NetworkPolicies are on: the Gateway's data plane calls the endpoint picker \(ext_proc, port 9002\) and the decode pods' routing sidecars.*envoy-gateway-system by default; Istio: the Gateway's namespace\).*NetworkPeer.namespace\('envoy-gateway-system'\)/);
+      .toThrow(/PdRouter 'test\/Svc\/Router': 'networkPolicies.clients' \(undefined\) must be set with RouterStrategy.llmD\(\) while NetworkPolicies are on: the Gateway's data plane calls the endpoint picker \(ext_proc, port 9002\) and the decode pods' routing sidecars.*envoy-gateway-system by default; Istio: the Gateway's namespace; GKE: the region's proxy-only subnet, plus Google's health-check ranges 35.191.0.0\/16 and 130.211.0.0\/22\).*NetworkPeer.namespace\('envoy-gateway-system'\).*NetworkPeer.cidr\('35.191.0.0\/16'\)/);
     // Off, the prop stays unset and nothing is required.
     const off = chart();
     new PdService(off, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, router: { strategy: RouterStrategy.llmD(), networkPolicies: { enabled: false } } });
