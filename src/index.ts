@@ -26,6 +26,7 @@ export * from './monitoring';
 export * from './tracing';
 export * from './expert-parallel';
 export * from './tier-options';
+export * from './tier-scheduling';
 export * from './disruption-budget';
 export * from './network-peer';
 export * from './port-range';

@@ -11,6 +11,7 @@ import { ModelCache } from './model-cache';
 import { MonitoringOptions } from './monitoring';
 import { TierPlacement } from './placement';
 import { KvRole } from './roles';
+import { TierScheduling } from './tier-scheduling';
 import { VllmTracingOptions } from './tracing';
 import { VllmImage } from './vllm-image';
 
@@ -369,6 +370,16 @@ export interface TierOptions {
    * @see https://kubernetes.io/docs/concepts/scheduling-eviction/pod-priority-preemption/
    */
   readonly priorityClassName?: string;
+
+  /**
+   * Who admits and places the tier's pods beyond the default scheduler: `TierScheduling.kueue({ queueName })`
+   * (quota-based admission; a multi-node group is admitted whole) or `TierScheduling.volcano()` (gang scheduling
+   * of a multi-node tier's groups). Each needs its controller in the cluster.
+   *
+   * @default - the default scheduler, pod by pod (a multi-node group's pods are placed one at a time)
+   * @see https://lws.sigs.k8s.io/docs/
+   */
+  readonly scheduling?: TierScheduling;
 }
 
 /**

@@ -222,7 +222,8 @@ export abstract class VllmTier extends Construct implements IPdTier {
     }
     this.workload = spec.nodesPerReplica > 1
       ? renderLeaderWorkerSet(this, 'Resource', {
-        labels: spec.labels,
+        labels: { ...spec.labels, ...spec.scheduling.workloadLabels },
+        annotations: spec.scheduling.workloadAnnotations,
         size: spec.nodesPerReplica,
         replicas,
         leaderTemplate: template(NodeRole.LEADER),
@@ -233,7 +234,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
       })
       : renderDeployment(this, 'Resource', {
         name: spec.workloadName,
-        labels: spec.labels,
+        labels: { ...spec.labels, ...spec.scheduling.workloadLabels },
         selector: spec.selectorLabels,
         replicas,
         strategy: NO_SURGE_ROLLOUT,

@@ -122,6 +122,9 @@ export const dns1035Label: Check = rule(isDns1035Label,
 /** A DNS-1123 subdomain (object name). */
 export const dns1123Subdomain: Check = rule(isDns1123Subdomain,
   'must be a Kubernetes object name (DNS-1123 subdomain): lowercase alphanumerics, \'-\' and \'.\', at most 253 characters');
+/** An object name that is also a label's value (a Kueue LocalQueue or WorkloadPriorityClass named by a label). */
+export const labelledObjectName: Check = rule(v => isDns1123Subdomain(v) && isLabelValue(v),
+  "must be an object name usable as a label value: at most 63 lowercase alphanumerics, '-' or '.', starting and ending alphanumeric");
 /** A label key. */
 export const labelKey: Check = rule(isQualifiedName,
   "must be a label key: an optional DNS subdomain prefix and '/', then at most 63 alphanumerics, '-', '_' or '.'");

@@ -3,7 +3,7 @@ import { EnvValue } from 'cdk8s-plus-28';
 import { arrayOf, bool, Check, extend, finite, instanceOf, int, nested, requirePlainNumber, size, str, struct } from './boundary';
 import { invalid } from './errors';
 import { All2allBackend } from '../expert-parallel';
-import { extendedResourceName, labelKey, labelValue, tolerationKey } from './k8s-syntax';
+import { dns1123Subdomain, extendedResourceName, labelKey, labelledObjectName, labelValue, tolerationKey } from './k8s-syntax';
 import { MAX_YAML_WRITER_THREADS } from './yaml-writer';
 
 /**
@@ -238,3 +238,12 @@ export const FLEET_APP_PROPS = struct('FleetAppProps', {
   resolvers: arrayOf(resolver),
   yamlWriterThreads: int(0, MAX_YAML_WRITER_THREADS),
 });
+
+/** KueueSchedulingOptions. */
+export const KUEUE_SCHEDULING_OPTIONS = struct('KueueSchedulingOptions', {
+  queueName: labelledObjectName,
+  priorityClass: labelledObjectName,
+}, ['queueName']);
+
+/** VolcanoSchedulingOptions (a Volcano Queue is a cluster-scoped object). */
+export const VOLCANO_SCHEDULING_OPTIONS = struct('VolcanoSchedulingOptions', { queue: dns1123Subdomain });

@@ -14,6 +14,7 @@ import { Model } from '../model';
 import { ModelCache } from '../model-cache';
 import { NetworkPeer } from '../network-peer';
 import { RouterStrategy } from '../router-strategy';
+import { TierScheduling } from '../tier-scheduling';
 import { VllmImage } from '../vllm-image';
 
 /**
@@ -185,6 +186,7 @@ export const TIER_OPTIONS = struct('TierOptions', {
   extraEnv: arrayOf(nested(ENVIRONMENT_VARIABLE)),
   disruptionBudget,
   priorityClassName: dns1123Subdomain,
+  scheduling: instanceOf(TierScheduling, "e.g. TierScheduling.kueue({ queueName: 'gpu-serving' }) or TierScheduling.volcano()"),
   monitoring: nested(MONITORING_OPTIONS),
   tracing: nested(VLLM_TRACING_OPTIONS),
 });

@@ -16,6 +16,7 @@ import {
 import { ResolvedMonitoring, resolveMonitoring } from './monitoring';
 import { PlacementSpec, resolvePlacement } from './placement';
 import { DEFAULT_HTTP_PORT } from './ports';
+import { DEFAULT_SCHEDULING, SchedulingMetadata } from './scheduling';
 import { bytesOf } from './size';
 import { checkExtraArgs } from './vllm-args';
 import { Accelerator } from '../accelerator';
@@ -114,6 +115,8 @@ export interface TierSpec {
   // ---- disruption and scheduling
   readonly disruptionBudget: DisruptionBudget;
   readonly priorityClassName?: string;
+  /** The workload's Kueue or Volcano metadata and the pods' scheduler (TierScheduling); empty without one. */
+  readonly scheduling: SchedulingMetadata;
   // ---- labels
   /** Labels shared by all vLLM pods of this PD deployment (both tiers), for co-scheduling and router selectors. */
   readonly instanceLabels: { [key: string]: string };
@@ -306,6 +309,7 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     modelCache: props.modelCache ?? ModelCache.emptyDir(),
     disruptionBudget: checkGroupDisruptionBudget(where, 'disruptionBudget', props.disruptionBudget ?? DEFAULT_DISRUPTION_BUDGET, nodesPerReplica),
     priorityClassName: props.priorityClassName,
+    scheduling: props.scheduling?._render(where, 'scheduling', nodesPerReplica) ?? DEFAULT_SCHEDULING,
     instanceLabels,
     selectorLabels,
     // Only a multi-node tier's leaders run an API server (the workers are `vllm serve --headless`).

@@ -180,6 +180,7 @@ export function renderTierPodTemplate(spec: TierSpec, pod: MergedPod, args: stri
       securityContext: podSecurityContext(VLLM_UID, VLLM_GID, true),
       terminationGracePeriodSeconds: spec.gracePeriodSeconds,
       priorityClassName: spec.priorityClassName,
+      schedulerName: spec.scheduling.schedulerName,
       nodeSelector: accelerator.nodeLabelKey ? { [accelerator.nodeLabelKey]: accelerator.nodeLabelValue! } : undefined,
       tolerations: [{ key: accelerator.tolerationKey, operator: 'Exists', effect: 'NoSchedule' }, ...spec.placement.tolerations],
       topologySpreadConstraints: topologySpread(spec, serving),
@@ -260,6 +261,8 @@ export interface GroupWorkloadOptions {
   readonly groupAffinity?: GroupAffinityTerm;
   /** A fixed `metadata.name`; undefined lets cdk8s derive it from the construct path. */
   readonly name?: string;
+  /** More annotations of the LeaderWorkerSet itself (a gang scheduler's queue). */
+  readonly annotations?: { [key: string]: string };
 }
 
 /**
@@ -270,7 +273,10 @@ export function renderLeaderWorkerSet(scope: Construct, id: string, o: GroupWork
   return new LeaderWorkerSet(scope, id, {
     metadata: named(o.name, {
       labels: o.labels,
-      annotations: o.exclusiveTopologyKey ? { [LWS_EXCLUSIVE_TOPOLOGY_ANNOTATION]: o.exclusiveTopologyKey } : undefined,
+      annotations: nonEmpty({
+        ...o.annotations,
+        ...(o.exclusiveTopologyKey ? { [LWS_EXCLUSIVE_TOPOLOGY_ANNOTATION]: o.exclusiveTopologyKey } : {}),
+      }),
     }),
     spec: Lazy.any({
       produce: () => ({
@@ -294,6 +300,11 @@ export function renderLeaderWorkerSet(scope: Construct, id: string, o: GroupWork
       }),
     }) as unknown as LeaderWorkerSetSpec,
   });
+}
+
+/** The map, or undefined when it has no key (cdk8s would render an empty `annotations: {}`). */
+function nonEmpty(map: { [key: string]: string }): { [key: string]: string } | undefined {
+  return Object.keys(map).length > 0 ? map : undefined;
 }
 
 /** The template with `term` joined to its required pod-affinity terms (all of them must hold, as in mergePod). */

@@ -1,0 +1,123 @@
+import { checkStruct } from './private/boundary';
+import { invalid } from './private/errors';
+import { KUEUE_SCHEDULING_OPTIONS, VOLCANO_SCHEDULING_OPTIONS } from './private/prop-keys';
+import {
+  KUEUE_PRIORITY_CLASS_LABEL, KUEUE_QUEUE_LABEL, SchedulingMetadata, VOLCANO_QUEUE_ANNOTATION, VOLCANO_SCHEDULER_NAME,
+} from './private/scheduling';
+
+/**
+ * Options for `TierScheduling.kueue()`.
+ */
+export interface KueueSchedulingOptions {
+  /**
+   * The Kueue LocalQueue, in the tier's namespace, that admits the tier's pods: the `kueue.x-k8s.io/queue-name`
+   * label on the Deployment or LeaderWorkerSet (Kueue's webhook copies it to the pod templates).
+   *
+   * @see https://kueue.sigs.k8s.io/docs/tasks/run/leaderworkerset/
+   */
+  readonly queueName: string;
+
+  /**
+   * A Kueue WorkloadPriorityClass: the `kueue.x-k8s.io/priority-class` label. It orders admission and preemption
+   * inside Kueue; the tier's `priorityClassName` stays the pods' scheduling priority.
+   *
+   * @default - none (Kueue's default workload priority)
+   * @see https://kueue.sigs.k8s.io/docs/concepts/workload_priority_class/
+   */
+  readonly priorityClass?: string;
+}
+
+/**
+ * Options for `TierScheduling.volcano()`.
+ */
+export interface VolcanoSchedulingOptions {
+  /**
+   * The Volcano Queue the tier's groups are scheduled from: the `scheduling.volcano.sh/queue-name` annotation on
+   * the LeaderWorkerSet, which the LWS controller makes the queue of each group's PodGroup.
+   *
+   * @default - Volcano's `default` queue
+   * @see https://github.com/kubernetes-sigs/lws/tree/main/docs/examples/sample/gang-scheduling
+   */
+  readonly queue?: string;
+}
+
+/**
+ * Who admits and places a tier's pods beyond the default scheduler: Kueue's quota-based admission, or Volcano's
+ * gang scheduling of a multi-node group.
+ *
+ * Without either, the pods of one LeaderWorkerSet group are scheduled one by one: a leader can take its node while
+ * its workers find no room and stay Pending, holding GPUs that serve nothing. Kueue admits a group as a whole (one
+ * Workload per group, with the leader's and workers' resources) before any of its pods is scheduled; Volcano
+ * schedules a group's pods together or not at all. Each needs its controller in the cluster, configured as the
+ * factory says.
+ */
+export class TierScheduling {
+  /**
+   * Kueue admits the tier's pods from `queueName`: the tier's Deployment or LeaderWorkerSet carries the queue label,
+   * so Kueue counts it against its ClusterQueue's quota and gates the pods until admitted; a multi-node group is
+   * admitted as one Workload.
+   *
+   * Needs Kueue v0.9.0+ with the `deployment` integration (single-node tiers) or v0.11.0+ with
+   * `leaderworkerset.x-k8s.io/leaderworkerset` (multi-node tiers), and the namespace managed by Kueue. Since Kueue
+   * v0.19.1 a managed LeaderWorkerSet's `size` is immutable: a parallelism change that changes the nodes per
+   * replica must recreate the tier's LeaderWorkerSet.
+   */
+  public static kueue(options: KueueSchedulingOptions): TierScheduling {
+    const where = 'TierScheduling.kueue';
+    if (options === undefined || options === null) {
+      throw invalid(where, 'queueName', undefined, "is required: the LocalQueue that admits the tier's pods, e.g. TierScheduling.kueue({ queueName: 'gpu-serving' })");
+    }
+    options = checkStruct(where, 'options', options, KUEUE_SCHEDULING_OPTIONS);
+    return new TierScheduling('kueue', {
+      workloadLabels: {
+        [KUEUE_QUEUE_LABEL]: options.queueName,
+        ...(options.priorityClass !== undefined ? { [KUEUE_PRIORITY_CLASS_LABEL]: options.priorityClass } : {}),
+      },
+      workloadAnnotations: {},
+    });
+  }
+
+  /**
+   * Volcano gang-schedules each group of a multi-node tier: the pods run with `schedulerName: volcano`, and the
+   * LeaderWorkerSet controller creates one PodGroup per group (minMember = the group's size under the
+   * `LeaderCreated` startup policy this library renders), so a group starts whole or waits whole.
+   *
+   * Needs Volcano, and the LWS controller v0.7.0+ installed with `gangSchedulingManagement.schedulerProvider:
+   * volcano` (without it Volcano still schedules the pods, one PodGroup each, with no gang). Only for multi-node
+   * tiers: a single-node tier's replica is one pod, with nothing to gang.
+   */
+  public static volcano(options: VolcanoSchedulingOptions = {}): TierScheduling {
+    const where = 'TierScheduling.volcano';
+    options = checkStruct(where, 'options', options, VOLCANO_SCHEDULING_OPTIONS) ?? {};
+    return new TierScheduling('volcano', {
+      workloadLabels: {},
+      workloadAnnotations: options.queue !== undefined ? { [VOLCANO_QUEUE_ANNOTATION]: options.queue } : {},
+      schedulerName: VOLCANO_SCHEDULER_NAME,
+    });
+  }
+
+  /** `kueue` or `volcano`. */
+  public readonly kind: string;
+
+  private readonly metadata: SchedulingMetadata;
+
+  private constructor(kind: string, metadata: SchedulingMetadata) {
+    this.kind = kind;
+    this.metadata = metadata;
+  }
+
+  /**
+   * What the tier's workload renders: labels and annotations of the Deployment or LeaderWorkerSet, and the pods'
+   * scheduler. Refuses Volcano on a single-node tier.
+   *
+   * @internal
+   */
+  public _render(where: string, prop: string, nodesPerReplica: number): SchedulingMetadata {
+    if (this.kind === 'volcano' && nodesPerReplica === 1) {
+      throw invalid(where, prop, 'TierScheduling.volcano()',
+        "gang-schedules the groups of a multi-node tier (a LeaderWorkerSet), but this tier's replica fits one node, so " +
+        'each replica is one pod with nothing to gang; remove it, or use TierScheduling.kueue() for quota-based admission');
+    }
+    return this.metadata;
+  }
+}
