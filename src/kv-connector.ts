@@ -228,6 +228,7 @@ export class KvConnector {
       volumes: pod.volumes ?? [],
       pod: { hostIpc: pod.hostIpc, affinity: pod.affinity, annotations: pod.annotations, labels: pod.labels },
       memory: pod.extraMemoryBytes ?? 0,
+      shm: pod.sharedMemoryBytes ?? 0,
       engine: r.engineDefaults,
       files: r.configFiles,
       endpoints: r.endpoints,

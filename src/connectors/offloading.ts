@@ -78,6 +78,13 @@ export class OffloadingConnectorImpl implements ConnectorImpl {
 
   public render(spec: TierSpec): ConnectorRendering {
     const o = this.options;
+    // One offloading store of cpu_bytes_to_use per vLLM engine, and a pod runs one engine per data-parallel rank it
+    // holds. vLLM 0.32.0 keeps each store as a file in /dev/shm (vllm/v1/kv_offload/cpu/spec.py create_worker on
+    // CUDA, shared_offload_region.py `/dev/shm/vllm_offload_{engine_id}.mmap`, refused by check_shm_free_space in
+    // vllm/distributed/device_communicators/shm_broadcast.py when /dev/shm is smaller; vllm-project/vllm PR #50094),
+    // so /dev/shm grows by the same bytes; 0.22.0 still pins private tensors (spec.py create_handlers), where the
+    // larger /dev/shm limit is headroom nobody uses (a tmpfs takes memory only as files fill it).
+    const offloadBytes = o.cpuBytesToUse ? bytesOf(o.cpuBytesToUse) * spec.dataParallelSizeLocal : 0;
     const extra: Record<string, unknown> = {};
     if (o.blockSize !== undefined) extra.block_size = o.blockSize;
     if (o.cpuBytesToUse !== undefined) extra.cpu_bytes_to_use = bytesOf(o.cpuBytesToUse);
@@ -85,8 +92,7 @@ export class OffloadingConnectorImpl implements ConnectorImpl {
     return {
       connectorName: 'OffloadingConnector',
       extraConfig: extra,
-      // One offloading store per vLLM engine; a pod runs one engine per data-parallel rank.
-      pod: { extraMemoryBytes: o.cpuBytesToUse ? bytesOf(o.cpuBytesToUse) * spec.dataParallelSize : 0 },
+      pod: { extraMemoryBytes: offloadBytes, sharedMemoryBytes: offloadBytes || undefined },
     };
   }
 

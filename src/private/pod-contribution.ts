@@ -80,6 +80,11 @@ export interface PodContribution {
   readonly affinity?: k8s.Affinity;
   /** Host memory the contributor allocates per pod, added to the memory request and limit. */
   readonly extraMemoryBytes?: number;
+  /**
+   * Of that memory, what the contributor keeps as files in `/dev/shm`: added to the size of the pod's memory-backed
+   * `/dev/shm` volume, whose tmpfs is only as large as its `sizeLimit`.
+   */
+  readonly sharedMemoryBytes?: number;
   /** Peers allowed on every TCP port (NCCL, Gloo and DP RPC pick ephemeral ports). */
   readonly peersOnAnyPort?: PortPeer[];
   /** Port ranges listeners are picked from; no container port may fall inside one. */
@@ -107,6 +112,8 @@ export interface MergedPod {
   readonly hostIpc: boolean;
   readonly affinity?: k8s.Affinity;
   readonly extraMemoryBytes: number;
+  /** The contributors' files in `/dev/shm`, summed. */
+  readonly sharedMemoryBytes: number;
   /** Peers allowed on every TCP port, deduplicated, in contribution order. */
   readonly peersOnAnyPort: PortPeer[];
   readonly portRanges: PodPortRange[];
@@ -131,6 +138,7 @@ export function mergePod(where: string, parts: ReadonlyArray<Contribution>): Mer
   let hostIpc = false;
   let affinity: k8s.Affinity | undefined;
   let extraMemoryBytes = 0;
+  let sharedMemoryBytes = 0;
   const peersOnAnyPort: PortPeer[] = [];
   const portRanges: { range: PodPortRange; from: string }[] = [];
 
@@ -200,6 +208,7 @@ export function mergePod(where: string, parts: ReadonlyArray<Contribution>): Mer
     hostIpc = hostIpc || pod.hostIpc === true;
     if (pod.affinity !== undefined) affinity = affinity === undefined ? pod.affinity : mergeAffinity(affinity, pod.affinity);
     extraMemoryBytes += pod.extraMemoryBytes ?? 0;
+    sharedMemoryBytes += pod.sharedMemoryBytes ?? 0;
     for (const p of pod.peersOnAnyPort ?? []) if (!peersOnAnyPort.includes(p)) peersOnAnyPort.push(p);
     for (const range of pod.portRanges ?? []) portRanges.push({ range, from });
   }
@@ -220,6 +229,7 @@ export function mergePod(where: string, parts: ReadonlyArray<Contribution>): Mer
     hostIpc,
     affinity,
     extraMemoryBytes,
+    sharedMemoryBytes,
     peersOnAnyPort,
     portRanges: portRanges.map(r => r.range),
   };
@@ -290,6 +300,7 @@ export function asContribution(m: MergedPod): PodContribution {
     hostIpc: m.hostIpc || undefined,
     affinity: m.affinity,
     extraMemoryBytes: m.extraMemoryBytes,
+    sharedMemoryBytes: m.sharedMemoryBytes || undefined,
     peersOnAnyPort: m.peersOnAnyPort,
     portRanges: m.portRanges,
   };

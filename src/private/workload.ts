@@ -75,6 +75,9 @@ export function mergeTierPod(spec: TierSpec, c: TierContributions): MergedPod {
   // DeepEP's NVSHMEM registers (pins) GPU and host memory for RDMA: llm-d's wide-EP pods add IPC_LOCK
   // (llm-d guides/wide-ep-lws/manifests/modelserver/base/decode.yaml).
   const deepEp = spec.enableExpertParallel === true && spec.all2allBackend?._deepEp === true;
+  // A memory-backed emptyDir's tmpfs is as large as its sizeLimit (KEP-1967 SizeMemoryBackedVolumes, on by default since 1.22), so
+  // files a contributor keeps in /dev/shm (vLLM's CPU KV offload region) come on top of the user's size.
+  const shmBytes = spec.sharedMemoryBytes + (c.connector.pod?.sharedMemoryBytes ?? 0) + (c.router?.pod?.sharedMemoryBytes ?? 0);
   const own: PodContribution = {
     ports: [
       httpPort(spec, c.routerHttp),
@@ -87,7 +90,7 @@ export function mergeTierPod(spec: TierSpec, c: TierContributions): MergedPod {
     capabilities: deepEp ? ['IPC_LOCK'] : undefined,
     volumes: [
       ...(hostIpc ? [] : [{
-        volume: { name: SHM_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(quantity(spec.sharedMemoryBytes)) } },
+        volume: { name: SHM_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(quantity(shmBytes)) } },
         mount: { name: SHM_VOLUME, mountPath: '/dev/shm' },
       }]),
       { volume: spec.modelCache._volume(CACHE_VOLUME), mount: spec.modelCache._mount(CACHE_VOLUME) },

@@ -35,6 +35,11 @@ describe('OffloadingConnector', () => {
     // Decode: 1 GPU -> 36Gi base (20Gi /dev/shm + 16) + 10 GiB.
     expect(container(decode).resources.requests.memory).toBe(`${36 + 10}Gi`);
     expect(container(decode).resources.limits.memory).toBe(`${36 + 10}Gi`);
+    // vLLM 0.32.0 keeps each engine's store as a file in /dev/shm and refuses to start when it does not fit
+    // (check_shm_free_space): /dev/shm grows by the stores, on top of the 20Gi default.
+    const shm = (dep: any) => dep.spec.template.spec.volumes.find((v: any) => v.name === 'dshm').emptyDir;
+    expect(shm(prefill)).toEqual({ medium: 'Memory', sizeLimit: `${20 + 2 * 10}Gi` });
+    expect(shm(decode)).toEqual({ medium: 'Memory', sizeLimit: `${20 + 10}Gi` });
   });
 
   test('the rendered JSON uses only KVTransferConfig fields and documented Offloading extra-config keys', () => {
