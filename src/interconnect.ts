@@ -49,7 +49,8 @@ export interface RdmaInterconnectOptions {
 
   /**
    * RDMA devices, optionally with a port (`mlx5_0`, `mlx5_0:1`), that UCX (`UCX_NET_DEVICES`) and NCCL
-   * (`NCCL_IB_HCA`) are restricted to.
+   * (`NCCL_IB_HCA`) are restricted to. A bare name is the device's port 1 for UCX (`mlx5_0:1`: UCX before 1.21 only
+   * matches names with their port) and all its ports for NCCL; name a second port explicitly (`mlx5_0:2`).
    *
    * @default - all devices the pod sees
    * @see https://github.com/openucx/ucx/blob/master/docs/source/faq.md

@@ -26,7 +26,8 @@ describe('Interconnect', () => {
       expect(vllm.resources.limits['rdma/hca_shared_devices_a']).toBe(2);
       expect(vllm.securityContext.capabilities.add).toEqual(['IPC_LOCK']);
       expect(env(dep, 'UCX_TLS').value).toBe('rc,sm,self,cuda');
-      expect(env(dep, 'UCX_NET_DEVICES').value).toBe('mlx5_0:1,mlx5_1');
+      // UCX before 1.21 matches only 'device:port' names, so the bare mlx5_1 becomes its port 1; NCCL keeps it bare.
+      expect(env(dep, 'UCX_NET_DEVICES').value).toBe('mlx5_0:1,mlx5_1:1');
       expect(env(dep, 'NCCL_IB_HCA').value).toBe('=mlx5_0:1,mlx5_1');
       expect(dep.spec.template.metadata.annotations['k8s.v1.cni.cncf.io/networks']).toBe('ib-net,fabric/ib-net-2@net2');
     }
