@@ -5,7 +5,7 @@ import { invalid } from '../private/errors';
 import { requireImageReference } from '../private/k8s-syntax';
 import { PodPort, PortPeer } from '../private/pod-contribution';
 import { HTTP_PORT_NAME, METRICS_PORT_NAME } from '../private/ports';
-import { LIVENESS_TIMING, READINESS_TIMING } from '../private/probes';
+import { LIVENESS_TIMING, READINESS_TIMING, STARTUP_PERIOD_SECONDS, STARTUP_TIMEOUT_SECONDS } from '../private/probes';
 import { requireOtlpGrpcEndpoint, RouterContext, RouterImpl, RouterRendering, ScalingRange } from '../private/router-context';
 import { TierRole } from '../roles';
 import { RouterDiscovery } from '../router-discovery';
@@ -267,6 +267,8 @@ export class VllmRouterImpl implements RouterImpl {
     }
     args.push('--prefill-policy', this.prefillPolicy, '--decode-policy', this.decodePolicy);
     const bootstrap = ctx.prefill.endpoints.bootstrapPort;
+    /** With static workers: how long the router may wait for them before it listens. */
+    let startupBudget: number | undefined;
     if (ctx.transport === Transport.P2P_NCCL) {
       // Engines register {type, http_address, zmq_address} over ZMQ (src/routers/http/vllm_service_discovery.rs).
       args.push('--vllm-discovery-address', `0.0.0.0:${ZMQ_DISCOVERY_PORT}`);
@@ -289,8 +291,8 @@ export class VllmRouterImpl implements RouterImpl {
       args.push('--decode', `http://${ctx.decode.serviceName}:${decode.port}`);
       // Static workers must become healthy within --worker-startup-timeout-secs (default 600, docs/cli_reference.md)
       // or the router exits; give it the tiers' own model-load budget.
-      const budget = Math.max(prefill.startupSeconds, decode.startupSeconds);
-      args.push('--worker-startup-timeout-secs', String(budget));
+      startupBudget = Math.max(prefill.startupSeconds, decode.startupSeconds);
+      args.push('--worker-startup-timeout-secs', String(startupBudget));
     }
     if (prefill.dataParallelSize > 1) {
       args.push('--intra-node-data-parallel-size', String(prefill.dataParallelSize));
@@ -317,6 +319,16 @@ export class VllmRouterImpl implements RouterImpl {
       },
       // /liveness always answers 200; /readiness answers 200 once at least one prefill and one decode worker
       // are healthy (src/server.rs, src/routers/http/pd_router.rs). /health would fail on any one bad worker.
+      // With static workers the router waits for them to be healthy while it builds its PD router, before it binds its
+      // port (src/routers/http/pd_router.rs wait_for_healthy_workers, src/server.rs create_router then
+      // TcpListener::bind, vllm-router 0.1.15), so /liveness answers only after the model load: a startup probe holds
+      // liveness off for the same budget plus one period, or the kubelet would restart the router every 30 s.
+      startupProbe: startupBudget === undefined ? undefined : {
+        httpGet: { path: '/liveness', port: k8s.IntOrString.fromString(HTTP_PORT_NAME) },
+        periodSeconds: STARTUP_PERIOD_SECONDS,
+        timeoutSeconds: STARTUP_TIMEOUT_SECONDS,
+        failureThreshold: Math.ceil(startupBudget / STARTUP_PERIOD_SECONDS) + 1,
+      },
       livenessProbe: { httpGet: { path: '/liveness', port: k8s.IntOrString.fromString(HTTP_PORT_NAME) }, ...LIVENESS_TIMING },
       // In ZMQ-registration mode workers live in a separate registry, so /readiness would stay 503;
       // use a TCP check there.

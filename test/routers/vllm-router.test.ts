@@ -37,6 +37,8 @@ describe('vllm-router', () => {
     ]);
     expect(router.livenessProbe.httpGet).toEqual({ path: '/liveness', port: 'http' });
     expect(router.readinessProbe.httpGet).toEqual({ path: '/readiness', port: 'http' });
+    // Discovered workers are waited for after the router listens: no startup probe needed.
+    expect(router.startupProbe).toBeUndefined();
   });
 
   test('static discovery: tier Service URLs, data-parallel size, chosen policies and image', () => {
@@ -75,6 +77,11 @@ describe('vllm-router', () => {
       '--prometheus-port', '29000',
     ]);
     expect(router.ports).toContainEqual({ name: 'http', containerPort: 9000, protocol: 'TCP' });
+    // Static workers are waited for before the router binds its port: liveness is held off for the same 3600 s budget
+    // plus one period (361 x 10 s), or the kubelet would restart the router every 30 s of a model load.
+    expect(router.startupProbe).toEqual({
+      httpGet: { path: '/liveness', port: 'http' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 361,
+    });
   });
 
   test.each(['my router:v1', 'vllm-router:v1\n'])('fails when image is %p', (image) => {
