@@ -1,8 +1,9 @@
 // MooncakeConnector over RDMA (equal TP here; unequal TP that divides evenly works from vLLM 0.19.0), vllm-router in Mooncake mode.
-// vllm-router bootstraps Mooncake only for static prefill URLs, at startup: one prefill pod, static discovery.
+// vllm-router bootstraps Mooncake only for static prefill URLs, at startup: one prefill pod, static discovery. A restarted
+// prefill draws new engine ids the router does not know, so decode recomputes those prompts until the router restarts.
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Interconnect, KvConnector, Model, MooncakeProtocol, PdService, RouterDiscovery, VllmImage } from 'cdk8s-vllm-pd';
+import { Interconnect, KvConnector, KvLoadFailurePolicy, Model, MooncakeProtocol, PdService, RouterDiscovery, VllmImage } from 'cdk8s-vllm-pd';
 
 export class MooncakeRdma extends Chart {
   constructor(scope: Construct, id: string) {
@@ -15,6 +16,7 @@ export class MooncakeRdma extends Chart {
       kvConnector: KvConnector.mooncake({
         protocol: MooncakeProtocol.RDMA,
         deviceNames: ['mlx5_0', 'mlx5_1'],
+        kvLoadFailurePolicy: KvLoadFailurePolicy.RECOMPUTE,
       }),
       // Mooncake's RDMA protocol opens RC queue pairs on the pods' InfiniBand devices: request them (and IPC_LOCK).
       interconnect: Interconnect.infiniband({ netDevices: ['mlx5_0', 'mlx5_1'], bandwidthGbps: 800 }),

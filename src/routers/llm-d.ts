@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import * as gw from '../imports/gateway.networking.k8s.io';
 import * as gaie from '../imports/inference.networking.k8s.io';
 import * as llmd from '../imports/llm-d.ai';
+import { KvLoadFailurePolicy } from '../kv-connector-options';
 import { LlmdRouterVersion } from '../llm-d-router-version';
 import { PdDecider } from '../pd-decider';
 import { Capability, requireCapability } from '../private/compat';
@@ -277,6 +278,20 @@ export class LlmdRouterImpl implements RouterImpl {
   public singleReplicaReason(): string | undefined {
     // Several EPP replicas are supported: they run leader election (--ha-enable-leader-election).
     return undefined;
+  }
+
+  public warnings(ctx: RouterContext): string[] {
+    // The decode sidecar caches the prefill's Mooncake engine ids per prefill host:port, with no expiry (an LRU,
+    // pkg/sidecar/proxy/connector_mooncake.go getMooncakeEngineMap and proxy.go at v0.10.0), while vLLM draws a new
+    // engine_id at every start (vllm/config/kv_transfer.py, 0.32.0): a new prefill pod has a new address and is queried
+    // afresh, but a prefill container restarted in place keeps its address and gets stale ids.
+    if (ctx.transport === Transport.MOONCAKE && ctx.decode.spec.kvConnector.kvLoadFailurePolicy === KvLoadFailurePolicy.FAIL) {
+      return [`${ctx.where}: MooncakeConnector on llm-d with kvLoadFailurePolicy FAIL: the decode sidecars cache each prefill pod's ` +
+        'engine ids by its address, and a prefill container restarted in place (OOM, liveness) draws new ones at the same address, ' +
+        'so PD requests to that prefill pod fail until the decode pods restart. KvLoadFailurePolicy.RECOMPUTE keeps serving ' +
+        'meanwhile (decode recomputes the prompt)'];
+    }
+    return [];
   }
 
   public validate(ctx: RouterContext): void {

@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
+import { KvLoadFailurePolicy } from '../kv-connector-options';
 import { Capability, requireCapability } from '../private/compat';
 import { Transport } from '../private/connector-context';
 import { invalid } from '../private/errors';
@@ -161,8 +162,18 @@ export class VllmRouterImpl implements RouterImpl {
   }
 
   public warnings(ctx: RouterContext): string[] {
-    if (ctx.replicas < 2) return [];
     const out: string[] = [];
+    // The router reads the prefill's Mooncake engine ids once, at startup (VllmPDRouter::new ->
+    // query_mooncake_bootstrap, src/routers/http/vllm_pd_router.rs, 0.1.15), and vLLM draws a new engine_id at every
+    // start (KVTransferConfig.engine_id default uuid4, vllm/config/kv_transfer.py, 0.32.0): after a prefill restart
+    // decode finds no such engine on the bootstrap server ("not found from bootstrap server", mooncake_connector.py).
+    if (ctx.transport === Transport.MOONCAKE && ctx.decode.spec.kvConnector.kvLoadFailurePolicy === KvLoadFailurePolicy.FAIL) {
+      out.push(`${ctx.where}: MooncakeConnector on vllm-router with kvLoadFailurePolicy FAIL: the router reads the prefill's engine ids ` +
+        'once at startup and the prefill draws new ones at every start, so after any prefill restart (rollout, eviction, OOM) ' +
+        'every PD request fails until the router restarts too (kubectl rollout restart of the router Deployment). ' +
+        'KvLoadFailurePolicy.RECOMPUTE keeps serving meanwhile (decode recomputes the prompt); RouterStrategy.llmD() queries each new prefill pod');
+    }
+    if (ctx.replicas < 2) return out;
     for (const [prop, policy] of [['prefillPolicy', this.prefillPolicy], ['decodePolicy', this.decodePolicy]] as const) {
       // The defaults together (2 replicas, cache_aware prefill) are documented on PdRouterOptions.replicas and
       // print nothing; a warning on every default synth would teach users to ignore warnings.

@@ -1,7 +1,8 @@
 import {
-  DecodeTier, Interconnect, KvConnector, KvRole, Model, MooncakeProtocol, PdRouter, PdService, PrefillTier, RouterDiscovery,
+  DecodeTier, Interconnect, KvConnector, KvLoadFailurePolicy, KvRole, Model, MooncakeProtocol, PdRouter, PdService, PrefillTier, RouterDiscovery,
   RouterStrategy, VllmImage,
 } from '../../src';
+import { warningsOf } from '../../src/private/warn';
 import { expectOnlyDocumentedKeys } from '../kv-transfer-config-keys';
 import { chart, container, env, find, kvTransferConfig, synth, unsized } from '../util';
 
@@ -211,5 +212,17 @@ describe('MooncakeConnector', () => {
   test('fails when the bootstrap port collides with the vLLM port', () => {
     expect(() => new PrefillTier(chart(), 'Prefill', { model, image, interconnect, kvConnector: KvConnector.mooncake({ bootstrapPort: 8000 }) }))
       .toThrow(/^PrefillTier 'test\/Prefill': 'container port 'mooncake-boot'' \(8000\) collides with container port 'http'; change 'port' or the connector's port options$/);
+  });
+
+  test('vllm-router with KvLoadFailurePolicy FAIL warns that a prefill restart breaks PD until the router restarts', () => {
+    const { svc } = service();
+    expect(warningsOf(svc.router)).toEqual([
+      "PdRouter 'test/Svc/Router': MooncakeConnector on vllm-router with kvLoadFailurePolicy FAIL: the router reads the prefill's " +
+      'engine ids once at startup and the prefill draws new ones at every start, so after any prefill restart (rollout, eviction, ' +
+      'OOM) every PD request fails until the router restarts too (kubectl rollout restart of the router Deployment). ' +
+      'KvLoadFailurePolicy.RECOMPUTE keeps serving meanwhile (decode recomputes the prompt); RouterStrategy.llmD() queries each new prefill pod',
+    ]);
+    const { svc: recompute } = service({ kvConnector: KvConnector.mooncake({ kvLoadFailurePolicy: KvLoadFailurePolicy.RECOMPUTE }) });
+    expect(warningsOf(recompute.router)).toEqual([]);
   });
 });

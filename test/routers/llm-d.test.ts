@@ -3,9 +3,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { Chart, Duration, Testing, Yaml } from 'cdk8s';
 import {
-  Accelerator, EndpointPickerFailureMode, Interconnect, KvConnector, Model, MonitorKind, NetworkPeer, NixlTransferMode, PdDecider, PdRouter,
-  PdService, RouterDiscovery, RouterStrategy, ScrapeScheme, VllmImage,
+  Accelerator, EndpointPickerFailureMode, Interconnect, KvConnector, KvLoadFailurePolicy, Model, MonitorKind, NetworkPeer, NixlTransferMode,
+  PdDecider, PdRouter, PdService, RouterDiscovery, RouterStrategy, ScrapeScheme, VllmImage,
 } from '../../src';
+import { warningsOf } from '../../src/private/warn';
 import { validateCustomResource } from '../crd-schema';
 import { allowedFlows } from '../private/flow-evaluator';
 import { app, chart, container, find, lwsGroupPods, Manifest, message, synth } from '../util';
@@ -211,7 +212,7 @@ describe('llm-d router', () => {
   });
 
   test('Mooncake: the sidecar queries the prefill bootstrap port', () => {
-    const { c } = llmdService(RouterStrategy.llmD({ decodeVllmPort: 8300 }), {
+    const { c, svc } = llmdService(RouterStrategy.llmD({ decodeVllmPort: 8300 }), {
       kvConnector: KvConnector.mooncake({ bootstrapPort: 8998 }),
       // Mooncake's default RDMA protocol needs the fabric declared.
       interconnect: Interconnect.infiniband(),
@@ -221,6 +222,17 @@ describe('llm-d router', () => {
       '--port=8000', '--model-server-port=8300', '--kv-connector=mooncake', '--secure-proxy=false', '--mooncake-bootstrap-port=8998',
     ]);
     expect(container(decode).args).toContain('--port=8300');
+    // The sidecars cache engine ids per prefill address: a prefill container restarted in place leaves them stale.
+    expect(warningsOf(svc.router)).toEqual([expect.stringMatching(
+      /^PdRouter 'test\/Svc\/Router': MooncakeConnector on llm-d with kvLoadFailurePolicy FAIL: the decode sidecars cache each prefill pod's engine ids by its address, .*KvLoadFailurePolicy.RECOMPUTE keeps serving/)]);
+  });
+
+  test('Mooncake with KvLoadFailurePolicy.RECOMPUTE: no warning', () => {
+    const { svc } = llmdService(RouterStrategy.llmD(), {
+      kvConnector: KvConnector.mooncake({ kvLoadFailurePolicy: KvLoadFailurePolicy.RECOMPUTE }),
+      interconnect: Interconnect.infiniband(),
+    });
+    expect(warningsOf(svc.router)).toEqual([]);
   });
 
   test('shared storage: the sidecar runs prefill, then decode', () => {
