@@ -82,6 +82,11 @@ export interface P2pNcclConnectorOptions extends KvConnectorCommonOptions {
    * `kubernetes.io/hostname`), which is what the seed calls P2pNccl: same-node GPU transfer.
    * Set false to allow NCCL across nodes.
    *
+   * NCCL still treats two pods as two hosts: its host hash is the hostname plus the boot id unless `NCCL_HOSTID` is
+   * set (NVIDIA/nccl src/misc/utils.cc getHostHashOnce), and its SHM and P2P transports need equal hashes, so the KV
+   * moves over NCCL's network transport on the node. The library sets no `NCCL_HOSTID`: it would make NCCL try
+   * SHM and CUDA IPC between containers that see different GPUs and network namespaces, which is not verified here.
+   *
    * @default true
    * @see https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity
    */
