@@ -21,6 +21,9 @@ export interface KueueSchedulingOptions {
    * A Kueue WorkloadPriorityClass: the `kueue.x-k8s.io/priority-class` label. It orders admission and preemption
    * inside Kueue; the tier's `priorityClassName` stays the pods' scheduling priority.
    *
+   * Copied to Deployment pods from Kueue v0.11.0 on (v0.9.0 and v0.10.0 copy only the queue label); it cannot be added
+   * to a running workload or removed later.
+   *
    * @default - none (Kueue's default workload priority)
    * @see https://kueue.sigs.k8s.io/docs/concepts/workload_priority_class/
    */
@@ -35,7 +38,7 @@ export interface VolcanoSchedulingOptions {
    * The Volcano Queue the tier's groups are scheduled from: the `scheduling.volcano.sh/queue-name` annotation on
    * the LeaderWorkerSet, which the LWS controller makes the queue of each group's PodGroup.
    *
-   * @default - Volcano's `default` queue
+   * @default - the namespace's `scheduling.volcano.sh/queue-name` annotation, else Volcano's `default` queue
    * @see https://github.com/kubernetes-sigs/lws/tree/main/docs/examples/sample/gang-scheduling
    */
   readonly queue?: string;
@@ -46,9 +49,10 @@ export interface VolcanoSchedulingOptions {
  * gang scheduling of a multi-node group.
  *
  * Without either, the pods of one LeaderWorkerSet group are scheduled one by one: a leader can take its node while
- * its workers find no room and stay Pending, holding GPUs that serve nothing. Kueue admits a group as a whole (one
- * Workload per group, with the leader's and workers' resources) before any of its pods is scheduled; Volcano
- * schedules a group's pods together or not at all. Each needs its controller in the cluster, configured as the
+ * its workers find no room and stay Pending, holding GPUs that serve nothing. Kueue admits a group's quota as a whole
+ * (one Workload per group, with the leader's and workers' resources) before any of its pods is scheduled, which
+ * helps only as far as quota matches what fits; Volcano schedules a group's pods together or not at all (the
+ * PodGroup LWS creates carries no priority class, so the tier's `priorityClassName` orders pods, not gangs). Each needs its controller in the cluster, configured as the
  * factory says.
  */
 export class TierScheduling {
@@ -57,10 +61,17 @@ export class TierScheduling {
    * so Kueue counts it against its ClusterQueue's quota and gates the pods until admitted; a multi-node group is
    * admitted as one Workload.
    *
-   * Needs Kueue v0.9.0+ with the `deployment` integration (single-node tiers) or v0.11.0+ with
-   * `leaderworkerset.x-k8s.io/leaderworkerset` (multi-node tiers), and the namespace managed by Kueue. Since Kueue
-   * v0.19.1 a managed LeaderWorkerSet's `size` is immutable: a parallelism change that changes the nodes per
-   * replica must recreate the tier's LeaderWorkerSet.
+   * Needs Kueue v0.9.0+ with the `deployment` and `pod` integrations (single-node tiers) or v0.11.0+ with
+   * `leaderworkerset.x-k8s.io/leaderworkerset` (multi-node tiers), and the namespace managed by Kueue. Kueue admits
+   * quota; it does not place pods (kube-scheduler still places an admitted group's pods one by one, unless Kueue's
+   * topology-aware scheduling is set up).
+   *
+   * Operational limits, from Kueue's webhooks and defaults: since v0.19.0 `waitForPodsReady` is on by default with a
+   * 30-minute `timeout` and `recoveryTimeout`, so a tier whose model load takes longer is evicted and requeued: set
+   * both at least to the tier's `startupTimeout` in Kueue's configuration. On a managed LeaderWorkerSet the pod
+   * templates' resource requests, ports, node selector, affinity, tolerations and spread constraints are immutable
+   * (and `size` from v0.19.1, feature gate LWSImmutableGroupSize), and the queue label cannot be added to or removed
+   * from a running workload: such changes need the workload recreated (a new `workloadName` does that).
    */
   public static kueue(options: KueueSchedulingOptions): TierScheduling {
     const where = 'TierScheduling.kueue';
