@@ -1,15 +1,15 @@
 import { Size } from 'cdk8s';
 import { All2allBackend } from './expert-parallel';
-import { AttentionKind, ModelArchitecture } from './model';
+import { AttentionKind, CheckpointDtype, ModelArchitecture } from './model';
 import { checkStruct } from './private/boundary';
 import { Capability, has, known, range as versionRange, sourceOf } from './private/compat';
-import { invalid } from './private/errors';
+import { invalid, startupRefusal } from './private/errors';
 import { AVAILABLE_KV_CACHE_INPUT, CAPACITY_PLAN_INPUT, KV_TRANSFER_INPUT } from './private/prop-keys';
 import { bytesOf } from './private/size';
 import {
   activationBytes, all2allBufferBytes, ALLGATHER_REDUCESCATTER, batchDefaults, capacityOf, cudaGraphBytes, DEEPEP_HIGH_THROUGHPUT,
   DEFAULT_DEEPEP_BUFFER_SIZE_MB, DEEPEP_LOW_LATENCY, EngineShape, ExpertPlacement, GIB, HybridLayout, layersPerStage, nonTorchBytes,
-  pageBytesPerLayer, Range, resolveHybrid, stagePool, usesAll2allKernels, weightBytesPerRank,
+  pageBytesPerLayer, Range, resolveHybrid, settleBatch, stagePool, usesAll2allKernels, weightBytesPerRank,
 } from './private/sizing';
 import { KvCacheDtype } from './tier-options';
 import { VllmImage } from './vllm-image';
@@ -124,10 +124,29 @@ export interface EngineSizingOptions {
   /**
    * `--max-num-batched-tokens`.
    *
-   * @default - vLLM's serving default: 8192 on GPUs with >= 70 GiB other than A100 (16384 from 160 GiB in 0.32.0), else 2048
+   * @default - vLLM's serving default: 8192 on GPUs with >= 70 GiB other than A100 (16384 from 160 GiB in 0.32.0), else 2048;
+   * raised to maxModelLen with enableChunkedPrefill false, and at most maxNumSeqs x maxModelLen, as vLLM settles it
    * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-max-num-batched-tokens
    */
   readonly maxNumBatchedTokens?: number;
+
+  /**
+   * `--enable-chunked-prefill` / `--no-enable-chunked-prefill`. Without chunked prefill, an unset maxNumBatchedTokens
+   * is raised to maxModelLen (vLLM schedules a prompt whole), which sizes the activation peak and DeepEP's buffers.
+   *
+   * @default true (vLLM's default for the decoder models the planner sizes)
+   * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-enable-chunked-prefill
+   */
+  readonly enableChunkedPrefill?: boolean;
+
+  /**
+   * `--enable-eplb`: expert-parallel load balancing. Each rank then keeps a buffer the size of one MoE layer's local
+   * experts to rearrange them, allocated while the model loads. Only with enableExpertParallel.
+   *
+   * @default - true when numRedundantExperts is above 0 (vLLM refuses redundant experts without EPLB), else false
+   * @see https://docs.vllm.ai/en/latest/serving/expert_parallel_deployment.html
+   */
+  readonly enableEplb?: boolean;
 
   /**
    * `--enable-prefix-caching` / `--no-enable-prefix-caching`. Only hybrid models are sized differently: with prefix caching
@@ -176,7 +195,7 @@ export interface CapacityPlanInput extends EngineSizingOptions {
   /**
    * `--max-num-seqs` (sizes the sampler's share of the activation peak).
    *
-   * @default - vLLM's serving default: 1024 on GPUs with >= 70 GiB other than A100, else 256
+   * @default - vLLM's serving default: 1024 on GPUs with >= 70 GiB other than A100, else 256; at most maxNumBatchedTokens, as vLLM settles it
    * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-max-num-seqs
    */
   readonly maxNumSeqs?: number;
@@ -348,8 +367,18 @@ export class CapacityPlanner {
     const notes = [...shared.notes];
     const defaults = batchDefaults(shared.version, deviceBytes, input.acceleratorName ?? '');
     if (input.maxNumBatchedTokens === undefined && defaults.note && !shared.batchedDp) notes.push(defaults.note);
-    const maxNumBatchedTokens = input.maxNumBatchedTokens ?? (shared.batchedDp ? BATCHED_DP_MAX_NUM_BATCHED_TOKENS : defaults.tokens);
-    const maxNumSeqs = input.maxNumSeqs ?? defaults.seqs;
+    const batch = settleBatch(input.maxNumBatchedTokens, input.maxNumSeqs,
+      { tokens: shared.batchedDp ? BATCHED_DP_MAX_NUM_BATCHED_TOKENS : defaults.tokens, seqs: defaults.seqs },
+      shared.shape.maxModelLen, input.enableChunkedPrefill !== false);
+    notes.push(...batch.notes);
+    const maxNumBatchedTokens = batch.tokens;
+    const maxNumSeqs = batch.seqs;
+    // vllm/config/scheduler.py verify_max_model_len (0.12.0 sdist through the 0.32.0 wheel): the engine does not start.
+    if (maxNumBatchedTokens < maxNumSeqs) {
+      throw startupRefusal(where, 'maxNumSeqs', maxNumSeqs,
+        `must not exceed maxNumBatchedTokens (${maxNumBatchedTokens}${input.maxNumBatchedTokens === undefined ? ", vLLM's default here" : ''}): ` +
+        'vLLM refuses to start ("max_num_batched_tokens must be greater than or equal to max_num_seqs", vllm/config/scheduler.py)');
+    }
     const gmu = input.gpuMemoryUtilization ?? defaultUtilization(where, shared.version);
     if (!(gmu > 0 && gmu <= 1)) throw invalid(where, 'gpuMemoryUtilization', gmu, 'must be a fraction in (0, 1], e.g. 0.9');
     const shape: EngineShape = { ...shared.shape, maxNumBatchedTokens };
@@ -410,10 +439,10 @@ export class CapacityPlanner {
     checkStruct(where, 'input', input, AVAILABLE_KV_CACHE_INPUT);
     // Without an accelerator, the batched-token default is the H100-class one (it only matters for sliding windows).
     const shared = resolveShape(where, input, input.maxNumBatchedTokens);
-    const shape: EngineShape = {
-      ...shared.shape,
-      maxNumBatchedTokens: input.maxNumBatchedTokens ?? (shared.batchedDp ? BATCHED_DP_MAX_NUM_BATCHED_TOKENS : 8192),
-    };
+    const batch = settleBatch(input.maxNumBatchedTokens, undefined,
+      { tokens: shared.batchedDp ? BATCHED_DP_MAX_NUM_BATCHED_TOKENS : 8192, seqs: 1024 },
+      shared.shape.maxModelLen, input.enableChunkedPrefill !== false);
+    const shape: EngineShape = { ...shared.shape, maxNumBatchedTokens: batch.tokens };
     const available = bytesOf(input.availableKvCacheMemory);
     const stages = layersPerStage(input.architecture.numHiddenLayers!, shape.pipelineParallelSize);
     // The stage with the most layers has the fewest blocks for the same memory.
@@ -424,7 +453,8 @@ export class CapacityPlanner {
       maxModelLen: shape.maxModelLen,
       blockSize: shape.blockSize,
       replicaMaxConcurrency: scale(cap.maxConcurrency, shared.dp),
-      notes: shared.notes,
+      // Only the token budget sizes this result (sliding windows); max_num_seqs is not an input here.
+      notes: [...shared.notes, ...batch.notes.filter(n => n.startsWith('maxNumBatchedTokens'))],
     };
   }
 
@@ -570,8 +600,16 @@ function resolveShape(where: string, input: EngineSizingOptions, _mnbt: number |
   if (input.all2allInternode !== undefined && !expertParallel) {
     throw invalid(where, 'all2allInternode', input.all2allInternode, 'only applies with enableExpertParallel: true');
   }
+  if (input.enableEplb === true && !expertParallel) {
+    throw invalid(where, 'enableEplb', true, 'only applies with enableExpertParallel: true ("enable_expert_parallel must be True to use EPLB", vllm/config/parallel.py)');
+  }
+  if (input.enableEplb === false && redundantExperts > 0) {
+    throw invalid(where, 'numRedundantExperts', redundantExperts,
+      'needs EPLB: vLLM refuses num_redundant_experts without enable_eplb (vllm/config/parallel.py); leave enableEplb unset or true');
+  }
+  const eplb = input.enableEplb ?? redundantExperts > 0;
   const all2allBackend = input.all2allBackend?.name ?? ALLGATHER_REDUCESCATTER;
-  const experts: ExpertPlacement = { dataParallelSize: dp, expertParallel, redundantExperts };
+  const experts: ExpertPlacement = { dataParallelSize: dp, expertParallel, redundantExperts, eplb };
   const deepEp = all2allBackend === DEEPEP_HIGH_THROUGHPUT || all2allBackend === DEEPEP_LOW_LATENCY;
   if (input.deepEpBufferSizeMb !== undefined && !deepEp) {
     throw invalid(where, 'deepEpBufferSizeMb', input.deepEpBufferSizeMb,
@@ -591,6 +629,19 @@ function resolveShape(where: string, input: EngineSizingOptions, _mnbt: number |
         ? 'all2allBackend allgather_reducescatter (vLLM\'s default): no all-to-all buffers beyond NCCL\'s; the gathered tokens are torch tensors of the profile run'
         : `all2allBackend unset: vLLM ${version}'s default was not read; planned as allgather_reducescatter, without all-to-all buffers`);
     }
+  }
+  if (eplb && arch.numExperts !== undefined) {
+    notes.push('EPLB: each rank holds one more MoE layer of its local experts, the rearrangement buffer EplbState.add_model allocates while the model loads ' +
+      '(vllm/distributed/eplb/eplb_state.py)');
+  }
+  if (arch.attention === AttentionKind.MLA && arch.checkpointDtype === CheckpointDtype.FP8) {
+    notes.push('MLA with an FP8 kv_b_proj: each rank also holds its 16-bit copy (W_UK_T and W_UV), made while the model loads ' +
+      '(MLAAttention.process_weights_after_loading, vllm/model_executor/layers/attention/mla_attention.py)');
+  }
+  if (arch.attention === AttentionKind.MLA && input.blockSize === undefined) {
+    notes.push('blockSize unset with MLA: vLLM takes the block size its attention backend prefers (16 for FlashAttention MLA and Triton MLA, 64 for FlashMLA, ' +
+      '32 for FlashInfer MLA, 128 for CUTLASS MLA; get_supported_kernel_block_sizes in vllm/v1/attention/backends/mla/, 0.32.0 wheel), which depends on the GPU; ' +
+      'planned with 16: set blockSize to plan, and run, the one you want');
   }
   const batchedDp = all2allBackend === DEEPEP_LOW_LATENCY && expertParallel && dp > 1;
   if (batchedDp && input.maxNumBatchedTokens === undefined) {

@@ -1,7 +1,8 @@
 import { Size } from 'cdk8s';
 import { EnvValue } from 'cdk8s-plus-28';
 import {
-  Accelerator, All2allBackend, CapacityPlanner, CapacityPlanInput, DecodeTier, EnvironmentVariable, Interconnect, Model, ModelArchitecture, PdService,
+  Accelerator, All2allBackend, CapacityPlanner, CapacityPlanInput, CheckpointDtype, DecodeTier, EnvironmentVariable, Interconnect, Model,
+  ModelArchitecture, PdService,
 } from '../src';
 import { chart } from './util';
 import { deepEpLowLatencyRdmaBytes, weightBytesPerRank } from '../src/private/sizing';
@@ -82,8 +83,40 @@ describe('capacity planning with expert parallelism', () => {
 
   test('the plan carries the EP split and says so', () => {
     const plan = CapacityPlanner.plan(wideEp());
-    expect(plan.weightBytesPerRank.value).toBe(weightBytesPerRank('t', arch(Model.DEEPSEEK_V3), 1, 1, 0, ep(16, 32)).value);
+    // Redundant experts imply EPLB, whose rearrangement buffer is one more layer of the rank's 18 experts.
+    expect(plan.weightBytesPerRank.value).toBe(weightBytesPerRank('t', arch(Model.DEEPSEEK_V3), 1, 1, 0, { ...ep(16, 32), eplb: true }).value);
     expect(plan.notes.join('\n')).toMatch(/the 288 experts are placed whole over 16 ranks/);
+  });
+
+  test('EPLB keeps one more MoE layer of the rank\'s local experts (EplbState.add_model expert_buffer)', () => {
+    const without = weightBytesPerRank('t', arch(Model.DEEPSEEK_V3), 1, 1, 0, ep(16, 32)).value;
+    const withEplb = weightBytesPerRank('t', arch(Model.DEEPSEEK_V3), 1, 1, 0, { ...ep(16, 32), eplb: true }).value;
+    expect(withEplb - without).toBeCloseTo(18 * DSV3_EXPERT, 0);
+    // Without redundant experts EPLB is off unless asked for.
+    const off = CapacityPlanner.plan(wideEp({ numRedundantExperts: undefined }));
+    const on = CapacityPlanner.plan(wideEp({ numRedundantExperts: undefined, enableEplb: true }));
+    expect(on.weightBytesPerRank.value - off.weightBytesPerRank.value).toBeCloseTo(16 * DSV3_EXPERT, 0);
+    expect(on.notes.join('\n')).toMatch(/EPLB: each rank holds one more MoE layer of its local experts/);
+    expect(off.notes.join('\n')).not.toMatch(/EPLB:/);
+  });
+
+  test('MLA with an FP8 checkpoint keeps a 16-bit copy of kv_b_proj (W_UK_T, W_UV): 1.91 GiB per rank for DeepSeek-V3 at TP 1', () => {
+    // kv_lora_rank 512 x 128 heads x (qk_nope 128 + v 128) x 2 bytes x 61 layers.
+    const copy = 61 * 512 * 128 * (128 + 128) * 2;
+    expect(copy / 1024 ** 3).toBeCloseTo(1.906, 3);
+    const fp8 = { ...arch(Model.DEEPSEEK_V3), weightBytes: 1e9 };
+    const bf16 = { ...fp8, checkpointDtype: CheckpointDtype.BFLOAT16 };
+    expect(weightBytesPerRank('t', fp8, 1, 1, 0).value - weightBytesPerRank('t', bf16, 1, 1, 0).value).toBe(copy);
+    // Split by TP like the heads.
+    expect(weightBytesPerRank('t', fp8, 8, 1, 0).value - weightBytesPerRank('t', bf16, 8, 1, 0).value).toBe(copy / 8);
+    expect(CapacityPlanner.plan(wideEp()).notes.join('\n')).toMatch(/MLA with an FP8 kv_b_proj: each rank also holds its 16-bit copy/);
+  });
+
+  test('fails when enableEplb is false with redundant experts, or set without expert parallelism', () => {
+    expect(() => CapacityPlanner.plan(wideEp({ enableEplb: false })))
+      .toThrow(/CapacityPlanner\.plan: 'numRedundantExperts' \(32\) needs EPLB: vLLM refuses num_redundant_experts without enable_eplb/);
+    expect(() => CapacityPlanner.plan({ architecture: arch(Model.DEEPSEEK_V3), acceleratorMemory: Size.gibibytes(139), enableEplb: true }))
+      .toThrow(/CapacityPlanner\.plan: 'enableEplb' \(true\) only applies with enableExpertParallel: true/);
   });
 
   test('an expert-parallel tier is planned and checked at synth time', () => {

@@ -1,5 +1,5 @@
 import { Size } from 'cdk8s';
-import { CapacityPlanner, KvCacheDtype, Model, ModelArchitecture } from '../src';
+import { All2allBackend, CapacityPlanner, KvCacheDtype, Model, ModelArchitecture } from '../src';
 
 /**
  * The planner against vLLM's own startup logs. Each case cites the log; `tokens` is "GPU KV cache size",
@@ -126,6 +126,69 @@ describe('CapacityPlanner.plan against vLLM 0.19.0 logs', () => {
     expect(CapacityPlanner.plan({ ...b200, vllmVersion: '0.32.0' }).maxNumBatchedTokens).toBe(16384);
     expect(CapacityPlanner.plan({ ...b200, vllmVersion: '0.22.0' }).maxNumBatchedTokens).toBe(8192);
     expect(CapacityPlanner.plan({ ...b200, vllmVersion: '0.25.0' }).notes.join('\n')).toMatch(/not confirmed \(8192 in 0\.22\.0, 16384 in 0\.32\.0\)/);
+  });
+
+  describe('unset batch limits settle as vLLM settles them (EngineArgs._set_default_max_num_seqs_and_batched_tokens_args)', () => {
+    const qwen = { architecture: arch(Model.QWEN3_8B), acceleratorMemory: H100, vllmVersion: '0.32.0' };
+
+    test('without chunked prefill the default token budget rises to maxModelLen', () => {
+      const plan = CapacityPlanner.plan({ ...qwen, maxModelLen: 32768, enableChunkedPrefill: false });
+      expect(plan.maxNumBatchedTokens).toBe(32768);
+      expect(plan.notes.join('\n')).toMatch(/vLLM raises its default \(8192\) to maxModelLen \(32768\)/);
+      // The activation peak grows with it.
+      expect(plan.activationBytes.value).toBeGreaterThan(CapacityPlanner.plan({ ...qwen, maxModelLen: 32768 }).activationBytes.value);
+      // A short maxModelLen keeps the default; an explicit budget is kept as it is.
+      expect(CapacityPlanner.plan({ ...qwen, maxModelLen: 4096, enableChunkedPrefill: false }).maxNumBatchedTokens).toBe(8192);
+      const explicit = CapacityPlanner.plan({ ...qwen, maxModelLen: 32768, enableChunkedPrefill: false, maxNumBatchedTokens: 40000 });
+      expect(explicit.maxNumBatchedTokens).toBe(40000);
+    });
+
+    test('the default token budget is capped at maxNumSeqs x maxModelLen', () => {
+      expect(CapacityPlanner.plan({ ...qwen, maxModelLen: 4, maxNumSeqs: 512 }).maxNumBatchedTokens).toBe(2048);
+    });
+
+    test('the default maxNumSeqs is capped at the token budget: 256 with deepep_low_latency over data-parallel ranks', () => {
+      const plan = CapacityPlanner.plan({
+        architecture: arch(Model.DEEPSEEK_V3),
+        acceleratorMemory: Size.gibibytes(139),
+        gpuMemoryUtilization: 0.9,
+        maxModelLen: 32768,
+        dataParallelSize: 16,
+        enableExpertParallel: true,
+        all2allBackend: All2allBackend.DEEPEP_LOW_LATENCY,
+      });
+      expect(plan.maxNumBatchedTokens).toBe(256);
+      expect(plan.maxNumSeqs).toBe(256);
+      expect(plan.notes.join('\n')).toMatch(/maxNumSeqs unset: vLLM caps its default \(1024\) at maxNumBatchedTokens \(256\)/);
+    });
+
+    test('fromAvailableKvCacheMemory settles the token budget the same way', () => {
+      const c = CapacityPlanner.fromAvailableKvCacheMemory({
+        architecture: arch(Model.QWEN3_8B), availableKvCacheMemory: Size.gibibytes(40), maxModelLen: 32768, enableChunkedPrefill: false,
+      });
+      expect(c.notes.join('\n')).toMatch(/raises its default \(8192\) to maxModelLen \(32768\)/);
+    });
+
+    test('fails when maxNumSeqs exceeds the token budget: vLLM refuses to start', () => {
+      // An L4 (22 GiB) defaults to 2048 batched tokens.
+      const l4 = { architecture: arch(Model.QWEN3_8B), acceleratorMemory: Size.gibibytes(22), maxModelLen: 8192, maxNumSeqs: 4096 };
+      expect(() => CapacityPlanner.plan(l4))
+        .toThrow(/^CapacityPlanner\.plan: 'maxNumSeqs' \(4096\) must not exceed maxNumBatchedTokens \(2048, vLLM's default here\): vLLM refuses/);
+      expect(() => CapacityPlanner.plan({ ...qwen, maxNumSeqs: 1024, maxNumBatchedTokens: 512 }))
+        .toThrow(/'maxNumSeqs' \(1024\) must not exceed maxNumBatchedTokens \(512\): vLLM refuses to start/);
+    });
+  });
+
+  test('MLA without a blockSize says that vLLM\'s attention backend picks it', () => {
+    const input = {
+      architecture: arch(Model.DEEPSEEK_V3),
+      acceleratorMemory: Size.gibibytes(139),
+      gpuMemoryUtilization: 0.9,
+      tensorParallelSize: 8,
+      maxModelLen: 32768,
+    };
+    expect(CapacityPlanner.plan(input).notes.join('\n')).toMatch(/blockSize unset with MLA: .*64 for FlashMLA.*planned with 16/);
+    expect(CapacityPlanner.plan({ ...input, blockSize: 64 }).notes.join('\n')).not.toMatch(/blockSize unset/);
   });
 
   test('GQA: KV heads per rank are kv heads / TP, replicated once TP exceeds them', () => {

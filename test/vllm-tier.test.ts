@@ -248,6 +248,26 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
       .toThrow(/'maxNumBatchedTokens' \(4096\) must be >= maxModelLen \(8192\) when enableChunkedPrefill is false/);
   });
 
+  test('fails when maxNumBatchedTokens < the model\'s context length without chunked prefill, maxModelLen unset', () => {
+    expect(() => new PrefillTier(chart(), 'P', { model, enableChunkedPrefill: false, maxNumBatchedTokens: 4096 }))
+      .toThrow(/'maxNumBatchedTokens' \(4096\) must be >= maxModelLen \(unset: 131072, the model's context length\) when enableChunkedPrefill is false/);
+  });
+
+  test('fails when maxNumBatchedTokens < maxModelLen with a connector that turns chunked prefill off', () => {
+    expect(() => new PrefillTier(chart(), 'P', { model, kvConnector: KvConnector.lmcache(), maxModelLen: 8192, maxNumBatchedTokens: 4096 }))
+      .toThrow(/'maxNumBatchedTokens' \(4096\) must be >= maxModelLen \(8192\) when chunked prefill is off \(LMCacheConnectorV1 turns it off\)/);
+  });
+
+  test('fails when maxNumBatchedTokens < maxNumSeqs', () => {
+    expect(() => new PrefillTier(chart(), 'P', { model, maxNumSeqs: 1024, maxNumBatchedTokens: 512 }))
+      .toThrow(/^PrefillTier 'test\/P': 'maxNumBatchedTokens' \(512\) must be >= maxNumSeqs \(1024\): vLLM refuses to start/);
+  });
+
+  test('fails when maxNumSeqs exceeds the accelerator\'s default token budget (the capacity plan settles it)', () => {
+    expect(() => new DecodeTier(chart(), 'D', { model, accelerator: Accelerator.NVIDIA_L4, maxModelLen: 4096, maxNumSeqs: 4096 }))
+      .toThrow(/^DecodeTier 'test\/D': 'maxNumSeqs' \(4096\) must not exceed maxNumBatchedTokens \(2048, vLLM's default here\): vLLM refuses to start/);
+  });
+
   test('fails when startupTimeout is too short for a model load', () => {
     expect(() => new PrefillTier(chart(), 'P', { model, startupTimeout: Duration.seconds(30) }))
       .toThrow(/'startupTimeout' \('30000ms'\) must be a whole number of seconds >= 60/);

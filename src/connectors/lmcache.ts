@@ -181,6 +181,9 @@ export class LmcacheConnectorImpl implements ConnectorImpl {
       pod: {
         env: [
           { name: 'LMCACHE_CONFIG_FILE', value: `${CONFIG_DIR}/${CONFIG_FILE}` },
+          // Read by no code of the lmcache 0.5.4 wheel (nor by vLLM); LMCache's older lmcache_get_config
+          // (lmcache/integration/vllm/utils.py) chose its v1 config by it, and the earliest releases only when it is
+          // exactly 'True'. Kept so the connector works with those releases too; inert otherwise.
           { name: 'LMCACHE_USE_EXPERIMENTAL', value: 'True' },
           { name: 'PYTHONHASHSEED', value: String(this.options.pythonHashSeed ?? 0) },
         ],

@@ -41,6 +41,31 @@ export function invalid(where: string, prop: string, value: unknown, allowed: st
   return error;
 }
 
+/** What a startup refusal was built from, so a caller can name its own prop path (`startupRefusal`). */
+interface StartupRefusal {
+  readonly prop: string;
+  readonly value: unknown;
+  readonly allowed: string;
+}
+
+const STARTUP_REFUSAL = Symbol('cdk8s-vllm-pd.startupRefusal');
+
+/**
+ * `invalid`, for settings vLLM itself refuses to start with. The tier's capacity plan turns most planner errors into
+ * "not planned"; these it rethrows under the tier's name.
+ */
+export function startupRefusal(where: string, prop: string, value: unknown, allowed: string): Error {
+  const error = invalid(where, prop, value, allowed);
+  const parts: StartupRefusal = { prop, value, allowed };
+  Object.defineProperty(error, STARTUP_REFUSAL, { value: parts });
+  return error;
+}
+
+/** The parts of a `startupRefusal`, or undefined for any other error. */
+export function startupRefusalOf(error: unknown): StartupRefusal | undefined {
+  return typeof error === 'object' && error !== null ? (error as any)[STARTUP_REFUSAL] : undefined;
+}
+
 /** A V8 stack without the frames inside this package, at most `limit` frames. */
 export function withoutOwnFrames(stack: string | undefined, limit: number): string | undefined {
   if (stack === undefined) return stack;

@@ -116,6 +116,8 @@ export const ENGINE_SIZING_OPTIONS = struct('EngineSizingOptions', {
   blockSize: int(1),
   maxModelLen: int(1),
   maxNumBatchedTokens: int(1),
+  enableChunkedPrefill: bool,
+  enableEplb: bool,
   enablePrefixCaching: bool,
   vllmVersion: str(true),
 }, ['architecture']);

@@ -4,7 +4,7 @@
  * estimate and warns when only a bound falls short (the estimated terms could go either way).
  */
 import { SizeRoundingBehavior } from 'cdk8s';
-import { invalid } from './errors';
+import { invalid, startupRefusalOf } from './errors';
 import { DEEPEP_BUFFER_SIZE_ENV, DEEPEP_HIGH_THROUGHPUT, DEEPEP_LOW_LATENCY, GIB } from './sizing';
 import type { TierSpec } from './tier-spec';
 import { CapacityPlan, CapacityPlanInput, CapacityPlanner, KvTransferBudget } from '../capacity-planner';
@@ -52,6 +52,8 @@ export function planTierSpec(spec: TierSpec): { plan?: CapacityPlan; skipped?: s
     blockSize: spec.blockSize,
     maxModelLen: spec.maxModelLen,
     maxNumBatchedTokens: spec.maxNumBatchedTokens,
+    enableChunkedPrefill: spec.enableChunkedPrefill,
+    enableEplb: spec.enableExpertParallel === true ? spec.enableEplb : undefined,
     enablePrefixCaching: spec.enablePrefixCaching,
     vllmVersion: spec.version.toString(),
     acceleratorMemory: spec.accelerator.reportedMemory,
@@ -66,7 +68,7 @@ export function planTierSpec(spec: TierSpec): { plan?: CapacityPlan; skipped?: s
   const key = JSON.stringify([input, memoryMib, spec.accelerator._reportedMemoryKnown]);
   let planned = PLANS.get(key);
   if (!planned) {
-    planned = planInput(input, spec.accelerator.displayName, spec.accelerator._reportedMemoryKnown);
+    planned = planInput(spec.where, input, spec.accelerator.displayName, spec.accelerator._reportedMemoryKnown);
     PLANS.set(key, planned);
   }
   return planned;
@@ -92,7 +94,9 @@ function deepEpBufferSizeMb(spec: TierSpec): number | undefined {
 /** Plans of one process, by the content of their input (a fleet has few distinct shapes). */
 const PLANS = new Map<string, { plan?: CapacityPlan; skipped?: string }>();
 
-function planInput(input: CapacityPlanInput, acceleratorName: string, reportedMemoryKnown: boolean): { plan?: CapacityPlan; skipped?: string } {
+function planInput(
+  where: string, input: CapacityPlanInput, acceleratorName: string, reportedMemoryKnown: boolean,
+): { plan?: CapacityPlan; skipped?: string } {
   try {
     const plan = CapacityPlanner.plan(input);
     if (!reportedMemoryKnown) {
@@ -100,6 +104,9 @@ function planInput(input: CapacityPlanInput, acceleratorName: string, reportedMe
     }
     return { plan: frozen(plan) };
   } catch (e) {
+    // Settings vLLM refuses to start with are the tier's error, not a plan that could not be made.
+    const refusal = startupRefusalOf(e);
+    if (refusal) throw invalid(where, refusal.prop, refusal.value, refusal.allowed);
     return { skipped: (e as Error).message.replace(/^CapacityPlanner\.plan: /, '') };
   }
 }

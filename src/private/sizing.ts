@@ -380,6 +380,8 @@ export interface ExpertPlacement {
   readonly expertParallel: boolean;
   /** EPLB's `num_redundant_experts`: extra physical experts spread over the EP ranks. */
   readonly redundantExperts: number;
+  /** `--enable-eplb`: each rank keeps a rearrangement buffer the size of one MoE layer's local experts. */
+  readonly eplb?: boolean;
 }
 
 const NO_EXPERT_PARALLELISM: ExpertPlacement = { dataParallelSize: 1, expertParallel: false, redundantExperts: 0 };
@@ -396,6 +398,14 @@ const NO_EXPERT_PARALLELISM: ExpertPlacement = { dataParallelSize: 1, expertPara
  * the backend (`mxfp4_round_up_hidden_size_and_intermediate_size`, vllm/model_executor/layers/fused_moe/oracle/mxfp4.py,
  * 0.22.0 wheel), so the bounds cover both. Every rank also holds the rotary cos/sin caches (`ropeCacheBytes`), which
  * "Model loading took" counts but the checkpoint does not.
+ * Two more tensors are made while the model loads, so the KV cache budget loses them too:
+ * - MLA with a quantized kv_b_proj (FP8 checkpoints): `MLAAttention.process_weights_after_loading` dequantizes it to
+ *   the 16-bit activation dtype (`split_kv_b_proj` -> `get_and_maybe_dequant_weights`) and keeps W_UK_T and W_UV as
+ *   views of that copy, next to the FP8 kv_b_proj it still uses for prefill; a 16-bit kv_b_proj is only viewed
+ *   (vllm/model_executor/layers/attention/mla_attention.py of the vllm 0.22.0 and 0.32.0 wheels).
+ * - EPLB: `EplbState.add_model` allocates `expert_buffer = [torch.empty_like(w) for w in model.expert_weights[0]]`,
+ *   one MoE layer's local experts, from `load_model` (vllm/distributed/eplb/eplb_state.py and
+ *   vllm/v1/worker/gpu_model_runner.py of the same wheels).
  */
 export function weightBytesPerRank(
   where: string, arch: ModelArchitecture, tp: number, pp: number, stage: number, experts: ExpertPlacement = NO_EXPERT_PARALLELISM,
@@ -426,14 +436,15 @@ export function weightBytesPerRank(
       'give model.architecture hiddenSize, vocabSize, numExperts and moeIntermediateSize instead of weightBytes or numParameters');
   }
   if (arch.weightBytes !== undefined) {
-    return plus(exact(arch.weightBytes * stageLayers / layers / tp), ropeCacheBytes(arch));
+    return plus(exact(arch.weightBytes * stageLayers / layers / tp + mlaDequantizedBytes(arch, tp, stageLayers)), ropeCacheBytes(arch));
   }
   const H = arch.hiddenSize;
   const V = arch.vocabSize;
   const I = arch.intermediateSize;
   if (H === undefined || V === undefined || (I === undefined && arch.numExperts === undefined)) {
     if (arch.numParameters !== undefined && dtype !== CheckpointDtype.MXFP4) {
-      return plus(exact(arch.numParameters * dtypeBytes(dtype).linear * stageLayers / layers / tp), ropeCacheBytes(arch));
+      return plus(exact(arch.numParameters * dtypeBytes(dtype).linear * stageLayers / layers / tp + mlaDequantizedBytes(arch, tp, stageLayers)),
+        ropeCacheBytes(arch));
     }
     throw invalid(where, 'model.architecture', describeMissing(arch),
       'needs hiddenSize, vocabSize and intermediateSize (or numExperts with moeIntermediateSize), or numParameters, or weightBytes, to size the weights');
@@ -504,12 +515,27 @@ export function weightBytesPerRank(
   // lm_head: its own matrix unless tied; with pipeline stages the last stage holds a copy even when tied.
   const lmHead = last && (!arch.tieWordEmbeddings || pp > 1) ? V * H / tp * b.other : 0;
   const finalNorm = last ? H * b.other : 0;
-  const fixed = stageLayers * layerFixed + denseMlp * perDenseMlp * b.linear + moeInStage * moeOther + embed + lmHead + finalNorm;
+  const fixed = stageLayers * layerFixed + mlaDequantizedBytes(arch, tp, stageLayers) + denseMlp * perDenseMlp * b.linear + moeInStage * moeOther
+    + embed + lmHead + finalNorm;
+  // EPLB's rearrangement buffer: one more MoE layer's local experts.
+  const expertLayers = moeInStage + (experts.eplb && moeInStage > 0 ? 1 : 0);
   return plus({
-    value: fixed + moeInStage * expertsPerLayer.value,
-    lower: fixed + moeInStage * expertsPerLayer.lower,
-    upper: fixed + moeInStage * expertsPerLayer.upper,
+    value: fixed + expertLayers * expertsPerLayer.value,
+    lower: fixed + expertLayers * expertsPerLayer.lower,
+    upper: fixed + expertLayers * expertsPerLayer.upper,
   }, ropeCacheBytes(arch));
+}
+
+/**
+ * MLA's 16-bit copy of a quantized kv_b_proj on one rank (W_UK_T and W_UV, see `weightBytesPerRank`): kv_lora_rank x
+ * heads / tp x (qk_nope_head_dim + v_head_dim) x 2 bytes per layer; 0 for 16-bit checkpoints and for MXFP4 ones,
+ * whose attention stays 16-bit.
+ */
+function mlaDequantizedBytes(arch: ModelArchitecture, tp: number, stageLayers: number): number {
+  if (arch.attention !== AttentionKind.MLA || arch.checkpointDtype !== CheckpointDtype.FP8) return 0;
+  const { kvLoraRank, qkNopeHeadDim, vHeadDim } = arch;
+  if (kvLoraRank === undefined || qkNopeHeadDim === undefined || vHeadDim === undefined) return 0;
+  return stageLayers * kvLoraRank * (arch.numAttentionHeads / tp) * (qkNopeHeadDim + vHeadDim) * 2;
 }
 
 const plus = (a: Range, b: Range): Range => ({ value: a.value + b.value, lower: a.lower + b.lower, upper: a.upper + b.upper });
@@ -731,4 +757,42 @@ export function batchDefaults(version: VllmVersion, deviceBytes: number, deviceN
     }
   }
   return large ? { tokens: 8192, seqs: 1024 } : { tokens: 2048, seqs: 256 };
+}
+
+/** max_num_batched_tokens and max_num_seqs as an engine runs them. */
+export interface SettledBatch {
+  readonly tokens: number;
+  readonly seqs: number;
+  readonly notes: string[];
+}
+
+/**
+ * What vLLM makes of unset batch limits (`EngineArgs._set_default_max_num_seqs_and_batched_tokens_args`,
+ * vllm/engine/arg_utils.py; the same in the 0.12.0, 0.14.0, 0.18.0 and 0.19.0 sdists and the 0.22.0 and 0.32.0
+ * wheels), after the serving defaults: a default token budget is raised to max_model_len without chunked prefill (a
+ * prompt is scheduled whole) and capped at max_num_seqs x max_model_len; a default max_num_seqs is capped at the token
+ * budget. Values the user set are kept as they are.
+ */
+export function settleBatch(
+  tokens: number | undefined, seqs: number | undefined, defaults: { tokens: number; seqs: number },
+  maxModelLen: number, chunkedPrefill: boolean,
+): SettledBatch {
+  const notes: string[] = [];
+  const seqsBefore = seqs ?? defaults.seqs;
+  let settled = tokens ?? defaults.tokens;
+  if (tokens === undefined) {
+    if (!chunkedPrefill && maxModelLen > settled) {
+      notes.push(`maxNumBatchedTokens unset with enableChunkedPrefill false: vLLM raises its default (${settled}) to maxModelLen (${maxModelLen}), ` +
+        'so a prompt fits one step (EngineArgs._set_default_max_num_seqs_and_batched_tokens_args)');
+      settled = maxModelLen;
+    }
+    settled = Math.min(seqsBefore * maxModelLen, settled);
+  }
+  let settledSeqs = seqsBefore;
+  if (seqs === undefined && settled < settledSeqs) {
+    notes.push(`maxNumSeqs unset: vLLM caps its default (${settledSeqs}) at maxNumBatchedTokens (${settled}) ` +
+      '(EngineArgs._set_default_max_num_seqs_and_batched_tokens_args)');
+    settledSeqs = settled;
+  }
+  return { tokens: settled, seqs: settledSeqs, notes };
 }

@@ -213,12 +213,6 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     throw invalid(where, 'pipelineParallelSize', pipelineParallelSize,
       `must not exceed the number of layers of ${model.name} (${arch.numHiddenLayers})`);
   }
-  // vllm/config/scheduler.py: without chunked prefill, max_num_batched_tokens must be >= max_model_len.
-  if (props.enableChunkedPrefill === false && props.maxNumBatchedTokens !== undefined && props.maxModelLen !== undefined
-    && props.maxNumBatchedTokens < props.maxModelLen) {
-    throw invalid(where, 'maxNumBatchedTokens', props.maxNumBatchedTokens,
-      `must be >= maxModelLen (${props.maxModelLen}) when enableChunkedPrefill is false (vllm/config/scheduler.py)`);
-  }
   // A model download and load takes minutes; probes count whole seconds.
   const startupSeconds = wholeSeconds(where, 'startupTimeout', props.startupTimeout ?? Duration.minutes(60), 60);
   const drainSeconds = wholeSeconds(where, 'drainTimeout', props.drainTimeout ?? Duration.seconds(60), 0);
@@ -321,7 +315,30 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
   // The connector's rules read the user's settings; then it may force engine settings the user left unset.
   kvConnector._validate(base);
   const forced = kvConnector._render(base).engineDefaults;
-  return { ...base, enableChunkedPrefill: base.enableChunkedPrefill ?? forced.enableChunkedPrefill };
+  const spec: TierSpec = { ...base, enableChunkedPrefill: base.enableChunkedPrefill ?? forced.enableChunkedPrefill };
+  checkBatchLimits(spec, props.enableChunkedPrefill === undefined && forced.enableChunkedPrefill === false);
+  return spec;
+}
+
+/**
+ * The batch limits vLLM refuses to start with (`SchedulerConfig.verify_max_model_len`, vllm/config/scheduler.py, the
+ * same from the 0.12.0 sdist to the 0.32.0 wheel), for the values the tier renders. Unset values are vLLM's to
+ * settle (it keeps its own defaults consistent); the capacity plan checks those against the accelerator's defaults.
+ */
+function checkBatchLimits(spec: TierSpec, chunkedPrefillForced: boolean): void {
+  const tokens = spec.maxNumBatchedTokens;
+  if (tokens === undefined) return;
+  const maxModelLen = spec.maxModelLen ?? spec.model.architecture?.maxPositionEmbeddings;
+  if (spec.enableChunkedPrefill === false && maxModelLen !== undefined && tokens < maxModelLen) {
+    const len = spec.maxModelLen !== undefined ? `maxModelLen (${maxModelLen})` : `maxModelLen (unset: ${maxModelLen}, the model's context length)`;
+    const why = chunkedPrefillForced ? `chunked prefill is off (${spec.kvConnector.displayName} turns it off)` : 'enableChunkedPrefill is false';
+    throw invalid(spec.where, 'maxNumBatchedTokens', tokens,
+      `must be >= ${len} when ${why}: vLLM schedules each prompt whole and refuses to start otherwise (vllm/config/scheduler.py verify_max_model_len)`);
+  }
+  if (spec.maxNumSeqs !== undefined && tokens < spec.maxNumSeqs) {
+    throw invalid(spec.where, 'maxNumBatchedTokens', tokens,
+      `must be >= maxNumSeqs (${spec.maxNumSeqs}): vLLM refuses to start otherwise (vllm/config/scheduler.py verify_max_model_len)`);
+  }
 }
 
 /** How a replica's GPUs (tensor x pipeline x data) spread over nodes: one pod per node, the same share each. */
