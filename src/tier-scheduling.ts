@@ -2,7 +2,7 @@ import { checkStruct } from './private/boundary';
 import { invalid } from './private/errors';
 import { KUEUE_SCHEDULING_OPTIONS, VOLCANO_SCHEDULING_OPTIONS } from './private/prop-keys';
 import {
-  KUEUE_PRIORITY_CLASS_LABEL, KUEUE_QUEUE_LABEL, SchedulingMetadata, VOLCANO_QUEUE_ANNOTATION, VOLCANO_SCHEDULER_NAME,
+  KUEUE_PODS_READY_TIMEOUT, KUEUE_PRIORITY_CLASS_LABEL, KUEUE_QUEUE_LABEL, SchedulingMetadata, VOLCANO_QUEUE_ANNOTATION, VOLCANO_SCHEDULER_NAME,
 } from './private/scheduling';
 
 /**
@@ -68,7 +68,8 @@ export class TierScheduling {
    *
    * Operational limits, from Kueue's webhooks and defaults: since v0.19.0 `waitForPodsReady` is on by default with a
    * 30-minute `timeout` and `recoveryTimeout`, so a tier whose model load takes longer is evicted and requeued: set
-   * both at least to the tier's `startupTimeout` in Kueue's configuration. On a managed LeaderWorkerSet the pod
+   * both at least to the tier's `startupTimeout` in Kueue's configuration (synth warns when `startupTimeout` is longer
+   * than those 30 minutes: the library cannot read the cluster's configuration). On a managed LeaderWorkerSet the pod
    * templates' resource requests, ports, node selector, affinity, tolerations and spread constraints are immutable
    * (and `size` from v0.19.1, feature gate LWSImmutableGroupSize), and the queue label cannot be added to or removed
    * from a running workload: such changes need the workload recreated (a new `workloadName` does that).
@@ -85,6 +86,7 @@ export class TierScheduling {
         ...(options.priorityClass !== undefined ? { [KUEUE_PRIORITY_CLASS_LABEL]: options.priorityClass } : {}),
       },
       workloadAnnotations: {},
+      podsReadyTimeout: KUEUE_PODS_READY_TIMEOUT,
     });
   }
 

@@ -21,6 +21,7 @@ import { CAPACITY_WARNING, checkTierCapacity, TierCapacity } from './private/siz
 import { VLLM_TIER_PROPS } from './private/tier-keys';
 import { resolveTierSpec, TierSpec } from './private/tier-spec';
 import { EngineSettings, renderServeArgs } from './private/vllm-args';
+import { warn } from './private/warn';
 import {
   checkTierPod, mergeTierPod, renderDeployment, renderLeaderWorkerSet, renderTierPodTemplate, renderTierService, servingPort,
 } from './private/workload';
@@ -172,6 +173,12 @@ export abstract class VllmTier extends Construct implements IPdTier {
     this._capacity = checkTierCapacity(spec);
     this.capacityPlan = this._capacity.plan;
     for (const warning of this._capacity.warnings) this.node.addMetadata(CAPACITY_WARNING, warning);
+    const ready = spec.scheduling.podsReadyTimeout;
+    if (ready && spec.startupSeconds > ready.seconds) {
+      warn(this, `pods-ready-timeout:${ready.what}`, `${where}: startupTimeout is ${spec.startupSeconds / 60} minutes, but ${ready.what}: ` +
+        `a model load that takes longer restarts from scratch; set waitForPodsReady.timeout and recoveryTimeout in Kueue's configuration to at least ${spec.startupSeconds / 60}m, ` +
+        'or lower startupTimeout');
+    }
     this.role = role;
     this.model = spec.model;
     this.servedModelName = spec.servedModelName;

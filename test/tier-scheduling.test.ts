@@ -1,5 +1,7 @@
+import { Duration } from 'cdk8s';
 import { DecodeTier, Model, PdService, PrefillTier, TierScheduling } from '../src';
 import { chart, find, message, synth } from './util';
+import { warningsOf } from '../src/private/warn';
 
 const LLAMA_405B = Model.LLAMA_3_1_405B_INSTRUCT;
 const LLAMA_8B = Model.LLAMA_3_1_8B_INSTRUCT;
@@ -27,6 +29,22 @@ describe('TierScheduling', () => {
     for (const o of objects.filter(x => x.kind !== 'LeaderWorkerSet')) {
       expect(o.metadata.labels?.['kueue.x-k8s.io/queue-name']).toBeUndefined();
     }
+  });
+
+  test('Kueue warns when startupTimeout exceeds waitForPodsReady\'s 30-minute default (Kueue v0.19.0+), and not within it', () => {
+    const c = chart();
+    const long = new PrefillTier(c, 'P', { model: LLAMA_8B, scheduling: TierScheduling.kueue({ queueName: 'gpu-serving' }) });
+    expect(warningsOf(long)).toEqual([
+      "PrefillTier 'test/P': startupTimeout is 60 minutes, but Kueue (v0.19.0+) evicts and requeues a workload whose pods are not ready within " +
+      "waitForPodsReady's timeout, 30 minutes by default: a model load that takes longer restarts from scratch; set waitForPodsReady.timeout " +
+      "and recoveryTimeout in Kueue's configuration to at least 60m, or lower startupTimeout",
+    ]);
+    const within = new DecodeTier(c, 'D', {
+      model: LLAMA_8B, startupTimeout: Duration.minutes(30), scheduling: TierScheduling.kueue({ queueName: 'gpu-serving' }),
+    });
+    expect(warningsOf(within)).toEqual([]);
+    // Volcano has no such timeout; tiers without scheduling are not warned either.
+    expect(warningsOf(new DecodeTier(chart(), 'D', { model: LLAMA_8B }))).toEqual([]);
   });
 
   test('Kueue on a single-node tier: the label on the Deployment (Kueue\'s deployment integration), no priority label unless set', () => {

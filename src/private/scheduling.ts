@@ -7,6 +7,11 @@ export interface SchedulingMetadata {
   readonly workloadAnnotations: { [key: string]: string };
   /** `spec.schedulerName` of every pod template; undefined: the default scheduler. */
   readonly schedulerName?: string;
+  /**
+   * How long the scheduler's controller waits, by default, for the pods to be ready before it evicts them; a tier
+   * whose startupTimeout is longer is warned at synth (the cluster's configuration may differ).
+   */
+  readonly podsReadyTimeout?: { readonly seconds: number; readonly what: string };
 }
 
 /** No TierScheduling: the default scheduler, nothing added. */
@@ -18,6 +23,13 @@ export const DEFAULT_SCHEDULING: SchedulingMetadata = { workloadLabels: {}, work
 // (pkg/controller/jobs/{deployment,leaderworkerset}/*_webhook.go, jobframework.QueueNameForObject).
 export const KUEUE_QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
 export const KUEUE_PRIORITY_CLASS_LABEL = 'kueue.x-k8s.io/priority-class';
+
+// Kueue's waitForPodsReady: on by default since v0.19.0, with timeout DefaultWaitForPodsReadyTimeout = 30 * time.Minute
+// and recoveryTimeout defaulting to it (kubernetes-sigs/kueue apis/config/v1beta2/defaults.go at v0.19.0).
+export const KUEUE_PODS_READY_TIMEOUT = {
+  seconds: 30 * 60,
+  what: "Kueue (v0.19.0+) evicts and requeues a workload whose pods are not ready within waitForPodsReady's timeout, 30 minutes by default",
+};
 
 // Volcano: scheduling.volcano.sh/queue-name (volcano.sh/apis pkg/apis/scheduling/v1beta1 QueueNameAnnotationKey),
 // read from the LeaderWorkerSet's annotations by LWS's Volcano provider (kubernetes-sigs/lws
