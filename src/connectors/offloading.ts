@@ -1,6 +1,7 @@
 import { Size } from 'cdk8s';
 import type { KvConnectorCommonOptions } from '../kv-connector-options';
-import { Capability, range, requireCapability } from '../private/compat';
+import { AttentionKind } from '../model';
+import { Capability, has, range, requireCapability } from '../private/compat';
 import { ConnectorImpl, ConnectorRendering, Transport } from '../private/connector-context';
 import { invalid, requireInteger } from '../private/errors';
 import { bytesOf } from '../private/size';
@@ -15,7 +16,9 @@ import { KvRole, TierRole } from '../roles';
 export interface OffloadingConnectorOptions extends KvConnectorCommonOptions {
   /**
    * `cpu_bytes_to_use`: CPU memory for offloaded KV per vLLM instance, in total across its workers
-   * (newer vLLM; see the version table). The pod's memory request and limit grow by this amount per data-parallel engine.
+   * (newer vLLM; see the version table). The pod's memory request and limit grow by this amount per data-parallel engine,
+   * and so does its /dev/shm, where vLLM 0.27.0+ keeps the store. Before 0.27.0 the store is pinned tensors, which
+   * PyTorch's host allocator rounds up to powers of two (up to 2x), so the memory grows by the rounded bytes instead.
    *
    * @default - required unless numCpuBlocks is given (older vLLM)
    * @see https://docs.vllm.ai/en/latest/features/kv_offloading_usage.html
@@ -79,12 +82,15 @@ export class OffloadingConnectorImpl implements ConnectorImpl {
   public render(spec: TierSpec): ConnectorRendering {
     const o = this.options;
     // One offloading store of cpu_bytes_to_use per vLLM engine, and a pod runs one engine per data-parallel rank it
-    // holds. vLLM 0.32.0 keeps each store as a file in /dev/shm (vllm/v1/kv_offload/cpu/spec.py create_worker on
-    // CUDA, shared_offload_region.py `/dev/shm/vllm_offload_{engine_id}.mmap`, refused by check_shm_free_space in
-    // vllm/distributed/device_communicators/shm_broadcast.py when /dev/shm is smaller; vllm-project/vllm PR #50094),
-    // so /dev/shm grows by the same bytes; 0.22.0 still pins private tensors (spec.py create_handlers), where the
-    // larger /dev/shm limit is headroom nobody uses (a tmpfs takes memory only as files fill it).
-    const offloadBytes = o.cpuBytesToUse ? bytesOf(o.cpuBytesToUse) * spec.dataParallelSizeLocal : 0;
+    // holds. From 0.27.0 each store is a file in /dev/shm (vllm/v1/kv_offload/cpu/spec.py create_worker on CUDA,
+    // shared_offload_region.py `/dev/shm/vllm_offload_{engine_id}.mmap`, refused by check_shm_free_space in
+    // vllm/distributed/device_communicators/shm_broadcast.py when /dev/shm is smaller; compat OFFLOADING_SHARED_REGION),
+    // so /dev/shm grows by the same bytes. Before, each worker pins private tensors, which PyTorch's host allocator
+    // rounds up to powers of two (`pinnedStoreBytes`), so the memory limit counts the rounded bytes.
+    const store = o.cpuBytesToUse ? bytesOf(o.cpuBytesToUse) : 0;
+    const shared = has(spec.version, Capability.OFFLOADING_SHARED_REGION);
+    const perEngine = shared ? store : pinnedStoreBytes(store, spec);
+    const offloadBytes = perEngine * spec.dataParallelSizeLocal;
     const extra: Record<string, unknown> = {};
     if (o.blockSize !== undefined) extra.block_size = o.blockSize;
     if (o.cpuBytesToUse !== undefined) extra.cpu_bytes_to_use = bytesOf(o.cpuBytesToUse);
@@ -92,7 +98,7 @@ export class OffloadingConnectorImpl implements ConnectorImpl {
     return {
       connectorName: 'OffloadingConnector',
       extraConfig: extra,
-      pod: { extraMemoryBytes: offloadBytes, sharedMemoryBytes: offloadBytes || undefined },
+      pod: { extraMemoryBytes: offloadBytes, sharedMemoryBytes: shared ? offloadBytes || undefined : undefined },
     };
   }
 
@@ -122,3 +128,28 @@ export class OffloadingConnectorImpl implements ConnectorImpl {
   }
 }
 
+/**
+ * The host memory one engine's pinned CPU store takes before vLLM 0.27.0. Each worker (tensorParallelSize x
+ * pipelineParallelSize of them) allocates `torch.zeros((num_cpu_blocks, page_bytes), pin_memory=True)` per KV tensor
+ * of its layers (CpuGpuOffloadingHandlers, vllm/v1/kv_offload/cpu/gpu_worker.py; num_cpu_blocks from
+ * cpu_bytes_to_use over all workers' block bytes, spec.py), and PyTorch's CachingHostAllocator rounds every
+ * allocation up to the next power of two (`c10::llvm::PowerOf2Ceil`, ATen/core/CachingHostAllocator.h of torch 2.11,
+ * the one the vllm 0.22.0 wheel installs; vllm-project/vllm issue #53042 measured 1.92x). The tensors per worker are one
+ * per layer, two (K and V) per layer, or one for all layers (the cross-layer layout), depending on the attention
+ * backend, so the largest of those roundings is counted. A model whose tensors may differ in size (sliding windows,
+ * hybrids) or whose layers are not known is counted at twice the store, which no rounding reaches.
+ */
+function pinnedStoreBytes(store: number, spec: TierSpec): number {
+  if (store === 0) return 0;
+  const arch = spec.model.architecture;
+  const layers = arch?.numHiddenLayers;
+  if (!arch || layers === undefined || arch.slidingWindow !== undefined || arch.attention === AttentionKind.HYBRID_MAMBA) return 2 * store;
+  const workers = spec.tensorParallelSize * spec.pipelineParallelSize;
+  const perStage = Math.ceil(layers / spec.pipelineParallelSize);
+  const rounded = (tensors: number) => tensors * workers * powerOfTwoCeil(Math.ceil(store / (tensors * workers)));
+  return Math.max(rounded(1), rounded(perStage), rounded(2 * perStage));
+}
+
+function powerOfTwoCeil(n: number): number {
+  return 2 ** Math.ceil(Math.log2(n));
+}

@@ -38,6 +38,8 @@ export enum Capability {
   OFFLOADING_CPU_BYTES = 'OFFLOADING_CPU_BYTES',
   /** OffloadingConnector sized by `num_cpu_blocks` (before `cpu_bytes_to_use`). */
   OFFLOADING_NUM_CPU_BLOCKS = 'OFFLOADING_NUM_CPU_BLOCKS',
+  /** The CPU store is one shared file in /dev/shm per engine (before: pinned tensors from PyTorch's host allocator). */
+  OFFLOADING_SHARED_REGION = 'OFFLOADING_SHARED_REGION',
   /** `MultiConnector`. */
   MULTI_CONNECTOR = 'MULTI_CONNECTOR',
   /** The shared-storage example connector is registered as `ExampleConnector`. */
@@ -215,6 +217,15 @@ const TABLE: Record<Capability, Boundary> = {
     since: '0.15.0',
     what: "OffloadingConnector extra config 'cpu_bytes_to_use'",
     source: 'vllm-project/vllm PR #24498; docs.vllm.ai/en/v0.15.0/api/vllm/v1/kv_offload/cpu/',
+  },
+  [Capability.OFFLOADING_SHARED_REGION]: {
+    // Read in the 0.22.1 sdist, the 0.23.0 to 0.31.0 sdists and the 0.22.0/0.32.0 wheels: 0.27.0 is the first whose
+    // CPUOffloadingSpec.create_worker builds a SharedOffloadRegion on CUDA; 0.26.0 and before allocate
+    // torch.zeros(..., pin_memory=True) per KV tensor (vllm/v1/kv_offload/cpu/gpu_worker.py).
+    since: '0.27.0',
+    what: 'the OffloadingConnector CPU store as a shared /dev/shm region',
+    source: 'vllm-project/vllm PR #50094 "[KV Offload] Move CPUOffloadingSpec onto SharedOffloadRegion"; vllm/v1/kv_offload/cpu/spec.py create_worker and ' +
+      'shared_offload_region.py (/dev/shm/vllm_offload_{engine_id}.mmap) in the 0.27.0 sdist, absent in the 0.26.0 sdist',
   },
   [Capability.OFFLOADING_NUM_CPU_BLOCKS]: {
     since: '0.11.0',

@@ -48,6 +48,30 @@ describe('OffloadingConnector', () => {
     expectOnlyDocumentedKeys(kvTransferConfig(find(synth(c), 'Deployment', 'prefill')));
   });
 
+  test('before vLLM 0.27.0 the store is pinned tensors: memory counts their power-of-two rounding, /dev/shm stays as it is', () => {
+    const tier = (tag: string, cpuGib: number, m: Model = model, tensorParallelSize = 1) => {
+      const c = chart();
+      new PrefillTier(c, 'P', {
+        model: m,
+        image: VllmImage.official(tag),
+        tensorParallelSize,
+        gpuMemoryUtilization: 0.9,
+        kvConnector: KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(cpuGib) }),
+      });
+      const dep = find(synth(c), 'Deployment', 'prefill');
+      return { memory: container(dep).resources.limits.memory, shm: dep.spec.template.spec.volumes.find((v: any) => v.name === 'dshm').emptyDir.sizeLimit };
+    };
+    // Llama-3.1-8B, 32 layers, one worker: 48 GiB is 32 tensors of 1.5 GiB (or 64 of 0.75, or one of 48), each rounded up
+    // to 2 GiB (1, 64): 64 GiB (vllm-project/vllm issue #53042). TP 1 base: 36Gi (20Gi /dev/shm + 16).
+    expect(tier('v0.22.0', 48)).toEqual({ memory: `${36 + 64}Gi`, shm: '20Gi' });
+    // 64 GiB splits into powers of two whichever way: no rounding.
+    expect(tier('v0.26.0', 64)).toEqual({ memory: `${36 + 64}Gi`, shm: '20Gi' });
+    // 0.27.0 keeps the store in /dev/shm: exact, and /dev/shm grows by it.
+    expect(tier('v0.27.0', 48)).toEqual({ memory: `${36 + 48}Gi`, shm: `${20 + 48}Gi` });
+    // A model without known layers counts twice the store.
+    expect(tier('v0.22.0', 48, Model.of('org/unknown-model')).memory).toBe(`${36 + 96}Gi`);
+  });
+
   test('the store is added on top of an explicit memory size, and odd byte counts round up to whole MiB', () => {
     const c = chart();
     new DecodeTier(c, 'Decode', {
