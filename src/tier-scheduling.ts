@@ -6,6 +6,16 @@ import {
 } from './private/scheduling';
 
 /**
+ * Who a `TierScheduling` hands the tier's pods to.
+ */
+export enum SchedulingKind {
+  /** Kueue's quota-based admission (`TierScheduling.kueue`). */
+  KUEUE = 'kueue',
+  /** Volcano's gang scheduling (`TierScheduling.volcano`). */
+  VOLCANO = 'volcano',
+}
+
+/**
  * Options for `TierScheduling.kueue()`.
  */
 export interface KueueSchedulingOptions {
@@ -27,7 +37,7 @@ export interface KueueSchedulingOptions {
    * @default - none (Kueue's default workload priority)
    * @see https://kueue.sigs.k8s.io/docs/concepts/workload_priority_class/
    */
-  readonly priorityClass?: string;
+  readonly workloadPriorityClass?: string;
 }
 
 /**
@@ -41,7 +51,7 @@ export interface VolcanoSchedulingOptions {
    * @default - the namespace's `scheduling.volcano.sh/queue-name` annotation, else Volcano's `default` queue
    * @see https://github.com/kubernetes-sigs/lws/tree/main/docs/examples/sample/gang-scheduling
    */
-  readonly queue?: string;
+  readonly queueName?: string;
 }
 
 /**
@@ -80,10 +90,10 @@ export class TierScheduling {
       throw invalid(where, 'queueName', undefined, "is required: the LocalQueue that admits the tier's pods, e.g. TierScheduling.kueue({ queueName: 'gpu-serving' })");
     }
     options = checkStruct(where, 'options', options, KUEUE_SCHEDULING_OPTIONS);
-    return new TierScheduling('kueue', {
+    return new TierScheduling(SchedulingKind.KUEUE, {
       workloadLabels: {
         [KUEUE_QUEUE_LABEL]: options.queueName,
-        ...(options.priorityClass !== undefined ? { [KUEUE_PRIORITY_CLASS_LABEL]: options.priorityClass } : {}),
+        ...(options.workloadPriorityClass !== undefined ? { [KUEUE_PRIORITY_CLASS_LABEL]: options.workloadPriorityClass } : {}),
       },
       workloadAnnotations: {},
       podsReadyTimeout: KUEUE_PODS_READY_TIMEOUT,
@@ -102,19 +112,19 @@ export class TierScheduling {
   public static volcano(options: VolcanoSchedulingOptions = {}): TierScheduling {
     const where = 'TierScheduling.volcano';
     options = checkStruct(where, 'options', options, VOLCANO_SCHEDULING_OPTIONS) ?? {};
-    return new TierScheduling('volcano', {
+    return new TierScheduling(SchedulingKind.VOLCANO, {
       workloadLabels: {},
-      workloadAnnotations: options.queue !== undefined ? { [VOLCANO_QUEUE_ANNOTATION]: options.queue } : {},
+      workloadAnnotations: options.queueName !== undefined ? { [VOLCANO_QUEUE_ANNOTATION]: options.queueName } : {},
       schedulerName: VOLCANO_SCHEDULER_NAME,
     });
   }
 
-  /** `kueue` or `volcano`. */
-  public readonly kind: string;
+  /** Kueue or Volcano. */
+  public readonly kind: SchedulingKind;
 
   private readonly metadata: SchedulingMetadata;
 
-  private constructor(kind: string, metadata: SchedulingMetadata) {
+  private constructor(kind: SchedulingKind, metadata: SchedulingMetadata) {
     this.kind = kind;
     this.metadata = metadata;
   }
@@ -126,7 +136,7 @@ export class TierScheduling {
    * @internal
    */
   public _render(where: string, prop: string, nodesPerReplica: number): SchedulingMetadata {
-    if (this.kind === 'volcano' && nodesPerReplica === 1) {
+    if (this.kind === SchedulingKind.VOLCANO && nodesPerReplica === 1) {
       throw invalid(where, prop, 'TierScheduling.volcano()',
         "gang-schedules the groups of a multi-node tier (a LeaderWorkerSet), but this tier's replica fits one node, so " +
         'each replica is one pod with nothing to gang; remove it, or use TierScheduling.kueue() for quota-based admission');

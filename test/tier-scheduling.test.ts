@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { DecodeTier, Model, PdService, PrefillTier, TierScheduling } from '../src';
+import { DecodeTier, Model, PdService, PrefillTier, SchedulingKind, TierScheduling } from '../src';
 import { chart, find, message, synth } from './util';
 import { warningsOf } from '../src/private/warn';
 
@@ -14,7 +14,7 @@ describe('TierScheduling', () => {
       model: LLAMA_405B,
       tensorParallelSize: 16,
       replicas: 2,
-      scheduling: TierScheduling.kueue({ queueName: 'gpu-serving', priorityClass: 'inference-high' }),
+      scheduling: TierScheduling.kueue({ queueName: 'gpu-serving', workloadPriorityClass: 'inference-high' }),
     });
     const objects = synth(c);
     expect(objects).toMatchSnapshot();
@@ -62,7 +62,7 @@ describe('TierScheduling', () => {
     new PrefillTier(c, 'P', {
       model: LLAMA_405B,
       tensorParallelSize: 16,
-      scheduling: TierScheduling.volcano({ queue: 'inference' }),
+      scheduling: TierScheduling.volcano({ queueName: 'inference' }),
       exclusiveTopologyKey: 'topology.kubernetes.io/zone',
     });
     const lws = find(synth(c), 'LeaderWorkerSet', 'prefill');
@@ -119,16 +119,16 @@ describe('TierScheduling', () => {
       `TierScheduling.kueue: 'queueName' ('${'q'.repeat(64)}') must be an object name usable as a label value`],
     ['an upper-case queue name', () => TierScheduling.kueue({ queueName: 'GPU' }),
       "TierScheduling.kueue: 'queueName' ('GPU') must be an object name usable as a label value"],
-    ['a priority class with an underscore', () => TierScheduling.kueue({ queueName: 'q', priorityClass: 'high_prio' }),
-      "TierScheduling.kueue: 'priorityClass' ('high_prio') must be an object name usable as a label value"],
+    ['a priority class with an underscore', () => TierScheduling.kueue({ queueName: 'q', workloadPriorityClass: 'high_prio' }),
+      "TierScheduling.kueue: 'workloadPriorityClass' ('high_prio') must be an object name usable as a label value"],
     ['a typo in the Kueue options', () => TierScheduling.kueue({ queueName: 'q', queue: 'x' } as any),
       "TierScheduling.kueue: 'queue' ('x') is not a prop of KueueSchedulingOptions"],
-    ['a number for the Volcano queue', () => TierScheduling.volcano({ queue: 1 as any }),
-      "TierScheduling.volcano: 'queue' (1) must be a Kubernetes object name"],
-    ['a Volcano queue with a space', () => TierScheduling.volcano({ queue: 'my queue' }),
-      "TierScheduling.volcano: 'queue' ('my queue') must be a Kubernetes object name"],
-    ['a typo in the Volcano options', () => TierScheduling.volcano({ queueName: 'q' } as any),
-      "TierScheduling.volcano: 'queueName' ('q') is not a prop of VolcanoSchedulingOptions; known props: queue"],
+    ['a number for the Volcano queue', () => TierScheduling.volcano({ queueName: 1 as any }),
+      "TierScheduling.volcano: 'queueName' (1) must be a Kubernetes object name"],
+    ['a Volcano queue with a space', () => TierScheduling.volcano({ queueName: 'my queue' }),
+      "TierScheduling.volcano: 'queueName' ('my queue') must be a Kubernetes object name"],
+    ['a typo in the Volcano options', () => TierScheduling.volcano({ queue: 'q' } as any),
+      "TierScheduling.volcano: 'queue' ('q') is not a prop of VolcanoSchedulingOptions (did you mean 'queueName'?); known props: queueName"],
     ['a string for scheduling', () => new PrefillTier(chart(), 'P', { model: LLAMA_8B, scheduling: 'kueue' as any }),
       "PrefillTier 'test/P': 'scheduling' ('kueue') must be a TierScheduling (e.g. TierScheduling.kueue({ queueName: 'gpu-serving' }) or TierScheduling.volcano())"],
   ];
@@ -137,6 +137,6 @@ describe('TierScheduling', () => {
   });
 
   test('accepts null Volcano options (plain JavaScript)', () => {
-    expect(TierScheduling.volcano(null as any).kind).toBe('volcano');
+    expect(TierScheduling.volcano(null as any).kind).toBe(SchedulingKind.VOLCANO);
   });
 });

@@ -244,8 +244,8 @@ export const FLEET_APP_PROPS = struct('FleetAppProps', {
 /** KueueSchedulingOptions. */
 export const KUEUE_SCHEDULING_OPTIONS = struct('KueueSchedulingOptions', {
   queueName: labelledObjectName,
-  priorityClass: labelledObjectName,
+  workloadPriorityClass: labelledObjectName,
 }, ['queueName']);
 
 /** VolcanoSchedulingOptions (a Volcano Queue is a cluster-scoped object). */
-export const VOLCANO_SCHEDULING_OPTIONS = struct('VolcanoSchedulingOptions', { queue: dns1123Subdomain });
+export const VOLCANO_SCHEDULING_OPTIONS = struct('VolcanoSchedulingOptions', { queueName: dns1123Subdomain });
