@@ -48,8 +48,9 @@ export interface RdmaInterconnectOptions {
   readonly networkAttachments?: string[];
 
   /**
-   * RDMA devices, optionally with a port (`mlx5_0`, `mlx5_0:1`), that UCX (`UCX_NET_DEVICES`) and NCCL
-   * (`NCCL_IB_HCA`) are restricted to. A bare name is the device's port 1 for UCX (`mlx5_0:1`: UCX before 1.21 only
+   * RDMA devices, optionally with a port (`mlx5_0`, `mlx5_0:1`), that UCX (`UCX_NET_DEVICES`, on tiers whose KV
+   * moves over UCX: NIXL and LMCache PD), NCCL (`NCCL_IB_HCA`) and Mooncake (`device_name`, unless its `deviceNames`
+   * is set) are restricted to. A bare name is the device's port 1 for UCX (`mlx5_0:1`: UCX before 1.21 only
    * matches names with their port) and all its ports for NCCL; name a second port explicitly (`mlx5_0:2`).
    *
    * @default - all devices the pod sees

@@ -1,5 +1,6 @@
+import { Size } from 'cdk8s';
 import { EnvValue } from 'cdk8s-plus-28';
-import { DecodeTier, Interconnect, KvConnector, Model, NixlBackend, PdService, PrefillTier } from '../src';
+import { DecodeTier, Interconnect, KvConnector, Model, NixlBackend, PdService, PrefillTier, VllmImage } from '../src';
 import { chart, container, env, find, message, synth } from './util';
 
 const model = Model.LLAMA_3_1_8B_INSTRUCT;
@@ -70,6 +71,24 @@ describe('Interconnect', () => {
       interconnect: Interconnect.efa({ count: 1, gpuDirectRdma: false }),
     });
     expect(env(find(synth(c), 'Deployment', 'prefill'), 'FI_EFA_USE_DEVICE_RDMA').value).toBe('0');
+  });
+
+  test('UCX variables only where KV moves over UCX (NIXL, LMCache PD): Mooncake and P2pNccl tiers keep NCCL_IB_HCA, not UCX_*', () => {
+    const interconnect = Interconnect.infiniband({ netDevices: ['mlx5_0', 'mlx5_1'] });
+    const transportEnv = (build: (c: ReturnType<typeof chart>) => void) => {
+      const c = chart();
+      build(c);
+      return container(find(synth(c), 'Deployment', 'prefill')).env.map((e: any) => e.name).filter((n: string) => /^(UCX|NCCL)_/.test(n)).sort();
+    };
+    const tier = (kvConnector: KvConnector) => transportEnv(c => new PrefillTier(c, 'P', { model, interconnect, kvConnector }));
+    const ucx = ['NCCL_IB_HCA', 'UCX_NET_DEVICES', 'UCX_TLS'];
+    expect(tier(KvConnector.nixl())).toEqual(ucx);
+    expect(tier(KvConnector.lmcache({ proxyHost: 'proxy', proxyPort: 7500 }))).toEqual(ucx);
+    expect(tier(KvConnector.multi([KvConnector.nixl(), KvConnector.offloading({ cpuBytesToUse: Size.gibibytes(4) })]))).toEqual(ucx);
+    expect(tier(KvConnector.mooncake())).toEqual(['NCCL_IB_HCA']);
+    // P2pNccl's config carries its router's address, so it needs a PdService (and a release that still has it).
+    expect(transportEnv(c => new PdService(c, 'Svc', { model, interconnect, kvConnector: KvConnector.p2pNccl(), image: VllmImage.official('v0.22.0') })))
+      .toEqual(['NCCL_IB_HCA']);
   });
 
   test('TCP (the default) renders no resource, no capability, no transport env', () => {

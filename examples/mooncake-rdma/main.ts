@@ -15,10 +15,10 @@ export class MooncakeRdma extends Chart {
       image: VllmImage.fromRegistry('registry.example.com/vllm-openai-mooncake:v0.32.0'),
       kvConnector: KvConnector.mooncake({
         protocol: MooncakeProtocol.RDMA,
-        deviceNames: ['mlx5_0', 'mlx5_1'],
         kvLoadFailurePolicy: KvLoadFailurePolicy.RECOMPUTE,
       }),
-      // Mooncake's RDMA protocol opens RC queue pairs on the pods' InfiniBand devices: request them (and IPC_LOCK).
+      // Mooncake's RDMA protocol opens RC queue pairs on the pods' InfiniBand devices: request them (and IPC_LOCK);
+      // netDevices is also Mooncake's device_name.
       interconnect: Interconnect.infiniband({ netDevices: ['mlx5_0', 'mlx5_1'], bandwidthGbps: 800 }),
       prefill: { tensorParallelSize: 4, replicas: 1 },
       decode: { tensorParallelSize: 4, replicas: 2 },

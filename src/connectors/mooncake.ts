@@ -35,7 +35,7 @@ export interface MooncakeConnectorOptions extends KvConnectorCommonOptions {
   /**
    * RDMA devices Mooncake may use (`device_name`, comma-joined), e.g. `['mlx5_0', 'mlx5_1']`.
    *
-   * @default - all devices
+   * @default - the tier interconnect's `netDevices` (device names; a `:1` port suffix dropped), else all devices
    * @see https://docs.vllm.ai/en/latest/features/mooncake_connector_usage.html
    */
   readonly deviceNames?: string[];
@@ -109,7 +109,8 @@ export class MooncakeConnectorImpl implements ConnectorImpl {
 
   public render(spec: TierSpec): ConnectorRendering {
     const extra: Record<string, unknown> = { mooncake_protocol: this.options.protocol ?? MooncakeProtocol.RDMA };
-    if (this.options.deviceNames?.length) extra.device_name = this.options.deviceNames.join(',');
+    const devices = this.options.deviceNames?.length ? this.options.deviceNames : interconnectDevices(spec);
+    if (devices.length) extra.device_name = devices.join(',');
     if (this.options.numWorkers !== undefined) extra.num_workers = this.options.numWorkers;
     const rendering = { connectorName: 'MooncakeConnector', extraConfig: extra };
     // Besides the bootstrap port, both tiers listen on ports the OS picks (vllm mooncake_connector.py at
@@ -165,4 +166,20 @@ export class MooncakeConnectorImpl implements ConnectorImpl {
         '(_get_tp_ratio in mooncake_connector.py asserts it)');
     }
   }
+}
+
+/**
+ * The interconnect's pinned RDMA devices as Mooncake device names: the devices are declared once, on the
+ * interconnect, for UCX, NCCL and Mooncake alike. Mooncake's `device_name` lists HCAs, not ports, so only port 1
+ * (what a bare name means for UCX, `netDevices`) folds into a bare name; another port is refused rather than dropped.
+ */
+function interconnectDevices(spec: TierSpec): string[] {
+  return spec.interconnect.netDevices.map(d => {
+    const [device, port] = d.split(':');
+    if (port !== undefined && port !== '1') {
+      throw invalid(spec.where, 'interconnect.netDevices', d,
+        `names port ${port}, but Mooncake's device_name takes devices, not ports: set KvConnector.mooncake({ deviceNames }) explicitly`);
+    }
+    return device;
+  });
 }

@@ -25,6 +25,16 @@ export enum Transport {
   SHARED_STORAGE = 'shared storage',
 }
 
+/**
+ * Whether the transport moves KV over UCX, which reads UCX_TLS and UCX_NET_DEVICES: NIXL's default backend, and
+ * NIXL under LMCache PD (vllm docs/features/nixl_connector_usage.md "Transport Configuration"; LMCache's PD backend
+ * sends over NIXL). Mooncake's transfer engine opens its own verbs queue pairs, P2pNccl and the collectives go
+ * through NCCL, so their tiers get no UCX variables.
+ */
+export function usesUcx(transport: Transport | undefined): boolean {
+  return transport === Transport.NIXL_PULL || transport === Transport.NIXL_PUSH || transport === Transport.LMCACHE;
+}
+
 /** What a connector may know about the router bound to its tier (only at synth time). */
 export interface RouterEndpoint {
   /** DNS name of the router Service (same namespace). */

@@ -47,19 +47,22 @@ export const MULTUS_NETWORKS_ANNOTATION = 'k8s.v1.cni.cncf.io/networks';
 // fail at the first transfer instead of silently falling back to TCP sockets.
 const UCX_TLS_RDMA = 'rc,sm,self,cuda';
 
-/** The interconnect's part of a tier pod. */
-export function interconnectContribution(spec: InterconnectSpec): PodContribution {
+/**
+ * The interconnect's part of a tier pod. `ucx`: the tier's KV transport runs over UCX (`usesUcx`); only then are
+ * the UCX variables rendered.
+ */
+export function interconnectContribution(spec: InterconnectSpec, ucx: boolean): PodContribution {
   const env: k8s.EnvVar[] = [];
   if (spec.kind === 'infiniband' || spec.kind === 'roce') {
     // UCX_TLS: faq.md above. vllm docs/features/nixl_connector_usage.md ("Transport Configuration") configures
     // NIXL's UCX backend through UCX_TLS and UCX_NET_DEVICES, not NCCL variables.
-    env.push({ name: 'UCX_TLS', value: UCX_TLS_RDMA });
+    if (ucx) env.push({ name: 'UCX_TLS', value: UCX_TLS_RDMA });
     if (spec.netDevices.length > 0) {
       // faq.md "Which network devices does UCX use?": UCX_NET_DEVICES restricts UCX to them. Before UCX 1.21 an
       // entry must equal a resource's name, device and port (`mlx5_0:1`): ucp_is_resource_in_device_list strcmp()s
       // resource->dev_name (src/ucp/core/ucp_context.c); openucx/ucx PR #11142 (2026-01) first accepted bare device
       // names. A bare name is its port 1 here, so UCX of any version finds it (ai-dynamo/nixl PR #1528 does the same).
-      env.push({ name: 'UCX_NET_DEVICES', value: spec.netDevices.map(d => (d.includes(':') ? d : `${d}:1`)).join(',') });
+      if (ucx) env.push({ name: 'UCX_NET_DEVICES', value: spec.netDevices.map(d => (d.includes(':') ? d : `${d}:1`)).join(',') });
       // NCCL (P2pNccl's transfers, TP/PP/DP collectives across nodes) picks HCAs from NCCL_IB_HCA; a leading
       // '=' matches the names exactly (NVIDIA NCCL user guide, docs/env.rst, NCCL_IB_HCA and NCCL_SOCKET_IFNAME).
       env.push({ name: 'NCCL_IB_HCA', value: `=${spec.netDevices.join(',')}` });

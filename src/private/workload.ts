@@ -7,6 +7,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { usesUcx } from './connector-context';
 import { renderExtraEnv } from './env';
 import { INTERCONNECT_CONTRIBUTOR, interconnectContribution } from './interconnect';
 import { LWS_EXCLUSIVE_TOPOLOGY_ANNOTATION } from './labels';
@@ -107,7 +108,7 @@ export function mergeTierPod(spec: TierSpec, c: TierContributions): MergedPod {
   };
   return mergePod(spec.where, [
     { from: 'the tier', pod: own },
-    { from: INTERCONNECT_CONTRIBUTOR, pod: interconnectContribution(spec.interconnect) },
+    { from: INTERCONNECT_CONTRIBUTOR, pod: interconnectContribution(spec.interconnect, usesUcx(spec.kvConnector._transport())) },
     { from: 'the placement', pod: placementContribution(spec) },
     c.connector,
     ...(c.router ? [c.router] : []),

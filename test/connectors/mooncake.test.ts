@@ -96,6 +96,23 @@ describe('MooncakeConnector', () => {
     expect(kvTransferConfig(find(objects, 'Deployment', 'prefill')).kv_connector_extra_config).toEqual({ mooncake_protocol: 'rdma' });
   });
 
+  test('device_name defaults to the interconnect\'s netDevices (declared once), port 1 folded; explicit deviceNames win', () => {
+    const extra = (props: any) => {
+      const objects = synth(service(props).c);
+      return ['prefill', 'decode'].map(t => kvTransferConfig(find(objects, 'Deployment', t)).kv_connector_extra_config.device_name);
+    };
+    expect(extra({ interconnect: Interconnect.infiniband({ netDevices: ['mlx5_0', 'mlx5_1:1'] }) })).toEqual(['mlx5_0,mlx5_1', 'mlx5_0,mlx5_1']);
+    expect(extra({
+      interconnect: Interconnect.infiniband({ netDevices: ['mlx5_0', 'mlx5_1'] }),
+      kvConnector: KvConnector.mooncake({ deviceNames: ['mlx5_2'] }),
+    })).toEqual(['mlx5_2', 'mlx5_2']);
+  });
+
+  test('fails when netDevices names a port other than 1 and deviceNames is unset', () => {
+    expect(() => service({ interconnect: Interconnect.infiniband({ netDevices: ['mlx5_0:2'] }) }))
+      .toThrow(/^PrefillTier 'test\/Svc\/Prefill': 'interconnect\.netDevices' \('mlx5_0:2'\) names port 2, but Mooncake's device_name takes devices, not ports/);
+  });
+
   test('static discovery passes the bootstrap port after the prefill URL', () => {
     const { c, svc } = service({ router: { discovery: RouterDiscovery.STATIC } });
     const objects = synth(c);
