@@ -11,7 +11,7 @@ import {
   DEFAULT_DEEPEP_BUFFER_SIZE_MB, DEEPEP_LOW_LATENCY, EngineShape, ExpertPlacement, GIB, HybridLayout, layersPerStage, nonTorchBytes,
   pageBytesPerLayer, Range, resolveHybrid, settleBatch, stagePool, usesAll2allKernels, weightBytesPerRank,
 } from './private/sizing';
-import { KvCacheDtype } from './tier-options';
+import { KvCacheDtype, PerformanceMode } from './tier-options';
 import { VllmImage } from './vllm-image';
 import { VllmVersion } from './vllm-version';
 
@@ -138,6 +138,14 @@ export interface EngineSizingOptions {
    * @see https://docs.vllm.ai/en/latest/configuration/engine_args.html#-enable-chunked-prefill
    */
   readonly enableChunkedPrefill?: boolean;
+
+  /**
+   * `--performance-mode`: THROUGHPUT doubles the unset maxNumBatchedTokens and maxNumSeqs defaults. vLLM 0.17.0+.
+   *
+   * @default PerformanceMode.BALANCED
+   * @see https://docs.vllm.ai/en/latest/cli/serve.html
+   */
+  readonly performanceMode?: PerformanceMode;
 
   /**
    * `--enable-eplb`: expert-parallel load balancing. Each rank then keeps a buffer the size of one MoE layer's local
@@ -369,7 +377,7 @@ export class CapacityPlanner {
     if (input.maxNumBatchedTokens === undefined && defaults.note && !shared.batchedDp) notes.push(defaults.note);
     const batch = settleBatch(input.maxNumBatchedTokens, input.maxNumSeqs,
       { tokens: shared.batchedDp ? BATCHED_DP_MAX_NUM_BATCHED_TOKENS : defaults.tokens, seqs: defaults.seqs },
-      shared.shape.maxModelLen, input.enableChunkedPrefill !== false);
+      shared.shape.maxModelLen, input.enableChunkedPrefill !== false, shared.throughput);
     notes.push(...batch.notes);
     const maxNumBatchedTokens = batch.tokens;
     const maxNumSeqs = batch.seqs;
@@ -441,7 +449,7 @@ export class CapacityPlanner {
     const shared = resolveShape(where, input, input.maxNumBatchedTokens);
     const batch = settleBatch(input.maxNumBatchedTokens, undefined,
       { tokens: shared.batchedDp ? BATCHED_DP_MAX_NUM_BATCHED_TOKENS : 8192, seqs: 1024 },
-      shared.shape.maxModelLen, input.enableChunkedPrefill !== false);
+      shared.shape.maxModelLen, input.enableChunkedPrefill !== false, shared.throughput);
     const shape: EngineShape = { ...shared.shape, maxNumBatchedTokens: batch.tokens };
     const available = bytesOf(input.availableKvCacheMemory);
     const stages = layersPerStage(input.architecture.numHiddenLayers!, shape.pipelineParallelSize);
@@ -534,6 +542,8 @@ interface Shared {
   readonly all2allBackend: string;
   /** `ParallelConfig.use_batched_dp_moe`: deepep_low_latency with EP over more than one DP rank. */
   readonly batchedDp: boolean;
+  /** `--performance-mode throughput`. */
+  readonly throughput: boolean;
   readonly notes: string[];
 }
 
@@ -644,6 +654,15 @@ function resolveShape(where: string, input: EngineSizingOptions, _mnbt: number |
       'planned with 16: set blockSize to plan, and run, the one you want');
   }
   const batchedDp = all2allBackend === DEEPEP_LOW_LATENCY && expertParallel && dp > 1;
+  const mode = input.performanceMode;
+  if (mode !== undefined) {
+    if (!Object.values(PerformanceMode).includes(mode)) {
+      throw invalid(where, 'performanceMode', mode, `must be one of ${Object.values(PerformanceMode).join(', ')}`);
+    }
+    if (!has(version, Capability.PERFORMANCE_MODE)) {
+      throw invalid(where, 'performanceMode', mode, `needs ${versionRange(Capability.PERFORMANCE_MODE)} (${sourceOf(Capability.PERFORMANCE_MODE)}); the release is vLLM ${version}`);
+    }
+  }
   if (batchedDp && input.maxNumBatchedTokens === undefined) {
     notes.push(`maxNumBatchedTokens unset: ${BATCHED_DP_MAX_NUM_BATCHED_TOKENS}, vLLM's default with deepep_low_latency over data-parallel ranks ` +
       '(SchedulerConfig.DEFAULT_MAX_NUM_BATCHED_TOKENS_FOR_BATCHED_DP, ParallelConfig.use_batched_dp_moe)');
@@ -665,6 +684,7 @@ function resolveShape(where: string, input: EngineSizingOptions, _mnbt: number |
     experts,
     all2allBackend,
     batchedDp,
+    throughput: mode === PerformanceMode.THROUGHPUT,
     notes,
   };
 }

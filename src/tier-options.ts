@@ -33,6 +33,20 @@ export enum KvCacheDtype {
 }
 
 /**
+ * `--performance-mode` (vllm/config/vllm.py `PerformanceMode`, vLLM 0.17.0+): what vLLM tunes its defaults for.
+ *
+ * @see https://docs.vllm.ai/en/latest/cli/serve.html
+ */
+export enum PerformanceMode {
+  /** vLLM's default. */
+  BALANCED = 'balanced',
+  /** Fine-grained CUDA graphs at small batch sizes (1 to 32), for the lowest latency per request. */
+  INTERACTIVITY = 'interactivity',
+  /** Doubles the unset maxNumBatchedTokens and maxNumSeqs defaults, for throughput. */
+  THROUGHPUT = 'throughput',
+}
+
+/**
  * CPU and memory for each vLLM pod. GPUs are derived from parallelism.
  */
 export interface TierResources {
@@ -224,6 +238,15 @@ export interface TierOptions {
    * @see https://docs.vllm.ai/en/latest/configuration/optimization.html#chunked-prefill
    */
   readonly enableChunkedPrefill?: boolean;
+
+  /**
+   * `--performance-mode`: THROUGHPUT doubles the unset maxNumBatchedTokens and maxNumSeqs defaults, which the
+   * capacity plan follows (a larger activation peak, a smaller KV cache). vLLM 0.17.0+.
+   *
+   * @default - vLLM's default (PerformanceMode.BALANCED)
+   * @see https://docs.vllm.ai/en/latest/cli/serve.html
+   */
+  readonly performanceMode?: PerformanceMode;
 
   /**
    * `kv_role` of this tier; each connector allows only some roles per tier.

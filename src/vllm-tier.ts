@@ -421,6 +421,7 @@ export abstract class VllmTier extends Construct implements IPdTier {
       kvCacheDtype: spec.kvCacheDtype,
       enablePrefixCaching: spec.enablePrefixCaching,
       enableChunkedPrefill: spec.enableChunkedPrefill,
+      performanceMode: spec.performanceMode,
       kvTransferConfig: this.connectorRendering().transferConfig,
       shutdownTimeoutSeconds: spec.renderShutdownTimeout ? spec.drainSeconds : undefined,
       otlpTracesEndpoint: spec.tracing?.otlpTracesEndpoint,

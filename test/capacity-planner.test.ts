@@ -1,5 +1,5 @@
 import { Size } from 'cdk8s';
-import { All2allBackend, CapacityPlanner, KvCacheDtype, Model, ModelArchitecture } from '../src';
+import { All2allBackend, CapacityPlanner, KvCacheDtype, Model, ModelArchitecture, PerformanceMode } from '../src';
 
 /**
  * The planner against vLLM's own startup logs. Each case cites the log; `tokens` is "GPU KV cache size",
@@ -160,6 +160,22 @@ describe('CapacityPlanner.plan against vLLM 0.19.0 logs', () => {
       expect(plan.maxNumBatchedTokens).toBe(256);
       expect(plan.maxNumSeqs).toBe(256);
       expect(plan.notes.join('\n')).toMatch(/maxNumSeqs unset: vLLM caps its default \(1024\) at maxNumBatchedTokens \(256\)/);
+    });
+
+    test('performanceMode THROUGHPUT doubles the unset defaults before the caps (vLLM 0.17.0+)', () => {
+      const plan = CapacityPlanner.plan({ ...qwen, performanceMode: PerformanceMode.THROUGHPUT });
+      expect([plan.maxNumBatchedTokens, plan.maxNumSeqs]).toEqual([16384, 2048]);
+      expect(plan.notes.join('\n')).toMatch(/performanceMode throughput: vLLM doubles the unset maxNumBatchedTokens and maxNumSeqs defaults/);
+      const explicit = CapacityPlanner.plan({ ...qwen, performanceMode: PerformanceMode.THROUGHPUT, maxNumBatchedTokens: 4096, maxNumSeqs: 128 });
+      expect([explicit.maxNumBatchedTokens, explicit.maxNumSeqs]).toEqual([4096, 128]);
+      expect(CapacityPlanner.plan({ ...qwen, performanceMode: PerformanceMode.INTERACTIVITY }).maxNumBatchedTokens).toBe(8192);
+    });
+
+    test('fails with performanceMode before vLLM 0.17.0, or a value vLLM does not have', () => {
+      expect(() => CapacityPlanner.plan({ ...qwen, vllmVersion: '0.16.0', gpuMemoryUtilization: 0.9, performanceMode: PerformanceMode.THROUGHPUT }))
+        .toThrow(/^CapacityPlanner\.plan: 'performanceMode' \('throughput'\) needs vLLM >= 0\.17\.0 .*; the release is vLLM 0\.16\.0$/);
+      expect(() => CapacityPlanner.plan({ ...qwen, performanceMode: 'fast' as any }))
+        .toThrow(/'performanceMode' \('fast'\) must be one of balanced, interactivity, throughput/);
     });
 
     test('fromAvailableKvCacheMemory settles the token budget the same way', () => {

@@ -2,7 +2,8 @@ import { Duration, Size } from 'cdk8s';
 import { Cpu, EnvValue, Secret } from 'cdk8s-plus-28';
 import { argValue, chart, container, env, find, synth } from './util';
 import {
-  Accelerator, AttentionKind, DecodeTier, KvCacheDtype, KvConnector, Model, ModelCache, NixlTransferMode, PdService, PrefillTier, VllmImage,
+  Accelerator, AttentionKind, DecodeTier, KvCacheDtype, KvConnector, Model, ModelCache, NixlTransferMode, PdService, PerformanceMode, PrefillTier,
+  VllmImage,
 } from '../src';
 
 const model = Model.LLAMA_3_1_8B_INSTRUCT;
@@ -256,6 +257,20 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
   test('fails when maxNumBatchedTokens < maxModelLen with a connector that turns chunked prefill off', () => {
     expect(() => new PrefillTier(chart(), 'P', { model, kvConnector: KvConnector.lmcache(), maxModelLen: 8192, maxNumBatchedTokens: 4096 }))
       .toThrow(/'maxNumBatchedTokens' \(4096\) must be >= maxModelLen \(8192\) when chunked prefill is off \(LMCacheConnectorV1 turns it off\)/);
+  });
+
+  test('performanceMode renders --performance-mode, and the capacity plan follows THROUGHPUT\'s doubled defaults', () => {
+    const c = chart();
+    const tier = new DecodeTier(c, 'D', { model, accelerator: Accelerator.NVIDIA_H100_80GB, maxModelLen: 8192, performanceMode: PerformanceMode.THROUGHPUT });
+    expect(argValue(find(synth(c), 'Deployment', 'decode'), '--performance-mode')).toBe('throughput');
+    expect([tier.capacityPlan!.maxNumBatchedTokens, tier.capacityPlan!.maxNumSeqs]).toEqual([16384, 2048]);
+  });
+
+  test('fails with performanceMode before vLLM 0.17.0, or in extraArgs', () => {
+    expect(() => new DecodeTier(chart(), 'D', { model, image: VllmImage.official('v0.16.0'), performanceMode: PerformanceMode.THROUGHPUT }))
+      .toThrow(/^DecodeTier 'test\/D': 'performanceMode' \('throughput'\) needs 'vllm serve --performance-mode', which exists in vLLM >= 0\.17\.0/);
+    expect(() => new DecodeTier(chart(), 'D', { model, extraArgs: ['--performance-mode', 'throughput'] }))
+      .toThrow(/'extraArgs' \('--performance-mode'\) .*performanceMode/);
   });
 
   test('fails when maxNumBatchedTokens < maxNumSeqs', () => {

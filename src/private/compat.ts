@@ -40,6 +40,8 @@ export enum Capability {
   OFFLOADING_NUM_CPU_BLOCKS = 'OFFLOADING_NUM_CPU_BLOCKS',
   /** The CPU store is one shared file in /dev/shm per engine (before: pinned tensors from PyTorch's host allocator). */
   OFFLOADING_SHARED_REGION = 'OFFLOADING_SHARED_REGION',
+  /** `--performance-mode` (balanced, interactivity, throughput). */
+  PERFORMANCE_MODE = 'PERFORMANCE_MODE',
   /** `MultiConnector`. */
   MULTI_CONNECTOR = 'MULTI_CONNECTOR',
   /** The shared-storage example connector is registered as `ExampleConnector`. */
@@ -226,6 +228,13 @@ const TABLE: Record<Capability, Boundary> = {
     what: 'the OffloadingConnector CPU store as a shared /dev/shm region',
     source: 'vllm-project/vllm PR #50094 "[KV Offload] Move CPUOffloadingSpec onto SharedOffloadRegion"; vllm/v1/kv_offload/cpu/spec.py create_worker and ' +
       'shared_offload_region.py (/dev/shm/vllm_offload_{engine_id}.mmap) in the 0.27.0 sdist, absent in the 0.26.0 sdist',
+  },
+  [Capability.PERFORMANCE_MODE]: {
+    // Read in the sdists: absent in 0.16.0; 0.17.0, 0.17.1, 0.18.0 and 0.19.0 have it, as do the 0.22.0 and 0.32.0 wheels.
+    since: '0.17.0',
+    what: "'vllm serve --performance-mode'",
+    source: 'EngineArgs.performance_mode and _set_default_max_num_seqs_and_batched_tokens_args ("If throughput mode is set, double ' +
+      'max_num_batched_tokens and max_num_seqs") in vllm/engine/arg_utils.py of the 0.17.0 sdist, absent in the 0.16.0 sdist',
   },
   [Capability.OFFLOADING_NUM_CPU_BLOCKS]: {
     since: '0.11.0',

@@ -117,6 +117,7 @@ export const ENGINE_SIZING_OPTIONS = struct('EngineSizingOptions', {
   maxModelLen: int(1),
   maxNumBatchedTokens: int(1),
   enableChunkedPrefill: bool,
+  performanceMode: str(),
   enableEplb: bool,
   enablePrefixCaching: bool,
   vllmVersion: str(true),

@@ -53,6 +53,7 @@ export function planTierSpec(spec: TierSpec): { plan?: CapacityPlan; skipped?: s
     maxModelLen: spec.maxModelLen,
     maxNumBatchedTokens: spec.maxNumBatchedTokens,
     enableChunkedPrefill: spec.enableChunkedPrefill,
+    performanceMode: spec.performanceMode,
     enableEplb: spec.enableExpertParallel === true ? spec.enableEplb : undefined,
     enablePrefixCaching: spec.enablePrefixCaching,
     vllmVersion: spec.version.toString(),

@@ -769,17 +769,22 @@ export interface SettledBatch {
 /**
  * What vLLM makes of unset batch limits (`EngineArgs._set_default_max_num_seqs_and_batched_tokens_args`,
  * vllm/engine/arg_utils.py; the same in the 0.12.0, 0.14.0, 0.18.0 and 0.19.0 sdists and the 0.22.0 and 0.32.0
- * wheels), after the serving defaults: a default token budget is raised to max_model_len without chunked prefill (a
+ * wheels), after the serving defaults (doubled with `--performance-mode throughput`, 0.17.0+): a default token budget is raised to max_model_len without chunked prefill (a
  * prompt is scheduled whole) and capped at max_num_seqs x max_model_len; a default max_num_seqs is capped at the token
  * budget. Values the user set are kept as they are.
  */
 export function settleBatch(
   tokens: number | undefined, seqs: number | undefined, defaults: { tokens: number; seqs: number },
-  maxModelLen: number, chunkedPrefill: boolean,
+  maxModelLen: number, chunkedPrefill: boolean, throughput = false,
 ): SettledBatch {
   const notes: string[] = [];
-  const seqsBefore = seqs ?? defaults.seqs;
-  let settled = tokens ?? defaults.tokens;
+  // --performance-mode throughput doubles whichever of the two defaults is used, before the caps below.
+  const factor = throughput ? 2 : 1;
+  if (throughput && (tokens === undefined || seqs === undefined)) {
+    notes.push('performanceMode throughput: vLLM doubles the unset maxNumBatchedTokens and maxNumSeqs defaults');
+  }
+  const seqsBefore = seqs ?? defaults.seqs * factor;
+  let settled = tokens ?? defaults.tokens * factor;
   if (tokens === undefined) {
     if (!chunkedPrefill && maxModelLen > settled) {
       notes.push(`maxNumBatchedTokens unset with enableChunkedPrefill false: vLLM raises its default (${settled}) to maxModelLen (${maxModelLen}), ` +

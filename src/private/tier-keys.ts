@@ -171,6 +171,7 @@ export const TIER_OPTIONS = struct('TierOptions', {
   kvCacheDtype: str(),
   enablePrefixCaching: bool,
   enableChunkedPrefill: bool,
+  performanceMode: str(),
   kvRole: str(),
   resources: nested(TIER_RESOURCES),
   sharedMemorySize: size,

@@ -29,7 +29,7 @@ import { AttentionKind, Model } from '../model';
 import { ModelCache } from '../model-cache';
 import { ScrapeScheme } from '../monitoring';
 import { KvRole, TierRole } from '../roles';
-import { KvCacheDtype, VllmTierProps } from '../tier-options';
+import { KvCacheDtype, PerformanceMode, VllmTierProps } from '../tier-options';
 import { DetailedTraces, VllmTracingOptions } from '../tracing';
 import { VllmImage } from '../vllm-image';
 import { VllmVersion } from '../vllm-version';
@@ -89,6 +89,7 @@ export interface TierSpec {
   readonly enablePrefixCaching?: boolean;
   /** The user's value, or the connector's forced default (LMCache PD: false). */
   readonly enableChunkedPrefill?: boolean;
+  readonly performanceMode?: PerformanceMode;
   /** `--port`. */
   readonly port: number;
   readonly startupSeconds: number;
@@ -179,6 +180,12 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
   }
   if (props.kvCacheDtype !== undefined && !Object.values(KvCacheDtype).includes(props.kvCacheDtype)) {
     throw invalid(where, 'kvCacheDtype', props.kvCacheDtype, `must be one of ${Object.values(KvCacheDtype).join(', ')}`);
+  }
+  if (props.performanceMode !== undefined) {
+    if (!Object.values(PerformanceMode).includes(props.performanceMode)) {
+      throw invalid(where, 'performanceMode', props.performanceMode, `must be one of ${Object.values(PerformanceMode).join(', ')}`);
+    }
+    requireCapability(version, Capability.PERFORMANCE_MODE, where, 'performanceMode', props.performanceMode);
   }
   if (!Object.values(KvRole).includes(kvRole)) {
     throw invalid(where, 'kvRole', kvRole, `must be one of ${Object.values(KvRole).join(', ')}`);
@@ -285,6 +292,7 @@ export function resolveTierSpec(input: ResolveInput): TierSpec {
     kvCacheDtype: props.kvCacheDtype,
     enablePrefixCaching: props.enablePrefixCaching,
     enableChunkedPrefill: props.enableChunkedPrefill,
+    performanceMode: props.performanceMode,
     port,
     startupSeconds,
     drainSeconds,

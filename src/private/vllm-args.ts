@@ -45,6 +45,7 @@ export interface EngineSettings {
   readonly kvCacheDtype?: string;
   readonly enablePrefixCaching?: boolean;
   readonly enableChunkedPrefill?: boolean;
+  readonly performanceMode?: string;
   readonly kvTransferConfig: Record<string, unknown>;
   /** Undefined on releases without `--shutdown-timeout`. */
   readonly shutdownTimeoutSeconds?: number;
@@ -135,6 +136,7 @@ const FLAGS: ReadonlyArray<FlagRow> = [
     prop: 'enableChunkedPrefill',
     render: s => bool('--enable-chunked-prefill', s.enableChunkedPrefill),
   },
+  { flag: '--performance-mode', prop: 'performanceMode', render: s => value('--performance-mode', s.performanceMode) },
   // One array element holding the whole JSON (how llm-d and vLLM docs pass it).
   { flag: '--kv-transfer-config', prop: 'kvConnector', render: s => value('--kv-transfer-config', JSON.stringify(s.kvTransferConfig)) },
   { flag: '--shutdown-timeout', prop: 'drainTimeout', render: s => value('--shutdown-timeout', s.shutdownTimeoutSeconds) },

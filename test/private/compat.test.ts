@@ -26,6 +26,7 @@ const SINCE: Array<[Capability, string, string]> = [
   [Capability.OFFLOADING_CONNECTOR, '0.10.9', '0.11.0'],
   [Capability.OFFLOADING_CPU_BYTES, '0.14.9', '0.15.0'],
   [Capability.OFFLOADING_SHARED_REGION, '0.26.0', '0.27.0'],
+  [Capability.PERFORMANCE_MODE, '0.16.0', '0.17.0'],
   [Capability.MULTI_CONNECTOR, '0.9.1', '0.9.2'],
   [Capability.EXAMPLE_CONNECTOR_NAME, '0.14.9', '0.15.0'],
   // Read in the wheels of adjacent releases (compat.ts), so the row's "before" is the last release without it.
