@@ -149,7 +149,9 @@ export interface EngineSizingOptions {
 
   /**
    * `--enable-eplb`: expert-parallel load balancing. Each rank then keeps a buffer the size of one MoE layer's local
-   * experts to rearrange them, allocated while the model loads. Only with enableExpertParallel.
+   * experts to rearrange them, allocated while the model loads; the plan's upper bound counts two layers more (the
+   * send and receive buffers of vLLM 0.22.0's NIXL communicator, or the profile run's reservation without NIXL).
+   * Only with enableExpertParallel.
    *
    * @default - true when numRedundantExperts is above 0 (vLLM refuses redundant experts without EPLB), else false
    * @see https://docs.vllm.ai/en/latest/serving/expert_parallel_deployment.html
@@ -375,7 +377,7 @@ export class CapacityPlanner {
     const notes = [...shared.notes];
     const defaults = batchDefaults(shared.version, deviceBytes, input.acceleratorName ?? '');
     if (input.maxNumBatchedTokens === undefined && defaults.note && !shared.batchedDp) notes.push(defaults.note);
-    const batch = settleBatch(input.maxNumBatchedTokens, input.maxNumSeqs,
+    const batch = settleBatch(where, input.maxNumBatchedTokens, input.maxNumSeqs,
       { tokens: shared.batchedDp ? BATCHED_DP_MAX_NUM_BATCHED_TOKENS : defaults.tokens, seqs: defaults.seqs },
       shared.shape.maxModelLen, input.enableChunkedPrefill !== false, shared.throughput);
     notes.push(...batch.notes);
@@ -383,9 +385,12 @@ export class CapacityPlanner {
     const maxNumSeqs = batch.seqs;
     // vllm/config/scheduler.py verify_max_model_len (0.12.0 sdist through the 0.32.0 wheel): the engine does not start.
     if (maxNumBatchedTokens < maxNumSeqs) {
+      const gib = deviceBytes / 1024 ** 3;
+      const gpu = `${input.acceleratorName ?? 'a GPU'} with ${Number.isInteger(gib) ? gib : gib.toFixed(1)} GiB`;
       throw startupRefusal(where, 'maxNumSeqs', maxNumSeqs,
-        `must not exceed maxNumBatchedTokens (${maxNumBatchedTokens}${input.maxNumBatchedTokens === undefined ? ", vLLM's default here" : ''}): ` +
-        'vLLM refuses to start ("max_num_batched_tokens must be greater than or equal to max_num_seqs", vllm/config/scheduler.py)');
+        `must not exceed maxNumBatchedTokens (${maxNumBatchedTokens}${input.maxNumBatchedTokens === undefined ? `, vLLM's default on ${gpu}` : ''}): ` +
+        'vLLM refuses to start ("max_num_batched_tokens must be greater than or equal to max_num_seqs", vllm/config/scheduler.py); ' +
+        (input.maxNumBatchedTokens === undefined ? `set maxNumBatchedTokens to at least ${maxNumSeqs}, or lower maxNumSeqs` : 'raise maxNumBatchedTokens or lower maxNumSeqs'));
     }
     const gmu = input.gpuMemoryUtilization ?? defaultUtilization(where, shared.version);
     if (!(gmu > 0 && gmu <= 1)) throw invalid(where, 'gpuMemoryUtilization', gmu, 'must be a fraction in (0, 1], e.g. 0.9');
@@ -447,7 +452,7 @@ export class CapacityPlanner {
     checkStruct(where, 'input', input, AVAILABLE_KV_CACHE_INPUT);
     // Without an accelerator, the batched-token default is the H100-class one (it only matters for sliding windows).
     const shared = resolveShape(where, input, input.maxNumBatchedTokens);
-    const batch = settleBatch(input.maxNumBatchedTokens, undefined,
+    const batch = settleBatch(where, input.maxNumBatchedTokens, undefined,
       { tokens: shared.batchedDp ? BATCHED_DP_MAX_NUM_BATCHED_TOKENS : 8192, seqs: 1024 },
       shared.shape.maxModelLen, input.enableChunkedPrefill !== false, shared.throughput);
     const shape: EngineShape = { ...shared.shape, maxNumBatchedTokens: batch.tokens };
@@ -462,7 +467,7 @@ export class CapacityPlanner {
       blockSize: shape.blockSize,
       replicaMaxConcurrency: scale(cap.maxConcurrency, shared.dp),
       // Only the token budget sizes this result (sliding windows); max_num_seqs is not an input here.
-      notes: [...shared.notes, ...batch.notes.filter(n => n.startsWith('maxNumBatchedTokens'))],
+      notes: [...shared.notes, ...batch.notes.filter(n => !n.startsWith('maxNumSeqs'))],
     };
   }
 
@@ -642,11 +647,13 @@ function resolveShape(where: string, input: EngineSizingOptions, _mnbt: number |
   }
   if (eplb && arch.numExperts !== undefined) {
     notes.push('EPLB: each rank holds one more MoE layer of its local experts, the rearrangement buffer EplbState.add_model allocates while the model loads ' +
-      '(vllm/distributed/eplb/eplb_state.py)');
+      '(vllm/distributed/eplb/eplb_state.py); the upper bound holds two more, the send and receive buffers of the NIXL EPLB communicator in vLLM 0.22.0 ' +
+      'or the profile run\'s reservation without NIXL (vllm/distributed/eplb/eplb_communicator.py, rebalance_execute.py)');
   }
   if (arch.attention === AttentionKind.MLA && arch.checkpointDtype === CheckpointDtype.FP8) {
     notes.push('MLA with an FP8 kv_b_proj: each rank also holds its 16-bit copy (W_UK_T and W_UV), made while the model loads ' +
-      '(MLAAttention.process_weights_after_loading, vllm/model_executor/layers/attention/mla_attention.py)');
+      '(MLAAttention.process_weights_after_loading, vllm/model_executor/layers/attention/mla_attention.py); the lower bound counts a quarter of it, ' +
+      'for a checkpoint that left kv_b_proj in 16 bits or ROCm\'s requantized FP8/MXFP4 copies');
   }
   if (arch.attention === AttentionKind.MLA && input.blockSize === undefined) {
     notes.push('blockSize unset with MLA: vLLM takes the block size its attention backend prefers (16 for FlashAttention MLA and Triton MLA, 64 for FlashMLA, ' +
@@ -664,7 +671,7 @@ function resolveShape(where: string, input: EngineSizingOptions, _mnbt: number |
     }
   }
   if (batchedDp && input.maxNumBatchedTokens === undefined) {
-    notes.push(`maxNumBatchedTokens unset: ${BATCHED_DP_MAX_NUM_BATCHED_TOKENS}, vLLM's default with deepep_low_latency over data-parallel ranks ` +
+    notes.push(`maxNumBatchedTokens unset: vLLM starts from ${BATCHED_DP_MAX_NUM_BATCHED_TOKENS}, its default with deepep_low_latency over data-parallel ranks ` +
       '(SchedulerConfig.DEFAULT_MAX_NUM_BATCHED_TOKENS_FOR_BATCHED_DP, ParallelConfig.use_batched_dp_moe)');
   }
   return {

@@ -2,7 +2,7 @@ import { Size } from 'cdk8s';
 import { EnvValue } from 'cdk8s-plus-28';
 import {
   Accelerator, All2allBackend, CapacityPlanner, CapacityPlanInput, CheckpointDtype, DecodeTier, EnvironmentVariable, Interconnect, Model,
-  ModelArchitecture, PdService,
+  ModelArchitecture, PdService, PerformanceMode,
 } from '../src';
 import { chart } from './util';
 import { deepEpLowLatencyRdmaBytes, weightBytesPerRank } from '../src/private/sizing';
@@ -100,6 +100,15 @@ describe('capacity planning with expert parallelism', () => {
     expect(off.notes.join('\n')).not.toMatch(/EPLB:/);
   });
 
+  test('EPLB\'s upper bound holds two more layers: vLLM 0.22.0\'s NIXL communicator stages sends and receives in buffers of its own', () => {
+    const without = weightBytesPerRank('t', arch(Model.DEEPSEEK_V3), 1, 1, 0, ep(16, 32));
+    const withEplb = weightBytesPerRank('t', arch(Model.DEEPSEEK_V3), 1, 1, 0, { ...ep(16, 32), eplb: true });
+    // 288 physical experts over 16 ranks: 18 each, evenly, so the bounds of one layer agree.
+    expect(withEplb.upper - without.upper).toBeCloseTo(3 * 18 * DSV3_EXPERT, 0);
+    expect(withEplb.lower - without.lower).toBeCloseTo(18 * DSV3_EXPERT, 0);
+    expect(CapacityPlanner.plan(wideEp()).notes.join('\n')).toMatch(/the upper bound holds two more, the send and receive buffers of the NIXL EPLB communicator in vLLM 0\.22\.0/);
+  });
+
   test('MLA with an FP8 checkpoint keeps a 16-bit copy of kv_b_proj (W_UK_T, W_UV): 1.91 GiB per rank for DeepSeek-V3 at TP 1', () => {
     // kv_lora_rank 512 x 128 heads x (qk_nope 128 + v 128) x 2 bytes x 61 layers.
     const copy = 61 * 512 * 128 * (128 + 128) * 2;
@@ -109,6 +118,12 @@ describe('capacity planning with expert parallelism', () => {
     expect(weightBytesPerRank('t', fp8, 1, 1, 0).value - weightBytesPerRank('t', bf16, 1, 1, 0).value).toBe(copy);
     // Split by TP like the heads.
     expect(weightBytesPerRank('t', fp8, 8, 1, 0).value - weightBytesPerRank('t', bf16, 8, 1, 0).value).toBe(copy / 8);
+    // The lower bound keeps a quarter: a kv_b_proj left in 16 bits (no copy, but twice its FP8 count) or ROCm's
+    // requantized FP8/MXFP4 W_K and W_V hold at least that much.
+    const fp8Range = weightBytesPerRank('t', fp8, 1, 1, 0);
+    const bf16Range = weightBytesPerRank('t', bf16, 1, 1, 0);
+    expect(fp8Range.lower - bf16Range.lower).toBe(copy / 4);
+    expect(fp8Range.upper - bf16Range.upper).toBe(copy);
     expect(CapacityPlanner.plan(wideEp()).notes.join('\n')).toMatch(/MLA with an FP8 kv_b_proj: each rank also holds its 16-bit copy/);
   });
 
@@ -219,7 +234,11 @@ describe('capacity planning counts the all-to-all buffers of expert parallelism'
   test('DeepEP low latency: 256 batched tokens by default over DP ranks, the RDMA size hint over them, and the KV cache shrinks by it', () => {
     const ll = CapacityPlanner.plan(wideEp({ all2allBackend: All2allBackend.DEEPEP_LOW_LATENCY }));
     expect(ll.maxNumBatchedTokens).toBe(256);
-    expect(ll.notes.join('\n')).toMatch(/maxNumBatchedTokens unset: 256, vLLM's default with deepep_low_latency over data-parallel ranks/);
+    expect(ll.notes.join('\n')).toMatch(/maxNumBatchedTokens unset: vLLM starts from 256, its default with deepep_low_latency over data-parallel ranks/);
+    // vLLM sets that default before --performance-mode throughput doubles it (EngineArgs._set_default_max_num_seqs_and_batched_tokens_args).
+    const fast = CapacityPlanner.plan(wideEp({ all2allBackend: All2allBackend.DEEPEP_LOW_LATENCY, performanceMode: PerformanceMode.THROUGHPUT }));
+    expect(fast.maxNumBatchedTokens).toBe(512);
+    expect(fast.notes.join('\n')).toMatch(/vLLM starts from 256[^]*performanceMode throughput: vLLM doubles/);
     expect(ll.all2allBufferBytes).toEqual({ value: NVL + LL_RDMA, lower: NVL + LL_RDMA, upper: NVL + granules(LL_RDMA) });
     expect(ll.all2allBufferBytes.value).toBe(5_401_217_568);
     // Against vLLM's default backend at the same 256 batched tokens (the same activation peak): exactly the buffers.

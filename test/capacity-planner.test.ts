@@ -183,13 +183,38 @@ describe('CapacityPlanner.plan against vLLM 0.19.0 logs', () => {
         architecture: arch(Model.QWEN3_8B), availableKvCacheMemory: Size.gibibytes(40), maxModelLen: 32768, enableChunkedPrefill: false,
       });
       expect(c.notes.join('\n')).toMatch(/raises its default \(8192\) to maxModelLen \(32768\)/);
+      // Its notes keep the throughput note (the token budget doubles) but not the max_num_seqs ones, which it has no input for.
+      const t = CapacityPlanner.fromAvailableKvCacheMemory({
+        architecture: arch(Model.QWEN3_8B),
+        availableKvCacheMemory: Size.gibibytes(40),
+        maxModelLen: 32768,
+        performanceMode: PerformanceMode.THROUGHPUT,
+      });
+      expect(t.notes.join('\n')).toMatch(/performanceMode throughput: vLLM doubles/);
+      expect(t.notes.join('\n')).not.toMatch(/maxNumSeqs unset/);
+    });
+
+    test('fails when a set maxNumBatchedTokens is below maxModelLen without chunked prefill: vLLM refuses to start', () => {
+      const noChunks = { ...qwen, maxModelLen: 32768, enableChunkedPrefill: false, maxNumBatchedTokens: 16384 };
+      expect(() => CapacityPlanner.plan(noChunks))
+        .toThrow(/^CapacityPlanner\.plan: 'maxNumBatchedTokens' \(16384\) must be >= maxModelLen \(32768\) when enableChunkedPrefill is false: vLLM schedules each prompt whole and refuses to start otherwise .*verify_max_model_len\); raise it or leave it unset$/);
+      expect(() => CapacityPlanner.fromAvailableKvCacheMemory({
+        architecture: arch(Model.QWEN3_8B),
+        availableKvCacheMemory: Size.gibibytes(40),
+        maxModelLen: 32768,
+        enableChunkedPrefill: false,
+        maxNumBatchedTokens: 8192,
+      })).toThrow(/^CapacityPlanner\.fromAvailableKvCacheMemory: 'maxNumBatchedTokens' \(8192\) must be >= maxModelLen \(32768\)/);
+      // With chunked prefill the same budget is fine, and so is one equal to maxModelLen without it.
+      expect(CapacityPlanner.plan({ ...noChunks, enableChunkedPrefill: true }).maxNumBatchedTokens).toBe(16384);
+      expect(CapacityPlanner.plan({ ...noChunks, maxNumBatchedTokens: 32768 }).maxNumBatchedTokens).toBe(32768);
     });
 
     test('fails when maxNumSeqs exceeds the token budget: vLLM refuses to start', () => {
       // An L4 (22 GiB) defaults to 2048 batched tokens.
       const l4 = { architecture: arch(Model.QWEN3_8B), acceleratorMemory: Size.gibibytes(22), maxModelLen: 8192, maxNumSeqs: 4096 };
       expect(() => CapacityPlanner.plan(l4))
-        .toThrow(/^CapacityPlanner\.plan: 'maxNumSeqs' \(4096\) must not exceed maxNumBatchedTokens \(2048, vLLM's default here\): vLLM refuses/);
+        .toThrow(/^CapacityPlanner\.plan: 'maxNumSeqs' \(4096\) must not exceed maxNumBatchedTokens \(2048, vLLM's default on a GPU with 22 GiB\): vLLM refuses to start .*; set maxNumBatchedTokens to at least 4096, or lower maxNumSeqs$/);
       expect(() => CapacityPlanner.plan({ ...qwen, maxNumSeqs: 1024, maxNumBatchedTokens: 512 }))
         .toThrow(/'maxNumSeqs' \(1024\) must not exceed maxNumBatchedTokens \(512\): vLLM refuses to start/);
     });

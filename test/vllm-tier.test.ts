@@ -280,7 +280,7 @@ describe('VllmTier (shared by PrefillTier and DecodeTier)', () => {
 
   test('fails when maxNumSeqs exceeds the accelerator\'s default token budget (the capacity plan settles it)', () => {
     expect(() => new DecodeTier(chart(), 'D', { model, accelerator: Accelerator.NVIDIA_L4, maxModelLen: 4096, maxNumSeqs: 4096 }))
-      .toThrow(/^DecodeTier 'test\/D': 'maxNumSeqs' \(4096\) must not exceed maxNumBatchedTokens \(2048, vLLM's default here\): vLLM refuses to start/);
+      .toThrow(/^DecodeTier 'test\/D': 'maxNumSeqs' \(4096\) must not exceed maxNumBatchedTokens \(2048, vLLM's default on L4 with 24 GiB\): vLLM refuses to start .*; set maxNumBatchedTokens to at least 4096, or lower maxNumSeqs$/);
   });
 
   test('fails when startupTimeout is too short for a model load', () => {

@@ -8,7 +8,7 @@
  * Version-dependent rules read src/private/compat.ts; nothing here compares versions.
  */
 import { Capability, has, known, sourceOf } from './compat';
-import { invalid } from './errors';
+import { invalid, startupRefusal } from './errors';
 import { AttentionKind, CheckpointDtype, ModelArchitecture } from '../model';
 import { VllmVersion } from '../vllm-version';
 
@@ -384,6 +384,9 @@ export interface ExpertPlacement {
   readonly eplb?: boolean;
 }
 
+/** EPLB buffers at most, in MoE layers of local experts: expert_buffer plus NIXL's send and receive buffers (0.22.0). */
+const EPLB_BUFFER_LAYERS_UPPER = 3;
+
 const NO_EXPERT_PARALLELISM: ExpertPlacement = { dataParallelSize: 1, expertParallel: false, redundantExperts: 0 };
 
 /**
@@ -405,7 +408,12 @@ const NO_EXPERT_PARALLELISM: ExpertPlacement = { dataParallelSize: 1, expertPara
  *   (vllm/model_executor/layers/attention/mla_attention.py of the vllm 0.22.0 and 0.32.0 wheels).
  * - EPLB: `EplbState.add_model` allocates `expert_buffer = [torch.empty_like(w) for w in model.expert_weights[0]]`,
  *   one MoE layer's local experts, from `load_model` (vllm/distributed/eplb/eplb_state.py and
- *   vllm/v1/worker/gpu_model_runner.py of the same wheels).
+ *   vllm/v1/worker/gpu_model_runner.py of the same wheels). That is the value. The upper bound is two layers more:
+ *   the 0.22.0 wheel's `NixlEplbCommunicator._init_registered_buffers` (the default communicator wherever NIXL is
+ *   installed, `ParallelConfig.__post_init__` in vllm/config/parallel.py) also allocates a send and a receive buffer of
+ *   one layer each, and without NIXL the profile run reserves one layer (`needs_profile_buffer_reservation`, the
+ *   dummy all_gather in `rearrange_expert_weights_inplace`, vllm/distributed/eplb/rebalance_execute.py), while the
+ *   0.32.0 wheel's NIXL communicator registers expert_buffer and the weights in place (eplb_communicator.py).
  */
 export function weightBytesPerRank(
   where: string, arch: ModelArchitecture, tp: number, pp: number, stage: number, experts: ExpertPlacement = NO_EXPERT_PARALLELISM,
@@ -436,14 +444,14 @@ export function weightBytesPerRank(
       'give model.architecture hiddenSize, vocabSize, numExperts and moeIntermediateSize instead of weightBytes or numParameters');
   }
   if (arch.weightBytes !== undefined) {
-    return plus(exact(arch.weightBytes * stageLayers / layers / tp + mlaDequantizedBytes(arch, tp, stageLayers)), ropeCacheBytes(arch));
+    return plus(plus(exact(arch.weightBytes * stageLayers / layers / tp), mlaDequantizedBytes(arch, tp, stageLayers)), ropeCacheBytes(arch));
   }
   const H = arch.hiddenSize;
   const V = arch.vocabSize;
   const I = arch.intermediateSize;
   if (H === undefined || V === undefined || (I === undefined && arch.numExperts === undefined)) {
     if (arch.numParameters !== undefined && dtype !== CheckpointDtype.MXFP4) {
-      return plus(exact(arch.numParameters * dtypeBytes(dtype).linear * stageLayers / layers / tp + mlaDequantizedBytes(arch, tp, stageLayers)),
+      return plus(plus(exact(arch.numParameters * dtypeBytes(dtype).linear * stageLayers / layers / tp), mlaDequantizedBytes(arch, tp, stageLayers)),
         ropeCacheBytes(arch));
     }
     throw invalid(where, 'model.architecture', describeMissing(arch),
@@ -515,27 +523,33 @@ export function weightBytesPerRank(
   // lm_head: its own matrix unless tied; with pipeline stages the last stage holds a copy even when tied.
   const lmHead = last && (!arch.tieWordEmbeddings || pp > 1) ? V * H / tp * b.other : 0;
   const finalNorm = last ? H * b.other : 0;
-  const fixed = stageLayers * layerFixed + mlaDequantizedBytes(arch, tp, stageLayers) + denseMlp * perDenseMlp * b.linear + moeInStage * moeOther
-    + embed + lmHead + finalNorm;
-  // EPLB's rearrangement buffer: one more MoE layer's local experts.
-  const expertLayers = moeInStage + (experts.eplb && moeInStage > 0 ? 1 : 0);
-  return plus({
+  const fixed = stageLayers * layerFixed + denseMlp * perDenseMlp * b.linear + moeInStage * moeOther + embed + lmHead + finalNorm;
+  // EPLB's rearrangement buffer: one more MoE layer's local experts; up to three with 0.22.0's NIXL staging buffers.
+  const eplb = experts.eplb && moeInStage > 0;
+  const expertLayers = moeInStage + (eplb ? 1 : 0);
+  return plus(plus({
     value: fixed + expertLayers * expertsPerLayer.value,
     lower: fixed + expertLayers * expertsPerLayer.lower,
-    upper: fixed + expertLayers * expertsPerLayer.upper,
-  }, ropeCacheBytes(arch));
+    upper: fixed + (moeInStage + (eplb ? EPLB_BUFFER_LAYERS_UPPER : 0)) * expertsPerLayer.upper,
+  }, mlaDequantizedBytes(arch, tp, stageLayers)), ropeCacheBytes(arch));
 }
 
 /**
  * MLA's 16-bit copy of a quantized kv_b_proj on one rank (W_UK_T and W_UV, see `weightBytesPerRank`): kv_lora_rank x
- * heads / tp x (qk_nope_head_dim + v_head_dim) x 2 bytes per layer; 0 for 16-bit checkpoints and for MXFP4 ones,
- * whose attention stays 16-bit.
+ * heads / tp x (qk_nope_head_dim + v_head_dim) x 2 bytes per layer, the value; 0 for 16-bit checkpoints and for MXFP4
+ * ones, whose attention stays 16-bit. The lower bound is a quarter of it, below each case that holds less:
+ * - an FP8 checkpoint that left kv_b_proj in 16 bits has no copy, but that kv_b_proj itself weighs twice what the FP8
+ *   count gives it (half the copy more);
+ * - ROCm's AITER BMMs keep W_K and W_V requantized instead, FP8 (half the copy) or MXFP4 (4.25 / 16 of it)
+ *   (`is_aiter_triton_fp8_bmm_enabled` / `is_aiter_triton_fp4_bmm_enabled` in `process_weights_after_loading`,
+ *   vllm/model_executor/layers/attention/mla_attention.py of the vllm 0.32.0 wheel).
  */
-function mlaDequantizedBytes(arch: ModelArchitecture, tp: number, stageLayers: number): number {
-  if (arch.attention !== AttentionKind.MLA || arch.checkpointDtype !== CheckpointDtype.FP8) return 0;
+function mlaDequantizedBytes(arch: ModelArchitecture, tp: number, stageLayers: number): Range {
+  if (arch.attention !== AttentionKind.MLA || arch.checkpointDtype !== CheckpointDtype.FP8) return exact(0);
   const { kvLoraRank, qkNopeHeadDim, vHeadDim } = arch;
-  if (kvLoraRank === undefined || qkNopeHeadDim === undefined || vHeadDim === undefined) return 0;
-  return stageLayers * kvLoraRank * (arch.numAttentionHeads / tp) * (qkNopeHeadDim + vHeadDim) * 2;
+  if (kvLoraRank === undefined || qkNopeHeadDim === undefined || vHeadDim === undefined) return exact(0);
+  const copy = stageLayers * kvLoraRank * (arch.numAttentionHeads / tp) * (qkNopeHeadDim + vHeadDim) * 2;
+  return { value: copy, lower: copy / 4, upper: copy };
 }
 
 const plus = (a: Range, b: Range): Range => ({ value: a.value + b.value, lower: a.lower + b.lower, upper: a.upper + b.upper });
@@ -771,12 +785,18 @@ export interface SettledBatch {
  * vllm/engine/arg_utils.py; the same in the 0.12.0, 0.14.0, 0.18.0 and 0.19.0 sdists and the 0.22.0 and 0.32.0
  * wheels), after the serving defaults (doubled with `--performance-mode throughput`, 0.17.0+): a default token budget is raised to max_model_len without chunked prefill (a
  * prompt is scheduled whole) and capped at max_num_seqs x max_model_len; a default max_num_seqs is capped at the token
- * budget. Values the user set are kept as they are.
+ * budget. Values the user set are kept as they are; a set token budget below max_model_len without chunked prefill is
+ * one vLLM refuses to start with (`SchedulerConfig.verify_max_model_len`, vllm/config/scheduler.py, 0.32.0 wheel).
  */
 export function settleBatch(
-  tokens: number | undefined, seqs: number | undefined, defaults: { tokens: number; seqs: number },
+  where: string, tokens: number | undefined, seqs: number | undefined, defaults: { tokens: number; seqs: number },
   maxModelLen: number, chunkedPrefill: boolean, throughput = false,
 ): SettledBatch {
+  if (tokens !== undefined && !chunkedPrefill && tokens < maxModelLen) {
+    throw startupRefusal(where, 'maxNumBatchedTokens', tokens,
+      `must be >= maxModelLen (${maxModelLen}) when enableChunkedPrefill is false: vLLM schedules each prompt whole and refuses to start otherwise ` +
+      '("max_num_batched_tokens ... is smaller than max_model_len", vllm/config/scheduler.py verify_max_model_len); raise it or leave it unset');
+  }
   const notes: string[] = [];
   // --performance-mode throughput doubles whichever of the two defaults is used, before the caps below.
   const factor = throughput ? 2 : 1;
