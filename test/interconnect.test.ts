@@ -1,6 +1,6 @@
 import { Size } from 'cdk8s';
 import { EnvValue } from 'cdk8s-plus-28';
-import { DecodeTier, Interconnect, KvConnector, Model, NixlBackend, PdService, PrefillTier, VllmImage } from '../src';
+import { Accelerator, DecodeTier, Interconnect, KvConnector, Model, NixlBackend, PdService, PrefillTier, VllmImage } from '../src';
 import { chart, container, env, find, message, synth } from './util';
 
 const model = Model.LLAMA_3_1_8B_INSTRUCT;
@@ -89,6 +89,17 @@ describe('Interconnect', () => {
     // P2pNccl's config carries its router's address, so it needs a PdService (and a release that still has it).
     expect(transportEnv(c => new PdService(c, 'Svc', { model, interconnect, kvConnector: KvConnector.p2pNccl(), image: VllmImage.official('v0.22.0') })))
       .toEqual(['NCCL_IB_HCA']);
+    // EPLB moves experts over NIXL wherever it is installed, whatever the KV connector: a Mooncake tier with EPLB gets them.
+    const eplb = transportEnv(c => new PrefillTier(c, 'P', {
+      model: Model.DEEPSEEK_V3,
+      accelerator: Accelerator.NVIDIA_H200,
+      dataParallelSize: 8,
+      enableExpertParallel: true,
+      enableEplb: true,
+      interconnect,
+      kvConnector: KvConnector.mooncake(),
+    }));
+    expect(eplb).toEqual(ucx);
   });
 
   test('TCP (the default) renders no resource, no capability, no transport env', () => {

@@ -29,10 +29,12 @@ export enum Transport {
  * Whether the transport moves KV over UCX, which reads UCX_TLS and UCX_NET_DEVICES: NIXL's default backend, and
  * NIXL under LMCache PD (vllm docs/features/nixl_connector_usage.md "Transport Configuration"; LMCache's PD backend
  * sends over NIXL). Mooncake's transfer engine opens its own verbs queue pairs, P2pNccl and the collectives go
- * through NCCL, so their tiers get no UCX variables.
+ * through NCCL, so their tiers get no UCX variables, unless `eplb`: EPLB moves experts between the EP ranks with NIXL
+ * wherever it is installed (the vllm-openai images install it; `ParallelConfig.__post_init__` picks the "nixl"
+ * communicator then, vllm/config/parallel.py of the vllm 0.22.0 and 0.32.0 wheels), whatever the KV connector.
  */
-export function usesUcx(transport: Transport | undefined): boolean {
-  return transport === Transport.NIXL_PULL || transport === Transport.NIXL_PUSH || transport === Transport.LMCACHE;
+export function usesUcx(transport: Transport | undefined, eplb: boolean): boolean {
+  return eplb || transport === Transport.NIXL_PULL || transport === Transport.NIXL_PUSH || transport === Transport.LMCACHE;
 }
 
 /** What a connector may know about the router bound to its tier (only at synth time). */

@@ -106,9 +106,10 @@ export function mergeTierPod(spec: TierSpec, c: TierContributions): MergedPod {
       ...spec.modelCache._env(),
     ],
   };
+  const ucx = usesUcx(spec.kvConnector._transport(), spec.enableEplb === true);
   return mergePod(spec.where, [
     { from: 'the tier', pod: own },
-    { from: INTERCONNECT_CONTRIBUTOR, pod: interconnectContribution(spec.interconnect, usesUcx(spec.kvConnector._transport())) },
+    { from: INTERCONNECT_CONTRIBUTOR, pod: interconnectContribution(spec.interconnect, ucx) },
     { from: 'the placement', pod: placementContribution(spec) },
     c.connector,
     ...(c.router ? [c.router] : []),
