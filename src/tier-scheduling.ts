@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import { checkStruct } from './private/boundary';
 import { invalid } from './private/errors';
 import { KUEUE_SCHEDULING_OPTIONS, VOLCANO_SCHEDULING_OPTIONS } from './private/prop-keys';
@@ -38,6 +39,25 @@ export interface KueueSchedulingOptions {
    * @see https://kueue.sigs.k8s.io/docs/concepts/workload_priority_class/
    */
   readonly workloadPriorityClass?: string;
+
+  /**
+   * Whether the cluster's Kueue runs with `waitForPodsReady` on, which evicts and requeues a workload whose pods are
+   * not ready in time. The library cannot read Kueue's configuration; it compares the tier's `startupTimeout` with
+   * `podsReadyTimeout` and warns at synth when a model load may outlast it. Say false when your Kueue has it off.
+   *
+   * @default true (Kueue's default since v0.19.0)
+   * @see https://kueue.sigs.k8s.io/docs/tasks/manage/setup_wait_for_pods_ready/
+   */
+  readonly waitForPodsReady?: boolean;
+
+  /**
+   * The `waitForPodsReady.timeout` (and `recoveryTimeout`) of the cluster's Kueue configuration, when it is not the
+   * default: synth warns when the tier's `startupTimeout` is longer. Only with `waitForPodsReady` on.
+   *
+   * @default Duration.minutes(30) (Kueue's DefaultWaitForPodsReadyTimeout)
+   * @see https://kueue.sigs.k8s.io/docs/tasks/manage/setup_wait_for_pods_ready/
+   */
+  readonly podsReadyTimeout?: Duration;
 }
 
 /**
@@ -79,7 +99,8 @@ export class TierScheduling {
    * Operational limits, from Kueue's webhooks and defaults: since v0.19.0 `waitForPodsReady` is on by default with a
    * 30-minute `timeout` and `recoveryTimeout`, so a tier whose model load takes longer is evicted and requeued: set
    * both at least to the tier's `startupTimeout` in Kueue's configuration (synth warns when `startupTimeout` is longer
-   * than those 30 minutes: the library cannot read the cluster's configuration). On a managed LeaderWorkerSet the pod
+   * than those 30 minutes, or than `podsReadyTimeout` when you give yours, since the library cannot read the cluster's
+   * configuration; `waitForPodsReady: false` says yours has it off). On a managed LeaderWorkerSet the pod
    * templates' resource requests, ports, node selector, affinity, tolerations and spread constraints are immutable
    * (and `size` from v0.19.1, feature gate LWSImmutableGroupSize), and the queue label cannot be added to or removed
    * from a running workload: such changes need the workload recreated (a new `workloadName` does that).
@@ -90,13 +111,24 @@ export class TierScheduling {
       throw invalid(where, 'queueName', undefined, "is required: the LocalQueue that admits the tier's pods, e.g. TierScheduling.kueue({ queueName: 'gpu-serving' })");
     }
     options = checkStruct(where, 'options', options, KUEUE_SCHEDULING_OPTIONS);
+    if (options.waitForPodsReady === false && options.podsReadyTimeout !== undefined) {
+      throw invalid(where, 'podsReadyTimeout', options.podsReadyTimeout.toHumanString(),
+        'only applies with waitForPodsReady on: Kueue has no pods-ready timeout when waitForPodsReady is off; drop one of the two');
+    }
+    const timeout = options.podsReadyTimeout?.toSeconds({ integral: false });
+    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) {
+      throw invalid(where, 'podsReadyTimeout', options.podsReadyTimeout!.toHumanString(), 'must be a positive whole number of seconds, e.g. Duration.minutes(90)');
+    }
     return new TierScheduling(SchedulingKind.KUEUE, {
       workloadLabels: {
         [KUEUE_QUEUE_LABEL]: options.queueName,
         ...(options.workloadPriorityClass !== undefined ? { [KUEUE_PRIORITY_CLASS_LABEL]: options.workloadPriorityClass } : {}),
       },
       workloadAnnotations: {},
-      podsReadyTimeout: KUEUE_PODS_READY_TIMEOUT,
+      podsReadyTimeout: options.waitForPodsReady === false ? undefined : timeout === undefined ? KUEUE_PODS_READY_TIMEOUT : {
+        seconds: timeout,
+        what: `Kueue evicts and requeues a workload whose pods are not ready within waitForPodsReady's timeout, ${options.podsReadyTimeout!.toHumanString()} here (podsReadyTimeout)`,
+      },
     });
   }
 

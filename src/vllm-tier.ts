@@ -176,8 +176,8 @@ export abstract class VllmTier extends Construct implements IPdTier {
     const ready = spec.scheduling.podsReadyTimeout;
     if (ready && spec.startupSeconds > ready.seconds) {
       warn(this, `pods-ready-timeout:${ready.what}`, `${where}: startupTimeout is ${spec.startupSeconds / 60} minutes, but ${ready.what}: ` +
-        `a model load that takes longer restarts from scratch; set waitForPodsReady.timeout and recoveryTimeout in Kueue's configuration to at least ${spec.startupSeconds / 60}m, ` +
-        'or lower startupTimeout');
+        `a model load that takes longer restarts from scratch; set waitForPodsReady.timeout and recoveryTimeout in Kueue's configuration to at least ${spec.startupSeconds / 60}m ` +
+        'and say so with TierScheduling.kueue({ podsReadyTimeout }) (or waitForPodsReady: false if it is off), or lower startupTimeout');
     }
     this.role = role;
     this.model = spec.model;

@@ -37,7 +37,8 @@ describe('TierScheduling', () => {
     expect(warningsOf(long)).toEqual([
       "PrefillTier 'test/P': startupTimeout is 60 minutes, but Kueue (v0.19.0+) evicts and requeues a workload whose pods are not ready within " +
       "waitForPodsReady's timeout, 30 minutes by default: a model load that takes longer restarts from scratch; set waitForPodsReady.timeout " +
-      "and recoveryTimeout in Kueue's configuration to at least 60m, or lower startupTimeout",
+      "and recoveryTimeout in Kueue's configuration to at least 60m and say so with TierScheduling.kueue({ podsReadyTimeout }) " +
+      '(or waitForPodsReady: false if it is off), or lower startupTimeout',
     ]);
     const within = new DecodeTier(c, 'D', {
       model: LLAMA_8B, startupTimeout: Duration.minutes(30), scheduling: TierScheduling.kueue({ queueName: 'gpu-serving' }),
@@ -45,6 +46,30 @@ describe('TierScheduling', () => {
     expect(warningsOf(within)).toEqual([]);
     // Volcano has no such timeout; tiers without scheduling are not warned either.
     expect(warningsOf(new DecodeTier(chart(), 'D', { model: LLAMA_8B }))).toEqual([]);
+  });
+
+  test('Kueue: a podsReadyTimeout of the cluster\'s own replaces the default in the warning, and waitForPodsReady false silences it', () => {
+    const tier = (scheduling: TierScheduling) => new PrefillTier(chart(), 'P', { model: LLAMA_8B, scheduling });
+    expect(warningsOf(tier(TierScheduling.kueue({ queueName: 'q', podsReadyTimeout: Duration.minutes(90) })))).toEqual([]);
+    expect(warningsOf(tier(TierScheduling.kueue({ queueName: 'q', podsReadyTimeout: Duration.minutes(45) })))).toEqual([
+      expect.stringMatching(/^PrefillTier 'test\/P': startupTimeout is 60 minutes, but Kueue evicts and requeues a workload whose pods are not ready within waitForPodsReady's timeout, 45 minutes here \(podsReadyTimeout\): /),
+    ]);
+    expect(warningsOf(tier(TierScheduling.kueue({ queueName: 'q', waitForPodsReady: false })))).toEqual([]);
+    // The labels do not change with either.
+    const c = chart();
+    new PrefillTier(c, 'P', { model: LLAMA_8B, scheduling: TierScheduling.kueue({ queueName: 'q', waitForPodsReady: false }) });
+    expect(find(synth(c), 'Deployment', 'prefill').metadata.labels['kueue.x-k8s.io/queue-name']).toBe('q');
+  });
+
+  test('fails with podsReadyTimeout when waitForPodsReady is false, or one that is not a positive whole number of seconds', () => {
+    expect(() => TierScheduling.kueue({ queueName: 'q', waitForPodsReady: false, podsReadyTimeout: Duration.minutes(30) }))
+      .toThrow(/^TierScheduling\.kueue: 'podsReadyTimeout' \('30 minutes'\) only applies with waitForPodsReady on/);
+    expect(() => TierScheduling.kueue({ queueName: 'q', podsReadyTimeout: Duration.millis(1500) }))
+      .toThrow(/^TierScheduling\.kueue: 'podsReadyTimeout' \('1 second 500 millis'\) must be a positive whole number of seconds/);
+    expect(() => TierScheduling.kueue({ queueName: 'q', podsReadyTimeout: 30 as any }))
+      .toThrow(/^TierScheduling\.kueue: 'podsReadyTimeout' \(30\) must be a Duration/);
+    expect(() => TierScheduling.kueue({ queueName: 'q', waitForPodsReady: 'no' as any }))
+      .toThrow(/^TierScheduling\.kueue: 'waitForPodsReady' \('no'\) must be a boolean/);
   });
 
   test('Kueue on a single-node tier: the label on the Deployment (Kueue\'s deployment integration), no priority label unless set', () => {

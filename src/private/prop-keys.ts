@@ -1,6 +1,6 @@
 import { YamlOutputType } from 'cdk8s';
 import { EnvValue } from 'cdk8s-plus-28';
-import { arrayOf, bool, Check, extend, finite, instanceOf, int, nested, requirePlainNumber, size, str, struct } from './boundary';
+import { arrayOf, bool, Check, duration, extend, finite, instanceOf, int, nested, requirePlainNumber, size, str, struct } from './boundary';
 import { invalid } from './errors';
 import { All2allBackend } from '../expert-parallel';
 import { dns1123Subdomain, extendedResourceName, labelKey, labelledObjectName, labelValue, tolerationKey } from './k8s-syntax';
@@ -246,6 +246,8 @@ export const FLEET_APP_PROPS = struct('FleetAppProps', {
 export const KUEUE_SCHEDULING_OPTIONS = struct('KueueSchedulingOptions', {
   queueName: labelledObjectName,
   workloadPriorityClass: labelledObjectName,
+  waitForPodsReady: bool,
+  podsReadyTimeout: duration,
 }, ['queueName']);
 
 /** VolcanoSchedulingOptions (a Volcano Queue is a cluster-scoped object). */
