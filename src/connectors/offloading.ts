@@ -134,7 +134,8 @@ export class OffloadingConnectorImpl implements ConnectorImpl {
  * of its layers (CpuGpuOffloadingHandlers, vllm/v1/kv_offload/cpu/gpu_worker.py; num_cpu_blocks from
  * cpu_bytes_to_use over all workers' block bytes, spec.py), and PyTorch's CachingHostAllocator rounds every
  * allocation up to the next power of two (`c10::llvm::PowerOf2Ceil`, ATen/core/CachingHostAllocator.h of torch 2.11,
- * the one the vllm 0.22.0 wheel installs; vllm-project/vllm issue #53042 measured 1.92x). The tensors per worker are one
+ * the one the vllm 0.22.0 wheel installs; measured: 1.92x on GB200 in vllm-project/vllm issue #53042, 6 -> 8, 10 -> 16 and
+ * 12 -> 16 GiB in the table of vllm-project/vllm PR #50094, 80 -> 128 GiB per worker in PR #48436). The tensors per worker are one
  * per layer, two (K and V) per layer, or one for all layers (the cross-layer layout), depending on the attention
  * backend, so the largest of those roundings is counted. A model whose tensors may differ in size (sliding windows,
  * hybrids) or whose layers are not known is counted at twice the store, which no rounding reaches.

@@ -62,7 +62,7 @@ describe('OffloadingConnector', () => {
       return { memory: container(dep).resources.limits.memory, shm: dep.spec.template.spec.volumes.find((v: any) => v.name === 'dshm').emptyDir.sizeLimit };
     };
     // Llama-3.1-8B, 32 layers, one worker: 48 GiB is 32 tensors of 1.5 GiB (or 64 of 0.75, or one of 48), each rounded up
-    // to 2 GiB (1, 64): 64 GiB (vllm-project/vllm issue #53042). TP 1 base: 36Gi (20Gi /dev/shm + 16).
+    // to 2 GiB (1, 64): 64 GiB (the rounding measured in vllm-project/vllm issue #53042 and PR #50094). TP 1 base: 36Gi (20Gi /dev/shm + 16).
     expect(tier('v0.22.0', 48)).toEqual({ memory: `${36 + 64}Gi`, shm: '20Gi' });
     // 64 GiB splits into powers of two whichever way: no rounding.
     expect(tier('v0.26.0', 64)).toEqual({ memory: `${36 + 64}Gi`, shm: '20Gi' });
