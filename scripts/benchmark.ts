@@ -16,6 +16,8 @@
  *            process's CPU is the YAML writer threads and V8's helper threads (GC, compilation)
  *
  * Environment: BENCH_SIZES=1,100,1000,2000  BENCH_RUNS=3  BENCH_APPS=App,FleetApp  BENCH_LAYOUTS=fleet,single
+ *              BENCH_UPSTREAM=json2jsii (each case once more with these upstream fixes applied to the dependencies as
+ *              they load, library and floor alike, in a row of its own; scripts/upstream-fixes.ts, docs/performance.md)
  *              BENCH_WRITER_THREADS (FleetApp's yamlWriterThreads; unset: its default)
  *              BENCH_UNIQUE_IDS=1 (fleet layout: construct IDs carry the service's index, as in the single layout;
  *              past ~1,500 charts that crosses V8's transition limit, docs/performance.md)
@@ -26,11 +28,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type * as lib from '../src';
+import { checkUpstreamFixes, installUpstreamFixes } from './upstream-fixes';
 
 type Layout = 'fleet' | 'single';
 type AppKind = 'App' | 'FleetApp';
 type Subject = 'lib' | 'floor';
-interface Case { readonly n: number; readonly layout: Layout; readonly app: AppKind; readonly subject: Subject; readonly input: string }
+interface Case {
+  readonly n: number; readonly layout: Layout; readonly app: AppKind; readonly subject: Subject; readonly input: string;
+  /** Upstream fixes applied to the dependencies as they load (scripts/upstream-fixes.ts); none: the stock packages. */
+  readonly upstream: string[];
+}
 interface Result {
   readonly constructMs: number; readonly synthMs: number; readonly totalMs: number; readonly cpuMs: number;
   /** CPU time of the main thread; undefined where /proc is not there to read it. */
@@ -58,6 +65,7 @@ function mainThreadCpuMs(): number | undefined {
 
 // ---------------------------------------------------------------- child: one measurement
 function runCase(c: Case): Result {
+  installUpstreamFixes(c.upstream);
   /* eslint-disable @typescript-eslint/no-require-imports */
   const cdk8s: typeof import('cdk8s') = require('cdk8s');
   const kplus: typeof import('cdk8s-plus-28') = require('cdk8s-plus-28');
@@ -161,6 +169,10 @@ function main(): void {
   const runs = Number(process.env.BENCH_RUNS ?? 3);
   const apps = list('BENCH_APPS', 'App,FleetApp') as AppKind[];
   const layouts = list('BENCH_LAYOUTS', 'fleet,single') as Layout[];
+  const upstream = list('BENCH_UPSTREAM', '');
+  checkUpstreamFixes(upstream);
+  const variants = upstream.length === 0 ? [[]] : [[], upstream];
+  const labels = new Set<string>();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-bench-input-'));
   const [load1] = os.loadavg();
   console.log(`# ${new Date().toISOString()}  node ${process.version}  ${os.cpus().length}x ${os.cpus()[0]?.model}  ` +
@@ -173,31 +185,38 @@ function main(): void {
     for (const app of apps) {
       for (const n of sizes) {
         const input = path.join(tmp, `${layout}-${app}-${n}.json`);
-        const libRuns: Result[] = [];
-        const floorRuns: Result[] = [];
-        for (let r = 0; r < runs; r++) {
-          libRuns.push(spawnCase({ n, layout, app, subject: 'lib', input }));
-          floorRuns.push(spawnCase({ n, layout, app, subject: 'floor', input }));
+        let stockSha: string | undefined;
+        for (const upstream of variants) {
+          const libRuns: Result[] = [];
+          const floorRuns: Result[] = [];
+          for (let r = 0; r < runs; r++) {
+            libRuns.push(spawnCase({ n, layout, app, subject: 'lib', input, upstream }));
+            floorRuns.push(spawnCase({ n, layout, app, subject: 'floor', input, upstream }));
+          }
+          const libMs = median(libRuns.map(x => x.totalMs));
+          const floorMs = median(floorRuns.map(x => x.totalMs));
+          const label = upstream.length === 0 ? app : `${app} + ${upstream.join(' + ')} fix`;
+          totals.set(`${layout}/${label}/${n}`, libMs);
+          labels.add(label);
+          // Every variant writes the stock library's bytes, and its floor the same.
+          stockSha ??= floorRuns[0].sha;
+          const l = libRuns[0];
+          console.log(`| ${[
+            layout, label, n, l.objects, (l.bytes / 1e6).toFixed(2), libMs.toFixed(0), floorMs.toFixed(0), (libMs / floorMs).toFixed(2),
+            (median(libRuns.map(x => x.cpuMs)) / median(floorRuns.map(x => x.cpuMs))).toFixed(2),
+            mainCpu(libRuns, floorRuns),
+            (median(libRuns.map(x => x.constructMs)) * 1000 / n).toFixed(0), median(libRuns.map(x => x.synthMs)).toFixed(0),
+            `${median(libRuns.map(x => x.peakRssMb)).toFixed(0)}/${median(floorRuns.map(x => x.peakRssMb)).toFixed(0)}`,
+            [...libRuns, ...floorRuns].every(x => x.sha === stockSha) ? 'yes' : 'NO',
+          ].join(' | ')} |`);
         }
-        const libMs = median(libRuns.map(x => x.totalMs));
-        const floorMs = median(floorRuns.map(x => x.totalMs));
-        totals.set(`${layout}/${app}/${n}`, libMs);
-        const l = libRuns[0];
-        console.log(`| ${[
-          layout, app, n, l.objects, (l.bytes / 1e6).toFixed(2), libMs.toFixed(0), floorMs.toFixed(0), (libMs / floorMs).toFixed(2),
-          (median(libRuns.map(x => x.cpuMs)) / median(floorRuns.map(x => x.cpuMs))).toFixed(2),
-          mainCpu(libRuns, floorRuns),
-          (median(libRuns.map(x => x.constructMs)) * 1000 / n).toFixed(0), median(libRuns.map(x => x.synthMs)).toFixed(0),
-          `${median(libRuns.map(x => x.peakRssMb)).toFixed(0)}/${median(floorRuns.map(x => x.peakRssMb)).toFixed(0)}`,
-          libRuns.every(x => x.sha === floorRuns[0].sha) ? 'yes' : 'NO',
-        ].join(' | ')} |`);
       }
     }
   }
   fs.rmSync(tmp, { recursive: true, force: true });
   const growth: string[] = [];
   for (const layout of layouts) {
-    for (const app of apps) {
+    for (const app of labels) {
       const a = totals.get(`${layout}/${app}/1000`);
       const b = totals.get(`${layout}/${app}/2000`);
       if (a && b) growth.push(`${layout}/${app} ${(b / a).toFixed(2)}x`);

@@ -1,0 +1,55 @@
+import * as fs from 'fs';
+import Module from 'module';
+import * as path from 'path';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { checkUpstreamFixes, fixJson2jsiiFilter } from '../../scripts/upstream-fixes';
+import { KvConnector, Model, PdService } from '../../src';
+
+const K8S_JS = require.resolve('cdk8s-plus-28/lib/imports/k8s.js');
+
+/** cdk8s-plus-28's generated mappers, loaded from the given source (a module of its own, outside jest's registry). */
+function mappers(source: string): { [name: string]: (obj: any) => any } {
+  const m = new Module(K8S_JS) as any;
+  m.filename = K8S_JS;
+  m.paths = (Module as any)._nodeModulePaths(path.dirname(K8S_JS));
+  m._compile(source, K8S_JS);
+  return m.exports;
+}
+
+describe('json2jsii filter fix (the benchmark\'s BENCH_UPSTREAM=json2jsii)', () => {
+  const stockSource = fs.readFileSync(K8S_JS, 'utf-8');
+  const fixed = fixJson2jsiiFilter(stockSource);
+  const stock = mappers(stockSource);
+  const patched = mappers(fixed.source);
+
+  test('replaces every struct and map filter of cdk8s-plus-28\'s bindings', () => {
+    expect(fixed.structs).toBe(440);
+    expect(fixed.maps).toBe(34);
+    expect(fixed.source).not.toContain('...r, [i[0]]');
+  });
+
+  test('maps every object of a PD service to the same JSON, key order included', () => {
+    const app = new App();
+    const chart = new Chart(app, 'c', { namespace: 'llm' });
+    new PdService(chart, 'Svc', { model: Model.LLAMA_3_1_8B_INSTRUCT, kvConnector: KvConnector.nixl() });
+    const objects = chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
+    expect(objects.length).toBeGreaterThan(5);
+    for (const obj of objects) {
+      const name = `toJson_${obj.constructor.name}Props`;
+      expect(typeof stock[name]).toBe('function');
+      // ApiObject's own toJson: the resolved props, before the L1 class maps them.
+      const resolved = ApiObject.prototype.toJson.call(obj);
+      expect(JSON.stringify(patched[name](resolved))).toBe(JSON.stringify(stock[name](resolved)));
+    }
+  });
+
+  test('keeps a map key __proto__ as a key, as the spread does', () => {
+    const meta = JSON.parse('{"labels":{"__proto__":"x","a":"b"},"name":"n"}');
+    expect(JSON.stringify(patched.toJson_ObjectMeta(meta))).toBe(JSON.stringify(stock.toJson_ObjectMeta(meta)));
+    expect(Object.keys(patched.toJson_ObjectMeta(meta).labels)).toEqual(['__proto__', 'a']);
+  });
+
+  test('fails on a fix it does not know', () => {
+    expect(() => checkUpstreamFixes(['yaml'])).toThrow("BENCH_UPSTREAM: unknown fix 'yaml'; known: json2jsii");
+  });
+});
