@@ -28,7 +28,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type * as lib from '../src';
-import { checkUpstreamFixes, installUpstreamFixes } from './upstream-fixes';
+import { checkUpstreamFixes, installUpstreamFixes, requireUpstreamFixesApplied } from './upstream-fixes';
 
 type Layout = 'fleet' | 'single';
 type AppKind = 'App' | 'FleetApp';
@@ -71,6 +71,7 @@ function runCase(c: Case): Result {
   const kplus: typeof import('cdk8s-plus-28') = require('cdk8s-plus-28');
   const pd: typeof lib = require(path.join(root, 'lib'));
   /* eslint-enable @typescript-eslint/no-require-imports */
+  requireUpstreamFixesApplied(c.upstream);
   const floorInput: { [chartId: string]: any[] } | undefined = c.subject === 'floor' ? JSON.parse(fs.readFileSync(c.input, 'utf-8')) : undefined;
   const startRssMb = process.memoryUsage().rss / 2 ** 20;
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-bench-'));
@@ -169,9 +170,9 @@ function main(): void {
   const runs = Number(process.env.BENCH_RUNS ?? 3);
   const apps = list('BENCH_APPS', 'App,FleetApp') as AppKind[];
   const layouts = list('BENCH_LAYOUTS', 'fleet,single') as Layout[];
-  const upstream = list('BENCH_UPSTREAM', '');
-  checkUpstreamFixes(upstream);
-  const variants = upstream.length === 0 ? [[]] : [[], upstream];
+  const fixes = list('BENCH_UPSTREAM', '');
+  checkUpstreamFixes(fixes);
+  const variants = fixes.length === 0 ? [[]] : [[], fixes];
   const labels = new Set<string>();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-bench-input-'));
   const [load1] = os.loadavg();

@@ -6,8 +6,10 @@
 import Module from 'module';
 
 /** The fixes by name, as `BENCH_UPSTREAM` takes them. */
-export const UPSTREAM_FIXES = ['json2jsii'] as const;
-export type UpstreamFix = typeof UPSTREAM_FIXES[number];
+export const UPSTREAM_FIXES: ReadonlyArray<string> = ['json2jsii'];
+
+/** The fixes that rewrote a module in this process (so a run can prove it measured what it says). */
+const applied = new Set<string>();
 
 /**
  * json2jsii's undefined filter, as cdk8s-plus-28 2.5.6's `lib/imports/k8s.js` carries it (cdklabs/json2jsii
@@ -19,23 +21,25 @@ const STRUCT_FIXED = 'const r = {}; for (const k of Object.keys(result)) { const
 /** The map variant: `Object.entries(obj.x).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: <value of i[1]> }), {})`. */
 const MAP_FILTER = /\.reduce\(\(r, i\) => \(i\[1\] === undefined\) \? r : \(\{ \.\.\.r, \[i\[0\]\]: (.*?) \}\), \{\}\)/g;
 /** The same keys in the same order; defineProperty, so that a map key `__proto__` stays a key, as with the spread. */
-const MAP_FIXED = '.reduce((r, i) => { if (i[1] !== undefined) Object.defineProperty(r, i[0], { value: $1, enumerable: true, writable: true, configurable: true }); return r; }, {})';
+function mapFixed(value: string): string {
+  return `.reduce((r, i) => { if (i[1] !== undefined) Object.defineProperty(r, i[0], { value: ${value}, enumerable: true, writable: true, configurable: true }); return r; }, {})`;
+}
 
 /** The rewrite of one generated bindings file, with how many filters it replaced. */
 export function fixJson2jsiiFilter(source: string): { readonly source: string; readonly structs: number; readonly maps: number } {
-  const structs = source.split(STRUCT_FILTER).length - 1;
+  const parts = source.split(STRUCT_FILTER);
   let maps = 0;
-  const fixed = source.split(STRUCT_FILTER).join(STRUCT_FIXED).replace(MAP_FILTER, (_m, value: string) => {
+  const fixed = parts.join(STRUCT_FIXED).replace(MAP_FILTER, (_m, value: string) => {
     maps++;
-    return MAP_FIXED.replace('$1', value);
+    return mapFixed(value);
   });
-  return { source: fixed, structs, maps };
+  return { source: fixed, structs: parts.length - 1, maps };
 }
 
 /** Refuses a name that is not one of UPSTREAM_FIXES. */
 export function checkUpstreamFixes(fixes: ReadonlyArray<string>): void {
   for (const fix of fixes) {
-    if (!(UPSTREAM_FIXES as ReadonlyArray<string>).includes(fix)) {
+    if (!UPSTREAM_FIXES.includes(fix)) {
       throw new Error(`BENCH_UPSTREAM: unknown fix '${fix}'; known: ${UPSTREAM_FIXES.join(', ')}`);
     }
   }
@@ -50,14 +54,23 @@ export function installUpstreamFixes(fixes: ReadonlyArray<string>): void {
   if (!fixes.includes('json2jsii')) return;
   const proto = (Module as any).prototype;
   const compile = proto._compile;
-  proto._compile = function (content: string, filename: string) {
+  proto._compile = function (content: string, filename: string, ...rest: unknown[]) {
     if (/[\\/]cdk8s-plus-28[\\/]lib[\\/]imports[\\/]k8s\.js$/.test(filename)) {
       const r = fixJson2jsiiFilter(content);
       if (r.structs === 0 || r.maps === 0) {
         throw new Error(`json2jsii fix: ${filename} holds ${r.structs} struct and ${r.maps} map filters; expected both`);
       }
       content = r.source;
+      applied.add('json2jsii');
     }
-    return compile.call(this, content, filename);
+    return compile.call(this, content, filename, ...rest);
   };
+}
+
+/** Throws unless every fix asked for has rewritten a module by now (call it once the dependencies are loaded). */
+export function requireUpstreamFixesApplied(fixes: ReadonlyArray<string>): void {
+  const missing = fixes.filter(f => !applied.has(f));
+  if (missing.length > 0) {
+    throw new Error(`BENCH_UPSTREAM: ${missing.join(', ')} asked for, but no module it rewrites was loaded after it was installed`);
+  }
 }

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import Module from 'module';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { checkUpstreamFixes, fixJson2jsiiFilter } from '../../scripts/upstream-fixes';
 import { KvConnector, Model, PdService } from '../../src';
 
@@ -47,6 +48,20 @@ describe('json2jsii filter fix (the benchmark\'s BENCH_UPSTREAM=json2jsii)', () 
     const meta = JSON.parse('{"labels":{"__proto__":"x","a":"b"},"name":"n"}');
     expect(JSON.stringify(patched.toJson_ObjectMeta(meta))).toBe(JSON.stringify(stock.toJson_ObjectMeta(meta)));
     expect(Object.keys(patched.toJson_ObjectMeta(meta).labels)).toEqual(['__proto__', 'a']);
+  });
+
+  test('maps every kind of map value alike: plain, Quantity, nested struct, list; undefined entries left out', () => {
+    const cases: Array<[string, any]> = [
+      ['toJson_SubjectAccessReviewSpec', { extra: { groups: ['a', 'b'], none: undefined }, user: 'u' }],
+      ['toJson_ResourceRequirements', { limits: { 'cpu': k8s.Quantity.fromString('2'), 'memory': undefined, 'nvidia.com/gpu': k8s.Quantity.fromNumber(4) } }],
+      ['toJson_JsonSchemaProps', { properties: { a: { type: 'string', minLength: 1 }, b: undefined }, type: 'object' }],
+    ];
+    for (const [name, input] of cases) {
+      const out = patched[name](input);
+      expect(JSON.stringify(out)).toBe(JSON.stringify(stock[name](input)));
+      expect(JSON.stringify(out)).not.toContain('undefined');
+    }
+    expect(patched.toJson_ResourceRequirements(cases[1][1]).limits).toEqual({ 'cpu': '2', 'nvidia.com/gpu': 4 });
   });
 
   test('fails on a fix it does not know', () => {
