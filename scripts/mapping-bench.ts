@@ -2,32 +2,22 @@
  * The L1 field mapping on its own, stock against json2jsii's proposed filter fix (scripts/upstream-fixes.ts), in one
  * process: builds the benchmark's seed-shaped services once (BENCH_SERVICES, default 1,000), takes every object's
  * resolved props (`ApiObject.prototype.toJson`, before the L1 class maps them), and passes them through the stock and
- * the fixed `toJson_<Kind>Props`, first once each (cold), then in alternating rounds; a complete `toJson()` of every object (resolve, mapping,
- * sanitize) is timed in the same rounds for scale. Process CPU time (GC threads included), medians. Prints numbers;
- * asserts nothing but that both mappings write the same JSON. docs/performance.md, 2026-12-04 19:00.
+ * the fixed `toJson_<Kind>Props`, first once each (cold), then in alternating rounds (BENCH_ROUNDS, default 10); a
+ * complete `toJson()` of every object (resolve, mapping, sanitize) is timed in the same rounds for scale. Process CPU
+ * time (GC threads included), medians. Prints numbers; asserts nothing but that both mappings write the same JSON.
+ * docs/performance.md, 2026-12-04 19:00.
  *
  *   npx projen compile && npx ts-node --project test/tsconfig.json scripts/mapping-bench.ts
  */
 import * as fs from 'fs';
-import Module from 'module';
 import * as path from 'path';
 import { ApiObject, App, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import type * as lib from '../src';
-import { fixJson2jsiiFilter } from './upstream-fixes';
+import { CDK8S_PLUS_BINDINGS, fixJson2jsiiFilter, loadBindings } from './upstream-fixes';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pd: typeof lib = require(path.join(__dirname, '..', 'lib'));
-const K8S_JS = require.resolve('cdk8s-plus-28/lib/imports/k8s.js');
-
-/** cdk8s-plus-28's generated mappers, loaded from the given source as a module of their own. */
-function mappers(source: string): { [name: string]: (props: unknown) => unknown } {
-  const m = new Module(K8S_JS) as any;
-  m.filename = K8S_JS;
-  m.paths = (Module as any)._nodeModulePaths(path.dirname(K8S_JS));
-  m._compile(source, K8S_JS);
-  return m.exports;
-}
 
 function cpuMs(f: () => void): number {
   const c0 = process.cpuUsage();
@@ -42,9 +32,9 @@ function median(xs: number[]): number {
 }
 
 function main(): void {
-  const source = fs.readFileSync(K8S_JS, 'utf-8');
-  const stock = mappers(source);
-  const fixed = mappers(fixJson2jsiiFilter(source).source);
+  const source = fs.readFileSync(CDK8S_PLUS_BINDINGS, 'utf-8');
+  const stock = loadBindings(source);
+  const fixed = loadBindings(fixJson2jsiiFilter(source).source);
   const n = Number(process.env.BENCH_SERVICES ?? 1000);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 10);
   const app = new App();

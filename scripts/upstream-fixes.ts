@@ -4,6 +4,7 @@
  * is part of the library; docs/performance.md proposes each change upstream with these measurements.
  */
 import Module from 'module';
+import * as path from 'path';
 
 /** The fixes by name, as `BENCH_UPSTREAM` takes them. */
 export const UPSTREAM_FIXES: ReadonlyArray<string> = ['json2jsii'];
@@ -73,4 +74,19 @@ export function requireUpstreamFixesApplied(fixes: ReadonlyArray<string>): void 
   if (missing.length > 0) {
     throw new Error(`BENCH_UPSTREAM: ${missing.join(', ')} asked for, but no module it rewrites was loaded after it was installed`);
   }
+}
+
+/** Where cdk8s-plus-28's generated bindings (the mappers the json2jsii fix rewrites) are. */
+export const CDK8S_PLUS_BINDINGS = require.resolve('cdk8s-plus-28/lib/imports/k8s.js');
+
+/**
+ * cdk8s-plus-28's generated bindings compiled from `source` as a module of their own (outside any require cache), so
+ * that stock and fixed mappers can run side by side in one process.
+ */
+export function loadBindings(source: string): { [name: string]: (props: any) => any } {
+  const m = new Module(CDK8S_PLUS_BINDINGS) as any;
+  m.filename = CDK8S_PLUS_BINDINGS;
+  m.paths = (Module as any)._nodeModulePaths(path.dirname(CDK8S_PLUS_BINDINGS));
+  m._compile(source, CDK8S_PLUS_BINDINGS);
+  return m.exports;
 }

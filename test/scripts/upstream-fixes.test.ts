@@ -1,27 +1,14 @@
 import * as fs from 'fs';
-import Module from 'module';
-import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { checkUpstreamFixes, fixJson2jsiiFilter } from '../../scripts/upstream-fixes';
+import { CDK8S_PLUS_BINDINGS, checkUpstreamFixes, fixJson2jsiiFilter, loadBindings } from '../../scripts/upstream-fixes';
 import { KvConnector, Model, PdService } from '../../src';
 
-const K8S_JS = require.resolve('cdk8s-plus-28/lib/imports/k8s.js');
-
-/** cdk8s-plus-28's generated mappers, loaded from the given source (a module of its own, outside jest's registry). */
-function mappers(source: string): { [name: string]: (obj: any) => any } {
-  const m = new Module(K8S_JS) as any;
-  m.filename = K8S_JS;
-  m.paths = (Module as any)._nodeModulePaths(path.dirname(K8S_JS));
-  m._compile(source, K8S_JS);
-  return m.exports;
-}
-
 describe('json2jsii filter fix (the benchmark\'s BENCH_UPSTREAM=json2jsii)', () => {
-  const stockSource = fs.readFileSync(K8S_JS, 'utf-8');
+  const stockSource = fs.readFileSync(CDK8S_PLUS_BINDINGS, 'utf-8');
   const fixed = fixJson2jsiiFilter(stockSource);
-  const stock = mappers(stockSource);
-  const patched = mappers(fixed.source);
+  const stock = loadBindings(stockSource);
+  const patched = loadBindings(fixed.source);
 
   test('replaces every struct and map filter of cdk8s-plus-28\'s bindings', () => {
     expect(fixed.structs).toBe(440);
