@@ -133,6 +133,10 @@ project.addTask('bench', {
 });
 
 project.eslint?.addIgnorePattern('src/imports/');
+// The benchmark and build scripts are linted like the sources (scripts/tsconfig.json puts them in a TypeScript
+// project for eslint's project service); they are dev tooling, so they may import dev dependencies.
+project.eslint?.addLintPattern('scripts');
+project.eslint?.allowDevDeps('scripts/**');
 project.gitignore.exclude('/dist/', '__pycache__/');
 project.npmignore?.exclude('/examples/', '/scripts/', '/docs/', '/.ci/', '/conformance/');
 

@@ -34,15 +34,26 @@ type Layout = 'fleet' | 'single';
 type AppKind = 'App' | 'FleetApp';
 type Subject = 'lib' | 'floor';
 interface Case {
-  readonly n: number; readonly layout: Layout; readonly app: AppKind; readonly subject: Subject; readonly input: string;
+  readonly n: number;
+  readonly layout: Layout;
+  readonly app: AppKind;
+  readonly subject: Subject;
+  readonly input: string;
   /** Upstream fixes applied to the dependencies as they load (scripts/upstream-fixes.ts); none: the stock packages. */
   readonly upstream: string[];
 }
 interface Result {
-  readonly constructMs: number; readonly synthMs: number; readonly totalMs: number; readonly cpuMs: number;
+  readonly constructMs: number;
+  readonly synthMs: number;
+  readonly totalMs: number;
+  readonly cpuMs: number;
   /** CPU time of the main thread; undefined where /proc is not there to read it. */
   readonly mainCpuMs?: number;
-  readonly startRssMb: number; readonly peakRssMb: number; readonly objects: number; readonly bytes: number; readonly sha: string;
+  readonly startRssMb: number;
+  readonly peakRssMb: number;
+  readonly objects: number;
+  readonly bytes: number;
+  readonly sha: string;
 }
 
 const root = path.resolve(__dirname, '..');
@@ -103,8 +114,11 @@ function runCase(c: Case): Result {
         kvConnector: pd.KvConnector.nixl({ backends: [pd.NixlBackend.UCX], kvLoadFailurePolicy: pd.KvLoadFailurePolicy.RECOMPUTE }),
         prefill: { replicas: 1, accelerator: pd.Accelerator.NVIDIA_H100_80GB, tensorParallelSize: 4 },
         decode: {
-          replicas: 2, accelerator: pd.Accelerator.NVIDIA_H100_80GB, tensorParallelSize: 4,
-          gpuMemoryUtilization: 0.95, sharedMemorySize: cdk8s.Size.gibibytes(20),
+          replicas: 2,
+          accelerator: pd.Accelerator.NVIDIA_H100_80GB,
+          tensorParallelSize: 4,
+          gpuMemoryUtilization: 0.95,
+          sharedMemorySize: cdk8s.Size.gibibytes(20),
         },
       });
     }
@@ -132,9 +146,16 @@ function runCase(c: Case): Result {
   if (c.subject === 'lib') fs.writeFileSync(c.input, JSON.stringify(perChart));
   fs.rmSync(outdir, { recursive: true, force: true });
   return {
-    constructMs: Number(t1 - t0) / 1e6, synthMs: Number(t2 - t1) / 1e6, totalMs: Number(t2 - t0) / 1e6,
-    cpuMs: (cpu.user + cpu.system) / 1e3, mainCpuMs: main0 === undefined || main1 === undefined ? undefined : main1 - main0,
-    startRssMb, peakRssMb, objects, bytes: docs.reduce((a, d) => a + Buffer.byteLength(d), 0), sha,
+    constructMs: Number(t1 - t0) / 1e6,
+    synthMs: Number(t2 - t1) / 1e6,
+    totalMs: Number(t2 - t0) / 1e6,
+    cpuMs: (cpu.user + cpu.system) / 1e3,
+    mainCpuMs: main0 === undefined || main1 === undefined ? undefined : main1 - main0,
+    startRssMb,
+    peakRssMb,
+    objects,
+    bytes: docs.reduce((a, d) => a + Buffer.byteLength(d), 0),
+    sha,
   };
 }
 
@@ -142,7 +163,7 @@ function runCase(c: Case): Result {
 function spawnCase(c: Case): Result {
   const out = execFileSync(process.execPath, [
     '--max-old-space-size=4096', '-r', 'ts-node/register/transpile-only', __filename, '--case', JSON.stringify(c),
-  ], { cwd: root, encoding: 'utf-8', maxBuffer: 1 << 26, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'test', 'tsconfig.json') } });
+  ], { cwd: root, encoding: 'utf-8', maxBuffer: 64 * 2 ** 20, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'test', 'tsconfig.json') } });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 

@@ -48,8 +48,11 @@ function main(): void {
       kvConnector: pd.KvConnector.nixl({ backends: [pd.NixlBackend.UCX], kvLoadFailurePolicy: pd.KvLoadFailurePolicy.RECOMPUTE }),
       prefill: { replicas: 1, accelerator: pd.Accelerator.NVIDIA_H100_80GB, tensorParallelSize: 4 },
       decode: {
-        replicas: 2, accelerator: pd.Accelerator.NVIDIA_H100_80GB, tensorParallelSize: 4,
-        gpuMemoryUtilization: 0.95, sharedMemorySize: Size.gibibytes(20),
+        replicas: 2,
+        accelerator: pd.Accelerator.NVIDIA_H100_80GB,
+        tensorParallelSize: 4,
+        gpuMemoryUtilization: 0.95,
+        sharedMemorySize: Size.gibibytes(20),
       },
     });
   }
