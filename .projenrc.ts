@@ -137,6 +137,11 @@ project.eslint?.addIgnorePattern('src/imports/');
 // project for eslint's project service); they are dev tooling, so they may import dev dependencies.
 project.eslint?.addLintPattern('scripts');
 project.eslint?.allowDevDeps('scripts/**');
+// Scripts import the package by its published name, which only scripts/tsconfig.json maps (to src/; lib/ does not
+// exist yet when `npm test` lints a fresh clone).
+const eslintrc = project.tryFindObjectFile('.eslintrc.json');
+eslintrc?.addOverride('settings.import/resolver.typescript.project', ['./tsconfig.json', './scripts/tsconfig.json']);
+eslintrc?.addOverride('settings.import/resolver.typescript.noWarnOnMultipleProjects', true);
 project.gitignore.exclude('/dist/', '__pycache__/');
 project.npmignore?.exclude('/examples/', '/scripts/', '/docs/', '/.ci/', '/conformance/');
 
