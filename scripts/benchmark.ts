@@ -28,6 +28,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type * as lib from '../src';
+import { addSeedService } from './seed-service';
 import { checkUpstreamFixes, installUpstreamFixes, requireUpstreamFixesApplied } from './upstream-fixes';
 
 type Layout = 'fleet' | 'single';
@@ -106,21 +107,7 @@ function runCase(c: Case): Result {
       // In a chart of its own a service takes the same IDs as every other (the chart's ID makes its names unique, as
       // in the README's fleet example); in one chart, or with BENCH_UNIQUE_IDS=1, IDs carry the service's index.
       const suffix = c.layout === 'single' || process.env.BENCH_UNIQUE_IDS === '1' ? `${i}` : '';
-      // The seed's service (examples/seed-llama-70b-nixl/main.ts).
-      new pd.PdService(chart, `Llama70b${suffix}`, {
-        model: pd.Model.LLAMA_3_1_70B_INSTRUCT,
-        hfToken: { secret: kplus.Secret.fromSecretName(chart, `HfToken${suffix}`, 'hf-token'), key: 'HF_TOKEN' },
-        modelCache: pd.ModelCache.persistentVolumeClaim('llama-70b-weights'),
-        kvConnector: pd.KvConnector.nixl({ backends: [pd.NixlBackend.UCX], kvLoadFailurePolicy: pd.KvLoadFailurePolicy.RECOMPUTE }),
-        prefill: { replicas: 1, accelerator: pd.Accelerator.NVIDIA_H100_80GB, tensorParallelSize: 4 },
-        decode: {
-          replicas: 2,
-          accelerator: pd.Accelerator.NVIDIA_H100_80GB,
-          tensorParallelSize: 4,
-          gpuMemoryUtilization: 0.95,
-          sharedMemorySize: cdk8s.Size.gibibytes(20),
-        },
-      });
+      addSeedService({ cdk8s, kplus, pd }, chart, suffix);
     }
   }
   const t1 = process.hrtime.bigint();

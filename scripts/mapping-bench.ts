@@ -11,9 +11,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, App, Chart, Size } from 'cdk8s';
+import * as cdk8s from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import type * as lib from '../src';
+import { addSeedService } from './seed-service';
 import { CDK8S_PLUS_BINDINGS, fixJson2jsiiFilter, loadBindings } from './upstream-fixes';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -40,21 +42,7 @@ function main(): void {
   const app = new App();
   for (let i = 0; i < n; i++) {
     const chart = new Chart(app, `svc-${i}`, { namespace: 'llm' });
-    // The seed's service, as scripts/benchmark.ts builds it.
-    new pd.PdService(chart, 'Llama70b', {
-      model: pd.Model.LLAMA_3_1_70B_INSTRUCT,
-      hfToken: { secret: kplus.Secret.fromSecretName(chart, 'HfToken', 'hf-token'), key: 'HF_TOKEN' },
-      modelCache: pd.ModelCache.persistentVolumeClaim('llama-70b-weights'),
-      kvConnector: pd.KvConnector.nixl({ backends: [pd.NixlBackend.UCX], kvLoadFailurePolicy: pd.KvLoadFailurePolicy.RECOMPUTE }),
-      prefill: { replicas: 1, accelerator: pd.Accelerator.NVIDIA_H100_80GB, tensorParallelSize: 4 },
-      decode: {
-        replicas: 2,
-        accelerator: pd.Accelerator.NVIDIA_H100_80GB,
-        tensorParallelSize: 4,
-        gpuMemoryUtilization: 0.95,
-        sharedMemorySize: Size.gibibytes(20),
-      },
-    });
+    addSeedService({ cdk8s, kplus, pd }, chart);
   }
   const objects = app.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
   const firstFull = cpuMs(() => objects.forEach(o => o.toJson()));
